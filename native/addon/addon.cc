@@ -1,0 +1,36 @@
+// Module registration: wrapped classes and free functions.
+#include <napi.h>
+
+#include "addon_data.hpp"
+#include "env_wrap.hpp"
+#include "exports.hpp"
+#include "game_wrap.hpp"
+#include "policy_wrap.hpp"
+
+namespace dilemma::addon {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* d = new AddonData();
+  env.SetInstanceData<AddonData>(d);
+  Napi::Function game = GameWrap::Define(env);
+  Napi::Function policy = PolicyWrap::Define(env);
+  Napi::Function envs = EnvWrap::Define(env);
+  d->game = Napi::Persistent(game);
+  d->policy = Napi::Persistent(policy);
+  d->env = Napi::Persistent(envs);
+  exports.Set("Game", game);
+  exports.Set("Policy", policy);
+  exports.Set("Env", envs);
+  exports.Set("strategy", Napi::Function::New<Strategy>(env, "strategy"));
+  exports.Set("rollout", Napi::Function::New<Rollout>(env, "rollout"));
+  exports.Set("engineInfo", Napi::Function::New<EngineInfo>(env, "engineInfo"));
+  exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
+  InitCredit(env, exports);
+  return exports;
+}
+
+}  // namespace dilemma::addon
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return dilemma::addon::Init(env, exports); }
+
+NODE_API_MODULE(dilemma, InitModule)

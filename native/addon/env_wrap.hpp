@@ -1,0 +1,34 @@
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "env.hpp"
+
+namespace dilemma::addon {
+
+// new Env(game, { batch, seed, streams? }): a batch of environments driven
+// step by step from JavaScript.
+class EnvWrap : public Napi::ObjectWrap<EnvWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit EnvWrap(const Napi::CallbackInfo& info);
+  void Finalize(Napi::Env env) override;
+
+ private:
+  EnvBatch& envs(Napi::Env env);
+  Napi::Value Reset(const Napi::CallbackInfo& info);
+  Napi::Value Observe(const Napi::CallbackInfo& info);
+  Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value Clone(const Napi::CallbackInfo& info);
+  Napi::Value Returns(const Napi::CallbackInfo& info);
+  Napi::Value StepsTaken(const Napi::CallbackInfo& info);
+  Napi::Value Dones(const Napi::CallbackInfo& info);
+  void Dispose(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<EnvBatch> envs_;
+  int64_t external_bytes_ = 0;
+};
+
+}  // namespace dilemma::addon

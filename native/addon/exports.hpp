@@ -1,0 +1,14 @@
+// The addon's free functions, one concern per file; addon.cc registers them.
+#pragma once
+
+#include <napi.h>
+
+namespace dilemma::addon {
+
+Napi::Value Rollout(const Napi::CallbackInfo& info);     // rollout_worker.cc
+Napi::Value Strategy(const Napi::CallbackInfo& info);    // policy_wrap.cc
+Napi::Value EngineInfo(const Napi::CallbackInfo& info);  // info.cc
+Napi::Value SetThreads(const Napi::CallbackInfo& info);  // info.cc
+Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding.cc
+
+}  // namespace dilemma::addon

@@ -1,0 +1,42 @@
+#include "game_wrap.hpp"
+
+#include "args.hpp"
+#include "errors.hpp"
+
+namespace dilemma::addon {
+
+Napi::Function GameWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Game",
+                     {InstanceMethod<&GameWrap::Info>("info"), InstanceMethod<&GameWrap::Dispose>("dispose")});
+}
+
+GameWrap::GameWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GameWrap>(info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    const std::string id = string(env, info[0], "game");
+    game_ = make_game(id, params(env, info[1], "params"));
+  });
+}
+
+const std::shared_ptr<const Game>& GameWrap::game(Napi::Env env) const {
+  if (!game_) throw_error(env, codes::kDisposed, "the game was disposed");
+  return game_;
+}
+
+Napi::Value GameWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const GameInfo& g = game(env)->info();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", g.id);
+  o.Set("agents", g.agents);
+  o.Set("obsDim", g.obs_dim);
+  o.Set("actions", g.actions);
+  o.Set("maxSteps", g.max_steps);
+  o.Set("stateSize", g.state_size);
+  o.Set("twoAction", game_->two_action());
+  return o;
+}
+
+void GameWrap::Dispose(const Napi::CallbackInfo&) { game_.reset(); }
+
+}  // namespace dilemma::addon

@@ -1,0 +1,52 @@
+#include "policy_wrap.hpp"
+
+#include "addon_data.hpp"
+#include "args.hpp"
+#include "errors.hpp"
+
+namespace dilemma::addon {
+
+namespace {
+// Only Wrap() may construct: it passes this token as the first argument.
+constexpr const char* kToken = "dilemma.policy.internal";
+thread_local std::shared_ptr<const Policy> pending;
+}  // namespace
+
+Napi::Function PolicyWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Policy",
+                     {InstanceAccessor<&PolicyWrap::Name>("name"), InstanceMethod<&PolicyWrap::Dispose>("dispose")});
+}
+
+Napi::Object PolicyWrap::Wrap(Napi::Env env, std::shared_ptr<const Policy> policy) {
+  pending = std::move(policy);
+  Napi::Object o = data(env).policy.New({Napi::String::New(env, kToken)});
+  pending.reset();
+  return o;
+}
+
+PolicyWrap::PolicyWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PolicyWrap>(info) {
+  if (info.Length() < 1 || !info[0].IsString() || info[0].As<Napi::String>().Utf8Value() != kToken || !pending)
+    throw_error(info.Env(), codes::kInvalidArgument, "policies are made by factory functions such as strategy()");
+  policy_ = pending;
+}
+
+const std::shared_ptr<const Policy>& PolicyWrap::policy(Napi::Env env) const {
+  if (!policy_) throw_error(env, codes::kDisposed, "the policy was disposed");
+  return policy_;
+}
+
+Napi::Value PolicyWrap::Name(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), policy(info.Env())->name());
+}
+
+void PolicyWrap::Dispose(const Napi::CallbackInfo&) { policy_.reset(); }
+
+Napi::Value Strategy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&] {
+    const std::string name = string(env, info[0], "strategy");
+    return PolicyWrap::Wrap(env, make_strategy(name, params(env, info[1], "params")));
+  });
+}
+
+}  // namespace dilemma::addon

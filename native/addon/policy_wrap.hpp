@@ -1,0 +1,29 @@
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "policy.hpp"
+
+namespace dilemma::addon {
+
+// A native policy handle. Created by factory functions (strategy(), ...), not
+// by `new` from JavaScript.
+class PolicyWrap : public Napi::ObjectWrap<PolicyWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const Policy> policy);
+  explicit PolicyWrap(const Napi::CallbackInfo& info);
+  const std::shared_ptr<const Policy>& policy(Napi::Env env) const;
+
+ private:
+  Napi::Value Name(const Napi::CallbackInfo& info);
+  void Dispose(const Napi::CallbackInfo& info);
+  std::shared_ptr<const Policy> policy_;
+};
+
+// strategy(name, params) -> policy handle
+Napi::Value Strategy(const Napi::CallbackInfo& info);
+
+}  // namespace dilemma::addon

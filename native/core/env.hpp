@@ -1,0 +1,62 @@
+// A batch of environments of one game: per-environment bookkeeping (step
+// counter, episode counter, done flag, returns) plus each game's flat state.
+// Copying an EnvBatch clones every environment exactly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "game.hpp"
+
+namespace dilemma {
+
+// Largest number of elements of one array the engine will allocate or accept.
+inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
+// Multiplies sizes, throwing ERR_TOO_LARGE (naming what) past kMaxElements.
+int64_t checked_elements(const char* what, std::initializer_list<int64_t> dims);
+
+class EnvBatch {
+ public:
+  // streams: the random-number stream of each environment (environments that
+  // share a stream see the same random events); empty means stream = index.
+  EnvBatch(std::shared_ptr<const Game> game, int64_t batch, uint64_t seed, std::vector<uint32_t> streams = {});
+
+  const Game& game() const { return *game_; }
+  const std::shared_ptr<const Game>& game_ptr() const { return game_; }
+  int64_t batch() const { return batch_; }
+  uint64_t seed() const { return seed_; }
+
+  // Starts a new episode in environments [b0, b1).
+  void reset(int64_t b0, int64_t b1);
+  // obs: [batch, agents, obs_dim]; rows outside [b0, b1) are untouched.
+  void observe(int64_t b0, int64_t b1, float* obs) const;
+  void observe_agent(int64_t b, int agent, float* obs) const;
+  // actions: [batch, agents]; rewards: [batch, agents]; done: [batch].
+  // Finished environments stay finished: zero reward, done = 1, no step taken.
+  // Returns whether environment b took a step through stepped (may be null).
+  void step(int64_t b0, int64_t b1, const int32_t* actions, float* rewards, uint8_t* done, uint8_t* stepped);
+  // Throws ERR_INVALID_ARGUMENT naming the first out-of-range action.
+  void check_actions(const int32_t* actions) const;
+
+  int32_t steps_taken(int64_t b) const { return t_[b]; }
+  bool done(int64_t b) const { return done_[b] != 0; }
+  const int32_t* state(int64_t b) const { return state_.data() + b * stride_; }
+  const float* returns() const { return returns_.data(); }  // [batch, agents] this episode
+
+ private:
+  EnvDraw draw(int64_t b) const { return EnvDraw{seed_, stream_[b], episode_[b], static_cast<uint32_t>(t_[b])}; }
+
+  std::shared_ptr<const Game> game_;
+  int64_t batch_;
+  uint64_t seed_;
+  int stride_;
+  std::vector<uint32_t> stream_;
+  std::vector<uint32_t> episode_;
+  std::vector<int32_t> t_;
+  std::vector<uint8_t> done_;
+  std::vector<float> returns_;
+  std::vector<int32_t> state_;
+};
+
+}  // namespace dilemma

@@ -1,0 +1,73 @@
+// A game is parameters plus a pure step over a flat int32 state, one
+// environment at a time. Batching, bookkeeping (step counters, done flags,
+// returns) and random numbers live in EnvBatch, so each game only writes its
+// rules.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "params.hpp"
+#include "rng.hpp"
+
+namespace dilemma {
+
+struct GameInfo {
+  std::string id;
+  int agents = 0;
+  int obs_dim = 0;
+  int actions = 0;
+  int max_steps = 0;   // upper bound on an episode's length
+  int state_size = 0;  // int32 values per environment
+};
+
+// A two-action view of the last round from one agent's side, for scripted
+// strategies: -1 before the first round, 0 = cooperated, 1 = defected.
+struct LastMoves {
+  int own = -1;
+  int other = -1;
+};
+
+// The environment's random numbers for one step of one environment.
+struct EnvDraw {
+  uint64_t seed;
+  uint32_t stream;
+  uint32_t episode;
+  uint32_t step;
+  float uniform(uint32_t slot) const { return rng::uniform(seed, stream, episode, step, rng::kEnv, slot); }
+};
+
+class Game {
+ public:
+  virtual ~Game() = default;
+  const GameInfo& info() const { return info_; }
+
+  virtual void reset(int32_t* state, const EnvDraw& draw) const = 0;
+  // Writes agent's observation (obs_dim floats) of the state reached after t steps.
+  virtual void observe(const int32_t* state, int t, int agent, float* obs) const = 0;
+  // Applies one joint action (agents ints) taken at step t; writes rewards
+  // (agents floats) and returns true when the episode ends with this step.
+  virtual bool step(int32_t* state, int t, const int32_t* actions, float* rewards, const EnvDraw& draw) const = 0;
+
+  // Two-action games let scripted strategies play them.
+  virtual bool two_action() const { return false; }
+  virtual LastMoves last_moves(const int32_t* state, int t, int agent) const;
+  virtual int cooperate_action() const { return 0; }
+  virtual int defect_action() const { return 1; }
+  // One-shot payoffs for agent (own and other's side) in the order CC, CD, DC,
+  // DD from agent's point of view; false when the game has no such table.
+  virtual bool payoff_table(int agent, double own[4], double other[4]) const;
+
+ protected:
+  GameInfo info_;
+};
+
+std::shared_ptr<const Game> make_game(const std::string& id, const Params& params);
+// Registered game ids, in registration order.
+const std::vector<std::string>& game_ids();
+
+std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id = "matrix");
+std::shared_ptr<const Game> make_public_goods_game(const Params& params);
+
+}  // namespace dilemma

@@ -1,0 +1,92 @@
+// Iterated public-goods game: each of n players contributes a fraction of an
+// endowment; the pot times r is shared equally. Action 0 contributes
+// everything, the last action nothing, with equal steps between.
+#include <cstring>
+
+#include "../error.hpp"
+#include "../game.hpp"
+
+namespace dilemma {
+namespace {
+
+class PublicGoodsGame final : public Game {
+ public:
+  explicit PublicGoodsGame(const Params& p) {
+    n_ = p.integer("players", 4, 2, 64);
+    r_ = p.number("multiplier", 1.6, 0.0, 1e6);
+    rounds_ = p.integer("rounds", 10, 1, 1 << 20);
+    levels_ = p.integer("levels", 2, 2, 101);
+    endowment_ = p.number("endowment", 1.0, 1e-9, 1e9);
+    // Observation: start flag, own last contribution, then the others' from agent + 1 on.
+    info_ = GameInfo{"public-goods", n_, 1 + n_, levels_, rounds_, n_};
+  }
+
+  double fraction(int action) const { return static_cast<double>(levels_ - 1 - action) / (levels_ - 1); }
+
+  void reset(int32_t* s, const EnvDraw&) const override {
+    for (int i = 0; i < n_; ++i) s[i] = -1;
+  }
+
+  void observe(const int32_t* s, int, int agent, float* obs) const override {
+    std::memset(obs, 0, sizeof(float) * info_.obs_dim);
+    if (s[0] < 0) {
+      obs[0] = 1.0f;
+      return;
+    }
+    for (int k = 0; k < n_; ++k) obs[1 + k] = static_cast<float>(fraction(s[(agent + k) % n_]));
+  }
+
+  double reward(const int32_t* actions, int agent) const {
+    double pot = 0;
+    for (int i = 0; i < n_; ++i) pot += fraction(actions[i]);
+    return endowment_ * ((1.0 - fraction(actions[agent])) + r_ * pot / n_);
+  }
+
+  bool step(int32_t* s, int t, const int32_t* actions, float* rewards, const EnvDraw&) const override {
+    for (int i = 0; i < n_; ++i) rewards[i] = static_cast<float>(reward(actions, i));
+    for (int i = 0; i < n_; ++i) s[i] = actions[i];
+    return t + 1 >= rounds_;
+  }
+
+  bool two_action() const override { return true; }
+  int defect_action() const override { return levels_ - 1; }
+
+  // "Cooperated" means contributed at least half; the others count as one
+  // player who cooperated when their mean contribution is at least half.
+  LastMoves last_moves(const int32_t* s, int, int agent) const override {
+    if (s[0] < 0) return {};
+    double others = 0;
+    for (int i = 0; i < n_; ++i)
+      if (i != agent) others += fraction(s[i]);
+    others /= (n_ - 1);
+    return {fraction(s[agent]) >= 0.5 ? 0 : 1, others >= 0.5 ? 0 : 1};
+  }
+
+  bool payoff_table(int agent, double own[4], double other[4]) const override {
+    if (n_ != 2) return false;
+    for (int mine = 0; mine < 2; ++mine)
+      for (int theirs = 0; theirs < 2; ++theirs) {
+        int32_t a[2];
+        a[agent] = mine ? defect_action() : 0;
+        a[1 - agent] = theirs ? defect_action() : 0;
+        own[2 * mine + theirs] = reward(a, agent);
+        other[2 * mine + theirs] = reward(a, 1 - agent);
+      }
+    return true;
+  }
+
+ private:
+  int n_ = 4;
+  double r_ = 1.6;
+  int rounds_ = 10;
+  int levels_ = 2;
+  double endowment_ = 1.0;
+};
+
+}  // namespace
+
+std::shared_ptr<const Game> make_public_goods_game(const Params& params) {
+  return std::make_shared<PublicGoodsGame>(params);
+}
+
+}  // namespace dilemma

@@ -1,0 +1,45 @@
+// A policy chooses every environment's action for one agent at one step.
+// Policies are immutable while a rollout runs (so threads can share them);
+// anything that changes per environment lives in the int32 memory the
+// rollout owns, memory_size() values per environment.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "env.hpp"
+#include "game.hpp"
+#include "params.hpp"
+
+namespace dilemma {
+
+struct ActContext {
+  const EnvBatch* envs;
+  int agent;
+  int step;          // rollout step, 0-based
+  uint64_t seed;     // rollout seed, for the policy's own draws
+  const float* obs;  // [batch, agents, obs_dim] before this step
+  int32_t* memory;   // [batch, memory_size]
+  int32_t* actions;  // [batch, agents]
+  float* logp;       // [batch, agents]: log-probability of the chosen action
+  float* entropy;    // [batch, agents]: entropy of the action distribution
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::string name() const = 0;
+  // Throws (with a code) when the policy cannot play agent in game.
+  virtual void check(const Game& game, int agent) const = 0;
+  virtual int memory_size() const { return 0; }
+  // Acts in environments [b0, b1).
+  virtual void act(const ActContext& ctx, int64_t b0, int64_t b1) const = 0;
+};
+
+// Scripted strategies for two-action games (see strategies.cpp for names and
+// parameters).
+std::shared_ptr<const Policy> make_strategy(const std::string& name, const Params& params);
+const std::vector<std::string>& strategy_names();
+
+}  // namespace dilemma

@@ -1,0 +1,87 @@
+#include "rollout.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "env.hpp"
+#include "error.hpp"
+#include "parallel.hpp"
+
+namespace dilemma {
+
+int rollout_steps(const Game& game, const RolloutOptions& o) {
+  if (o.steps < 0) throw Error(codes::kInvalidArgument, "steps must be at least 1");
+  return o.steps == 0 ? game.info().max_steps : o.steps;
+}
+
+TrajectorySizes trajectory_sizes(const Game& game, const RolloutOptions& o) {
+  const GameInfo& g = game.info();
+  const int64_t T = rollout_steps(game, o);
+  return TrajectorySizes{checked_elements("observations", {o.batch, T, g.agents, g.obs_dim}),
+                         checked_elements("per-agent arrays", {o.batch, T, g.agents}),
+                         checked_elements("per-step arrays", {o.batch, T})};
+}
+
+void check_policies(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies) {
+  const int agents = game.info().agents;
+  if (static_cast<int>(policies.size()) != agents)
+    throw Error(codes::kInvalidArgument, "policies must have one entry per agent: game '" + game.info().id + "' has " +
+                                             std::to_string(agents) + ", got " + std::to_string(policies.size()));
+  for (int a = 0; a < agents; ++a) {
+    if (!policies[a]) throw Error(codes::kInvalidArgument, "policies[" + std::to_string(a) + "] is missing");
+    policies[a]->check(game, a);
+  }
+}
+
+void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::shared_ptr<const Policy>>& policies,
+             const RolloutOptions& o, const TrajectoryView& out) {
+  const GameInfo& g = game->info();
+  const int64_t B = o.batch;
+  const int T = rollout_steps(*game, o);
+  trajectory_sizes(*game, o);
+  check_policies(*game, policies);
+  if (!o.groups.empty() && static_cast<int64_t>(o.groups.size()) != B)
+    throw Error(codes::kInvalidArgument, "groups must have one id per rollout (" + std::to_string(B) + ")");
+
+  EnvBatch envs(game, B, o.seed, o.groups);
+  const int A = g.agents, O = g.obs_dim;
+  std::vector<float> obs(static_cast<size_t>(B) * A * O);
+  std::vector<int32_t> actions(static_cast<size_t>(B) * A);
+  std::vector<float> logp(actions.size()), entropy(actions.size()), rewards(actions.size());
+  std::vector<uint8_t> done(B), stepped(B);
+  std::vector<std::vector<int32_t>> memory(A);
+  for (int a = 0; a < A; ++a) memory[a].assign(static_cast<size_t>(B) * policies[a]->memory_size(), 0);
+
+  const int threads = o.threads > 0 ? o.threads : default_threads();
+  parallel_for(B, threads, 256, [&](int64_t b0, int64_t b1) {
+    for (int t = 0; t < T; ++t) {
+      envs.observe(b0, b1, obs.data());
+      for (int a = 0; a < A; ++a) {
+        ActContext ctx{&envs, a, t, o.seed, obs.data(), memory[a].data(), actions.data(), logp.data(), entropy.data()};
+        policies[a]->act(ctx, b0, b1);
+      }
+      envs.step(b0, b1, actions.data(), rewards.data(), done.data(), stepped.data());
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t row = b * T + t;
+        const bool live = stepped[b] != 0;
+        out.mask[row] = live;
+        out.dones[row] = live && done[b];
+        float* o_obs = out.obs + row * A * O;
+        if (live)
+          std::memcpy(o_obs, obs.data() + b * A * O, sizeof(float) * A * O);
+        else
+          std::memset(o_obs, 0, sizeof(float) * A * O);
+        for (int a = 0; a < A; ++a) {
+          const int64_t i = b * A + a, j = row * A + a;
+          out.actions[j] = live ? actions[i] : -1;
+          out.logp[j] = live ? logp[i] : 0.0f;
+          out.entropy[j] = live ? entropy[i] : 0.0f;
+          out.rewards[j] = rewards[i];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace dilemma
