@@ -1,0 +1,34 @@
+/**
+ * Every error the engine throws, from TypeScript validation or from native
+ * code, carries a stable `code`. Messages name the parameter at fault.
+ */
+export const ErrorCode = {
+  InvalidArgument: 'ERR_INVALID_ARGUMENT',
+  InvalidParam: 'ERR_INVALID_PARAM',
+  UnknownGame: 'ERR_UNKNOWN_GAME',
+  UnknownStrategy: 'ERR_UNKNOWN_STRATEGY',
+  Unsupported: 'ERR_UNSUPPORTED',
+  TooLarge: 'ERR_TOO_LARGE',
+  OutOfMemory: 'ERR_OUT_OF_MEMORY',
+  Disposed: 'ERR_DISPOSED',
+  NativeUnavailable: 'ERR_NATIVE_UNAVAILABLE',
+  BackendUnavailable: 'ERR_BACKEND_UNAVAILABLE',
+  Internal: 'ERR_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class DilemmaError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DilemmaError';
+    this.code = code;
+  }
+}
+
+/** True for errors raised by the engine (TypeScript or native), which carry a code. */
+export function isDilemmaError(e: unknown): e is Error & { code: ErrorCode } {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' &&
+    (e as { code: string }).code.startsWith('ERR_');
+}

@@ -1,0 +1,94 @@
+/**
+ * Loads the compiled addon once. The binding's raw surface is typed here and
+ * used only by the wrappers in this package.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DilemmaError, ErrorCode } from './errors.js';
+
+export interface NativeGameInfo {
+  id: string;
+  agents: number;
+  obsDim: number;
+  actions: number;
+  maxSteps: number;
+  stateSize: number;
+  twoAction: boolean;
+}
+
+export interface NativeGame {
+  info(): NativeGameInfo;
+  dispose(): void;
+}
+
+export interface NativePolicy {
+  readonly name: string;
+  dispose(): void;
+}
+
+export interface NativeEnv {
+  reset(): Float32Array;
+  observe(): Float32Array;
+  step(actions: Int32Array): { observations: Float32Array; rewards: Float32Array; dones: Uint8Array };
+  clone(): NativeEnv;
+  returns(): Float32Array;
+  stepsTaken(): Int32Array;
+  dones(): Uint8Array;
+  dispose(): void;
+}
+
+export interface NativeTrajectory {
+  observations: Float32Array;
+  actions: Int32Array;
+  logProbs: Float32Array;
+  entropies: Float32Array;
+  rewards: Float32Array;
+  dones: Uint8Array;
+  mask: Uint8Array;
+  steps: number;
+}
+
+export interface NativeCreditBinding {
+  [name: string]: (...args: any[]) => unknown;
+}
+
+export interface NativeBinding {
+  Game: new (id: string, params: Record<string, unknown>) => NativeGame;
+  Env: new (game: NativeGame, options: { batch: number; seed?: number | bigint; streams?: Uint32Array }) => NativeEnv;
+  strategy(name: string, params: Record<string, unknown>): NativePolicy;
+  rollout(
+    game: NativeGame,
+    policies: NativePolicy[],
+    options: { batch: number; steps?: number; seed?: number | bigint; groups?: Uint32Array; threads?: number },
+  ): Promise<NativeTrajectory>;
+  engineInfo(): Record<string, unknown>;
+  setThreads(n: number): number;
+  credit: NativeCreditBinding;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The package root: one level above src/ or dist/. */
+export const packageRoot = join(here, '..');
+
+let cached: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (cached) return cached;
+  const candidates = [
+    process.env.DILEMMA_ADDON_PATH,
+    join(packageRoot, 'build', 'Release', 'dilemma.node'),
+    join(packageRoot, 'build', 'Debug', 'dilemma.node'),
+  ].filter((p): p is string => !!p);
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new DilemmaError(
+      ErrorCode.NativeUnavailable,
+      `the native addon is not built (looked in ${candidates.join(', ')}); run \`npm install\` or \`npm run build\``,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(path) as NativeBinding;
+  return cached;
+}
