@@ -29,6 +29,6 @@ export class DilemmaError extends Error {
 
 /** True for errors raised by the engine (TypeScript or native), which carry a code. */
 export function isDilemmaError(e: unknown): e is Error & { code: ErrorCode } {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' &&
-    (e as { code: string }).code.startsWith('ERR_');
+  const code = e instanceof Error ? (e as unknown as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_');
 }

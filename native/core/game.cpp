@@ -19,7 +19,7 @@ using Factory = std::function<std::shared_ptr<const Game>(const Params&)>;
 
 const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> games = {
-      {"matrix", make_matrix_game},
+      {"matrix", [](const Params& p) { return make_matrix_game(p); }},
       {"ipd",
        [](const Params& p) {
          if (p.has("preset")) throw Error(codes::kInvalidParam, p.owner() + ".preset is fixed to prisoners-dilemma for 'ipd'; use 'matrix' for other presets");

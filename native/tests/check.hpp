@@ -87,5 +87,5 @@ inline bool close(double got, double want, double rtol, double atol) {
       if (e_.code() != std::string(want_code))                                              \
         dtest::fail(__FILE__, __LINE__, std::string("wrong code ") + e_.code() + ": " + e_.what()); \
     }                                                                                       \
-    if (!threw_) dtest::fail(__FILE__, __LINE__, "expected " #expr " to throw " want_code);  \
+    if (!threw_) dtest::fail(__FILE__, __LINE__, std::string("expected " #expr " to throw ") + (want_code)); \
   } while (0)

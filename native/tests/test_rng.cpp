@@ -1,0 +1,42 @@
+#include <set>
+
+#include "../core/rng.hpp"
+#include "check.hpp"
+
+using dilemma::rng::philox4x32;
+
+// Known-answer vectors of Philox4x32-10 published with the Random123 library.
+TEST("philox4x32-10 known answers") {
+  auto r = philox4x32(0, 0, 0, 0, 0);
+  CHECK_EQ(r.v[0], 0x6627e8d5u);
+  CHECK_EQ(r.v[1], 0xe169c58du);
+  CHECK_EQ(r.v[2], 0xbc57ac4cu);
+  CHECK_EQ(r.v[3], 0x9b00dbd8u);
+  r = philox4x32(0xffffffffffffffffull, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
+  CHECK_EQ(r.v[0], 0x408f276du);
+  CHECK_EQ(r.v[1], 0x41c83b0eu);
+  CHECK_EQ(r.v[2], 0xa20bc7c6u);
+  CHECK_EQ(r.v[3], 0x6d5451fdu);
+  r = philox4x32((uint64_t{0x299f31d0u} << 32) | 0xa4093822u, 0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u);
+  CHECK_EQ(r.v[0], 0xd16cfe09u);
+  CHECK_EQ(r.v[1], 0x94fdccebu);
+  CHECK_EQ(r.v[2], 0x5001e420u);
+  CHECK_EQ(r.v[3], 0x24126ea1u);
+}
+
+TEST("uniform draws lie in [0, 1), have mean 1/2 and differ by counter and domain") {
+  double sum = 0;
+  std::set<float> seen;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    const float u = dilemma::rng::uniform(7, i, 0, 0, dilemma::rng::kEnv, 0);
+    CHECK(u >= 0.0f && u < 1.0f);
+    sum += u;
+    if (i < 1000) seen.insert(u);
+  }
+  CHECK_CLOSE(sum / n, 0.5, 0, 0.005);
+  CHECK(seen.size() > 990);
+  CHECK(dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4) !=
+        dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kSample, 4));
+  CHECK(dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4) == dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4));
+}

@@ -1,0 +1,80 @@
+// The project's test command: builds and runs the C++ tests (ctest), then the
+// TypeScript tests (ava), and ends with one line `N passed, N failed`.
+// Exits non-zero when anything failed or could not run.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url).pathname;
+const cmakeDir = process.env.DILEMMA_CMAKE_BUILD_DIR ?? 'build-cmake';
+let passed = 0;
+let failed = 0;
+
+function run(cmd, args, { capture = false } = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', maxBuffer: 256 << 20 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function section(title) {
+  console.log(`\n=== ${title} ===`);
+}
+
+// C++ tests of the core (and of the CUDA kernels, which skip without a GPU).
+section('C++ tests (ctest)');
+const configure = run('node', ['scripts/cmake-build.mjs']);
+if (configure.status !== 0) {
+  console.log('C++ build failed');
+  failed += 1;
+} else {
+  const ctest = run('ctest', ['--test-dir', cmakeDir, '--output-on-failure', '-V'], { capture: true });
+  const out = `${ctest.stdout}${ctest.stderr}`;
+  let cppPassed = 0;
+  let cppFailed = 0;
+  for (const line of out.split('\n')) {
+    const m = /^\d+: (ok|not ok) - (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'ok') cppPassed++;
+    else {
+      cppFailed++;
+      console.log(`not ok - ${m[2]}`);
+    }
+  }
+  // A test program that crashed or failed without printing its cases still counts.
+  if (ctest.status !== 0 && cppFailed === 0) {
+    console.log(out.split('\n').slice(-40).join('\n'));
+    cppFailed = 1;
+  }
+  console.log(`C++: ${cppPassed} passed, ${cppFailed} failed`);
+  passed += cppPassed;
+  failed += cppFailed;
+}
+
+// TypeScript tests.
+section('TypeScript tests (ava)');
+if (!existsSync(`${root}build/Release/dilemma.node`)) {
+  console.log('the addon is not built: run `npm install` first');
+  failed += 1;
+} else {
+  const ava = run('npx', ['ava', '--tap'], { capture: true });
+  const out = `${ava.stdout}${ava.stderr}`;
+  let tsPassed = 0;
+  let tsFailed = 0;
+  const lines = out.split('\n');
+  for (const [k, line] of lines.entries()) {
+    if (/^ok \d+ /.test(line)) tsPassed++;
+    else if (/^not ok \d+ /.test(line)) {
+      tsFailed++;
+      console.log(lines.slice(k, k + 25).join('\n'));
+    }
+  }
+  if (ava.status !== 0 && tsFailed === 0) {
+    console.log(out.split('\n').slice(-60).join('\n'));
+    tsFailed = 1;
+  }
+  console.log(`TypeScript: ${tsPassed} passed, ${tsFailed} failed`);
+  passed += tsPassed;
+  failed += tsFailed;
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,30 @@
+export { DilemmaError, ErrorCode, isDilemmaError } from './errors.js';
+export {
+  Game,
+  GAME_IDS,
+  MATRIX_PRESETS,
+  makeGame,
+  type GameId,
+  type GameInfo,
+  type GameParamsById,
+  type GameSpec,
+  type IpdParams,
+  type MatrixParams,
+  type MatrixPreset,
+  type PublicGoodsParams,
+} from './games.js';
+export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
+export {
+  Policy,
+  policies,
+  scripted,
+  STRATEGIES,
+  type PolicySpec,
+  type StrategyName,
+  type StrategyParams,
+} from './policies.js';
+export { rollout, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
+export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
+export { credit } from './credit.js';
+export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
+export { formatTable } from './format.js';

@@ -1,0 +1,58 @@
+/**
+ * What this build of the engine can do on this machine, and why not where it
+ * cannot.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { native, packageRoot } from './native.js';
+import { checkInteger } from './validate.js';
+
+export interface BackendStatus {
+  available: boolean;
+  /** Why the backend is unavailable (absent when available). */
+  reason?: string;
+  [detail: string]: unknown;
+}
+
+export interface EngineInfo {
+  version: string;
+  node: string;
+  /** Threads used by batched native work. */
+  threads: number;
+  hardwareThreads: number;
+  backends: Array<'cpu' | 'cuda'>;
+  games: string[];
+  strategies: string[];
+  onnx: BackendStatus;
+  cuda: BackendStatus;
+}
+
+let version: string | undefined;
+function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}
+
+export function engineInfo(): EngineInfo {
+  const n = native().engineInfo() as Record<string, unknown>;
+  const cuda = (n.cuda as BackendStatus | undefined) ?? {
+    available: false,
+    reason: 'this build has no CUDA loader',
+  };
+  return {
+    version: packageVersion(),
+    node: process.version,
+    threads: n.threads as number,
+    hardwareThreads: n.hardwareThreads as number,
+    backends: cuda.available ? ['cpu', 'cuda'] : ['cpu'],
+    games: n.games as string[],
+    strategies: n.strategies as string[],
+    onnx: { available: false, reason: 'ONNX Runtime policies are not part of this version of the engine' },
+    cuda,
+  };
+}
+
+/** Sets the default thread count for batched native work; 0 restores the hardware default. Returns the count now in force. */
+export function setThreads(n: number): number {
+  return native().setThreads(checkInteger('threads', n, 0, 1024));
+}

@@ -1,0 +1,116 @@
+/**
+ * Policies that the native rollout loop runs. Scripted strategies play any
+ * two-action iterated game (action 0 = cooperate, the game's last action =
+ * defect) from the last round's moves.
+ */
+import { z } from 'zod';
+import { DilemmaError, ErrorCode } from './errors.js';
+import { native, type NativePolicy } from './native.js';
+import { parseParams } from './schema.js';
+
+export const STRATEGIES = [
+  'always-cooperate',
+  'always-defect',
+  'tit-for-tat',
+  'suspicious-tit-for-tat',
+  'generous-tit-for-tat',
+  'grim-trigger',
+  'win-stay-lose-shift',
+  'alternate',
+  'random',
+  'zd-extortion',
+] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+const none = z.object({}).strict();
+const strategySchemas: { [K in StrategyName]: z.ZodType } = {
+  'always-cooperate': none,
+  'always-defect': none,
+  'tit-for-tat': none,
+  'suspicious-tit-for-tat': none,
+  /** forgiveness: probability of cooperating after the other defected (default 1/3). */
+  'generous-tit-for-tat': z.object({ forgiveness: z.number().min(0).max(1).optional() }).strict(),
+  'grim-trigger': none,
+  'win-stay-lose-shift': none,
+  'alternate': none,
+  /** p: probability of cooperating (default 0.5). */
+  random: z.object({ p: z.number().min(0).max(1).optional() }).strict(),
+  /**
+   * chi: extortion factor, own surplus = chi × other's surplus over mutual defection (default 3);
+   * phi: scale as a fraction of the largest valid one (default 0.5).
+   */
+  'zd-extortion': z
+    .object({ chi: z.number().min(1).max(1e6).optional(), phi: z.number().min(1e-6).max(1).optional() })
+    .strict(),
+};
+
+export interface StrategyParams {
+  'generous-tit-for-tat': { forgiveness?: number };
+  random: { p?: number };
+  'zd-extortion': { chi?: number; phi?: number };
+}
+
+/** A policy the native loop can run. Owns a native object: dispose() when done. */
+export class Policy {
+  readonly name: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  #handle: NativePolicy | undefined;
+
+  /** @internal */
+  constructor(name: string, params: Record<string, unknown>, handle: NativePolicy) {
+    this.name = name;
+    this.params = Object.freeze({ ...params });
+    this.#handle = handle;
+  }
+
+  get handle(): NativePolicy {
+    if (!this.#handle) throw new DilemmaError(ErrorCode.Disposed, `policy '${this.name}' was disposed`);
+    return this.#handle;
+  }
+
+  /** A short label: the name with its parameters. */
+  get label(): string {
+    const entries = Object.entries(this.params);
+    return entries.length === 0 ? this.name : `${this.name}(${entries.map(([k, v]) => `${k}=${v}`).join(',')})`;
+  }
+
+  dispose(): void {
+    this.#handle?.dispose();
+    this.#handle = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+export function scripted<K extends StrategyName>(
+  name: K,
+  params?: K extends keyof StrategyParams ? StrategyParams[K] : Record<string, never>,
+): Policy {
+  if (typeof name !== 'string' || !(STRATEGIES as readonly string[]).includes(name)) {
+    throw new DilemmaError(
+      ErrorCode.UnknownStrategy,
+      `unknown strategy ${JSON.stringify(name)} (known: ${STRATEGIES.join(', ')})`,
+    );
+  }
+  const checked = parseParams(strategySchemas[name], params, 'params') as Record<string, unknown>;
+  return new Policy(name, checked, native().strategy(name, checked));
+}
+
+/** A policy given by instance, by strategy name, or as { strategy, params }. */
+export type PolicySpec = Policy | StrategyName | { strategy: StrategyName; params?: Record<string, number> };
+
+export function resolvePolicy(spec: PolicySpec, name: string): { policy: Policy; owned: boolean } {
+  if (spec instanceof Policy) return { policy: spec, owned: false };
+  if (typeof spec === 'string') return { policy: scripted(spec as StrategyName), owned: true };
+  if (typeof spec === 'object' && spec !== null && typeof (spec as { strategy?: unknown }).strategy === 'string') {
+    return { policy: scripted(spec.strategy, spec.params as never), owned: true };
+  }
+  throw new DilemmaError(
+    ErrorCode.InvalidArgument,
+    `${name} must be a Policy, a strategy name or { strategy, params }`,
+  );
+}
+
+export const policies = { scripted, strategies: STRATEGIES };

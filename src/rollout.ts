@@ -1,0 +1,140 @@
+/**
+ * Batched rollouts run entirely in the native core, off the event loop.
+ */
+import { DilemmaError, ErrorCode } from './errors.js';
+import { type GameSpec, resolveGame } from './games.js';
+import { native } from './native.js';
+import { type PolicySpec, resolvePolicy } from './policies.js';
+import { toUint32 } from './env.js';
+import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
+
+export interface RolloutOptions {
+  game: GameSpec;
+  /** One policy per agent (the same Policy may sit in several seats). */
+  policies: PolicySpec[];
+  /** Number of rollouts. */
+  batch: number;
+  /** Steps per rollout; default the game's maximum episode length. */
+  steps?: number;
+  seed?: number | bigint;
+  /**
+   * Common random numbers: rollouts of one group share the environment's
+   * random events. `{ size }` groups consecutive rollouts; an array gives a
+   * non-negative group id per rollout. Default: no sharing.
+   */
+  groups?: { size: number } | Uint32Array | Int32Array | ArrayLike<number>;
+  /** Threads for this call; default the engine's setting (see setThreads). */
+  threads?: number;
+}
+
+/**
+ * A batch of trajectories, struct-of-arrays, row-major. B = batch, T = steps,
+ * A = agents, O = obsDim.
+ */
+export interface Trajectory {
+  batch: number;
+  steps: number;
+  agents: number;
+  obsDim: number;
+  /** [B, T, A, O]: what each agent saw before acting. */
+  observations: Float32Array;
+  /** [B, T, A]: chosen actions; -1 after the episode ended. */
+  actions: Int32Array;
+  /** [B, T, A]: log-probability of the chosen action under the acting policy. */
+  logProbs: Float32Array;
+  /** [B, T, A]: entropy of the acting policy's distribution. */
+  entropies: Float32Array;
+  /** [B, T, A] */
+  rewards: Float32Array;
+  /** [B, T]: 1 at the step an episode ended. */
+  dones: Uint8Array;
+  /** [B, T]: 1 where a step was taken (0 for padding after the end). */
+  mask: Uint8Array;
+  /** [B]: the group (random stream) of each rollout. */
+  groups: Uint32Array;
+}
+
+function resolveGroups(groups: RolloutOptions['groups'], batch: number): Uint32Array | undefined {
+  if (groups === undefined) return undefined;
+  if (typeof groups === 'object' && groups !== null && !ArrayBuffer.isView(groups) && 'size' in groups) {
+    const size = checkInteger('options.groups.size', (groups as { size: unknown }).size, 1, batch);
+    const out = new Uint32Array(batch);
+    for (let b = 0; b < batch; b++) out[b] = Math.floor(b / size);
+    return out;
+  }
+  // Int32Array ids are accepted as they are when non-negative.
+  const ids = groups instanceof Int32Array ? Array.from(groups) : (groups as ArrayLike<number>);
+  return toUint32('options.groups', ids, batch);
+}
+
+export async function rollout(options: RolloutOptions): Promise<Trajectory> {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads']);
+  const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
+  const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
+  const threads = o.threads === undefined ? undefined : checkInteger('options.threads', o.threads, 1, 1024);
+  const groups = resolveGroups(o.groups as RolloutOptions['groups'], batch);
+  if (!Array.isArray(o.policies)) {
+    throw new DilemmaError(ErrorCode.InvalidArgument, 'options.policies must be an array with one policy per agent');
+  }
+  const { game, owned: ownGame } = resolveGame(o.game as GameSpec, 'options.game');
+  const resolved: ReturnType<typeof resolvePolicy>[] = [];
+  try {
+    if (o.policies.length !== game.info.agents) {
+      throw new DilemmaError(
+        ErrorCode.InvalidArgument,
+        `options.policies must have ${game.info.agents} entries for game '${game.id}', got ${o.policies.length}`,
+      );
+    }
+    o.policies.forEach((p, i) => resolved.push(resolvePolicy(p as PolicySpec, `options.policies[${i}]`)));
+    const t = await native().rollout(
+      game.handle,
+      resolved.map((r) => r.policy.handle),
+      { batch, seed, ...(steps ? { steps } : {}), ...(groups ? { groups } : {}), ...(threads ? { threads } : {}) },
+    );
+    const ids = groups ?? Uint32Array.from({ length: batch }, (_, b) => b);
+    return {
+      batch,
+      steps: t.steps,
+      agents: game.info.agents,
+      obsDim: game.info.obsDim,
+      observations: t.observations,
+      actions: t.actions,
+      logProbs: t.logProbs,
+      entropies: t.entropies,
+      rewards: t.rewards,
+      dones: t.dones,
+      mask: t.mask,
+      groups: ids,
+    };
+  } finally {
+    for (const r of resolved) if (r.owned) r.policy.dispose();
+    if (ownGame) game.dispose();
+  }
+}
+
+/** Mean episode return per agent over the batch: [A]. */
+export function meanReturns(t: Trajectory): Float64Array {
+  const out = new Float64Array(t.agents);
+  const { rewards, agents } = t;
+  for (let i = 0; i < rewards.length; i++) out[i % agents] += rewards[i];
+  for (let a = 0; a < agents; a++) out[a] /= t.batch;
+  return out;
+}
+
+/**
+ * Fraction of taken steps at which each agent chose `action` (default 0,
+ * "cooperate" in two-action games): [A].
+ */
+export function actionRate(t: Trajectory, action = 0): Float64Array {
+  const hits = new Float64Array(t.agents);
+  let live = 0;
+  for (let row = 0; row < t.batch * t.steps; row++) {
+    if (!t.mask[row]) continue;
+    live++;
+    for (let a = 0; a < t.agents; a++) if (t.actions[row * t.agents + a] === action) hits[a]++;
+  }
+  for (let a = 0; a < t.agents; a++) hits[a] = live ? hits[a] / live : 0;
+  return hits;
+}

@@ -1,0 +1,93 @@
+/**
+ * Round-robin tournaments of policies in a two-player game. Every ordered
+ * pair plays (each policy in both seats, and against itself), `repetitions`
+ * episodes per pair, all natively.
+ */
+import { DilemmaError, ErrorCode } from './errors.js';
+import { type GameSpec, resolveGame } from './games.js';
+import { type PolicySpec, resolvePolicy } from './policies.js';
+import { actionRate, meanReturns, rollout } from './rollout.js';
+import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
+
+export interface TournamentOptions {
+  game: GameSpec;
+  players: PolicySpec[];
+  /** Episodes per ordered pair. Default 100. */
+  repetitions?: number;
+  seed?: number | bigint;
+  /** Steps per episode; default the game's maximum episode length. */
+  steps?: number;
+}
+
+export interface Standing {
+  player: string;
+  /** Mean episode payoff over all opponents and both seats. */
+  score: number;
+  /** Fraction of rounds in which the player chose action 0 (cooperate). */
+  cooperation: number;
+}
+
+export interface TournamentResult {
+  players: string[];
+  repetitions: number;
+  /** payoff[i][j]: mean episode payoff of player i (seat 0) against player j (seat 1). */
+  payoff: number[][];
+  /** opponentPayoff[i][j]: mean episode payoff of player j in that match. */
+  opponentPayoff: number[][];
+  /** cooperation[i][j]: player i's cooperation rate in that match. */
+  cooperation: number[][];
+  /** Players ordered by score, best first. */
+  ranking: Standing[];
+}
+
+export async function tournament(options: TournamentOptions): Promise<TournamentResult> {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['game', 'players', 'repetitions', 'seed', 'steps']);
+  const repetitions = o.repetitions === undefined ? 100 : checkInteger('options.repetitions', o.repetitions, 1, 1 << 24);
+  const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
+  if (!Array.isArray(o.players) || o.players.length < 1) {
+    throw new DilemmaError(ErrorCode.InvalidArgument, 'options.players must be a non-empty array of policies');
+  }
+  const { game, owned: ownGame } = resolveGame(o.game as GameSpec, 'options.game');
+  const players: ReturnType<typeof resolvePolicy>[] = [];
+  try {
+    if (game.info.agents !== 2) {
+      throw new DilemmaError(ErrorCode.Unsupported, `tournaments need a two-player game; '${game.id}' has ${game.info.agents}`);
+    }
+    o.players.forEach((p, i) => players.push(resolvePolicy(p as PolicySpec, `options.players[${i}]`)));
+    const n = players.length;
+    const grid = () => Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    const payoff = grid(), opponentPayoff = grid(), cooperation = grid(), coopSeat1 = grid();
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const t = await rollout({
+          game,
+          policies: [players[i].policy, players[j].policy],
+          batch: repetitions,
+          seed,
+          ...(steps ? { steps } : {}),
+        });
+        const r = meanReturns(t);
+        const c = actionRate(t, 0);
+        payoff[i][j] = r[0];
+        opponentPayoff[i][j] = r[1];
+        cooperation[i][j] = c[0];
+        coopSeat1[j][i] = c[1];
+      }
+    }
+    const ranking: Standing[] = players.map((p, i) => {
+      let score = 0, coop = 0;
+      for (let j = 0; j < n; j++) {
+        score += (payoff[i][j] + opponentPayoff[j][i]) / 2;
+        coop += (cooperation[i][j] + coopSeat1[i][j]) / 2;
+      }
+      return { player: p.policy.label, score: score / n, cooperation: coop / n };
+    });
+    ranking.sort((a, b) => b.score - a.score || a.player.localeCompare(b.player));
+    return { players: players.map((p) => p.policy.label), repetitions, payoff, opponentPayoff, cooperation, ranking };
+  } finally {
+    for (const p of players) if (p.owned) p.policy.dispose();
+    if (ownGame) game.dispose();
+  }
+}
