@@ -1,4 +1,145 @@
+// exports.credit: synchronous credit assignment over caller-owned
+// Float32Arrays, written into `out` (which may be the first input). The work
+// is O(batch * steps) and already split across threads, so it runs on the
+// calling thread rather than as a promise.
+#include <napi.h>
+
+#include <cfloat>
+
+#include "args.hpp"
+#include "credit.hpp"
+#include "env.hpp"
+#include "errors.hpp"
 #include "exports.hpp"
+
 namespace dilemma::addon {
-Napi::Object InitCredit(Napi::Env env, Napi::Object exports) { return exports; }
+
+namespace {
+
+struct Shape {
+  int64_t batch, steps, elements;
+};
+
+// batch and steps at info[at], info[at + 1]; the product is checked before
+// any array length is compared with it.
+Shape shape(const Napi::CallbackInfo& info, size_t at, const char* what) {
+  Napi::Env env = info.Env();
+  const int64_t batch = integer(env, info[at], "batch", 1, kMaxElements);
+  const int64_t steps = integer(env, info[at + 1], "steps", 1, kMaxElements);
+  return {batch, steps, checked_elements(what, {batch, steps})};
+}
+
+float unit(const Napi::CallbackInfo& info, size_t at, const char* name) {
+  return static_cast<float>(number(info.Env(), info[at], name, 0.0, 1.0));
+}
+
+// discountedReturns(rewards, out, batch, steps, gamma)
+Napi::Value DiscountedReturns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const Shape s = shape(info, 2, "rewards");
+    auto rewards = typed_array<float>(env, info[0], "rewards", s.elements);
+    auto out = typed_array<float>(env, info[1], "out", s.elements);
+    const float gamma = unit(info, 4, "gamma");
+    credit::discounted_returns(rewards.data, out.data, s.batch, s.steps, gamma);
+    return info[1];
+  });
+}
+
+// gae(rewards, values, out, batch, steps, gamma, lambda)
+Napi::Value Gae(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const Shape s = shape(info, 3, "rewards");
+    const int64_t value_count = checked_elements("values", {s.batch, s.steps + 1});
+    auto rewards = typed_array<float>(env, info[0], "rewards", s.elements);
+    auto values = typed_array<float>(env, info[1], "values", value_count);
+    auto out = typed_array<float>(env, info[2], "out", s.elements);
+    const float gamma = unit(info, 5, "gamma");
+    const float lambda = unit(info, 6, "lambda");
+    credit::gae(rewards.data, values.data, out.data, s.batch, s.steps, gamma, lambda);
+    return info[2];
+  });
+}
+
+// leaveOneOut(values, groups | undefined, out, batch, steps)
+Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const Shape s = shape(info, 3, "values");
+    auto values = typed_array<float>(env, info[0], "values", s.elements);
+    const int32_t* groups = nullptr;
+    if (!info[1].IsUndefined()) groups = typed_array<int32_t>(env, info[1], "groups", s.batch).data;
+    auto out = typed_array<float>(env, info[2], "out", s.elements);
+    credit::leave_one_out(values.data, groups, out.data, s.batch, s.steps);
+    return info[2];
+  });
+}
+
+// advantageAlignment(own, others, out, batch, steps, beta, gamma, includeCurrent, form)
+Napi::Value AdvantageAlignment(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const Shape s = shape(info, 3, "own");
+    auto own = typed_array<float>(env, info[0], "own", s.elements);
+    auto others = typed_array<float>(env, info[1], "others", s.elements);
+    auto out = typed_array<float>(env, info[2], "out", s.elements);
+    const float beta = static_cast<float>(number(env, info[5], "beta", -FLT_MAX, FLT_MAX));
+    const float gamma = unit(info, 6, "gamma");
+    const bool include_current = boolean(env, info[7], "includeCurrent");
+    const std::string form_name = string(env, info[8], "form");
+    credit::AaForm form;
+    if (form_name == "discounted")
+      form = credit::AaForm::kDiscounted;
+    else if (form_name == "mean")
+      form = credit::AaForm::kMean;
+    else
+      throw_error(env, codes::kInvalidArgument, "form must be \"discounted\" or \"mean\", got \"" + form_name + "\"");
+    credit::advantage_alignment(own.data, others.data, out.data, s.batch, s.steps, beta, gamma, include_current,
+                                form);
+    return info[2];
+  });
+}
+
+// sumOfRewards(own, others, out)
+Napi::Value SumOfRewards(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto own = typed_array<float>(env, info[0], "own", -1);
+    const int64_t n = static_cast<int64_t>(own.length);
+    auto others = typed_array<float>(env, info[1], "others", n);
+    auto out = typed_array<float>(env, info[2], "out", n);
+    credit::sum_of_rewards(own.data, others.data, out.data, n);
+    return info[2];
+  });
+}
+
+// whiten(x, out, batch, steps, perStep, eps)
+Napi::Value Whiten(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const Shape s = shape(info, 2, "x");
+    auto x = typed_array<float>(env, info[0], "x", s.elements);
+    auto out = typed_array<float>(env, info[1], "out", s.elements);
+    const bool per_step = boolean(env, info[4], "perStep");
+    const double eps = number(env, info[5], "eps", 0.0, DBL_MAX);
+    credit::whiten(x.data, out.data, s.batch, s.steps, per_step, eps);
+    return info[1];
+  });
+}
+
+}  // namespace
+
+Napi::Object InitCredit(Napi::Env env, Napi::Object exports) {
+  Napi::Object credit = Napi::Object::New(env);
+  credit.Set("discountedReturns", Napi::Function::New<DiscountedReturns>(env, "discountedReturns"));
+  credit.Set("gae", Napi::Function::New<Gae>(env, "gae"));
+  credit.Set("leaveOneOut", Napi::Function::New<LeaveOneOut>(env, "leaveOneOut"));
+  credit.Set("advantageAlignment", Napi::Function::New<AdvantageAlignment>(env, "advantageAlignment"));
+  credit.Set("sumOfRewards", Napi::Function::New<SumOfRewards>(env, "sumOfRewards"));
+  credit.Set("whiten", Napi::Function::New<Whiten>(env, "whiten"));
+  exports.Set("credit", credit);
+  return exports;
+}
+
 }  // namespace dilemma::addon

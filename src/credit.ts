@@ -1,0 +1,315 @@
+/**
+ * Credit assignment over batched rollouts: discounted returns, GAE(λ), the
+ * group-relative leave-one-out baseline, Advantage Alignment, the
+ * sum-of-rewards baseline and whitening. Every array is a row-major
+ * `[batch, steps]` Float32Array (one rollout per row) unless stated; the work
+ * runs in the native core, split across the engine's threads.
+ *
+ * Each function writes into `options.out` when given (it must have the
+ * result's length and may be the first input, for in-place use) and
+ * otherwise into a new array, and returns it.
+ */
+import { DilemmaError, ErrorCode } from './errors.js';
+import { native } from './native.js';
+import {
+  checkBoolean,
+  checkInteger,
+  checkKeys,
+  checkNumber,
+  checkObject,
+  checkTypedArray,
+  describe,
+  invalid,
+} from './validate.js';
+
+/** The native credit functions, positional and unforgiving; the wrappers below validate first. */
+interface NativeCredit {
+  discountedReturns(rewards: Float32Array, out: Float32Array, batch: number, steps: number, gamma: number): Float32Array;
+  gae(
+    rewards: Float32Array,
+    values: Float32Array,
+    out: Float32Array,
+    batch: number,
+    steps: number,
+    gamma: number,
+    lambda: number,
+  ): Float32Array;
+  leaveOneOut(
+    values: Float32Array,
+    groups: Int32Array | undefined,
+    out: Float32Array,
+    batch: number,
+    steps: number,
+  ): Float32Array;
+  advantageAlignment(
+    own: Float32Array,
+    others: Float32Array,
+    out: Float32Array,
+    batch: number,
+    steps: number,
+    beta: number,
+    gamma: number,
+    includeCurrent: boolean,
+    form: AdvantageAlignmentForm,
+  ): Float32Array;
+  sumOfRewards(own: Float32Array, others: Float32Array, out: Float32Array): Float32Array;
+  whiten(x: Float32Array, out: Float32Array, batch: number, steps: number, perStep: boolean, eps: number): Float32Array;
+}
+
+const binding = (): NativeCredit => native().credit as unknown as NativeCredit;
+
+/** The native core's limit on the elements of one array. */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+export interface ShapeOptions {
+  /** Rollouts (rows). */
+  batch: number;
+  /** Steps per rollout (columns). */
+  steps: number;
+  /** Where to write the `[batch, steps]` result; may be the first input. */
+  out?: Float32Array;
+}
+
+export interface DiscountedReturnsOptions extends ShapeOptions {
+  /** Discount γ in [0, 1]. */
+  gamma: number;
+}
+
+export interface GaeOptions extends ShapeOptions {
+  /** Discount γ in [0, 1]. */
+  gamma: number;
+  /** GAE λ in [0, 1]: 0 is the one-step TD error, 1 the Monte Carlo advantage. */
+  lambda: number;
+}
+
+export interface LeaveOneOutOptions extends ShapeOptions {
+  /**
+   * `[batch]` group id of each rollout (e.g. rollouts sharing a
+   * common-random-number seed). Ids are arbitrary int32 values, in any order;
+   * a Uint32Array (as in `Trajectory.groups`) is read bit for bit. Default:
+   * the whole batch is one group.
+   */
+  groups?: Int32Array | Uint32Array | ArrayLike<number>;
+}
+
+export type AdvantageAlignmentForm = 'discounted' | 'mean';
+
+export interface AdvantageAlignmentOptions extends ShapeOptions {
+  /** `[batch, steps]` the agent's own advantages A¹. */
+  own: Float32Array;
+  /** `[batch, steps]` the other agents' advantages A², summed over the others when there are several. */
+  others: Float32Array;
+  /** Shaping strength β, any finite number. */
+  beta: number;
+  /** Discount γ in [0, 1] (unused by the mean form). */
+  gamma: number;
+  /** Include step t in the sum over past advantages (the "jit" form). Default false. */
+  includeCurrent?: boolean;
+  /** `'discounted'` (default) or the undiscounted running `'mean'` of the paper's code. */
+  form?: AdvantageAlignmentForm;
+}
+
+export interface SumOfRewardsOptions {
+  /** Where to write the result; may be `own`. */
+  out?: Float32Array;
+}
+
+export interface WhitenOptions extends ShapeOptions {
+  /** Normalise each step (column) over the batch instead of all elements together. Default false. */
+  perStep?: boolean;
+  /** Added to the standard deviation; a finite number > 0. Default 1e-8. */
+  eps?: number;
+}
+
+function options(value: unknown, allowed: readonly string[]): Record<string, unknown> {
+  const o = checkObject('options', value);
+  checkKeys('options', o, allowed);
+  return o;
+}
+
+/** Checks batch and steps; returns the element count batch × steps. */
+function elements(o: Record<string, unknown>, extraColumns = 0): number {
+  const batch = checkInteger('options.batch', o.batch, 1, MAX_ELEMENTS);
+  const steps = checkInteger('options.steps', o.steps, 1, MAX_ELEMENTS);
+  if (batch * (steps + extraColumns) > MAX_ELEMENTS) {
+    throw new DilemmaError(
+      ErrorCode.TooLarge,
+      `options.batch × options.steps (${batch} × ${steps}) exceeds the limit of ${MAX_ELEMENTS} elements`,
+    );
+  }
+  return batch * steps;
+}
+
+function unit(name: string, value: unknown): number {
+  return checkNumber(name, value, 0, 1);
+}
+
+function output(o: Record<string, unknown>, length: number): Float32Array {
+  return o.out === undefined ? new Float32Array(length) : checkTypedArray('options.out', o.out, Float32Array, length);
+}
+
+function groupIds(value: unknown, batch: number): Int32Array | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Int32Array) return checkTypedArray('options.groups', value, Int32Array, batch);
+  if (value instanceof Uint32Array) {
+    const u = checkTypedArray('options.groups', value, Uint32Array, batch);
+    return new Int32Array(u.buffer, u.byteOffset, u.length);
+  }
+  const like = value as ArrayLike<unknown> | null;
+  if (typeof like !== 'object' || like === null || typeof like.length !== 'number') {
+    invalid('options.groups', `must be an Int32Array, a Uint32Array or an array of integers, got ${describe(value)}`);
+  }
+  if (like.length !== batch) invalid('options.groups', `must have ${batch} elements, got ${like.length}`);
+  const ids = new Int32Array(batch);
+  for (let i = 0; i < batch; i++) ids[i] = checkInteger(`options.groups[${i}]`, like[i], -(2 ** 31), 2 ** 31 - 1);
+  return ids;
+}
+
+/**
+ * Discounted return-to-go of each rollout.
+ *
+ * Shapes: `rewards` and the result are `[batch, steps]`, row-major.
+ *
+ * `G[b, t] = Σ_{k ≥ t} γ^{k−t} · rewards[b, k]`, computed backwards as
+ * `G_t = r_t + γ · G_{t+1}`.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape or γ;
+ *   `ERR_TOO_LARGE` past 2³¹ − 1 elements.
+ */
+function discountedReturns(rewards: Float32Array, opts: DiscountedReturnsOptions): Float32Array {
+  const o = options(opts, ['batch', 'steps', 'gamma', 'out']);
+  const n = elements(o);
+  checkTypedArray('rewards', rewards, Float32Array, n);
+  const gamma = unit('options.gamma', o.gamma);
+  return binding().discountedReturns(rewards, output(o, n), o.batch as number, o.steps as number, gamma);
+}
+
+/**
+ * Generalized advantage estimation, GAE(λ), with a critic.
+ *
+ * Shapes: `rewards` and the result are `[batch, steps]`; `values` is
+ * `[batch, steps + 1]`, its last column the bootstrap value after the final
+ * step (0 for a finished episode).
+ *
+ * `δ_t = r_t + γ·V_{t+1} − V_t`, `A_t = Σ_{l ≥ 0} (γλ)^l · δ_{t+l}`, computed
+ * backwards as `A_t = δ_t + γλ · A_{t+1}`. `out` may be `rewards`.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, γ or λ.
+ */
+function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Float32Array {
+  const o = options(opts, ['batch', 'steps', 'gamma', 'lambda', 'out']);
+  const n = elements(o, 1);
+  const batch = o.batch as number;
+  const steps = o.steps as number;
+  checkTypedArray('rewards', rewards, Float32Array, n);
+  checkTypedArray('values', values, Float32Array, batch * (steps + 1));
+  const gamma = unit('options.gamma', o.gamma);
+  const lambda = unit('options.lambda', o.lambda);
+  return binding().gae(rewards, values, output(o, n), batch, steps, gamma, lambda);
+}
+
+/**
+ * Group-relative (leave-one-out) baseline, the critic-free advantage.
+ *
+ * Shapes: `values` (typically discounted returns) and the result are
+ * `[batch, steps]`; `options.groups` is `[batch]`.
+ *
+ * `A[i, t] = values[i, t] − mean_{j ≠ i, group(j) = group(i)} values[j, t]`.
+ * A rollout alone in its group has no baseline and keeps its value.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape or group id.
+ */
+function leaveOneOut(values: Float32Array, opts: LeaveOneOutOptions): Float32Array {
+  const o = options(opts, ['batch', 'steps', 'groups', 'out']);
+  const n = elements(o);
+  checkTypedArray('values', values, Float32Array, n);
+  const groups = groupIds(o.groups, o.batch as number);
+  return binding().leaveOneOut(values, groups, output(o, n), o.batch as number, o.steps as number);
+}
+
+/**
+ * Advantage Alignment credits (opponent shaping).
+ *
+ * Shapes: `own`, `others` and the result are `[batch, steps]`.
+ *
+ * `A*_t = A¹_t + β · w_t · A²_t` where, by `form` and `includeCurrent`:
+ * - discounted: `w_t = γ · Σ_{k<t} γ^{t−k} A¹_k`
+ * - discounted, includeCurrent: `w_t = Σ_{k≤t} γ^{t−k} A¹_k`
+ * - mean: `w_t = (Σ_{k<t} A¹_k) / t`, 0 at t = 0
+ * - mean, includeCurrent: `w_t = (Σ_{k≤t} A¹_k) / (t + 1)`
+ *
+ * The discounted sum is carried forward (`S_{t+1} = γ(S_t + A¹_t)`), so it is
+ * O(batch·steps) and stays finite for any horizon. `out` may be `own`.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, β, γ or form.
+ */
+function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
+  const o = options(opts, ['own', 'others', 'batch', 'steps', 'beta', 'gamma', 'includeCurrent', 'form', 'out']);
+  const n = elements(o);
+  const own = checkTypedArray('options.own', o.own, Float32Array, n);
+  const others = checkTypedArray('options.others', o.others, Float32Array, n);
+  const beta = checkNumber('options.beta', o.beta);
+  if (Math.abs(beta) > FLOAT32_MAX) invalid('options.beta', `must fit a float32, got ${beta}`);
+  const gamma = unit('options.gamma', o.gamma);
+  const includeCurrent = o.includeCurrent === undefined ? false : checkBoolean('options.includeCurrent', o.includeCurrent);
+  const form = o.form === undefined ? 'discounted' : o.form;
+  if (form !== 'discounted' && form !== 'mean') {
+    invalid('options.form', `must be "discounted" or "mean", got ${describe(form)}`);
+  }
+  return binding().advantageAlignment(
+    own,
+    others,
+    output(o, n),
+    o.batch as number,
+    o.steps as number,
+    beta,
+    gamma,
+    includeCurrent,
+    form,
+  );
+}
+
+/**
+ * The prosocial sum-of-rewards baseline: `out[i] = own[i] + others[i]`.
+ *
+ * Shapes: any, as long as `own`, `others` and the result have the same length
+ * (typically `[batch, steps]`). `out` may be `own`.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array or length.
+ */
+function sumOfRewards(own: Float32Array, others: Float32Array, opts: SumOfRewardsOptions = {}): Float32Array {
+  const o = options(opts, ['out']);
+  const a = checkTypedArray('own', own, Float32Array);
+  if (a.length > MAX_ELEMENTS) {
+    throw new DilemmaError(ErrorCode.TooLarge, `own exceeds the limit of ${MAX_ELEMENTS} elements`);
+  }
+  checkTypedArray('others', others, Float32Array, a.length);
+  return binding().sumOfRewards(a, others, output(o, a.length));
+}
+
+/**
+ * Whitening (standardisation) of credits.
+ *
+ * Shapes: `x` and the result are `[batch, steps]`.
+ *
+ * `out = (x − mean) / (std + eps)` with the population standard deviation,
+ * over all elements, or with `perStep` per step t over the batch (column t).
+ * Statistics are accumulated in double precision. `out` may be `x`.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape or eps.
+ */
+function whiten(x: Float32Array, opts: WhitenOptions): Float32Array {
+  const o = options(opts, ['batch', 'steps', 'perStep', 'eps', 'out']);
+  const n = elements(o);
+  checkTypedArray('x', x, Float32Array, n);
+  const perStep = o.perStep === undefined ? false : checkBoolean('options.perStep', o.perStep);
+  const eps = o.eps === undefined ? 1e-8 : o.eps;
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
+    invalid('options.eps', `must be a finite number > 0, got ${describe(eps)}`);
+  }
+  return binding().whiten(x, output(o, n), o.batch as number, o.steps as number, perStep, eps);
+}
+
+/** Credit-assignment functions over row-major `[batch, steps]` Float32Arrays. */
+export const credit = { discountedReturns, gae, leaveOneOut, advantageAlignment, sumOfRewards, whiten } as const;
