@@ -17,6 +17,7 @@ import type { BenchSuite } from './suite.js';
 /** Each module's default export is its list of suites; add a module with one line here. */
 const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
   () => import('./credit.bench.js'),
+  () => import('./rollout.bench.js'),
 ];
 
 interface CaseResult {

@@ -25,6 +25,16 @@ export {
 } from './policies.js';
 export { rollout, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
-export { credit } from './credit.js';
+export {
+  credit,
+  type AdvantageAlignmentForm,
+  type AdvantageAlignmentOptions,
+  type DiscountedReturnsOptions,
+  type GaeOptions,
+  type LeaveOneOutOptions,
+  type ShapeOptions,
+  type SumOfRewardsOptions,
+  type WhitenOptions,
+} from './credit.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { formatTable } from './format.js';

@@ -56,6 +56,8 @@ export interface NativeCreditBinding {
 
 export interface NativeBinding {
   Game: new (id: string, params: Record<string, unknown>) => NativeGame;
+  /** Made only by factory functions such as strategy(); `new` from JavaScript throws. */
+  Policy: abstract new (...args: never[]) => NativePolicy;
   Env: new (game: NativeGame, options: { batch: number; seed?: number | bigint; streams?: Uint32Array }) => NativeEnv;
   strategy(name: string, params: Record<string, unknown>): NativePolicy;
   rollout(

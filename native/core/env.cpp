@@ -74,17 +74,19 @@ void EnvBatch::check_actions(const int32_t* actions) const {
                                                std::to_string(i % g.agents) + ")");
 }
 
-void EnvBatch::step(int64_t b0, int64_t b1, const int32_t* actions, float* rewards, uint8_t* done, uint8_t* stepped) {
+void EnvBatch::step(int64_t b0, int64_t b1, const int32_t* actions, float* rewards, uint8_t* done, uint8_t* stepped,
+                    int64_t stride) {
   const int agents = game_->info().agents;
+  if (stride == 0) stride = agents;
   for (int64_t b = b0; b < b1; ++b) {
-    float* r = rewards + b * agents;
+    float* r = rewards + b * stride;
     if (done_[b]) {
       std::fill_n(r, agents, 0.0f);
       done[b] = 1;
       if (stepped) stepped[b] = 0;
       continue;
     }
-    const bool ended = game_->step(state_.data() + b * stride_, t_[b], actions + b * agents, r, draw(b));
+    const bool ended = game_->step(state_.data() + b * stride_, t_[b], actions + b * stride, r, draw(b));
     ++t_[b];
     for (int a = 0; a < agents; ++a) returns_[b * agents + a] += r[a];
     done_[b] = ended || t_[b] >= game_->info().max_steps;

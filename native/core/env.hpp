@@ -32,10 +32,12 @@ class EnvBatch {
   // obs: [batch, agents, obs_dim]; rows outside [b0, b1) are untouched.
   void observe(int64_t b0, int64_t b1, float* obs) const;
   void observe_agent(int64_t b, int agent, float* obs) const;
-  // actions: [batch, agents]; rewards: [batch, agents]; done: [batch].
-  // Finished environments stay finished: zero reward, done = 1, no step taken.
-  // Returns whether environment b took a step through stepped (may be null).
-  void step(int64_t b0, int64_t b1, const int32_t* actions, float* rewards, uint8_t* done, uint8_t* stepped);
+  // Environment b's joint action is at actions + b * stride and its rewards
+  // go to rewards + b * stride (stride = agents for dense [batch, agents]);
+  // done: [batch]. Finished environments stay finished: zero reward, done = 1,
+  // no step taken. stepped (may be null) says whether environment b stepped.
+  void step(int64_t b0, int64_t b1, const int32_t* actions, float* rewards, uint8_t* done, uint8_t* stepped,
+            int64_t stride = 0);
   // Throws ERR_INVALID_ARGUMENT naming the first out-of-range action.
   void check_actions(const int32_t* actions) const;
 

@@ -19,11 +19,17 @@ struct ActContext {
   int agent;
   int step;          // rollout step, 0-based
   uint64_t seed;     // rollout seed, for the policy's own draws
-  const float* obs;  // [batch, agents, obs_dim] before this step
-  int32_t* memory;   // [batch, memory_size]
-  int32_t* actions;  // [batch, agents]
-  float* logp;       // [batch, agents]: log-probability of the chosen action
-  float* entropy;    // [batch, agents]: entropy of the action distribution
+  // Observations before this step: environment b's row of [agents, obs_dim]
+  // starts at obs + b * obs_stride.
+  const float* obs;
+  int64_t obs_stride;
+  int32_t* memory;  // [batch, memory_size]
+  // Outputs for environment b and this agent at [b * out_stride + agent]:
+  // the chosen action, its log-probability, and the distribution's entropy.
+  int32_t* actions;
+  float* logp;
+  float* entropy;
+  int64_t out_stride;
 };
 
 class Policy {

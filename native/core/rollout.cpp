@@ -46,9 +46,8 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
 
   EnvBatch envs(game, B, o.seed, o.groups);
   const int A = g.agents, O = g.obs_dim;
-  std::vector<float> obs(static_cast<size_t>(B) * A * O);
-  std::vector<int32_t> actions(static_cast<size_t>(B) * A);
-  std::vector<float> logp(actions.size()), entropy(actions.size()), rewards(actions.size());
+  const int64_t obs_stride = static_cast<int64_t>(T) * A * O;
+  const int64_t out_stride = static_cast<int64_t>(T) * A;
   std::vector<uint8_t> done(B), stepped(B);
   std::vector<std::vector<int32_t>> memory(A);
   for (int a = 0; a < A; ++a) memory[a].assign(static_cast<size_t>(B) * policies[a]->memory_size(), 0);
@@ -56,28 +55,36 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
   const int threads = o.threads > 0 ? o.threads : default_threads();
   parallel_for(B, threads, 256, [&](int64_t b0, int64_t b1) {
     for (int t = 0; t < T; ++t) {
-      envs.observe(b0, b1, obs.data());
+      // Everything is written in place in the trajectory: environment b's
+      // slice of step t starts at b * stride from these bases.
+      float* obs_t = out.obs + static_cast<int64_t>(t) * A * O;
+      int32_t* actions_t = out.actions + static_cast<int64_t>(t) * A;
+      float* logp_t = out.logp + static_cast<int64_t>(t) * A;
+      float* entropy_t = out.entropy + static_cast<int64_t>(t) * A;
+      float* rewards_t = out.rewards + static_cast<int64_t>(t) * A;
+      for (int64_t b = b0; b < b1; ++b) {
+        float* row = obs_t + b * obs_stride;
+        if (envs.done(b))
+          std::memset(row, 0, sizeof(float) * A * O);
+        else
+          for (int a = 0; a < A; ++a) envs.observe_agent(b, a, row + a * O);
+      }
       for (int a = 0; a < A; ++a) {
-        ActContext ctx{&envs, a, t, o.seed, obs.data(), memory[a].data(), actions.data(), logp.data(), entropy.data()};
+        ActContext ctx{&envs,    a,       t,         o.seed,         obs_t,     obs_stride,
+                       memory[a].data(), actions_t, logp_t, entropy_t, out_stride};
         policies[a]->act(ctx, b0, b1);
       }
-      envs.step(b0, b1, actions.data(), rewards.data(), done.data(), stepped.data());
+      envs.step(b0, b1, actions_t, rewards_t, done.data(), stepped.data(), out_stride);
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = b * T + t;
         const bool live = stepped[b] != 0;
         out.mask[row] = live;
         out.dones[row] = live && done[b];
-        float* o_obs = out.obs + row * A * O;
-        if (live)
-          std::memcpy(o_obs, obs.data() + b * A * O, sizeof(float) * A * O);
-        else
-          std::memset(o_obs, 0, sizeof(float) * A * O);
+        if (live) continue;
         for (int a = 0; a < A; ++a) {
-          const int64_t i = b * A + a, j = row * A + a;
-          out.actions[j] = live ? actions[i] : -1;
-          out.logp[j] = live ? logp[i] : 0.0f;
-          out.entropy[j] = live ? entropy[i] : 0.0f;
-          out.rewards[j] = rewards[i];
+          actions_t[b * out_stride + a] = -1;
+          logp_t[b * out_stride + a] = 0.0f;
+          entropy_t[b * out_stride + a] = 0.0f;
         }
       }
     }

@@ -1,6 +1,8 @@
 // Scripted strategies for any two-action iterated game. Each is a rule giving
 // the probability of cooperating from the last round's two-action view
 // (Game::last_moves); the draw comes from the counter-based RNG.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -93,35 +95,56 @@ class Scripted final : public Policy {
 
   void act(const ActContext& c, int64_t b0, int64_t b1) const override {
     const Game& game = c.envs->game();
-    const int agents = game.info().agents;
     const int coop = game.cooperate_action(), defect = game.defect_action();
     std::array<double, 4> zd{};
     if (kind_ == Kind::kZdExtortion) zd = zd_probabilities(game, c.agent, chi_, phi_);
     const int mem = memory_size();
-    for (int64_t b = b0; b < b1; ++b) {
-      const int t = c.envs->steps_taken(b);
-      const LastMoves m = game.last_moves(c.envs->state(b), t, c.agent);
-      int32_t* memory = c.memory + b * mem;
-      if (t == 0 && mem) memory[0] = 0;
-      const double pc = cooperate_probability(m, t, memory, zd);
-      const int64_t i = b * agents + c.agent;
-      bool cooperate = pc >= 1.0;
-      if (pc > 0.0 && pc < 1.0)
-        cooperate = rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step), rng::kScripted,
-                                 static_cast<uint32_t>(c.agent)) < pc;
-      c.actions[i] = cooperate ? coop : defect;
-      const double chosen = cooperate ? pc : 1.0 - pc;
-      c.logp[i] = static_cast<float>(std::log(chosen));
-      c.entropy[i] = static_cast<float>(entropy(pc));
+    const bool stochastic =
+        kind_ == Kind::kRandom || kind_ == Kind::kGenerousTitForTat || kind_ == Kind::kZdExtortion;
+    // A strategy's cooperation probability takes few distinct values: keep the
+    // log terms of the last one instead of recomputing them per environment.
+    LogTerms cache = log_terms(1.0);
+    // Blocks of environments: rules first, then the draws in a tight
+    // branch-free loop (the counter-based generator pipelines well there).
+    constexpr int kBlock = 64;
+    double pc[kBlock];
+    float u[kBlock];
+    for (int64_t start = b0; start < b1; start += kBlock) {
+      const int n = static_cast<int>(std::min<int64_t>(kBlock, b1 - start));
+      for (int k = 0; k < n; ++k) {
+        const int64_t b = start + k;
+        const int t = c.envs->steps_taken(b);
+        int32_t* memory = c.memory + b * mem;
+        if (t == 0 && mem) memory[0] = 0;
+        pc[k] = cooperate_probability(game.last_moves(c.envs->state(b), t, c.agent), t, memory, zd);
+      }
+      if (stochastic)
+        for (int k = 0; k < n; ++k)
+          u[k] = rng::uniform(c.seed, static_cast<uint32_t>(start + k), 0, static_cast<uint32_t>(c.step),
+                              rng::kScripted, static_cast<uint32_t>(c.agent));
+      for (int k = 0; k < n; ++k) {
+        const bool cooperate = pc[k] >= 1.0 || (pc[k] > 0.0 && u[k] < pc[k]);
+        if (pc[k] != cache.p) cache = log_terms(pc[k]);
+        const int64_t i = (start + k) * c.out_stride + c.agent;
+        c.actions[i] = cooperate ? coop : defect;
+        c.logp[i] = cooperate ? cache.log_c : cache.log_d;
+        c.entropy[i] = cache.entropy;
+      }
     }
   }
 
  private:
-  static double entropy(double p) {
+  struct LogTerms {
+    double p;
+    float log_c, log_d, entropy;
+  };
+
+  static LogTerms log_terms(double p) {
+    const double lc = std::log(p), ld = std::log1p(-p);
     double h = 0;
-    if (p > 0) h -= p * std::log(p);
-    if (p < 1) h -= (1 - p) * std::log(1 - p);
-    return h;
+    if (p > 0) h -= p * lc;
+    if (p < 1) h -= (1 - p) * ld;
+    return {p, static_cast<float>(lc), static_cast<float>(ld), static_cast<float>(h)};
   }
 
   double cooperate_probability(const LastMoves& m, int t, int32_t* memory, const std::array<double, 4>& zd) const {

@@ -57,7 +57,7 @@ class MatrixGame final : public Game {
   }
 
   void observe(const int32_t* s, int, int agent, float* obs) const override {
-    std::memset(obs, 0, sizeof(float) * info_.obs_dim);
+    for (int i = 0; i < info_.obs_dim; ++i) obs[i] = 0.0f;
     for (int k = 0; k < history_; ++k) {
       const int joint = s[k];
       int idx = 0;
