@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rollout", Napi::Function::New<Rollout>(env, "rollout"));
   exports.Set("engineInfo", Napi::Function::New<EngineInfo>(env, "engineInfo"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
+  exports.Set("cudaLoad", Napi::Function::New<CudaLoad>(env, "cudaLoad"));
   InitCredit(env, exports);
   return exports;
 }

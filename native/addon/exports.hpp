@@ -9,6 +9,7 @@ Napi::Value Rollout(const Napi::CallbackInfo& info);     // rollout_worker.cc
 Napi::Value Strategy(const Napi::CallbackInfo& info);    // policy_wrap.cc
 Napi::Value EngineInfo(const Napi::CallbackInfo& info);  // info.cc
 Napi::Value SetThreads(const Napi::CallbackInfo& info);  // info.cc
+Napi::Value CudaLoad(const Napi::CallbackInfo& info);    // cuda_loader.cc
 Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding.cc
 
 }  // namespace dilemma::addon

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "args.hpp"
+#include "cuda_loader.hpp"
 #include "errors.hpp"
 #include "exports.hpp"
 #include "game.hpp"
@@ -27,6 +28,7 @@ Napi::Value EngineInfo(const Napi::CallbackInfo& info) {
     o.Set("games", strings(env, game_ids()));
     o.Set("strategies", strings(env, strategy_names()));
     o.Set("napiVersion", NAPI_VERSION);
+    o.Set("cuda", cuda::status_object(env, cuda::status()));
     return o;
   });
 }

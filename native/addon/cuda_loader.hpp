@@ -1,0 +1,44 @@
+// Run-time loader of libdilemma_cuda (cuda/include/dilemma_cuda.h). The addon
+// is built without CUDA and opens the library with dlopen from a path the
+// TypeScript side gives, so a missing library, driver or GPU is a reason
+// string in engineInfo().cuda, never a load failure of the addon or a crash.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+
+#include "../../cuda/include/dilemma_cuda.h"
+
+namespace dilemma::addon::cuda {
+
+// What engineInfo().cuda and cudaLoad() report.
+struct Status {
+  bool available = false;
+  std::string reason;              // why not, when !available
+  std::string device;              // name of device 0
+  std::string compute_capability;  // "9.0"
+  std::string library;             // path of the library, once dlopen succeeded
+};
+
+// The credit entry points of a library that loaded and found a device.
+struct Api {
+  dlm_cuda_discounted_returns_fn discounted_returns = nullptr;
+  dlm_cuda_gae_fn gae = nullptr;
+  dlm_cuda_leave_one_out_fn leave_one_out = nullptr;
+  dlm_cuda_advantage_alignment_fn advantage_alignment = nullptr;
+};
+
+// Tries the library at `path` unless one is already in use, in which case
+// that one's status is returned unchanged. Thread-safe; the result is cached.
+Status load(const std::string& path);
+
+// The cached status (unavailable with a reason before any load()).
+Status status();
+
+// The loaded library's entry points, or nullptr while CUDA is unavailable.
+const Api* api();
+
+Napi::Object status_object(Napi::Env env, const Status& s);
+
+}  // namespace dilemma::addon::cuda

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GPU check in one command: builds libdilemma_cuda, its parity test and
+# its benchmark with CMake, runs the parity test, then the benchmark, and
+# writes the benchmark's output to the file given as the first argument
+# (default: bench/results/cuda-credit-<UTC time>.txt).
+#
+# Needs cmake, a C++17 compiler and the CUDA toolkit (nvcc); no Node, no
+# network. On a machine without a usable GPU the test and benchmark fail
+# rather than skip, since a skip would look like a pass here; set
+# DILEMMA_REQUIRE_CUDA=0 to let them skip (to try the build anywhere).
+# Environment: DILEMMA_CMAKE_BUILD_DIR (default build-cmake), JOBS (default:
+# all cores), CUDACXX (nvcc to use), CUDAHOSTCXX (host compiler for nvcc).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${DILEMMA_CMAKE_BUILD_DIR:-$root/build-cmake}
+out=${1:-$root/bench/results/cuda-credit-$(date -u +%Y%m%dT%H%M%SZ).txt}
+export DILEMMA_REQUIRE_CUDA=${DILEMMA_REQUIRE_CUDA:-1}
+
+# nvcc is often installed without being on PATH.
+nvcc=${CUDACXX:-$(command -v nvcc || true)}
+if [ -z "$nvcc" ]; then
+  for candidate in /usr/local/cuda/bin/nvcc $(ls -d /usr/local/cuda-*/bin/nvcc 2>/dev/null | sort -V -r); do
+    if [ -x "$candidate" ]; then
+      nvcc=$candidate
+      break
+    fi
+  done
+fi
+if [ -z "$nvcc" ]; then
+  echo "cuda-check: nvcc not found (put the CUDA toolkit's bin on PATH or set CUDACXX)" >&2
+  exit 1
+fi
+echo "cuda-check: nvcc $nvcc: $("$nvcc" --version | tail -1)"
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDILEMMA_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc"
+cmake --build "$build" -j "${JOBS:-$(nproc)}" --target dilemma_cuda test_cuda_credit bench_cuda_credit
+if [ ! -x "$build/cuda/bench_cuda_credit" ]; then
+  echo "cuda-check: the CUDA targets were not built (see the CMake output above)" >&2
+  exit 1
+fi
+
+ctest --test-dir "$build" -L cuda --output-on-failure -V
+
+mkdir -p "$(dirname "$out")"
+"$build/cuda/bench_cuda_credit" | tee "$out"
+echo "cuda-check: benchmark output written to $out"
