@@ -14,9 +14,10 @@ export {
   type PublicGoodsParams,
 } from './games.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
+export { policies } from './policy-factories.js';
+export { onnx, inspectOnnx, onnxRuntimeLibrary, type OnnxPolicyOptions, type OnnxTensorInfo } from './onnx-runtime.js';
 export {
   Policy,
-  policies,
   scripted,
   STRATEGIES,
   type PolicySpec,
@@ -38,3 +39,20 @@ export {
 } from './credit.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { formatTable } from './format.js';
+export {
+  mlpPolicy,
+  gruPolicy,
+  mlpForward,
+  gruForward,
+  BATCH_DIM,
+  ACTIVATIONS,
+  GRU_WEIGHT_NAMES,
+  type MlpPolicyOptions,
+  type GruPolicyOptions,
+  type MlpPolicy,
+  type MlpWeights,
+  type GruWeights,
+  type PolicyModel,
+  type TensorSpec,
+  type Activation,
+} from './onnx/index.js';

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native, packageRoot } from './native.js';
 import { checkInteger } from './validate.js';
+import { onnxStatus } from './onnx-runtime.js';
 
 export interface BackendStatus {
   available: boolean;
@@ -47,7 +48,7 @@ export function engineInfo(): EngineInfo {
     backends: cuda.available ? ['cpu', 'cuda'] : ['cpu'],
     games: n.games as string[],
     strategies: n.strategies as string[],
-    onnx: { available: false, reason: 'ONNX Runtime policies are not part of this version of the engine' },
+    onnx: onnxStatus(),
     cuda,
   };
 }

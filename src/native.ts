@@ -63,9 +63,24 @@ export interface NativeBinding {
   rollout(
     game: NativeGame,
     policies: NativePolicy[],
-    options: { batch: number; steps?: number; seed?: number | bigint; groups?: Uint32Array; threads?: number },
+    options: {
+      batch: number;
+      steps?: number;
+      seed?: number | bigint;
+      groups?: Uint32Array;
+      threads?: number;
+      temperature?: number;
+      greedy?: boolean;
+    },
   ): Promise<NativeTrajectory>;
   engineInfo(): Record<string, unknown>;
+  ortLoad(library: string): Record<string, unknown>;
+  ortStatus(): Record<string, unknown>;
+  onnxPolicy(model: string | Uint8Array, options: Record<string, unknown>): NativePolicy;
+  onnxInspect(
+    model: string | Uint8Array,
+    options: Record<string, unknown>,
+  ): { inputs: Array<{ name: string; type: string; shape: number[] }>; outputs: Array<{ name: string; type: string; shape: number[] }> };
   setThreads(n: number): number;
   credit: NativeCreditBinding;
 }

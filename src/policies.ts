@@ -113,4 +113,4 @@ export function resolvePolicy(spec: PolicySpec, name: string): { policy: Policy;
   );
 }
 
-export const policies = { scripted, strategies: STRATEGIES };
+

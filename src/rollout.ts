@@ -6,7 +6,7 @@ import { type GameSpec, resolveGame } from './games.js';
 import { native } from './native.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
-import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed } from './validate.js';
 
 export interface RolloutOptions {
   game: GameSpec;
@@ -25,6 +25,10 @@ export interface RolloutOptions {
   groups?: { size: number } | Uint32Array | Int32Array | ArrayLike<number>;
   /** Threads for this call; default the engine's setting (see setThreads). */
   threads?: number;
+  /** Sampling temperature of learned policies (default 1). */
+  temperature?: number;
+  /** Learned policies take their most probable action (evaluation). Default false. */
+  greedy?: boolean;
 }
 
 /**
@@ -69,12 +73,14 @@ function resolveGroups(groups: RolloutOptions['groups'], batch: number): Uint32A
 
 export async function rollout(options: RolloutOptions): Promise<Trajectory> {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads']);
+  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy']);
   const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
   const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
   const threads = o.threads === undefined ? undefined : checkInteger('options.threads', o.threads, 1, 1024);
   const groups = resolveGroups(o.groups as RolloutOptions['groups'], batch);
+  const temperature = o.temperature === undefined ? undefined : checkNumber('options.temperature', o.temperature, 1e-6, 1e6);
+  const greedy = o.greedy === undefined ? undefined : checkBoolean('options.greedy', o.greedy);
   if (!Array.isArray(o.policies)) {
     throw new DilemmaError(ErrorCode.InvalidArgument, 'options.policies must be an array with one policy per agent');
   }
@@ -91,7 +97,15 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
     const t = await native().rollout(
       game.handle,
       resolved.map((r) => r.policy.handle),
-      { batch, seed, ...(steps ? { steps } : {}), ...(groups ? { groups } : {}), ...(threads ? { threads } : {}) },
+      {
+        batch,
+        seed,
+        ...(steps ? { steps } : {}),
+        ...(groups ? { groups } : {}),
+        ...(threads ? { threads } : {}),
+        ...(temperature !== undefined ? { temperature } : {}),
+        ...(greedy !== undefined ? { greedy } : {}),
+      },
     );
     const ids = groups ?? Uint32Array.from({ length: batch }, (_, b) => b);
     return {

@@ -26,6 +26,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("engineInfo", Napi::Function::New<EngineInfo>(env, "engineInfo"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("cudaLoad", Napi::Function::New<CudaLoad>(env, "cudaLoad"));
+  exports.Set("ortLoad", Napi::Function::New<OrtLoad>(env, "ortLoad"));
+  exports.Set("ortStatus", Napi::Function::New<OrtStatus>(env, "ortStatus"));
+  exports.Set("onnxInspect", Napi::Function::New<OnnxInspect>(env, "onnxInspect"));
+  exports.Set("onnxPolicy", Napi::Function::New<OnnxPolicy>(env, "onnxPolicy"));
   InitCredit(env, exports);
   return exports;
 }

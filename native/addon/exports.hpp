@@ -10,6 +10,10 @@ Napi::Value Strategy(const Napi::CallbackInfo& info);    // policy_wrap.cc
 Napi::Value EngineInfo(const Napi::CallbackInfo& info);  // info.cc
 Napi::Value SetThreads(const Napi::CallbackInfo& info);  // info.cc
 Napi::Value CudaLoad(const Napi::CallbackInfo& info);    // cuda_loader.cc
+Napi::Value OrtLoad(const Napi::CallbackInfo& info);      // onnx_binding.cc
+Napi::Value OrtStatus(const Napi::CallbackInfo& info);    // onnx_binding.cc
+Napi::Value OnnxInspect(const Napi::CallbackInfo& info);  // onnx_binding.cc
+Napi::Value OnnxPolicy(const Napi::CallbackInfo& info);   // onnx_binding.cc
 Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding.cc
 
 }  // namespace dilemma::addon

@@ -72,6 +72,8 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
     opt.steps = static_cast<int>(integer_or(env, o, "steps", "options", 0, 1, 1 << 24));
     opt.seed = has(o, "seed") ? seed(env, o.Get("seed"), "options.seed") : 0;
     opt.threads = static_cast<int>(integer_or(env, o, "threads", "options", 0, 1, 1024));
+    opt.temperature = static_cast<float>(number_or(env, o, "temperature", "options", 1.0, 1e-6, 1e6));
+    if (has(o, "greedy")) opt.greedy = boolean(env, o.Get("greedy"), "options.greedy");
     if (has(o, "groups")) {
       auto g = typed_array<uint32_t>(env, o.Get("groups"), "options.groups", opt.batch);
       opt.groups.assign(g.data, g.data + g.length);

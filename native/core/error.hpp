@@ -16,6 +16,13 @@ inline constexpr const char* kUnsupported = "ERR_UNSUPPORTED";
 inline constexpr const char* kTooLarge = "ERR_TOO_LARGE";
 inline constexpr const char* kOutOfMemory = "ERR_OUT_OF_MEMORY";
 inline constexpr const char* kDisposed = "ERR_DISPOSED";
+inline constexpr const char* kBackendUnavailable = "ERR_BACKEND_UNAVAILABLE";
+inline constexpr const char* kModelLoad = "ERR_MODEL_LOAD";
+inline constexpr const char* kModelInputs = "ERR_MODEL_INPUTS";
+inline constexpr const char* kModelType = "ERR_MODEL_TYPE";
+inline constexpr const char* kModelShape = "ERR_MODEL_SHAPE";
+inline constexpr const char* kModelRun = "ERR_MODEL_RUN";
+inline constexpr const char* kModelOutput = "ERR_MODEL_OUTPUT";
 inline constexpr const char* kInternal = "ERR_INTERNAL";
 }  // namespace codes
 

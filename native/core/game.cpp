@@ -14,6 +14,10 @@ LastMoves Game::last_moves(const int32_t*, int, int) const {
 
 bool Game::payoff_table(int, double*, double*) const { return false; }
 
+void Game::legal_actions(const int32_t*, int, int, uint8_t* mask) const {
+  for (int i = 0; i < info_.actions; ++i) mask[i] = 1;
+}
+
 namespace {
 using Factory = std::function<std::shared_ptr<const Game>(const Params&)>;
 

@@ -50,6 +50,11 @@ class Game {
   // (agents floats) and returns true when the episode ends with this step.
   virtual bool step(int32_t* state, int t, const int32_t* actions, float* rewards, const EnvDraw& draw) const = 0;
 
+  // Legal actions of agent in the state reached after t steps (mask of
+  // `actions` flags). Games where every action is always legal skip this.
+  virtual bool has_illegal_actions() const { return false; }
+  virtual void legal_actions(const int32_t* state, int t, int agent, uint8_t* mask) const;
+
   // Two-action games let scripted strategies play them.
   virtual bool two_action() const { return false; }
   virtual LastMoves last_moves(const int32_t* state, int t, int agent) const;

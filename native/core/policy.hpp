@@ -24,6 +24,9 @@ struct ActContext {
   const float* obs;
   int64_t obs_stride;
   int32_t* memory;  // [batch, memory_size]
+  float* fmemory;   // batch * float_memory_size floats, laid out as the policy chooses; zero at start
+  float temperature;  // sampling temperature of learned policies (1 = as trained)
+  bool greedy;        // learned policies take their most probable action
   // Outputs for environment b and this agent at [b * out_stride + agent]:
   // the chosen action, its log-probability, and the distribution's entropy.
   int32_t* actions;
@@ -39,6 +42,8 @@ class Policy {
   // Throws (with a code) when the policy cannot play agent in game.
   virtual void check(const Game& game, int agent) const = 0;
   virtual int memory_size() const { return 0; }
+  // Float state per environment (e.g. a recurrent hidden state).
+  virtual int64_t float_memory_size() const { return 0; }
   // Acts in environments [b0, b1).
   virtual void act(const ActContext& ctx, int64_t b0, int64_t b1) const = 0;
 };

@@ -1,6 +1,7 @@
 #include "rollout.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -49,8 +50,14 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
   const int64_t obs_stride = static_cast<int64_t>(T) * A * O;
   const int64_t out_stride = static_cast<int64_t>(T) * A;
   std::vector<uint8_t> done(B), stepped(B);
+  if (!(o.temperature > 0.0f) || !std::isfinite(o.temperature))
+    throw Error(codes::kInvalidArgument, "temperature must be a finite number above 0");
   std::vector<std::vector<int32_t>> memory(A);
-  for (int a = 0; a < A; ++a) memory[a].assign(static_cast<size_t>(B) * policies[a]->memory_size(), 0);
+  std::vector<std::vector<float>> fmemory(A);
+  for (int a = 0; a < A; ++a) {
+    memory[a].assign(static_cast<size_t>(checked_elements("policy memory", {B, policies[a]->memory_size()})), 0);
+    fmemory[a].assign(static_cast<size_t>(checked_elements("policy state", {B, policies[a]->float_memory_size()})), 0.0f);
+  }
 
   const int threads = o.threads > 0 ? o.threads : default_threads();
   parallel_for(B, threads, 256, [&](int64_t b0, int64_t b1) {
@@ -70,8 +77,8 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
           for (int a = 0; a < A; ++a) envs.observe_agent(b, a, row + a * O);
       }
       for (int a = 0; a < A; ++a) {
-        ActContext ctx{&envs,    a,       t,         o.seed,         obs_t,     obs_stride,
-                       memory[a].data(), actions_t, logp_t, entropy_t, out_stride};
+        ActContext ctx{&envs,     a,      t,         o.seed,        obs_t,         obs_stride, memory[a].data(),
+                       fmemory[a].data(), o.temperature, o.greedy, actions_t, logp_t, entropy_t, out_stride};
         policies[a]->act(ctx, b0, b1);
       }
       envs.step(b0, b1, actions_t, rewards_t, done.data(), stepped.data(), out_stride);

@@ -20,6 +20,8 @@ struct RolloutOptions {
   // every rollout its own stream.
   std::vector<uint32_t> groups;
   int threads = 0;  // 0: default_threads()
+  float temperature = 1.0f;  // for learned policies
+  bool greedy = false;       // learned policies take their most probable action
 };
 
 // Shapes: obs [B, T, A, obs_dim]; actions, logp, entropy, rewards [B, T, A];

@@ -31,6 +31,11 @@ struct Failure {
   std::string message;
 };
 
+// Thrown by SKIP(): the case is reported as skipped, with its reason.
+struct Skipped {
+  std::string reason;
+};
+
 inline void fail(const char* file, int line, const std::string& what) {
   std::ostringstream s;
   s << file << ":" << line << ": " << what;
@@ -51,6 +56,8 @@ inline bool close(double got, double want, double rtol, double atol) {
   static void DT_CAT(test_fn_, __LINE__)();                          \
   static dtest::Register DT_CAT(test_reg_, __LINE__)(name, DT_CAT(test_fn_, __LINE__)); \
   static void DT_CAT(test_fn_, __LINE__)()
+
+#define SKIP(reason) throw dtest::Skipped{reason}
 
 #define CHECK(cond) \
   do { if (!(cond)) dtest::fail(__FILE__, __LINE__, "CHECK(" #cond ") failed"); } while (0)

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
       c.fn();
       ++passed;
       std::printf("ok - %s\n", c.name);
+    } catch (const dtest::Skipped& s) {
+      ++passed;
+      std::printf("ok - %s # SKIP %s\n", c.name, s.reason.c_str());
     } catch (const dtest::Failure& f) {
       ++failed;
       std::printf("not ok - %s\n  %s\n", c.name, f.message.c_str());

@@ -1,0 +1,69 @@
+// ONNX Runtime policies. This header needs no ONNX Runtime headers: builds
+// without them still compile, and every entry point then reports why ONNX
+// policies are unavailable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../policy.hpp"
+
+namespace dilemma::onnx {
+
+struct RuntimeStatus {
+  bool compiled = false;   // built with ONNX Runtime headers
+  bool available = false;  // library loaded and API version supported
+  std::string reason;      // why not, when unavailable
+  std::string library;     // path of the loaded library
+  std::string version;     // the runtime's version string
+  int api_version = 0;     // the C API version the engine uses
+};
+
+// Loads the ONNX Runtime shared library from path (once per process; later
+// calls return the first successful result). Never throws.
+RuntimeStatus load_runtime(const std::string& path);
+RuntimeStatus runtime_status();
+
+struct SessionOptions {
+  int intra_op_threads = 1;    // the rollout already runs one session call per thread
+  int graph_optimization = 3;  // 0 disable, 1 basic, 2 extended, 3 all
+};
+
+struct TensorInfo {
+  std::string name;
+  std::string type;            // "float32", "int64", ...
+  std::vector<int64_t> shape;  // -1 for symbolic or unknown dimensions
+};
+
+class Session;
+
+// Throws ERR_BACKEND_UNAVAILABLE, ERR_MODEL_LOAD (missing file, corrupt bytes).
+std::shared_ptr<Session> open_session(const std::string& path, const SessionOptions& options);
+std::shared_ptr<Session> open_session(const std::vector<uint8_t>& bytes, const SessionOptions& options);
+const std::vector<TensorInfo>& session_inputs(const Session& s);
+const std::vector<TensorInfo>& session_outputs(const Session& s);
+
+// Runs the session on float32 tensors: inputs[k] has shape in_shapes[k];
+// outputs[k] receives out_counts[k] floats (checked against what the model produced).
+void run_session(const Session& s, const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
+                 const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
+                 const std::vector<float*>& outputs, const std::vector<int64_t>& out_counts);
+
+struct PolicyOptions {
+  std::string obs_input;      // empty: discovered
+  std::string logits_output;  // empty: discovered
+  // Recurrent state as (input, output) pairs carried from step to step;
+  // discovered when empty and `discover_state` is set.
+  std::vector<std::pair<std::string, std::string>> state;
+  bool discover_state = true;
+};
+
+// Resolves names and checks types: every tensor the policy uses must be
+// float32 of rank 2 ([batch, n]). Throws ERR_MODEL_INPUTS / ERR_MODEL_TYPE.
+std::shared_ptr<const Policy> make_policy(std::shared_ptr<Session> session, const PolicyOptions& options,
+                                          const std::string& label);
+
+}  // namespace dilemma::onnx

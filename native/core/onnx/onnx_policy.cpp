@@ -1,0 +1,190 @@
+// A policy backed by an ONNX model: observations [n, obs_dim] (and recurrent
+// state [n, h] per state pair) in, logits [n, actions] (and next state) out,
+// one session call per thread's slice of the batch per step.
+#include <algorithm>
+#include <cstring>
+
+#include "../error.hpp"
+#include "../rng.hpp"
+#include "../sampling.hpp"
+#include "onnx.hpp"
+
+namespace dilemma::onnx {
+
+namespace {
+
+const TensorInfo* find(const std::vector<TensorInfo>& list, const std::string& name) {
+  for (const auto& t : list)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string names(const std::vector<TensorInfo>& list) {
+  std::string out;
+  for (const auto& t : list) out += (out.empty() ? "" : ", ") + t.name + " " + t.type;
+  return out.empty() ? "none" : out;
+}
+
+// Every tensor a policy uses is float32 [batch, n] with a symbolic batch.
+int64_t width(const TensorInfo& t, const char* role) {
+  const std::string what = std::string("model ") + role + " '" + t.name + "'";
+  if (t.type != "float32") throw Error(codes::kModelType, what + " is " + t.type + "; expected float32");
+  if (t.shape.size() != 2)
+    throw Error(codes::kModelShape, what + " has rank " + std::to_string(t.shape.size()) + "; expected [batch, n]");
+  if (t.shape[0] > 0)
+    throw Error(codes::kModelShape, what + " dimension 0 is fixed at " + std::to_string(t.shape[0]) +
+                                        "; the engine needs a symbolic batch dimension");
+  return t.shape[1];
+}
+
+struct State {
+  std::string in, out;
+  int64_t size;
+  int64_t offset;  // in floats per environment, before this one
+};
+
+class OnnxPolicy final : public Policy {
+ public:
+  OnnxPolicy(std::shared_ptr<Session> session, const PolicyOptions& o, std::string label)
+      : session_(std::move(session)), label_(std::move(label)) {
+    const auto& ins = session_inputs(*session_);
+    const auto& outs = session_outputs(*session_);
+    std::vector<std::pair<std::string, std::string>> pairs = o.state;
+    // Names: explicit, else "obs"/"logits", else the only or first remaining tensor.
+    obs_ = o.obs_input;
+    logits_ = o.logits_output;
+    auto taken_in = [&](const std::string& n) {
+      return std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == n; });
+    };
+    auto taken_out = [&](const std::string& n) {
+      return std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.second == n; });
+    };
+    if (obs_.empty()) obs_ = find(ins, "obs") ? "obs" : (ins.empty() ? "" : ins[0].name);
+    if (logits_.empty()) logits_ = find(outs, "logits") ? "logits" : (outs.empty() ? "" : outs[0].name);
+    const TensorInfo* obs = find(ins, obs_);
+    const TensorInfo* logits = find(outs, logits_);
+    if (!obs) throw Error(codes::kModelInputs, "model has no input '" + obs_ + "' (inputs: " + names(ins) + ")");
+    if (!logits)
+      throw Error(codes::kModelInputs, "model has no output '" + logits_ + "' (outputs: " + names(outs) + ")");
+    obs_dim_ = width(*obs, "input");
+    actions_ = width(*logits, "output");
+    if (pairs.empty() && o.discover_state) {
+      // Remaining inputs pair with remaining outputs in order.
+      std::vector<std::string> rest_in, rest_out;
+      for (const auto& t : ins)
+        if (t.name != obs_) rest_in.push_back(t.name);
+      for (const auto& t : outs)
+        if (t.name != logits_) rest_out.push_back(t.name);
+      if (rest_in.size() != rest_out.size())
+        throw Error(codes::kModelInputs, "model has " + std::to_string(rest_in.size()) + " state inputs but " +
+                                             std::to_string(rest_out.size()) +
+                                             " state outputs; name the pairs with the state option");
+      for (size_t k = 0; k < rest_in.size(); ++k) pairs.emplace_back(rest_in[k], rest_out[k]);
+    }
+    for (const auto& [in, out] : pairs) {
+      const TensorInfo* ti = find(ins, in);
+      const TensorInfo* to = find(outs, out);
+      if (!ti) throw Error(codes::kModelInputs, "model has no state input '" + in + "' (inputs: " + names(ins) + ")");
+      if (!to) throw Error(codes::kModelInputs, "model has no state output '" + out + "' (outputs: " + names(outs) + ")");
+      const int64_t h = width(*ti, "state input");
+      const int64_t h2 = width(*to, "state output");
+      if (h <= 0) throw Error(codes::kModelShape, "model state input '" + in + "' needs a fixed dimension 1");
+      if (h2 > 0 && h2 != h)
+        throw Error(codes::kModelShape, "model state output '" + out + "' dimension 1 is " + std::to_string(h2) +
+                                            " but its input '" + in + "' has " + std::to_string(h));
+      states_.push_back({in, out, h, state_floats_});
+      state_floats_ += h;
+    }
+    for (const auto& t : ins)
+      if (t.name != obs_ && !taken_in(t.name) &&
+          std::none_of(states_.begin(), states_.end(), [&](const State& s) { return s.in == t.name; }))
+        throw Error(codes::kModelInputs, "model input '" + t.name + "' is neither the observation nor a state input");
+    (void)taken_out;
+  }
+
+  std::string name() const override { return label_; }
+  int64_t float_memory_size() const override { return state_floats_; }
+
+  void check(const Game& game, int agent) const override {
+    const GameInfo& g = game.info();
+    if (obs_dim_ > 0 && obs_dim_ != g.obs_dim)
+      throw Error(codes::kModelShape, "model input '" + obs_ + "' dimension 1 is " + std::to_string(obs_dim_) +
+                                          " but game '" + g.id + "' gives agent " + std::to_string(agent) + " " +
+                                          std::to_string(g.obs_dim) + " observation values");
+    if (actions_ > 0 && actions_ != g.actions)
+      throw Error(codes::kModelShape, "model output '" + logits_ + "' dimension 1 is " + std::to_string(actions_) +
+                                          " but game '" + g.id + "' has " + std::to_string(g.actions) + " actions");
+  }
+
+  void act(const ActContext& c, int64_t b0, int64_t b1) const override {
+    const GameInfo& g = c.envs->game().info();
+    const int64_t n = b1 - b0, B = c.envs->batch();
+    if (n <= 0) return;
+    const int64_t D = g.obs_dim, A = g.actions;
+    std::vector<float> obs(static_cast<size_t>(n * D)), logits(static_cast<size_t>(n * A));
+    for (int64_t k = 0; k < n; ++k)
+      std::memcpy(obs.data() + k * D, c.obs + (b0 + k) * c.obs_stride + static_cast<int64_t>(c.agent) * D,
+                  sizeof(float) * D);
+    std::vector<const char*> in_names{obs_.c_str()}, out_names{logits_.c_str()};
+    std::vector<const float*> inputs{obs.data()};
+    std::vector<std::vector<int64_t>> shapes{{n, D}};
+    std::vector<float*> outputs{logits.data()};
+    std::vector<int64_t> counts{n * A};
+    std::vector<std::vector<float>> next(states_.size());
+    for (size_t s = 0; s < states_.size(); ++s) {
+      const State& st = states_[s];
+      float* region = c.fmemory + B * st.offset;
+      in_names.push_back(st.in.c_str());
+      inputs.push_back(region + b0 * st.size);
+      shapes.push_back({n, st.size});
+      next[s].resize(static_cast<size_t>(n * st.size));
+      out_names.push_back(st.out.c_str());
+      outputs.push_back(next[s].data());
+      counts.push_back(n * st.size);
+    }
+    run_session(*session_, in_names, inputs, shapes, out_names, outputs, counts);
+    for (size_t s = 0; s < states_.size(); ++s) {
+      const State& st = states_[s];
+      std::memcpy(c.fmemory + B * st.offset + b0 * st.size, next[s].data(), sizeof(float) * n * st.size);
+    }
+    const bool masked = c.envs->game().has_illegal_actions();
+    std::vector<uint8_t> legal(masked ? static_cast<size_t>(A) : 0);
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t b = b0 + k;
+      if (masked) c.envs->game().legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
+      const float u = c.greedy ? 0.0f
+                               : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
+                                              rng::kSample, static_cast<uint32_t>(c.agent));
+      const Sample smp = sample_logits(logits.data() + k * A, static_cast<int>(A), c.temperature, c.greedy, u,
+                                       masked ? legal.data() : nullptr);
+      if (!smp.finite)
+        throw Error(codes::kModelOutput, "model output '" + logits_ + "' has a non-finite value (environment " +
+                                             std::to_string(b) + ", step " + std::to_string(c.step) + ")");
+      if (smp.action < 0 && !c.envs->done(b))
+        throw Error(codes::kModelOutput, "no legal action for agent " + std::to_string(c.agent) + " in environment " +
+                                             std::to_string(b));
+      const int64_t i = b * c.out_stride + c.agent;
+      c.actions[i] = smp.action;
+      c.logp[i] = smp.logp;
+      c.entropy[i] = smp.entropy;
+    }
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+  std::string label_;
+  std::string obs_, logits_;
+  int64_t obs_dim_ = 0, actions_ = 0;
+  std::vector<State> states_;
+  int64_t state_floats_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<const Policy> make_policy(std::shared_ptr<Session> session, const PolicyOptions& options,
+                                          const std::string& label) {
+  if (!session) throw Error(codes::kInvalidArgument, "session is missing");
+  return std::make_shared<OnnxPolicy>(std::move(session), options, label);
+}
+
+}  // namespace dilemma::onnx

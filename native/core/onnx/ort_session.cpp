@@ -1,0 +1,205 @@
+// An ONNX Runtime inference session over float32 tensors, with its inputs'
+// and outputs' names, types and shapes read once at load.
+#include <cstring>
+
+#include "../error.hpp"
+#include "onnx.hpp"
+#include "ort_runtime.hpp"
+
+namespace dilemma::onnx {
+
+#if DILEMMA_WITH_ORT
+
+namespace {
+
+const char* type_name(ONNXTensorElementDataType t) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return "bfloat16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return "int8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return "uint8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return "bool";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: return "string";
+    default: return "other";
+  }
+}
+
+// Releases an ORT object when the scope ends.
+template <typename T>
+struct Owned {
+  T* p = nullptr;
+  void (*release)(T*) = nullptr;
+  ~Owned() {
+    if (p && release) release(p);
+  }
+};
+
+}  // namespace
+
+class Session {
+ public:
+  Session(const void* data, size_t size, const std::string* path, const SessionOptions& o) : rt_(runtime()) {
+    const OrtApi* api = rt_.api;
+    Owned<OrtSessionOptions> opts{nullptr, api->ReleaseSessionOptions};
+    check(api->CreateSessionOptions(&opts.p), codes::kModelLoad, "cannot create session options");
+    check(api->SetIntraOpNumThreads(opts.p, o.intra_op_threads), codes::kModelLoad, "intra-op threads");
+    check(api->SetInterOpNumThreads(opts.p, 1), codes::kModelLoad, "inter-op threads");
+    const GraphOptimizationLevel levels[] = {ORT_DISABLE_ALL, ORT_ENABLE_BASIC, ORT_ENABLE_EXTENDED, ORT_ENABLE_ALL};
+    check(api->SetSessionGraphOptimizationLevel(opts.p, levels[o.graph_optimization]), codes::kModelLoad,
+          "graph optimization level");
+    if (path)
+      check(api->CreateSession(rt_.env, path->c_str(), opts.p, &session_), codes::kModelLoad,
+            "cannot load the model from " + *path);
+    else
+      check(api->CreateSessionFromArray(rt_.env, data, size, opts.p, &session_), codes::kModelLoad,
+            "cannot load the model from its bytes");
+    check(api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &memory_), codes::kModelLoad, "memory info");
+    describe(true, inputs_);
+    describe(false, outputs_);
+  }
+
+  ~Session() {
+    if (memory_) rt_.api->ReleaseMemoryInfo(memory_);
+    if (session_) rt_.api->ReleaseSession(session_);
+  }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void run(const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
+           const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
+           const std::vector<float*>& outputs, const std::vector<int64_t>& out_counts) const {
+    const OrtApi* api = rt_.api;
+    std::vector<OrtValue*> in(inputs.size(), nullptr), out(out_names.size(), nullptr);
+    struct Release {
+      const OrtApi* api;
+      std::vector<OrtValue*>* values;
+      ~Release() {
+        for (OrtValue* v : *values)
+          if (v) api->ReleaseValue(v);
+      }
+    } release_in{api, &in}, release_out{api, &out};
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      size_t count = 1;
+      for (int64_t d : in_shapes[k]) count *= static_cast<size_t>(d);
+      check(api->CreateTensorWithDataAsOrtValue(memory_, const_cast<float*>(inputs[k]), count * sizeof(float),
+                                                in_shapes[k].data(), in_shapes[k].size(),
+                                                ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in[k]),
+            codes::kModelRun, std::string("cannot wrap input '") + in_names[k] + "'");
+    }
+    check(api->Run(session_, nullptr, in_names.data(), in.data(), in.size(), out_names.data(), out.size(), out.data()),
+          codes::kModelRun, "the model failed to run");
+    for (size_t k = 0; k < out.size(); ++k) {
+      Owned<OrtTensorTypeAndShapeInfo> info{nullptr, api->ReleaseTensorTypeAndShapeInfo};
+      check(api->GetTensorTypeAndShape(out[k], &info.p), codes::kModelRun, "output shape");
+      ONNXTensorElementDataType type;
+      check(api->GetTensorElementType(info.p, &type), codes::kModelRun, "output type");
+      size_t count = 0;
+      check(api->GetTensorShapeElementCount(info.p, &count), codes::kModelRun, "output size");
+      if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
+        throw Error(codes::kModelType, std::string("model output '") + out_names[k] + "' is " + type_name(type) +
+                                           "; expected float32");
+      if (static_cast<int64_t>(count) != out_counts[k])
+        throw Error(codes::kModelShape, std::string("model output '") + out_names[k] + "' has " +
+                                            std::to_string(count) + " values; expected " +
+                                            std::to_string(out_counts[k]));
+      void* data = nullptr;
+      check(api->GetTensorMutableData(out[k], &data), codes::kModelRun, "output data");
+      std::memcpy(outputs[k], data, count * sizeof(float));
+    }
+  }
+
+  std::vector<TensorInfo> inputs_, outputs_;
+
+ private:
+  void describe(bool input, std::vector<TensorInfo>& into) {
+    const OrtApi* api = rt_.api;
+    size_t n = 0;
+    check(input ? api->SessionGetInputCount(session_, &n) : api->SessionGetOutputCount(session_, &n),
+          codes::kModelLoad, "cannot count the model's tensors");
+    OrtAllocator* alloc = nullptr;
+    check(api->GetAllocatorWithDefaultOptions(&alloc), codes::kModelLoad, "allocator");
+    for (size_t i = 0; i < n; ++i) {
+      TensorInfo t;
+      char* name = nullptr;
+      check(input ? api->SessionGetInputName(session_, i, alloc, &name)
+                  : api->SessionGetOutputName(session_, i, alloc, &name),
+            codes::kModelLoad, "tensor name");
+      t.name = name;
+      check(api->AllocatorFree(alloc, name), codes::kModelLoad, "allocator");
+      Owned<OrtTypeInfo> type{nullptr, api->ReleaseTypeInfo};
+      check(input ? api->SessionGetInputTypeInfo(session_, i, &type.p)
+                  : api->SessionGetOutputTypeInfo(session_, i, &type.p),
+            codes::kModelLoad, "tensor type");
+      const OrtTensorTypeAndShapeInfo* info = nullptr;
+      check(api->CastTypeInfoToTensorInfo(type.p, &info), codes::kModelLoad, "tensor info");
+      if (!info) {
+        t.type = "non-tensor";
+      } else {
+        ONNXTensorElementDataType et;
+        check(api->GetTensorElementType(info, &et), codes::kModelLoad, "element type");
+        t.type = type_name(et);
+        size_t rank = 0;
+        check(api->GetDimensionsCount(info, &rank), codes::kModelLoad, "rank");
+        t.shape.resize(rank);
+        check(api->GetDimensions(info, t.shape.data(), rank), codes::kModelLoad, "dimensions");
+        for (auto& d : t.shape)
+          if (d < 0) d = -1;
+      }
+      into.push_back(std::move(t));
+    }
+  }
+
+  const Runtime& rt_;
+  OrtSession* session_ = nullptr;
+  OrtMemoryInfo* memory_ = nullptr;
+};
+
+std::shared_ptr<Session> open_session(const std::string& path, const SessionOptions& options) {
+  return std::make_shared<Session>(nullptr, 0, &path, options);
+}
+
+std::shared_ptr<Session> open_session(const std::vector<uint8_t>& bytes, const SessionOptions& options) {
+  if (bytes.empty()) throw Error(codes::kModelLoad, "the model bytes are empty");
+  return std::make_shared<Session>(bytes.data(), bytes.size(), nullptr, options);
+}
+
+const std::vector<TensorInfo>& session_inputs(const Session& s) { return s.inputs_; }
+const std::vector<TensorInfo>& session_outputs(const Session& s) { return s.outputs_; }
+
+void run_session(const Session& s, const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
+                 const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
+                 const std::vector<float*>& outputs, const std::vector<int64_t>& out_counts) {
+  s.run(in_names, inputs, in_shapes, out_names, outputs, out_counts);
+}
+
+#else  // built without ONNX Runtime headers
+
+class Session {
+ public:
+  std::vector<TensorInfo> inputs_, outputs_;
+};
+
+namespace {
+[[noreturn]] void unavailable() {
+  throw Error(codes::kBackendUnavailable, "ONNX Runtime is unavailable: " + runtime_status().reason);
+}
+}  // namespace
+
+std::shared_ptr<Session> open_session(const std::string&, const SessionOptions&) { unavailable(); }
+std::shared_ptr<Session> open_session(const std::vector<uint8_t>&, const SessionOptions&) { unavailable(); }
+const std::vector<TensorInfo>& session_inputs(const Session& s) { return s.inputs_; }
+const std::vector<TensorInfo>& session_outputs(const Session& s) { return s.outputs_; }
+void run_session(const Session&, const std::vector<const char*>&, const std::vector<const float*>&,
+                 const std::vector<std::vector<int64_t>>&, const std::vector<const char*>&, const std::vector<float*>&,
+                 const std::vector<int64_t>&) {
+  unavailable();
+}
+
+#endif
+
+}  // namespace dilemma::onnx

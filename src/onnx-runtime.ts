@@ -1,0 +1,136 @@
+/**
+ * ONNX Runtime policies: the engine opens the runtime library shipped in the
+ * onnxruntime-node package and runs models from C++, inside the rollout loop.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { DilemmaError, ErrorCode } from './errors.js';
+import { native, packageRoot } from './native.js';
+import { Policy } from './policies.js';
+import { parseParams } from './schema.js';
+import type { BackendStatus } from './info.js';
+
+const LIBRARY_NAMES: Record<string, string> = {
+  linux: 'libonnxruntime.so.1',
+  darwin: 'libonnxruntime.1.dylib',
+  win32: 'onnxruntime.dll',
+};
+
+/** Where the runtime library is: DILEMMA_ORT_LIBRARY, else inside onnxruntime-node. */
+export function onnxRuntimeLibrary(): { path?: string; reason?: string } {
+  if (process.env.DILEMMA_ORT_LIBRARY) return { path: process.env.DILEMMA_ORT_LIBRARY };
+  const file = LIBRARY_NAMES[process.platform];
+  if (!file) return { reason: `no ONNX Runtime library is known for platform ${process.platform}` };
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
+    const path = join(pkg, 'bin', 'napi-v6', process.platform, process.arch, file);
+    if (!existsSync(path)) return { reason: `onnxruntime-node has no ${file} for ${process.platform}/${process.arch}` };
+    return { path };
+  } catch {
+    return { reason: 'the onnxruntime-node package is not installed' };
+  }
+}
+
+function buildReason(): string {
+  const path = join(packageRoot, 'build-deps', 'ort-config.json');
+  if (!existsSync(path)) return 'the addon was built without ONNX Runtime headers';
+  const config = JSON.parse(readFileSync(path, 'utf8')) as { reason?: string };
+  return config.reason ?? 'the addon was built without ONNX Runtime headers';
+}
+
+let loaded: BackendStatus | undefined;
+
+/** Loads the runtime once and says whether ONNX policies can run, and why not. */
+export function onnxStatus(): BackendStatus {
+  if (loaded?.available) return loaded;
+  const n = native();
+  const current = n.ortStatus() as BackendStatus & { compiled: boolean };
+  if (!current.compiled) return { available: false, reason: buildReason() };
+  const lib = onnxRuntimeLibrary();
+  if (!lib.path) return { available: false, reason: lib.reason };
+  loaded = n.ortLoad(lib.path) as BackendStatus;
+  return loaded;
+}
+
+function requireRuntime(): void {
+  const s = onnxStatus();
+  if (!s.available) {
+    throw new DilemmaError(ErrorCode.BackendUnavailable, `ONNX policies are unavailable: ${s.reason}`);
+  }
+}
+
+const optionsSchema = z
+  .object({
+    /** Name of the observation input; default "obs", else the first input. */
+    obsInput: z.string().min(1).optional(),
+    /** Name of the logits output; default "logits", else the first output. */
+    logitsOutput: z.string().min(1).optional(),
+    /** Recurrent state as [input, output] name pairs; default: remaining inputs and outputs, in order. */
+    state: z.array(z.tuple([z.string().min(1), z.string().min(1)])).max(64).optional(),
+    /** Threads inside each session call (default 1: the rollout already runs one call per thread). */
+    intraOpThreads: z.number().int().min(0).max(256).optional(),
+    /** ONNX Runtime graph optimisation (default 'all'). */
+    graphOptimization: z.enum(['disable', 'basic', 'extended', 'all']).optional(),
+    /** Name shown in tables and errors. */
+    label: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export type OnnxPolicyOptions = z.input<typeof optionsSchema>;
+
+export interface OnnxTensorInfo {
+  name: string;
+  type: string;
+  /** -1 for symbolic dimensions. */
+  shape: number[];
+}
+
+type ModelSource = string | Uint8Array;
+
+function checkSource(model: unknown): ModelSource {
+  if (typeof model === 'string') {
+    if (model.length === 0) throw new DilemmaError(ErrorCode.InvalidArgument, 'model path is empty');
+    return model;
+  }
+  if (model instanceof Uint8Array) return model;
+  throw new DilemmaError(ErrorCode.InvalidArgument, 'model must be a file path or a Uint8Array of ONNX bytes');
+}
+
+function nativeOptions(o: z.output<typeof optionsSchema>): Record<string, unknown> {
+  const levels = { disable: 0, basic: 1, extended: 2, all: 3 } as const;
+  return {
+    ...(o.obsInput ? { obsInput: o.obsInput } : {}),
+    ...(o.logitsOutput ? { logitsOutput: o.logitsOutput } : {}),
+    ...(o.state ? { state: o.state } : {}),
+    ...(o.intraOpThreads !== undefined ? { intraOpThreads: o.intraOpThreads } : {}),
+    ...(o.graphOptimization ? { graphOptimization: levels[o.graphOptimization] } : {}),
+    ...(o.label ? { label: o.label } : {}),
+  };
+}
+
+/**
+ * A policy running an ONNX model: input float32 [batch, obsDim] observations
+ * (plus any recurrent state [batch, h], carried natively across steps, zero
+ * at the start of an episode), output float32 [batch, actions] logits (plus
+ * the next state). Shapes are checked against the game when a rollout binds
+ * the policy to a seat. Actions are sampled from softmax(logits / temperature)
+ * with the counter-based generator, or taken greedily (rollout options).
+ */
+export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Policy {
+  const source = checkSource(model);
+  const o = parseParams(optionsSchema, options, 'options', ErrorCode.InvalidArgument);
+  requireRuntime();
+  const label = o.label ?? (typeof source === 'string' ? `onnx(${source.split('/').pop()})` : 'onnx');
+  const handle = native().onnxPolicy(source, nativeOptions({ ...o, label }));
+  return new Policy(label, {}, handle);
+}
+
+/** The model's inputs and outputs as ONNX Runtime sees them. */
+export function inspectOnnx(model: ModelSource): { inputs: OnnxTensorInfo[]; outputs: OnnxTensorInfo[] } {
+  const source = checkSource(model);
+  requireRuntime();
+  return native().onnxInspect(source, {});
+}
