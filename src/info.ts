@@ -2,7 +2,7 @@
  * What this build of the engine can do on this machine, and why not where it
  * cannot.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native, packageRoot } from './native.js';
 import { checkInteger } from './validate.js';
@@ -28,6 +28,26 @@ export interface EngineInfo {
   cuda: BackendStatus;
 }
 
+let cuda: BackendStatus | undefined;
+
+/**
+ * Loads the CUDA kernels library once (DILEMMA_CUDA_LIBRARY, else the CMake
+ * build's) and says whether a GPU backend is usable, or exactly why not.
+ */
+export function cudaStatus(): BackendStatus {
+  if (cuda) return cuda;
+  const candidates = [process.env.DILEMMA_CUDA_LIBRARY, join(packageRoot, 'build-cmake', 'cuda', 'libdilemma_cuda.so')]
+    .filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  cuda = found
+    ? (native().cudaLoad(found) as BackendStatus)
+    : {
+        available: false,
+        reason: `the CUDA library is not built (looked for ${candidates.join(', ')}; CMake builds it where nvcc is found)`,
+      };
+  return cuda;
+}
+
 let version: string | undefined;
 function packageVersion(): string {
   version ??= (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -36,10 +56,7 @@ function packageVersion(): string {
 
 export function engineInfo(): EngineInfo {
   const n = native().engineInfo() as Record<string, unknown>;
-  const cuda = (n.cuda as BackendStatus | undefined) ?? {
-    available: false,
-    reason: 'this build has no CUDA loader',
-  };
+  const cuda = cudaStatus();
   return {
     version: packageVersion(),
     node: process.version,

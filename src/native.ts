@@ -75,6 +75,7 @@ export interface NativeBinding {
   ): Promise<NativeTrajectory>;
   engineInfo(): Record<string, unknown>;
   ortLoad(library: string): Record<string, unknown>;
+  cudaLoad(library: string): Record<string, unknown>;
   ortStatus(): Record<string, unknown>;
   onnxPolicy(model: string | Uint8Array, options: Record<string, unknown>): NativePolicy;
   onnxInspect(

@@ -47,7 +47,7 @@ test('a GRU rollout at batch 4096 × 100 rounds is the same on 1 and 2 threads, 
 
   // Replay every step through onnxruntime-node: both seats in one run of 2B rows.
   const session = await ort.InferenceSession.create(gru.bytes);
-  let h = new Float32Array(2 * B * H);
+  let h: Float32Array = new Float32Array(2 * B * H);
   let worst = 0;
   let checked = 0;
   for (let s = 0; s < T; s++) {
@@ -81,7 +81,7 @@ test('recurrent state follows the GRU reference from the start of each episode',
   const T = 6;
   const traj = await rollout({ game: { id: 'ipd', params: { rounds: T } }, policies: [onnx(gru.bytes), 'tit-for-tat'], batch: 3, seed: 2, greedy: true });
   for (let b = 0; b < 3; b++) {
-    let h = new Float64Array(16);
+    let h: Float64Array = new Float64Array(16);
     for (let s = 0; s < T; s++) {
       const src = (b * T + s) * 2 * 5;
       const out = gruForward(gru.weights, traj.observations.subarray(src, src + 5), Float32Array.from(h), 1);
