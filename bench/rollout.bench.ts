@@ -6,20 +6,10 @@
 import { meanReturns, rollout, scripted, Game } from '../src/index.js';
 import type { BenchSuite } from './suite.js';
 import { Domain, uniform } from './baselines/philox.js';
+import { allocate, observe, OBS_DIM, PAYOFF, type PlainTrajectory } from './baselines/ipd.js';
 
 const BATCH = 4096;
 const ROUNDS = 10;
-const PAYOFF = [3, 3, 0, 5, 5, 0, 1, 1]; // joint = 2 * a0 + a1, then agent
-
-interface PlainTrajectory {
-  observations: Float32Array;
-  actions: Int32Array;
-  logProbs: Float32Array;
-  entropies: Float32Array;
-  rewards: Float32Array;
-  dones: Uint8Array;
-  mask: Uint8Array;
-}
 
 /**
  * The idiomatic TypeScript version: the same rules, strategies and outputs.
@@ -27,16 +17,8 @@ interface PlainTrajectory {
  * identical to the engine's); otherwise a cheap sequential xorshift.
  */
 function plainRollout(batch: number, rounds: number, p: number, seed: number, counter: boolean): PlainTrajectory {
-  const A = 2, O = 5;
-  const t: PlainTrajectory = {
-    observations: new Float32Array(batch * rounds * A * O),
-    actions: new Int32Array(batch * rounds * A),
-    logProbs: new Float32Array(batch * rounds * A),
-    entropies: new Float32Array(batch * rounds * A),
-    rewards: new Float32Array(batch * rounds * A),
-    dones: new Uint8Array(batch * rounds),
-    mask: new Uint8Array(batch * rounds),
-  };
+  const A = 2, O = OBS_DIM;
+  const t = allocate(batch, rounds);
   let s = seed | 1;
   const xorshift = () => {
     s ^= s << 13;
@@ -50,14 +32,7 @@ function plainRollout(batch: number, rounds: number, p: number, seed: number, co
     for (let b = 0; b < batch; b++) {
       const row = b * rounds + round;
       const joint = last[b];
-      for (let a = 0; a < A; a++) {
-        let idx = 0;
-        if (joint >= 0) {
-          const a0 = joint >> 1, a1 = joint & 1;
-          idx = a === 0 ? 1 + 2 * a0 + a1 : 1 + 2 * a1 + a0;
-        }
-        t.observations[(row * A + a) * O + idx] = 1;
-      }
+      for (let a = 0; a < A; a++) observe(joint, a, t.observations, (row * A + a) * O);
       const u = counter ? uniform(seed, b, 0, round, Domain.scripted, 0) : xorshift();
       const c0 = u < p;
       const m0 = c0 ? 0 : 1;

@@ -18,6 +18,7 @@ import type { BenchSuite } from './suite.js';
 const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
   () => import('./credit.bench.js'),
   () => import('./rollout.bench.js'),
+  () => import('./onnx.bench.js'),
 ];
 
 interface CaseResult {
@@ -87,7 +88,7 @@ async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
     result.error = `check failed: ${(e as Error).message}`;
     return result;
   }
-  const bench = new Bench({ name: suite.name, ...timing });
+  const bench = new Bench({ name: suite.name, ...timing, ...(quick ? {} : suite.timing), ...(quick && suite.timing ? { iterations: 2, warmupIterations: 1 } : {}) });
   for (const c of suite.cases) bench.add(c.name, c.fn);
   await bench.run();
 

@@ -16,6 +16,11 @@ export interface BenchSuite {
   /** What one call does, for the report. */
   description: string;
   cases: BenchCase[];
+  /**
+   * Overrides of the runner's timing for slow cases (tinybench options): a
+   * case runs until both `time` ms and `iterations` samples are reached.
+   */
+  timing?: { time?: number; iterations?: number; warmupTime?: number; warmupIterations?: number };
   /** Runs once before timing, e.g. to check that the cases agree; throw to fail the suite. */
   check?: () => void | Promise<void>;
 }

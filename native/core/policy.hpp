@@ -46,6 +46,11 @@ class Policy {
   virtual int64_t float_memory_size() const { return 0; }
   // Acts in environments [b0, b1).
   virtual void act(const ActContext& ctx, int64_t b0, int64_t b1) const = 0;
+  // Acts for several seats the policy holds in the same game (self-play);
+  // a policy that evaluates a model batches all seats into one call.
+  virtual void act_seats(const ActContext* seats, int count, int64_t b0, int64_t b1) const {
+    for (int k = 0; k < count; ++k) act(seats[k], b0, b1);
+  }
 };
 
 // Scripted strategies for two-action games (see strategies.cpp for names and

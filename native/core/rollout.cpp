@@ -59,6 +59,16 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
     fmemory[a].assign(static_cast<size_t>(checked_elements("policy state", {B, policies[a]->float_memory_size()})), 0.0f);
   }
 
+  // Seats held by the same policy act together (one model call for all of them).
+  std::vector<std::pair<const Policy*, std::vector<int>>> holders;
+  for (int a = 0; a < A; ++a) {
+    auto it = std::find_if(holders.begin(), holders.end(), [&](const auto& h) { return h.first == policies[a].get(); });
+    if (it == holders.end())
+      holders.push_back({policies[a].get(), {a}});
+    else
+      it->second.push_back(a);
+  }
+
   const int threads = o.threads > 0 ? o.threads : default_threads();
   parallel_for(B, threads, 256, [&](int64_t b0, int64_t b1) {
     for (int t = 0; t < T; ++t) {
@@ -76,10 +86,12 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
         else
           for (int a = 0; a < A; ++a) envs.observe_agent(b, a, row + a * O);
       }
-      for (int a = 0; a < A; ++a) {
-        ActContext ctx{&envs,     a,      t,         o.seed,        obs_t,         obs_stride, memory[a].data(),
-                       fmemory[a].data(), o.temperature, o.greedy, actions_t, logp_t, entropy_t, out_stride};
-        policies[a]->act(ctx, b0, b1);
+      for (const auto& [policy, seats] : holders) {
+        std::vector<ActContext> ctx;
+        for (int a : seats)
+          ctx.push_back(ActContext{&envs, a, t, o.seed, obs_t, obs_stride, memory[a].data(), fmemory[a].data(),
+                                   o.temperature, o.greedy, actions_t, logp_t, entropy_t, out_stride});
+        policy->act_seats(ctx.data(), static_cast<int>(ctx.size()), b0, b1);
       }
       envs.step(b0, b1, actions_t, rewards_t, done.data(), stepped.data(), out_stride);
       for (int64_t b = b0; b < b1; ++b) {

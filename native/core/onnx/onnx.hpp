@@ -47,10 +47,11 @@ const std::vector<TensorInfo>& session_inputs(const Session& s);
 const std::vector<TensorInfo>& session_outputs(const Session& s);
 
 // Runs the session on float32 tensors: inputs[k] has shape in_shapes[k];
-// outputs[k] receives out_counts[k] floats (checked against what the model produced).
+// the model writes outputs[k] in place, which must have shape out_shapes[k]
+// (a model producing another shape fails with ERR_MODEL_RUN).
 void run_session(const Session& s, const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
                  const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
-                 const std::vector<float*>& outputs, const std::vector<int64_t>& out_counts);
+                 const std::vector<float*>& outputs, const std::vector<std::vector<int64_t>>& out_shapes);
 
 struct PolicyOptions {
   std::string obs_input;      // empty: discovered

@@ -116,57 +116,72 @@ class OnnxPolicy final : public Policy {
                                           " but game '" + g.id + "' has " + std::to_string(g.actions) + " actions");
   }
 
-  void act(const ActContext& c, int64_t b0, int64_t b1) const override {
-    const GameInfo& g = c.envs->game().info();
-    const int64_t n = b1 - b0, B = c.envs->batch();
+  void act(const ActContext& c, int64_t b0, int64_t b1) const override { act_seats(&c, 1, b0, b1); }
+
+  // All seats in one model call: rows are seat-major, [seat][environment].
+  void act_seats(const ActContext* seats, int count, int64_t b0, int64_t b1) const override {
+    const ActContext& c0 = seats[0];
+    const GameInfo& g = c0.envs->game().info();
+    const int64_t n = b1 - b0, B = c0.envs->batch(), rows = n * count;
     if (n <= 0) return;
     const int64_t D = g.obs_dim, A = g.actions;
-    std::vector<float> obs(static_cast<size_t>(n * D)), logits(static_cast<size_t>(n * A));
-    for (int64_t k = 0; k < n; ++k)
-      std::memcpy(obs.data() + k * D, c.obs + (b0 + k) * c.obs_stride + static_cast<int64_t>(c.agent) * D,
-                  sizeof(float) * D);
+    std::vector<float> obs(static_cast<size_t>(rows * D)), logits(static_cast<size_t>(rows * A));
+    for (int s = 0; s < count; ++s)
+      for (int64_t k = 0; k < n; ++k)
+        std::memcpy(obs.data() + (s * n + k) * D,
+                    c0.obs + (b0 + k) * c0.obs_stride + static_cast<int64_t>(seats[s].agent) * D, sizeof(float) * D);
     std::vector<const char*> in_names{obs_.c_str()}, out_names{logits_.c_str()};
     std::vector<const float*> inputs{obs.data()};
-    std::vector<std::vector<int64_t>> shapes{{n, D}};
+    std::vector<std::vector<int64_t>> in_shapes{{rows, D}}, out_shapes{{rows, A}};
     std::vector<float*> outputs{logits.data()};
-    std::vector<int64_t> counts{n * A};
-    std::vector<std::vector<float>> next(states_.size());
-    for (size_t s = 0; s < states_.size(); ++s) {
-      const State& st = states_[s];
-      float* region = c.fmemory + B * st.offset;
+    std::vector<std::vector<float>> state_in(states_.size()), state_out(states_.size());
+    for (size_t k = 0; k < states_.size(); ++k) {
+      const State& st = states_[k];
+      const int64_t width = n * st.size;
+      state_in[k].resize(static_cast<size_t>(rows * st.size));
+      state_out[k].resize(state_in[k].size());
+      for (int s = 0; s < count; ++s)
+        std::memcpy(state_in[k].data() + s * width, seats[s].fmemory + B * st.offset + b0 * st.size,
+                    sizeof(float) * width);
       in_names.push_back(st.in.c_str());
-      inputs.push_back(region + b0 * st.size);
-      shapes.push_back({n, st.size});
-      next[s].resize(static_cast<size_t>(n * st.size));
+      inputs.push_back(state_in[k].data());
+      in_shapes.push_back({rows, st.size});
       out_names.push_back(st.out.c_str());
-      outputs.push_back(next[s].data());
-      counts.push_back(n * st.size);
+      outputs.push_back(state_out[k].data());
+      out_shapes.push_back({rows, st.size});
     }
-    run_session(*session_, in_names, inputs, shapes, out_names, outputs, counts);
-    for (size_t s = 0; s < states_.size(); ++s) {
-      const State& st = states_[s];
-      std::memcpy(c.fmemory + B * st.offset + b0 * st.size, next[s].data(), sizeof(float) * n * st.size);
+    run_session(*session_, in_names, inputs, in_shapes, out_names, outputs, out_shapes);
+    for (size_t k = 0; k < states_.size(); ++k) {
+      const State& st = states_[k];
+      const int64_t width = n * st.size;
+      for (int s = 0; s < count; ++s)
+        std::memcpy(seats[s].fmemory + B * st.offset + b0 * st.size, state_out[k].data() + s * width,
+                    sizeof(float) * width);
     }
-    const bool masked = c.envs->game().has_illegal_actions();
+    const Game& game = c0.envs->game();
+    const bool masked = game.has_illegal_actions();
     std::vector<uint8_t> legal(masked ? static_cast<size_t>(A) : 0);
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t b = b0 + k;
-      if (masked) c.envs->game().legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
-      const float u = c.greedy ? 0.0f
-                               : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
-                                              rng::kSample, static_cast<uint32_t>(c.agent));
-      const Sample smp = sample_logits(logits.data() + k * A, static_cast<int>(A), c.temperature, c.greedy, u,
-                                       masked ? legal.data() : nullptr);
-      if (!smp.finite)
-        throw Error(codes::kModelOutput, "model output '" + logits_ + "' has a non-finite value (environment " +
-                                             std::to_string(b) + ", step " + std::to_string(c.step) + ")");
-      if (smp.action < 0 && !c.envs->done(b))
-        throw Error(codes::kModelOutput, "no legal action for agent " + std::to_string(c.agent) + " in environment " +
-                                             std::to_string(b));
-      const int64_t i = b * c.out_stride + c.agent;
-      c.actions[i] = smp.action;
-      c.logp[i] = smp.logp;
-      c.entropy[i] = smp.entropy;
+    for (int s = 0; s < count; ++s) {
+      const ActContext& c = seats[s];
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t b = b0 + k;
+        if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
+        const float u = c.greedy ? 0.0f
+                                 : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
+                                                rng::kSample, static_cast<uint32_t>(c.agent));
+        const Sample smp = sample_logits(logits.data() + (s * n + k) * A, static_cast<int>(A), c.temperature,
+                                         c.greedy, u, masked ? legal.data() : nullptr);
+        if (!smp.finite)
+          throw Error(codes::kModelOutput, "model output '" + logits_ + "' has a non-finite value (environment " +
+                                               std::to_string(b) + ", step " + std::to_string(c.step) + ")");
+        if (smp.action < 0 && !c.envs->done(b))
+          throw Error(codes::kModelOutput, "no legal action for agent " + std::to_string(c.agent) +
+                                               " in environment " + std::to_string(b));
+        const int64_t i = b * c.out_stride + c.agent;
+        c.actions[i] = smp.action;
+        c.logp[i] = smp.logp;
+        c.entropy[i] = smp.entropy;
+      }
     }
   }
 

@@ -72,7 +72,7 @@ class Session {
 
   void run(const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
            const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
-           const std::vector<float*>& outputs, const std::vector<int64_t>& out_counts) const {
+           const std::vector<float*>& outputs, const std::vector<std::vector<int64_t>>& out_shapes) const {
     const OrtApi* api = rt_.api;
     std::vector<OrtValue*> in(inputs.size(), nullptr), out(out_names.size(), nullptr);
     struct Release {
@@ -83,34 +83,18 @@ class Session {
           if (v) api->ReleaseValue(v);
       }
     } release_in{api, &in}, release_out{api, &out};
-    for (size_t k = 0; k < inputs.size(); ++k) {
+    // Tensors over the caller's memory: no copies in, and the model writes its outputs in place.
+    auto wrap = [&](float* data, const std::vector<int64_t>& shape, const char* name, OrtValue** value) {
       size_t count = 1;
-      for (int64_t d : in_shapes[k]) count *= static_cast<size_t>(d);
-      check(api->CreateTensorWithDataAsOrtValue(memory_, const_cast<float*>(inputs[k]), count * sizeof(float),
-                                                in_shapes[k].data(), in_shapes[k].size(),
-                                                ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &in[k]),
-            codes::kModelRun, std::string("cannot wrap input '") + in_names[k] + "'");
-    }
+      for (int64_t d : shape) count *= static_cast<size_t>(d);
+      check(api->CreateTensorWithDataAsOrtValue(memory_, data, count * sizeof(float), shape.data(), shape.size(),
+                                                ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, value),
+            codes::kModelRun, std::string("cannot wrap tensor '") + name + "'");
+    };
+    for (size_t k = 0; k < inputs.size(); ++k) wrap(const_cast<float*>(inputs[k]), in_shapes[k], in_names[k], &in[k]);
+    for (size_t k = 0; k < out.size(); ++k) wrap(outputs[k], out_shapes[k], out_names[k], &out[k]);
     check(api->Run(session_, nullptr, in_names.data(), in.data(), in.size(), out_names.data(), out.size(), out.data()),
           codes::kModelRun, "the model failed to run");
-    for (size_t k = 0; k < out.size(); ++k) {
-      Owned<OrtTensorTypeAndShapeInfo> info{nullptr, api->ReleaseTensorTypeAndShapeInfo};
-      check(api->GetTensorTypeAndShape(out[k], &info.p), codes::kModelRun, "output shape");
-      ONNXTensorElementDataType type;
-      check(api->GetTensorElementType(info.p, &type), codes::kModelRun, "output type");
-      size_t count = 0;
-      check(api->GetTensorShapeElementCount(info.p, &count), codes::kModelRun, "output size");
-      if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
-        throw Error(codes::kModelType, std::string("model output '") + out_names[k] + "' is " + type_name(type) +
-                                           "; expected float32");
-      if (static_cast<int64_t>(count) != out_counts[k])
-        throw Error(codes::kModelShape, std::string("model output '") + out_names[k] + "' has " +
-                                            std::to_string(count) + " values; expected " +
-                                            std::to_string(out_counts[k]));
-      void* data = nullptr;
-      check(api->GetTensorMutableData(out[k], &data), codes::kModelRun, "output data");
-      std::memcpy(outputs[k], data, count * sizeof(float));
-    }
   }
 
   std::vector<TensorInfo> inputs_, outputs_;
@@ -173,8 +157,8 @@ const std::vector<TensorInfo>& session_outputs(const Session& s) { return s.outp
 
 void run_session(const Session& s, const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
                  const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
-                 const std::vector<float*>& outputs, const std::vector<int64_t>& out_counts) {
-  s.run(in_names, inputs, in_shapes, out_names, outputs, out_counts);
+                 const std::vector<float*>& outputs, const std::vector<std::vector<int64_t>>& out_shapes) {
+  s.run(in_names, inputs, in_shapes, out_names, outputs, out_shapes);
 }
 
 #else  // built without ONNX Runtime headers
@@ -196,7 +180,7 @@ const std::vector<TensorInfo>& session_inputs(const Session& s) { return s.input
 const std::vector<TensorInfo>& session_outputs(const Session& s) { return s.outputs_; }
 void run_session(const Session&, const std::vector<const char*>&, const std::vector<const float*>&,
                  const std::vector<std::vector<int64_t>>&, const std::vector<const char*>&, const std::vector<float*>&,
-                 const std::vector<int64_t>&) {
+                 const std::vector<std::vector<int64_t>>&) {
   unavailable();
 }
 
