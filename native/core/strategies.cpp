@@ -140,7 +140,7 @@ class Scripted final : public Policy {
   };
 
   static LogTerms log_terms(double p) {
-    const double lc = std::log(p), ld = std::log1p(-p);
+    const double lc = std::log(p), ld = p == 0.0 ? 0.0 : std::log1p(-p);  // +0 for a sure defection
     double h = 0;
     if (p > 0) h -= p * lc;
     if (p < 1) h -= (1 - p) * ld;
