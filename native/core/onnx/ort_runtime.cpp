@@ -14,7 +14,7 @@ namespace dilemma::onnx {
 namespace {
 std::mutex mu;
 RuntimeStatus status;
-bool loaded = false;
+[[maybe_unused]] bool loaded = false;
 #if DILEMMA_WITH_ORT
 Runtime rt;
 #endif
