@@ -49,6 +49,30 @@ credit::AaForm check_aa(float beta, float gamma, int form) {
 
 // Fails with a reason (no driver, driver too old, no device) before any
 // allocation, so that a machine without a GPU gets one clear message.
+// Argument checks shared by each entry point's host-pointer and device-pointer variants.
+void check_returns_args(const float* rewards, const float* out, int64_t batch, int64_t steps, float gamma) {
+  check_shape(batch, steps);
+  check_ptr(rewards, "rewards");
+  check_ptr(out, "out");
+  check_unit(gamma, "gamma");
+}
+
+void check_gae_args(const float* rewards, const float* values, const float* out, int64_t batch, int64_t steps,
+                    float gamma, float lambda) {
+  check_returns_args(rewards, out, batch, steps, gamma);
+  check_ptr(values, "values");
+  check_unit(lambda, "lambda");
+}
+
+credit::AaForm check_aa_args(const float* own, const float* others, const float* out, int64_t batch, int64_t steps,
+                             float beta, float gamma, int form) {
+  check_shape(batch, steps);
+  check_ptr(own, "own");
+  check_ptr(others, "others");
+  check_ptr(out, "out");
+  return check_aa(beta, gamma, form);
+}
+
 void require_device() {
   require_driver();
   int count = 0;
@@ -152,10 +176,7 @@ extern "C" {
 DLM_CUDA_API int dlm_cuda_discounted_returns(const float* rewards, float* out, int64_t batch, int64_t steps,
                                              float gamma, char* err, size_t err_size) {
   return abi_call(err, err_size, [&] {
-    check_shape(batch, steps);
-    check_ptr(rewards, "rewards");
-    check_ptr(out, "out");
-    check_unit(gamma, "gamma");
+    check_returns_args(rewards, out, batch, steps, gamma);
     require_device();
     Stream stream;
     DeviceArray<float> r(count_of(batch, steps));
@@ -170,12 +191,7 @@ DLM_CUDA_API int dlm_cuda_discounted_returns(const float* rewards, float* out, i
 DLM_CUDA_API int dlm_cuda_gae(const float* rewards, const float* values, float* out, int64_t batch, int64_t steps,
                               float gamma, float lambda, char* err, size_t err_size) {
   return abi_call(err, err_size, [&] {
-    check_shape(batch, steps);
-    check_ptr(rewards, "rewards");
-    check_ptr(values, "values");
-    check_ptr(out, "out");
-    check_unit(gamma, "gamma");
-    check_unit(lambda, "lambda");
+    check_gae_args(rewards, values, out, batch, steps, gamma, lambda);
     require_device();
     Stream stream;
     DeviceArray<float> r(count_of(batch, steps)), v(count_of(batch, steps + 1));
@@ -196,11 +212,7 @@ DLM_CUDA_API int dlm_cuda_advantage_alignment(const float* own, const float* oth
                                               int64_t steps, float beta, float gamma, int include_current, int form,
                                               char* err, size_t err_size) {
   return abi_call(err, err_size, [&] {
-    check_shape(batch, steps);
-    check_ptr(own, "own");
-    check_ptr(others, "others");
-    check_ptr(out, "out");
-    const dilemma::credit::AaForm f = check_aa(beta, gamma, form);
+    const dilemma::credit::AaForm f = check_aa_args(own, others, out, batch, steps, beta, gamma, form);
     require_device();
     Stream stream;
     DeviceArray<float> a(count_of(batch, steps)), b(count_of(batch, steps));
@@ -217,10 +229,7 @@ DLM_CUDA_API int dlm_cuda_advantage_alignment(const float* own, const float* oth
 DLM_CUDA_API int dlm_cuda_discounted_returns_device(const float* rewards, float* out, int64_t batch, int64_t steps,
                                                     float gamma, void* stream, char* err, size_t err_size) {
   return abi_call(err, err_size, [&] {
-    check_shape(batch, steps);
-    check_ptr(rewards, "rewards");
-    check_ptr(out, "out");
-    check_unit(gamma, "gamma");
+    check_returns_args(rewards, out, batch, steps, gamma);
     require_driver();
     check(launch_discounted_returns(rewards, out, batch, steps, gamma, as_stream(stream)),
           "discounted returns kernel launch");
@@ -231,12 +240,7 @@ DLM_CUDA_API int dlm_cuda_gae_device(const float* rewards, const float* values, 
                                      int64_t steps, float gamma, float lambda, void* stream, char* err,
                                      size_t err_size) {
   return abi_call(err, err_size, [&] {
-    check_shape(batch, steps);
-    check_ptr(rewards, "rewards");
-    check_ptr(values, "values");
-    check_ptr(out, "out");
-    check_unit(gamma, "gamma");
-    check_unit(lambda, "lambda");
+    check_gae_args(rewards, values, out, batch, steps, gamma, lambda);
     require_driver();
     check(launch_gae(rewards, values, out, batch, steps, gamma, lambda, as_stream(stream)), "GAE kernel launch");
   });
@@ -247,11 +251,7 @@ DLM_CUDA_API int dlm_cuda_advantage_alignment_device(const float* own, const flo
                                                      int include_current, int form, void* stream, char* err,
                                                      size_t err_size) {
   return abi_call(err, err_size, [&] {
-    check_shape(batch, steps);
-    check_ptr(own, "own");
-    check_ptr(others, "others");
-    check_ptr(out, "out");
-    const dilemma::credit::AaForm f = check_aa(beta, gamma, form);
+    const dilemma::credit::AaForm f = check_aa_args(own, others, out, batch, steps, beta, gamma, form);
     require_driver();
     check(launch_advantage_alignment(own, others, out, batch, steps, beta, gamma, include_current != 0, f,
                                      as_stream(stream)),

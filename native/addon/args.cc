@@ -8,11 +8,7 @@
 namespace dilemma::addon {
 
 namespace {
-std::string fmt(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
+std::string fmt(double v) { return format_number(v); }
 }  // namespace
 
 template <typename T>

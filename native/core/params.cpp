@@ -7,12 +7,14 @@
 
 namespace dilemma {
 
-namespace {
-std::string fmt(double v) {
+std::string format_number(double v) {
   std::ostringstream s;
   s << v;
   return s.str();
 }
+
+namespace {
+std::string fmt(double v) { return format_number(v); }
 }  // namespace
 
 double Params::number(const std::string& key, double fallback, double lo, double hi) const {

@@ -14,6 +14,9 @@ namespace dilemma {
 
 using ParamValue = std::variant<double, std::vector<double>, std::string>;
 
+// A number as error messages show it (shortest of %g style).
+std::string format_number(double v);
+
 class Params {
  public:
   Params() = default;
