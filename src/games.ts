@@ -65,14 +65,40 @@ const publicGoodsSchema = z
   })
   .strict();
 
+const gridSide = z.number().int().min(2).max(16);
+
+const coinSchema = z
+  .object({
+    /** Side of a square grid (toroidal). Default 3. Exclusive with width/height. */
+    size: gridSide.optional(),
+    /** Grid width; default size (3). */
+    width: gridSide.optional(),
+    /** Grid height; default size (3). */
+    height: gridSide.optional(),
+    /** Steps per episode. Default 16 (the Advantage Alignment paper uses 16 or 32). */
+    rounds: rounds.optional(),
+    /** Paid to an agent that steps onto the coin, whatever its colour. Default 1. */
+    reward: z.number().min(-1e6).max(1e6).optional(),
+    /** Lost by the coin's owner when the other agent picks it up (subtracted). Default 2. */
+    penalty: z.number().min(-1e6).max(1e6).optional(),
+    /** Adds action 4 = stay to up, down, left, right. Default false. */
+    stay: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => !(p.size !== undefined && (p.width !== undefined || p.height !== undefined)), {
+    message: 'size and width/height are exclusive: give size for a square grid, else width and height',
+  });
+
 export type MatrixParams = z.input<typeof matrixSchema>;
 export type IpdParams = z.input<typeof ipdSchema>;
 export type PublicGoodsParams = z.input<typeof publicGoodsSchema>;
+export type CoinParams = z.input<typeof coinSchema>;
 
 export interface GameParamsById {
   matrix: MatrixParams;
   ipd: IpdParams;
   'public-goods': PublicGoodsParams;
+  coin: CoinParams;
 }
 export type GameId = keyof GameParamsById;
 
@@ -80,6 +106,7 @@ const schemas: { [K in GameId]: z.ZodType } = {
   matrix: matrixSchema,
   ipd: ipdSchema,
   'public-goods': publicGoodsSchema,
+  coin: coinSchema,
 };
 
 export const GAME_IDS = Object.keys(schemas) as GameId[];
@@ -115,7 +142,7 @@ export class Game {
     const checked = parseParams(schemas[id], params, 'params') as Record<string, unknown>;
     this.id = id;
     this.params = Object.freeze({ ...checked });
-    this.#handle = new (native().Game)(id, checked);
+    this.#handle = new (native().Game)(id, nativeParams(checked));
     const i = this.#handle.info();
     this.info = Object.freeze({
       id,
@@ -141,6 +168,13 @@ export class Game {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+// Native parameters are numbers, number lists or strings: flags travel as 0/1.
+function nativeParams(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) out[key] = typeof value === 'boolean' ? Number(value) : value;
+  return out;
 }
 
 /** A game given by instance, by id, or by { id, params }. */

@@ -10,6 +10,7 @@ const variants: Record<string, Array<Record<string, unknown>>> = {
   matrix: [{}, { preset: 'chicken', noise: 0.1, continuation: 0.9, rounds: 30, history: 3 }],
   ipd: [{}, { noise: 0.2, continuation: 0.8, rounds: 25 }],
   'public-goods': [{}, { players: 3, levels: 4, rounds: 7, multiplier: 2 }],
+  coin: [{}, { size: 4, rounds: 20, stay: true }, { width: 5, height: 2, reward: 0.5, penalty: 1 }],
 };
 
 // A small deterministic generator for the test's own random actions.

@@ -30,6 +30,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
          return make_matrix_game(p, "ipd");
        }},
       {"public-goods", make_public_goods_game},
+      {"coin", make_coin_game},
   };
   return games;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "params.hpp"
 #include "rng.hpp"
@@ -64,6 +65,13 @@ class Game {
   // DD from agent's point of view; false when the game has no such table.
   virtual bool payoff_table(int agent, double own[4], double other[4]) const;
 
+  // Game statistics: named counters kept in the state (e.g. coins picked up
+  // this episode), for metrics. stats writes stat_count() values in the order
+  // of stat_names(); games without statistics keep these defaults.
+  virtual int stat_count() const { return 0; }
+  virtual std::vector<std::string> stat_names() const { return {}; }
+  virtual void stats(const int32_t* /*state*/, int32_t* /*out*/) const {}
+
  protected:
   GameInfo info_;
 };
@@ -74,5 +82,6 @@ const std::vector<std::string>& game_ids();
 
 std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id = "matrix");
 std::shared_ptr<const Game> make_public_goods_game(const Params& params);
+std::shared_ptr<const Game> make_coin_game(const Params& params);
 
 }  // namespace dilemma
