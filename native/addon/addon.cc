@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("onnxInspect", Napi::Function::New<OnnxInspect>(env, "onnxInspect"));
   exports.Set("onnxPolicy", Napi::Function::New<OnnxPolicy>(env, "onnxPolicy"));
   InitCredit(env, exports);
+  InitLoss(env, exports);
   return exports;
 }
 

@@ -15,5 +15,6 @@ Napi::Value OrtStatus(const Napi::CallbackInfo& info);    // onnx_binding.cc
 Napi::Value OnnxInspect(const Napi::CallbackInfo& info);  // onnx_binding.cc
 Napi::Value OnnxPolicy(const Napi::CallbackInfo& info);   // onnx_binding.cc
 Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding.cc
+Napi::Object InitLoss(Napi::Env env, Napi::Object exports);    // loss_binding.cc
 
 }  // namespace dilemma::addon
