@@ -13,6 +13,8 @@ export const ErrorCode = {
   Disposed: 'ERR_DISPOSED',
   NativeUnavailable: 'ERR_NATIVE_UNAVAILABLE',
   BackendUnavailable: 'ERR_BACKEND_UNAVAILABLE',
+  InvalidCheckpoint: 'ERR_INVALID_CHECKPOINT',
+  Busy: 'ERR_BUSY',
   Internal: 'ERR_INTERNAL',
 } as const;
 

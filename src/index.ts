@@ -12,6 +12,7 @@ export {
   type MatrixParams,
   type MatrixPreset,
   type PublicGoodsParams,
+  type CoinParams,
 } from './games.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
@@ -37,6 +38,31 @@ export {
   type SumOfRewardsOptions,
   type WhitenOptions,
 } from './credit.js';
+export {
+  loss,
+  type LogSoftmaxOptions,
+  type LossNormalize,
+  type LossObjective,
+  type LossShape,
+  type PolicyGradientOptions,
+  type PolicyGradientResult,
+} from './loss.js';
+export {
+  train,
+  Trainer,
+  readCheckpoint,
+  trainConfigSchema,
+  ALGORITHMS,
+  type Algorithm,
+  type IterationMetrics,
+  type ModelSpec,
+  type ResolvedTrainConfig,
+  type TrainConfig,
+  type TrainerState,
+  type TrainOptions,
+  type TrainResult,
+} from './train.js';
+export { evaluate, type Evaluation, type EvaluateOptions, type MatchResult } from './evaluate.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { formatTable } from './format.js';
 export {

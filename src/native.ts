@@ -48,6 +48,8 @@ export interface NativeTrajectory {
   dones: Uint8Array;
   mask: Uint8Array;
   steps: number;
+  stats: Int32Array;
+  statNames: string[];
 }
 
 export interface NativeCreditBinding {

@@ -56,6 +56,9 @@ export interface Trajectory {
   mask: Uint8Array;
   /** [B]: the group (random stream) of each rollout. */
   groups: Uint32Array;
+  /** [B, statNames.length]: the game's statistics at the end of each rollout (e.g. coins picked up). */
+  stats: Int32Array;
+  statNames: string[];
 }
 
 function resolveGroups(groups: RolloutOptions['groups'], batch: number): Uint32Array | undefined {
@@ -121,6 +124,8 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       dones: t.dones,
       mask: t.mask,
       groups: ids,
+      stats: t.stats,
+      statNames: t.statNames,
     };
   } finally {
     for (const r of resolved) if (r.owned) r.policy.dispose();

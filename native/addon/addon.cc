@@ -30,6 +30,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ortStatus", Napi::Function::New<OrtStatus>(env, "ortStatus"));
   exports.Set("onnxInspect", Napi::Function::New<OnnxInspect>(env, "onnxInspect"));
   exports.Set("onnxPolicy", Napi::Function::New<OnnxPolicy>(env, "onnxPolicy"));
+  exports.Set("Trainer", DefineTrainer(env));
+  exports.Set("modelPolicy", Napi::Function::New<ModelPolicy>(env, "modelPolicy"));
   InitCredit(env, exports);
   InitLoss(env, exports);
   return exports;

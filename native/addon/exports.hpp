@@ -14,6 +14,8 @@ Napi::Value OrtLoad(const Napi::CallbackInfo& info);      // onnx_binding.cc
 Napi::Value OrtStatus(const Napi::CallbackInfo& info);    // onnx_binding.cc
 Napi::Value OnnxInspect(const Napi::CallbackInfo& info);  // onnx_binding.cc
 Napi::Value OnnxPolicy(const Napi::CallbackInfo& info);   // onnx_binding.cc
+Napi::Function DefineTrainer(Napi::Env env);             // trainer_wrap.cc
+Napi::Value ModelPolicy(const Napi::CallbackInfo& info);  // trainer_wrap.cc
 Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding.cc
 Napi::Object InitLoss(Napi::Env env, Napi::Object exports);    // loss_binding.cc
 

@@ -97,7 +97,15 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
     result.Set("dones", dones);
     result.Set("mask", mask);
     result.Set("steps", rollout_steps(*job.game, opt));
-    job.out = TrajectoryView{obs.Data(), actions.Data(), logp.Data(), entropy.Data(), rewards.Data(), dones.Data(), mask.Data()};
+    const int n_stats = job.game->stat_count();
+    auto stats = new_array<int32_t>(env, opt.batch * n_stats);
+    result.Set("stats", stats);
+    Napi::Array stat_names = Napi::Array::New(env, n_stats);
+    const auto names = job.game->stat_names();
+    for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
+    result.Set("statNames", stat_names);
+    job.out = TrajectoryView{obs.Data(),     actions.Data(), logp.Data(), entropy.Data(), rewards.Data(),
+                             dones.Data(),   mask.Data(),    n_stats ? stats.Data() : nullptr};
 
     auto* worker = new RolloutWorker(env, std::move(job), result);
     Napi::Promise promise = worker->Promise();

@@ -38,6 +38,7 @@ void check_policies(const Game& game, const std::vector<std::shared_ptr<const Po
 void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::shared_ptr<const Policy>>& policies,
              const RolloutOptions& o, const TrajectoryView& out) {
   const GameInfo& g = game->info();
+  const Game& gm = *game;
   const int64_t B = o.batch;
   const int T = rollout_steps(*game, o);
   trajectory_sizes(*game, o);
@@ -107,6 +108,8 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
         }
       }
     }
+    if (out.stats && gm.stat_count() > 0)
+      for (int64_t b = b0; b < b1; ++b) gm.stats(envs.state(b), out.stats + b * gm.stat_count());
   });
 }
 

@@ -27,7 +27,9 @@ struct RolloutOptions {
 // Shapes: obs [B, T, A, obs_dim]; actions, logp, entropy, rewards [B, T, A];
 // dones, mask [B, T]. dones is 1 at the step an episode ends; mask is 1 at
 // every step an environment took (0 for padding after its end, where actions
-// are -1 and everything else 0). All pointers are required.
+// are -1 and everything else 0). stats [B, game.stat_count()]: the game's
+// statistics at the end of each rollout (may be null). The other pointers
+// are required.
 struct TrajectoryView {
   float* obs;
   int32_t* actions;
@@ -36,6 +38,7 @@ struct TrajectoryView {
   float* rewards;
   uint8_t* dones;
   uint8_t* mask;
+  int32_t* stats = nullptr;
 };
 
 struct TrajectorySizes {

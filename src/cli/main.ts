@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { engineInfo } from '../info.js';
 import { isDilemmaError } from '../errors.js';
 import { runDemo } from './demo.js';
+import { runTrainDemo } from './train-demo.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -37,6 +38,15 @@ program
 
 program
   .command('demo')
+  .description('train naive and Advantage Alignment agents on the iterated prisoner\'s dilemma and compare them')
+  .option('--seeds <n>', 'seeds per algorithm', integer, 3)
+  .option('--iterations <n>', 'training iterations per run', integer, 300)
+  .action(async (opts: { seeds: number; iterations: number }) => {
+    console.log(await runTrainDemo({ ...opts, onProgress: (line) => console.error(line) }));
+  });
+
+program
+  .command('ipd-tournament')
   .description('round-robin tournament of every scripted strategy on the iterated prisoner\'s dilemma')
   .option('--rounds <n>', 'rounds per match', integer, 10)
   .option('--repetitions <n>', 'matches per ordered pair', integer, 1000)

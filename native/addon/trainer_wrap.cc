@@ -1,0 +1,305 @@
+// new Trainer(game, config): the native training loop, one iteration per
+// iterate() call off the event loop; state()/restore() for checkpoints.
+#include <napi.h>
+
+#include <atomic>
+#include <cmath>
+#include <memory>
+
+#include "addon_data.hpp"
+#include "args.hpp"
+#include "errors.hpp"
+#include "exports.hpp"
+#include "game_wrap.hpp"
+#include "learn/model_policy.hpp"
+#include "learn/trainer.hpp"
+#include "policy_wrap.hpp"
+#include "typed_out.hpp"
+
+namespace dilemma::addon {
+
+namespace {
+
+std::shared_ptr<const learn::Model> model_from(Napi::Env env, const Napi::Value& v, const std::string& name,
+                                               const GameInfo& g, int actions) {
+  Napi::Object o = object_arg(env, v, name);
+  const std::string kind = string(env, o.Get("kind"), name + ".kind");
+  return learn::make_model(kind, g.obs_dim, actions, params(env, o.Get("params"), name + ".params"));
+}
+
+template <typename T>
+T choice(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner, T fallback,
+         std::initializer_list<std::pair<const char*, T>> options) {
+  if (!has(o, key)) return fallback;
+  const std::string s = string(env, o.Get(key), owner + "." + key);
+  std::string known;
+  for (const auto& [name, value] : options) {
+    if (s == name) return value;
+    known += (known.empty() ? "" : ", ") + std::string(name);
+  }
+  throw_error(env, codes::kInvalidArgument, owner + "." + key + " must be one of " + known + ", got \"" + s + "\"");
+}
+
+bool flag(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner, bool fallback) {
+  return has(o, key) ? boolean(env, o.Get(key), owner + "." + key) : fallback;
+}
+
+float real(Napi::Env env, const Napi::Object& o, const char* key, float fallback, double lo, double hi) {
+  return static_cast<float>(number_or(env, o, key, "config", fallback, lo, hi));
+}
+
+learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Game>& game, const Napi::Value& v) {
+  Napi::Object o = object_arg(env, v, "config");
+  learn::TrainerConfig c;
+  const GameInfo& g = game->info();
+  c.game = game;
+  c.model = model_from(env, o.Get("policy"), "config.policy", g, g.actions);
+  c.algorithm = choice(env, o, "algorithm", "config", learn::Algorithm::kAdvantageAlignment,
+                       {{"naive", learn::Algorithm::kNaive},
+                        {"advantage-alignment", learn::Algorithm::kAdvantageAlignment},
+                        {"sum-of-rewards", learn::Algorithm::kSumOfRewards}});
+  c.baseline = choice(env, o, "baseline", "config", learn::Baseline::kLeaveOneOut,
+                      {{"leave-one-out", learn::Baseline::kLeaveOneOut}, {"critic", learn::Baseline::kCritic}});
+  if (c.baseline == learn::Baseline::kCritic) {
+    if (!has(o, "critic")) throw_error(env, codes::kInvalidArgument, "config.critic is required with baseline 'critic'");
+    c.critic = model_from(env, o.Get("critic"), "config.critic", g, 1);
+  }
+  c.batch = integer(env, o.Get("batch"), "config.batch", 1, 1 << 24);
+  c.steps = static_cast<int>(integer_or(env, o, "steps", "config", 0, 1, 1 << 20));
+  c.seed = has(o, "seed") ? seed(env, o.Get("seed"), "config.seed") : 0;
+  c.group_size = integer_or(env, o, "groupSize", "config", 0, 1, c.batch);
+  c.gamma = real(env, o, "gamma", c.gamma, 0, 1);
+  c.lambda = real(env, o, "lambda", c.lambda, 0, 1);
+  c.beta = real(env, o, "beta", c.beta, -1e6, 1e6);
+  c.include_current = flag(env, o, "includeCurrent", "config", false);
+  c.aa_form = choice(env, o, "aaForm", "config", credit::AaForm::kDiscounted,
+                     {{"discounted", credit::AaForm::kDiscounted}, {"mean", credit::AaForm::kMean}});
+  c.whiten_credits = flag(env, o, "whitenCredits", "config", false);
+  c.loss.objective = choice(env, o, "objective", "config", learn::LossObjective::kReinforce,
+                            {{"reinforce", learn::LossObjective::kReinforce}, {"ppo", learn::LossObjective::kPpo}});
+  c.loss.ratio_cap = real(env, o, "ratioCap", c.loss.ratio_cap, 1e-6, 1e6);
+  c.loss.clip = real(env, o, "clip", c.loss.clip, 0, 1);
+  c.loss.entropy_coef = real(env, o, "entropyCoef", 0, 0, 1e6);
+  c.epochs = static_cast<int>(integer_or(env, o, "epochs", "config", 1, 1, 1000));
+  c.adam.lr = real(env, o, "lr", 0.05f, 0, 1e3);
+  c.adam.beta1 = real(env, o, "adamBeta1", c.adam.beta1, 0, 0.999999);
+  c.adam.beta2 = real(env, o, "adamBeta2", c.adam.beta2, 0, 0.999999);
+  c.adam.clip_norm = real(env, o, "clipNorm", 0, 0, 1e9);
+  c.critic_adam = c.adam;
+  c.schedule = choice(env, o, "lrSchedule", "config", learn::TrainerConfig::Schedule::kConstant,
+                      {{"constant", learn::TrainerConfig::Schedule::kConstant},
+                       {"linear", learn::TrainerConfig::Schedule::kLinear}});
+  c.iterations = integer_or(env, o, "iterations", "config", 0, 0, int64_t{1} << 40);
+  c.critic_adam.lr = real(env, o, "criticLr", c.adam.lr, 0, 1e3);
+  c.buffer_probability = real(env, o, "bufferProbability", 0, 0, 1);
+  c.buffer_size = static_cast<int>(integer_or(env, o, "bufferSize", "config", 0, 0, 1 << 16));
+  c.snapshot_every = static_cast<int>(integer_or(env, o, "snapshotEvery", "config", 1, 1, 1 << 30));
+  c.temperature = real(env, o, "temperature", 1, 1e-6, 1e6);
+  c.threads = static_cast<int>(integer_or(env, o, "threads", "config", 0, 1, 1024));
+  return c;
+}
+
+Napi::Float32Array floats(Napi::Env env, const std::vector<float>& v) {
+  auto a = new_array<float>(env, static_cast<int64_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
+std::vector<float> read_floats(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner) {
+  if (!has(o, key)) return {};
+  auto v = typed_array<float>(env, o.Get(key), owner + "." + key, -1);
+  return std::vector<float>(v.data, v.data + v.length);
+}
+
+Napi::Array doubles(Napi::Env env, const std::vector<double>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (uint32_t i = 0; i < v.size(); ++i) a.Set(i, v[i]);
+  return a;
+}
+
+
+class IterateWorker : public Napi::AsyncWorker {
+ public:
+  IterateWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy)
+      : Napi::AsyncWorker(env, "dilemma.train"), trainer_(std::move(trainer)), busy_(std::move(busy)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      metrics_ = trainer_->iterate();
+    } catch (...) {
+      failure_ = current_failure();
+      SetError(failure_.message);
+    }
+  }
+  void OnOK() override {
+    busy_->store(false);
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("iteration", static_cast<double>(metrics_.iteration));
+    o.Set("meanReturn", doubles(env, metrics_.mean_return));
+    o.Set("action0Rate", doubles(env, metrics_.action0_rate));
+    o.Set("entropy", metrics_.entropy);
+    o.Set("policyLoss", metrics_.policy_loss);
+    o.Set("kl", metrics_.kl);
+    o.Set("clippedFraction", metrics_.clipped_fraction);
+    o.Set("gradNorm", metrics_.grad_norm);
+    o.Set("criticLoss", metrics_.critic_loss);
+    o.Set("creditAbsMean", metrics_.credit_abs_mean);
+    o.Set("bufferOpponent", metrics_.buffer_opponent);
+    o.Set("bufferSize", metrics_.buffer_size);
+    o.Set("gameStats", doubles(env, metrics_.game_stats));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error&) override {
+    busy_->store(false);
+    deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
+  }
+
+ private:
+  std::shared_ptr<learn::Trainer> trainer_;
+  std::shared_ptr<std::atomic<bool>> busy_;
+  Napi::Promise::Deferred deferred_;
+  learn::IterationMetrics metrics_;
+  Failure failure_;
+};
+
+}  // namespace
+
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Trainer",
+                       {InstanceMethod<&TrainerWrap::Iterate>("iterate"), InstanceMethod<&TrainerWrap::State>("state"),
+                        InstanceMethod<&TrainerWrap::Restore>("restore"), InstanceMethod<&TrainerWrap::Policy>("policy"),
+                        InstanceMethod<&TrainerWrap::Info>("info"), InstanceMethod<&TrainerWrap::Dispose>("dispose")});
+  }
+
+  explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+    Napi::Env env = info.Env();
+    guard(env, [&] {
+      auto game = unwrap<GameWrap>(env, info[0], data(env).game, "game", "Game")->game(env);
+      trainer_ = std::make_shared<learn::Trainer>(parse_config(env, game, info[1]));
+    });
+  }
+
+ private:
+  learn::Trainer& trainer(Napi::Env env, bool idle = true) {
+    if (!trainer_) throw_error(env, codes::kDisposed, "the trainer was disposed");
+    if (idle && busy_->load())
+      throw_error(env, "ERR_BUSY", "the trainer is running an iteration; wait for its promise first");
+    return *trainer_;
+  }
+
+  Napi::Value Iterate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      trainer(env);
+      busy_->store(true);
+      auto* worker = new IterateWorker(env, trainer_, busy_);
+      Napi::Promise p = worker->Promise();
+      worker->Queue();
+      return p;
+    });
+  }
+
+  Napi::Value State(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      const learn::TrainerState s = trainer(env).state();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("iteration", static_cast<double>(s.iteration));
+      o.Set("params", floats(env, s.params));
+      o.Set("adamM", floats(env, s.adam_m));
+      o.Set("adamV", floats(env, s.adam_v));
+      o.Set("adamT", static_cast<double>(s.adam_t));
+      o.Set("criticParams", floats(env, s.critic_params));
+      o.Set("criticM", floats(env, s.critic_m));
+      o.Set("criticV", floats(env, s.critic_v));
+      o.Set("criticT", static_cast<double>(s.critic_t));
+      Napi::Array buffer = Napi::Array::New(env, s.buffer.size());
+      for (uint32_t i = 0; i < s.buffer.size(); ++i) buffer.Set(i, floats(env, s.buffer[i]));
+      o.Set("buffer", buffer);
+      return o;
+    });
+  }
+
+  Napi::Value Restore(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      learn::Trainer& t = trainer(env);
+      Napi::Object o = object_arg(env, info[0], "state");
+      learn::TrainerState s;
+      s.iteration = integer(env, o.Get("iteration"), "state.iteration", 0, int64_t{1} << 50);
+      s.params = read_floats(env, o, "params", "state");
+      s.adam_m = read_floats(env, o, "adamM", "state");
+      s.adam_v = read_floats(env, o, "adamV", "state");
+      s.adam_t = integer(env, o.Get("adamT"), "state.adamT", 0, int64_t{1} << 50);
+      s.critic_params = read_floats(env, o, "criticParams", "state");
+      s.critic_m = read_floats(env, o, "criticM", "state");
+      s.critic_v = read_floats(env, o, "criticV", "state");
+      s.critic_t = integer_or(env, o, "criticT", "state", 0, 0, int64_t{1} << 50);
+      if (has(o, "buffer")) {
+        if (!o.Get("buffer").IsArray()) throw_error(env, codes::kInvalidArgument, "state.buffer must be an array");
+        Napi::Array b = o.Get("buffer").As<Napi::Array>();
+        for (uint32_t i = 0; i < b.Length(); ++i) {
+          auto v = typed_array<float>(env, b.Get(i), "state.buffer[" + std::to_string(i) + "]", -1);
+          s.buffer.emplace_back(v.data, v.data + v.length);
+        }
+      }
+      t.restore(s);
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value Policy(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      learn::Trainer& t = trainer(env);
+      const std::string label = info[0].IsUndefined() ? "trained" : string(env, info[0], "label");
+      return PolicyWrap::Wrap(env, learn::make_model_policy(t.config().model, t.params_snapshot(), label));
+    });
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      const learn::TrainerConfig& c = trainer(env, false).config();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("numParams", static_cast<double>(c.model->num_params()));
+      o.Set("stateSize", static_cast<double>(c.model->state_size()));
+      o.Set("kind", c.model->kind());
+      const auto names = c.game->stat_names();
+      Napi::Array stat_names = Napi::Array::New(env, names.size());
+      for (uint32_t k = 0; k < names.size(); ++k) stat_names.Set(k, names[k]);
+      o.Set("statNames", stat_names);
+      return o;
+    });
+  }
+
+  void Dispose(const Napi::CallbackInfo&) { trainer_.reset(); }
+
+  std::shared_ptr<learn::Trainer> trainer_;
+  std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
+};
+
+Napi::Function DefineTrainer(Napi::Env env) { return TrainerWrap::Define(env); }
+
+// modelPolicy(kind, obsDim, actions, modelParams, params: Float32Array, label?) -> Policy
+Napi::Value ModelPolicy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    const std::string kind = string(env, info[0], "kind");
+    const int obs_dim = static_cast<int>(integer(env, info[1], "obsDim", 1, 1 << 20));
+    const int actions = static_cast<int>(integer(env, info[2], "actions", 1, 1 << 20));
+    auto model = learn::make_model(kind, obs_dim, actions, params(env, info[3], "modelParams"));
+    auto p = typed_array<float>(env, info[4], "params", model->num_params());
+    for (size_t i = 0; i < p.length; ++i)
+      if (!std::isfinite(p.data[i])) throw_error(env, codes::kInvalidArgument, "params[" + std::to_string(i) + "] is not finite");
+    auto flat = std::make_shared<const std::vector<float>>(p.data, p.data + p.length);
+    const std::string label = info[5].IsUndefined() ? kind : string(env, info[5], "label");
+    return PolicyWrap::Wrap(env, learn::make_model_policy(model, flat, label));
+  });
+}
+
+}  // namespace dilemma::addon

@@ -1,0 +1,97 @@
+#include "model_policy.hpp"
+
+#include <cstring>
+
+#include "../error.hpp"
+#include "../rng.hpp"
+#include "../sampling.hpp"
+
+namespace dilemma::learn {
+
+namespace {
+
+class ModelPolicy final : public Policy {
+ public:
+  ModelPolicy(std::shared_ptr<const Model> model, std::shared_ptr<const std::vector<float>> params, std::string label)
+      : model_(std::move(model)), params_(std::move(params)), label_(std::move(label)) {
+    if (!model_ || !params_) throw Error(codes::kInvalidArgument, "a model policy needs a model and parameters");
+    if (static_cast<int64_t>(params_->size()) != model_->num_params())
+      throw Error(codes::kInvalidArgument, "the model has " + std::to_string(model_->num_params()) +
+                                               " parameters, got " + std::to_string(params_->size()));
+  }
+
+  std::string name() const override { return label_; }
+  int64_t float_memory_size() const override { return model_->state_size(); }
+
+  void check(const Game& game, int agent) const override {
+    const GameInfo& g = game.info();
+    if (model_->obs_dim() != g.obs_dim)
+      throw Error(codes::kInvalidArgument, "policy '" + label_ + "' expects " + std::to_string(model_->obs_dim()) +
+                                               " observation values but game '" + g.id + "' gives agent " +
+                                               std::to_string(agent) + " " + std::to_string(g.obs_dim));
+    if (model_->actions() != g.actions)
+      throw Error(codes::kInvalidArgument, "policy '" + label_ + "' has " + std::to_string(model_->actions()) +
+                                               " actions but game '" + g.id + "' has " + std::to_string(g.actions));
+  }
+
+  void act(const ActContext& c, int64_t b0, int64_t b1) const override { act_seats(&c, 1, b0, b1); }
+
+  // Rows are seat-major: every seat the policy holds in one model call.
+  void act_seats(const ActContext* seats, int count, int64_t b0, int64_t b1) const override {
+    const int64_t n = b1 - b0;
+    if (n <= 0) return;
+    const ActContext& c0 = seats[0];
+    const int64_t D = model_->obs_dim(), A = model_->actions(), S = model_->state_size(), B = c0.envs->batch();
+    const int64_t rows = n * count;
+    std::vector<float> obs(static_cast<size_t>(rows * D)), logits(static_cast<size_t>(rows * A));
+    std::vector<float> state_in(static_cast<size_t>(rows * S)), state_out(state_in.size());
+    for (int s = 0; s < count; ++s) {
+      for (int64_t k = 0; k < n; ++k)
+        std::memcpy(obs.data() + (s * n + k) * D, c0.obs + (b0 + k) * c0.obs_stride + seats[s].agent * D,
+                    sizeof(float) * D);
+      if (S) std::memcpy(state_in.data() + s * n * S, seats[s].fmemory + b0 * S, sizeof(float) * n * S);
+    }
+    (void)B;
+    model_->step(params_->data(), obs.data(), S ? state_in.data() : nullptr, rows, logits.data(),
+                 S ? state_out.data() : nullptr);
+    for (int s = 0; s < count; ++s) {
+      if (S) std::memcpy(seats[s].fmemory + b0 * S, state_out.data() + s * n * S, sizeof(float) * n * S);
+    }
+    const Game& game = c0.envs->game();
+    const bool masked = game.has_illegal_actions();
+    std::vector<uint8_t> legal(masked ? static_cast<size_t>(A) : 0);
+    for (int s = 0; s < count; ++s) {
+      const ActContext& c = seats[s];
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t b = b0 + k;
+        if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
+        const float u = c.greedy ? 0.0f
+                                 : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
+                                                rng::kSample, static_cast<uint32_t>(c.agent));
+        const Sample smp = sample_logits(logits.data() + (s * n + k) * A, static_cast<int>(A), c.temperature,
+                                         c.greedy, u, masked ? legal.data() : nullptr);
+        if (!smp.finite)
+          throw Error(codes::kModelOutput, "policy '" + label_ + "' produced a non-finite logit (environment " +
+                                               std::to_string(b) + ", step " + std::to_string(c.step) + ")");
+        const int64_t i = b * c.out_stride + c.agent;
+        c.actions[i] = smp.action;
+        c.logp[i] = smp.logp;
+        c.entropy[i] = smp.entropy;
+      }
+    }
+  }
+
+ private:
+  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const std::vector<float>> params_;
+  std::string label_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Policy> make_model_policy(std::shared_ptr<const Model> model,
+                                                std::shared_ptr<const std::vector<float>> params, std::string label) {
+  return std::make_shared<ModelPolicy>(std::move(model), std::move(params), std::move(label));
+}
+
+}  // namespace dilemma::learn

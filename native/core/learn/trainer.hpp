@@ -1,0 +1,103 @@
+// The native training loop: self-play rollouts (with an optional buffer of
+// past opponents), credits (naive, Advantage Alignment, sum of rewards) over
+// a group-relative or critic baseline, the policy-gradient loss, backward and
+// Adam. Every random choice is keyed by (seed, iteration), so a run restored
+// from its state continues exactly as the uninterrupted run.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../credit_math.hpp"
+#include "../game.hpp"
+#include "loss.hpp"
+#include "model.hpp"
+#include "optim.hpp"
+
+namespace dilemma::learn {
+
+enum class Algorithm { kNaive, kAdvantageAlignment, kSumOfRewards };
+enum class Baseline { kLeaveOneOut, kCritic };
+
+struct TrainerConfig {
+  std::shared_ptr<const Game> game;
+  std::shared_ptr<const Model> model;
+  std::shared_ptr<const Model> critic;  // required for Baseline::kCritic (one output: the value)
+  Algorithm algorithm = Algorithm::kAdvantageAlignment;
+  Baseline baseline = Baseline::kLeaveOneOut;
+  int64_t batch = 512;
+  int steps = 0;           // 0: the game's maximum episode length
+  uint64_t seed = 0;
+  int64_t group_size = 0;  // rollouts sharing random numbers and a leave-one-out baseline; 0: the whole batch
+  float gamma = 0.9f;
+  float lambda = 0.95f;    // GAE, with a critic
+  float beta = 0.5f;       // Advantage Alignment weight
+  bool include_current = false;
+  credit::AaForm aa_form = credit::AaForm::kDiscounted;
+  bool whiten_credits = false;
+  LossTerms loss;
+  int epochs = 1;           // passes over each batch (more than one for the proximal objective)
+  AdamOptions adam;
+  AdamOptions critic_adam;
+  // Learning-rate schedule over `iterations`: constant, or decaying linearly
+  // to zero (which freezes what the run has found instead of letting it drift).
+  enum class Schedule { kConstant, kLinear } schedule = Schedule::kConstant;
+  int64_t iterations = 0;  // the run's length, for the schedule
+  float buffer_probability = 0.0f;  // chance that the opponent is a past snapshot
+  int buffer_size = 0;              // snapshots kept (oldest dropped)
+  int snapshot_every = 1;           // iterations between snapshots
+  float temperature = 1.0f;
+  int threads = 0;
+};
+
+struct IterationMetrics {
+  int64_t iteration = 0;
+  std::vector<double> mean_return;   // per agent, per episode
+  std::vector<double> action0_rate;  // per agent: share of taken steps with action 0 (cooperate)
+  double entropy = 0;                // learner's mean policy entropy
+  double policy_loss = 0;
+  double kl = 0;
+  double clipped_fraction = 0;
+  double grad_norm = 0;
+  double critic_loss = 0;
+  double credit_abs_mean = 0;        // mean |credit| of the learner
+  bool buffer_opponent = false;
+  int buffer_size = 0;
+  std::vector<double> game_stats;    // per named game statistic, mean per episode
+};
+
+// Everything needed to resume (checkpoints hold exactly this plus the config).
+struct TrainerState {
+  int64_t iteration = 0;
+  std::vector<float> params, adam_m, adam_v;
+  int64_t adam_t = 0;
+  std::vector<float> critic_params, critic_m, critic_v;
+  int64_t critic_t = 0;
+  std::vector<std::vector<float>> buffer;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(TrainerConfig config);
+  IterationMetrics iterate();
+  TrainerState state() const;
+  void restore(const TrainerState& s);  // checks sizes; throws ERR_INVALID_ARGUMENT
+  const TrainerConfig& config() const { return cfg_; }
+  std::shared_ptr<const std::vector<float>> params_snapshot() const;
+
+ private:
+  uint64_t iteration_seed(uint32_t purpose) const;
+
+  TrainerConfig cfg_;
+  int steps_;
+  int64_t iteration_ = 0;
+  std::vector<float> params_;
+  Adam adam_;
+  std::vector<float> critic_params_;
+  Adam critic_adam_;
+  std::vector<std::vector<float>> buffer_;
+};
+
+}  // namespace dilemma::learn

@@ -1,0 +1,376 @@
+/**
+ * Training in the engine: naive policy gradient, Advantage Alignment and
+ * sum-of-rewards self-play, with checkpoints that resume bit-identically.
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { DilemmaError, ErrorCode } from './errors.js';
+import { Game, GAME_IDS, type GameId } from './games.js';
+import { native, type NativePolicy } from './native.js';
+import { Policy } from './policies.js';
+import { parseParams } from './schema.js';
+
+const modelSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('tabular'), blocks: z.number().int().min(1).max(16).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('mlp'),
+      hidden: z.array(z.number().int().min(1).max(65536)).max(16).optional(),
+      activation: z.enum(['tanh', 'relu']).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('gru'), hidden: z.number().int().min(1).max(65536).optional() }).strict(),
+]);
+export type ModelSpec = z.input<typeof modelSchema>;
+
+export const ALGORITHMS = ['naive', 'advantage-alignment', 'sum-of-rewards'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** Every training option with its default. */
+export const trainConfigSchema = z
+  .object({
+    /** Game id and parameters. Default the IPD (10 rounds). */
+    game: z
+      .object({ id: z.enum(GAME_IDS as [GameId, ...GameId[]]), params: z.record(z.string(), z.unknown()).optional() })
+      .strict()
+      .default({ id: 'ipd' }),
+    /** naive (independent policy gradient), advantage-alignment, or sum-of-rewards (prosocial). */
+    algorithm: z.enum(ALGORITHMS).default('advantage-alignment'),
+    /** The policy network: tabular (a logit row per observation), mlp or gru. */
+    policy: modelSchema.default({ kind: 'tabular' }),
+    /** leave-one-out (group-relative, no critic) or critic (GAE with a learned value model). */
+    baseline: z.enum(['leave-one-out', 'critic']).default('leave-one-out'),
+    /** The value model for baseline 'critic' (default: the policy's architecture). */
+    critic: modelSchema.optional(),
+    iterations: z.number().int().min(0).max(1e9).default(100),
+    /** Episodes per iteration. */
+    batch: z.number().int().min(1).max(1 << 24).default(512),
+    /** Steps per episode; default the game's maximum length. */
+    steps: z.number().int().min(1).max(1 << 20).optional(),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    /** Episodes per common-random-number group (the leave-one-out baseline's groups); default the whole batch. */
+    groupSize: z.number().int().min(1).optional(),
+    gamma: z.number().min(0).max(1).default(0.9),
+    lambda: z.number().min(0).max(1).default(0.95),
+    /** Advantage Alignment weight β. */
+    beta: z.number().min(-1e6).max(1e6).default(0.5),
+    includeCurrent: z.boolean().default(false),
+    aaForm: z.enum(['discounted', 'mean']).default('discounted'),
+    whitenCredits: z.boolean().default(false),
+    /** reinforce (capped importance ratio) or ppo (Proximal Advantage Alignment with `epochs` passes). */
+    objective: z.enum(['reinforce', 'ppo']).default('reinforce'),
+    ratioCap: z.number().min(1e-6).max(1e6).default(2),
+    clip: z.number().min(0).max(1).default(0.2),
+    entropyCoef: z.number().min(0).max(1e6).default(0),
+    epochs: z.number().int().min(1).max(1000).default(1),
+    /** Adam learning rate. */
+    lr: z.number().min(0).max(1e3).default(0.05),
+    /** constant, or linear decay to zero over `iterations`. */
+    lrSchedule: z.enum(['constant', 'linear']).default('constant'),
+    /** Global gradient-norm clip (0: none). */
+    clipNorm: z.number().min(0).max(1e9).default(0),
+    criticLr: z.number().min(0).max(1e3).optional(),
+    /** Probability that the opponent is a past snapshot (the seed paper uses 0.5). */
+    bufferProbability: z.number().min(0).max(1).default(0),
+    bufferSize: z.number().int().min(0).max(65536).default(0),
+    snapshotEvery: z.number().int().min(1).default(1),
+    temperature: z.number().min(1e-6).max(1e6).default(1),
+    threads: z.number().int().min(1).max(1024).optional(),
+  })
+  .strict()
+  .refine((c) => c.groupSize === undefined || c.groupSize <= c.batch, {
+    message: 'groupSize must not exceed batch',
+    path: ['groupSize'],
+  });
+
+export type TrainConfig = z.input<typeof trainConfigSchema>;
+export type ResolvedTrainConfig = z.output<typeof trainConfigSchema>;
+
+export interface IterationMetrics {
+  iteration: number;
+  /** Mean episode return per agent. */
+  meanReturn: number[];
+  /** Per agent, the share of taken steps with action 0 (cooperation in two-action games). */
+  action0Rate: number[];
+  entropy: number;
+  policyLoss: number;
+  kl: number;
+  clippedFraction: number;
+  gradNorm: number;
+  criticLoss: number;
+  creditAbsMean: number;
+  bufferOpponent: boolean;
+  bufferSize: number;
+  /** Mean per episode of each of the game's statistics (see Trainer.statNames). */
+  gameStats: number[];
+  /** Wall time of the iteration in seconds. */
+  seconds: number;
+}
+
+export interface TrainerState {
+  iteration: number;
+  params: Float32Array;
+  adamM: Float32Array;
+  adamV: Float32Array;
+  adamT: number;
+  criticParams: Float32Array;
+  criticM: Float32Array;
+  criticV: Float32Array;
+  criticT: number;
+  buffer: Float32Array[];
+}
+
+interface NativeTrainer {
+  iterate(): Promise<Omit<IterationMetrics, 'seconds'>>;
+  state(): TrainerState;
+  restore(state: TrainerState): void;
+  policy(label?: string): NativePolicy;
+  info(): { numParams: number; stateSize: number; kind: string; statNames: string[] };
+  dispose(): void;
+}
+
+function nativeModel(spec: z.output<typeof modelSchema>): { kind: string; params: Record<string, unknown> } {
+  const { kind, ...params } = spec;
+  return { kind, params };
+}
+
+const CHECKPOINT_FORMAT = 'dilemma-checkpoint-v1';
+
+/** Owns a native trainer. One iteration at a time; dispose() when done. */
+export class Trainer {
+  readonly config: ResolvedTrainConfig;
+  readonly game: Game;
+  #native: NativeTrainer | undefined;
+
+  private constructor(config: ResolvedTrainConfig) {
+    this.config = config;
+    this.game = new Game(config.game.id, config.game.params ?? {});
+    const { policy, critic, game: _game, ...rest } = config;
+    const nativeConfig = {
+      ...rest,
+      policy: nativeModel(policy),
+      ...(config.baseline === 'critic' ? { critic: nativeModel(critic ?? policy) } : {}),
+    };
+    const Ctor = (native() as unknown as { Trainer: new (g: unknown, c: unknown) => NativeTrainer }).Trainer;
+    try {
+      this.#native = new Ctor(this.game.handle, nativeConfig);
+    } catch (e) {
+      this.game.dispose();
+      throw e;
+    }
+  }
+
+  /** Validates the config (named errors, code ERR_INVALID_PARAM) and makes a trainer at iteration 0. */
+  static create(config: TrainConfig = {}): Trainer {
+    return new Trainer(parseParams(trainConfigSchema, config, 'config'));
+  }
+
+  get #trainer(): NativeTrainer {
+    if (!this.#native) throw new DilemmaError(ErrorCode.Disposed, 'the trainer was disposed');
+    return this.#native;
+  }
+
+  get iteration(): number {
+    return this.#trainer.state().iteration;
+  }
+
+  get numParams(): number {
+    return this.#trainer.info().numParams;
+  }
+
+  /** Names of the game statistics reported in IterationMetrics.gameStats. */
+  get statNames(): string[] {
+    return this.#trainer.info().statNames;
+  }
+
+  /** Runs one iteration off the event loop: rollouts, credits, loss, backward, Adam. */
+  async step(): Promise<IterationMetrics> {
+    const start = performance.now();
+    const m = await this.#trainer.iterate();
+    return { ...m, seconds: (performance.now() - start) / 1000 };
+  }
+
+  /** The current policy, frozen, for rollouts and evaluation. */
+  policy(label = `${this.config.algorithm}@${this.iteration}`): Policy {
+    return new Policy(label, {}, this.#trainer.policy(label));
+  }
+
+  /** The current policy parameters (a copy). */
+  params(): Float32Array {
+    return this.#trainer.state().params;
+  }
+
+  state(): TrainerState {
+    return this.#trainer.state();
+  }
+
+  restore(state: TrainerState): void {
+    this.#trainer.restore(state);
+  }
+
+  /** Writes a checkpoint atomically (a temporary file renamed over the target), with a content hash. */
+  checkpoint(path: string): void {
+    const s = this.state();
+    const body = {
+      format: CHECKPOINT_FORMAT,
+      config: this.config,
+      state: {
+        iteration: s.iteration,
+        adamT: s.adamT,
+        criticT: s.criticT,
+        params: encode(s.params),
+        adamM: encode(s.adamM),
+        adamV: encode(s.adamV),
+        criticParams: encode(s.criticParams),
+        criticM: encode(s.criticM),
+        criticV: encode(s.criticV),
+        buffer: s.buffer.map(encode),
+      },
+    };
+    const text = JSON.stringify(body);
+    const file = JSON.stringify({ sha256: sha256(text), body: text });
+    writeAtomic(path, file);
+  }
+
+  /** A trainer restored from a checkpoint: continues exactly as the run that wrote it. */
+  static resume(path: string): Trainer {
+    const { config, state } = readCheckpoint(path);
+    const trainer = new Trainer(parseParams(trainConfigSchema, config, 'checkpoint.config'));
+    try {
+      trainer.restore(state);
+    } catch (e) {
+      trainer.dispose();
+      throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} does not fit its config: ${(e as Error).message}`);
+    }
+    return trainer;
+  }
+
+  dispose(): void {
+    this.#native?.dispose();
+    this.#native = undefined;
+    this.game.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function encode(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function decode(s: unknown, name: string): Float32Array {
+  if (typeof s !== 'string') throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint field ${name} is missing`);
+  const bytes = Buffer.from(s, 'base64');
+  if (bytes.length % 4 !== 0) throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint field ${name} is corrupt`);
+  const out = new Float32Array(bytes.length / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Writes a file so that readers see either the old or the new content, never a part. */
+export function writeAtomic(path: string, content: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/** Reads and verifies a checkpoint: ERR_INVALID_CHECKPOINT when missing, truncated or tampered with. */
+export function readCheckpoint(path: string): { config: unknown; state: TrainerState } {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `cannot read checkpoint ${path}: ${(e as Error).message}`);
+  }
+  let outer: { sha256?: unknown; body?: unknown };
+  try {
+    outer = JSON.parse(raw);
+  } catch {
+    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} is truncated or not a checkpoint`);
+  }
+  if (typeof outer.body !== 'string' || typeof outer.sha256 !== 'string' || sha256(outer.body) !== outer.sha256) {
+    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} fails its integrity check (modified or corrupt)`);
+  }
+  const body = JSON.parse(outer.body) as { format?: string; config?: unknown; state?: Record<string, unknown> };
+  if (body.format !== CHECKPOINT_FORMAT || !body.state) {
+    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} has an unknown format`);
+  }
+  const s = body.state;
+  return {
+    config: body.config,
+    state: {
+      iteration: Number(s.iteration),
+      adamT: Number(s.adamT),
+      criticT: Number(s.criticT ?? 0),
+      params: decode(s.params, 'params'),
+      adamM: decode(s.adamM, 'adamM'),
+      adamV: decode(s.adamV, 'adamV'),
+      criticParams: decode(s.criticParams, 'criticParams'),
+      criticM: decode(s.criticM, 'criticM'),
+      criticV: decode(s.criticV, 'criticV'),
+      buffer: Array.isArray(s.buffer) ? s.buffer.map((b, i) => decode(b, `buffer[${i}]`)) : [],
+    },
+  };
+}
+
+export interface TrainOptions {
+  /** Called after every iteration; return false to stop early. */
+  onIteration?: (m: IterationMetrics) => void | boolean;
+  /** Appends one JSON line of metrics per iteration. */
+  metricsFile?: string;
+  /** Checkpoint path, written every `checkpointEvery` iterations and at the end. */
+  checkpointFile?: string;
+  checkpointEvery?: number;
+  /** Resume from this checkpoint instead of starting at iteration 0 (its config is used). */
+  resume?: string;
+  /** Stops after the current iteration (a checkpoint is written first when checkpointFile is set). */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  trainer: Trainer;
+  history: IterationMetrics[];
+  /** true when stopped by the signal or by onIteration. */
+  stopped: boolean;
+}
+
+/** Trains for config.iterations (from the checkpoint's iteration when resuming). The caller disposes result.trainer. */
+export async function train(config: TrainConfig = {}, options: TrainOptions = {}): Promise<TrainResult> {
+  const trainer = options.resume ? Trainer.resume(options.resume) : Trainer.create(config);
+  const history: IterationMetrics[] = [];
+  let stopped = false;
+  try {
+    const every = options.checkpointEvery ?? 10;
+    while (trainer.iteration < trainer.config.iterations) {
+      if (options.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const m = await trainer.step();
+      history.push(m);
+      if (options.metricsFile) {
+        mkdirSync(dirname(options.metricsFile), { recursive: true });
+        appendFileSync(options.metricsFile, `${JSON.stringify(m)}\n`);
+      }
+      if (options.checkpointFile && trainer.iteration % every === 0) trainer.checkpoint(options.checkpointFile);
+      if (options.onIteration?.(m) === false) {
+        stopped = true;
+        break;
+      }
+    }
+    if (options.checkpointFile) trainer.checkpoint(options.checkpointFile);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  return { trainer, history, stopped };
+}

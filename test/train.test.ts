@@ -1,0 +1,119 @@
+/**
+ * The trainer: the papers' IPD result on the demo recipe, determinism across
+ * threads and across a checkpoint/resume, checkpoint integrity, errors.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ipdRecipe } from '../src/cli/train-demo.js';
+import { evaluate, Trainer, train, tournament } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dilemma-train-'));
+
+test('IPD: naive self-play defects; Advantage Alignment cooperates, reciprocates with tit-for-tat and retaliates', async (t) => {
+  const results: Record<string, Awaited<ReturnType<typeof evaluate>>> = {};
+  for (const algorithm of ['naive', 'advantage-alignment'] as const) {
+    const { trainer } = await train(ipdRecipe(algorithm, 1, 300));
+    const policy = trainer.policy();
+    results[algorithm] = await evaluate({ game: 'ipd', policy, opponents: ['tit-for-tat', 'always-defect'], batch: 4096, seed: 3 });
+    policy.dispose();
+    trainer.dispose();
+  }
+  const naive = results.naive, aa = results['advantage-alignment'];
+  t.true(naive.selfPlay.cooperation < 0.2, `naive self-play cooperation ${naive.selfPlay.cooperation}`);
+  t.true(aa.selfPlay.cooperation >= 0.85, `AA self-play cooperation ${aa.selfPlay.cooperation}`);
+  t.true(aa.matches[0].cooperation >= 0.8, `AA cooperation with tit-for-tat ${aa.matches[0].cooperation}`);
+  // One sucker round against always-defect costs 1 (S = 0 instead of P = 1); sampling adds a little.
+  t.true(aa.exploitability <= 1.05, `AA loss against always-defect ${aa.exploitability}`);
+  t.true(aa.selfPlay.payoff > 2.5 * naive.selfPlay.payoff);
+});
+
+test('the same seed trains the same parameters on 1 and 2 threads', async (t) => {
+  const run = async (threads: number) => {
+    const { trainer } = await train({ iterations: 8, batch: 256, seed: 4, threads, policy: { kind: 'mlp', hidden: [8] } });
+    const p = trainer.params();
+    trainer.dispose();
+    return p;
+  };
+  t.deepEqual(await run(1), await run(2));
+});
+
+test('a run resumed from a checkpoint ends exactly where the uninterrupted run ends', async (t) => {
+  const config = { ...ipdRecipe('advantage-alignment', 7, 24), bufferSize: 5 };
+  const whole = await train(config);
+  const full = whole.trainer.state();
+  whole.trainer.dispose();
+
+  const path = join(dir, 'resume.ckpt');
+  const first = await train({ ...config }, { checkpointFile: path, onIteration: (m) => m.iteration + 1 < 11 });
+  t.true(first.stopped);
+  first.trainer.dispose();
+  const second = await train({}, { resume: path });
+  t.is(second.history[0].iteration, 11);
+  const resumed = second.trainer.state();
+  second.trainer.dispose();
+  t.is(resumed.iteration, 24);
+  t.deepEqual(resumed.params, full.params);
+  t.deepEqual(resumed.adamM, full.adamM);
+  t.deepEqual(resumed.buffer, full.buffer);
+});
+
+test('truncated, tampered or missing checkpoints are refused with a code', async (t) => {
+  const path = join(dir, 'good.ckpt');
+  const trainer = Trainer.create({ iterations: 2, batch: 16 });
+  await trainer.step();
+  trainer.checkpoint(path);
+  trainer.dispose();
+  const text = readFileSync(path, 'utf8');
+  writeFileSync(join(dir, 'truncated.ckpt'), text.slice(0, text.length >> 1));
+  writeFileSync(join(dir, 'tampered.ckpt'), text.replace('"iteration\\":1', '"iteration\\":5'));
+  t.throws(() => Trainer.resume(join(dir, 'truncated.ckpt')), { code: 'ERR_INVALID_CHECKPOINT', message: /truncated/ });
+  t.throws(() => Trainer.resume(join(dir, 'tampered.ckpt')), { code: 'ERR_INVALID_CHECKPOINT', message: /integrity/ });
+  t.throws(() => Trainer.resume(join(dir, 'missing.ckpt')), { code: 'ERR_INVALID_CHECKPOINT' });
+  const ok = Trainer.resume(path);
+  t.is(ok.iteration, 1);
+  ok.dispose();
+});
+
+test('bad configs name the option; one iteration at a time', async (t) => {
+  t.throws(() => Trainer.create({ lr: -1 }), { code: 'ERR_INVALID_PARAM', message: /config\.lr/ });
+  t.throws(() => Trainer.create({ algorithm: 'lola' as never }), { code: 'ERR_INVALID_PARAM', message: /config\.algorithm/ });
+  t.throws(() => Trainer.create({ speed: 1 } as never), { code: 'ERR_INVALID_PARAM', message: /config\.speed/ });
+  t.throws(() => Trainer.create({ batch: 8, groupSize: 9 }), { code: 'ERR_INVALID_PARAM', message: /groupSize/ });
+  t.throws(() => Trainer.create({ policy: { kind: 'mlp', hidden: [0] } }), { code: 'ERR_INVALID_PARAM' });
+  const trainer = Trainer.create({ batch: 64 });
+  const first = trainer.step();
+  await t.throwsAsync(trainer.step(), { code: 'ERR_BUSY' });
+  await first;
+  trainer.dispose();
+  t.throws(() => trainer.policy(), { code: 'ERR_DISPOSED' });
+});
+
+test('MLP and GRU policies, the critic baseline, PPO and sum-of-rewards all train on the IPD and public goods', async (t) => {
+  const configs = [
+    { policy: { kind: 'mlp' as const, hidden: [16] }, algorithm: 'sum-of-rewards' as const },
+    { policy: { kind: 'gru' as const, hidden: 8 }, baseline: 'critic' as const, critic: { kind: 'mlp' as const, hidden: [8] } },
+    { policy: { kind: 'tabular' as const }, objective: 'ppo' as const, epochs: 3 },
+    { game: { id: 'public-goods' as const }, policy: { kind: 'mlp' as const, hidden: [8] } },
+  ];
+  for (const c of configs) {
+    const { trainer, history } = await train({ iterations: 3, batch: 64, seed: 2, ...c });
+    t.is(history.length, 3);
+    for (const m of history) {
+      t.true(Number.isFinite(m.policyLoss) && Number.isFinite(m.gradNorm));
+      t.is(m.meanReturn.length, trainer.game.info.agents);
+    }
+    trainer.dispose();
+  }
+});
+
+test('a trained policy plays in tournaments beside scripted strategies', async (t) => {
+  const { trainer } = await train({ ...ipdRecipe('advantage-alignment', 2, 60) });
+  const policy = trainer.policy('aa');
+  const result = await tournament({ game: 'ipd', players: [policy, 'tit-for-tat', 'always-defect'], repetitions: 64 });
+  t.deepEqual(result.players, ['aa', 'tit-for-tat', 'always-defect']);
+  t.true(result.payoff[0][1] > 20);
+  policy.dispose();
+  trainer.dispose();
+});
