@@ -50,6 +50,9 @@ export {
 export {
   train,
   Trainer,
+  exportModelOnnx,
+  modelPolicy,
+  loadPolicy,
   readCheckpoint,
   trainConfigSchema,
   ALGORITHMS,
@@ -82,3 +85,13 @@ export {
   type TensorSpec,
   type Activation,
 } from './onnx/index.js';
+export {
+  modelLayout,
+  toWriterWeights,
+  fromWriterWeights,
+  MODEL_KINDS,
+  type ModelKind,
+  type ModelLayout,
+  type ModelLayoutOptions,
+  type TensorLayout,
+} from './models.js';

@@ -11,6 +11,8 @@ import { Game, GAME_IDS, type GameId } from './games.js';
 import { native, type NativePolicy } from './native.js';
 import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
+import { modelLayout, toWriterWeights } from './models.js';
+import { gruPolicy, mlpPolicy } from './onnx/policies.js';
 
 const modelSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tabular'), blocks: z.number().int().min(1).max(16).optional() }).strict(),
@@ -197,9 +199,14 @@ export class Trainer {
     return new Policy(label, {}, this.#trainer.policy(label));
   }
 
-  /** The current policy parameters (a copy). */
+  /** The current policy parameters (a copy), laid out as modelLayout() says. */
   params(): Float32Array {
     return this.#trainer.state().params;
+  }
+
+  /** The current policy as ONNX bytes (through the package's writer), runnable by ONNX Runtime. */
+  exportOnnx(): Uint8Array {
+    return exportModelOnnx(this.config.policy, this.game.info, this.params());
   }
 
   state(): TrainerState {
@@ -255,6 +262,49 @@ export class Trainer {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+}
+
+/**
+ * ONNX bytes for a model's flat parameters: MLP and GRU as the writer's
+ * models, a one-block table as a linear model whose weights are the table
+ * (one-hot observations pick a row).
+ */
+export function exportModelOnnx(spec: ModelSpec, info: { obsDim: number; actions: number }, params: Float32Array): Uint8Array {
+  const s = modelSchema.parse(spec);
+  const { kind: _kind, ...options } = s;
+  const layout = modelLayout(s.kind, { ...options, obsDim: info.obsDim, actions: info.actions });
+  if (s.kind === 'gru') {
+    return gruPolicy({ obsDim: info.obsDim, actions: info.actions, hidden: layout.kind === 'gru' ? layout.hidden : undefined, weights: toWriterWeights('gru', params, layout) }).bytes;
+  }
+  const hidden = layout.kind === 'mlp' ? [...layout.hidden] : [];
+  const activation = layout.kind === 'mlp' ? layout.activation : undefined;
+  return mlpPolicy({ obsDim: info.obsDim, actions: info.actions, hidden, activation, weights: toWriterWeights(s.kind, params, layout) }).bytes;
+}
+
+/** A policy from a model spec and its flat parameters (e.g. a checkpoint's). */
+export function modelPolicy(
+  spec: ModelSpec,
+  info: { obsDim: number; actions: number },
+  params: Float32Array,
+  label: string = spec.kind,
+): Policy {
+  const { kind, params: modelParams } = nativeModel(parseParams(modelSchema, spec, 'spec'));
+  const make = (native() as unknown as {
+    modelPolicy(k: string, o: number, a: number, p: Record<string, unknown>, f: Float32Array, l: string): NativePolicy;
+  }).modelPolicy;
+  return new Policy(label, {}, make(kind, info.obsDim, info.actions, modelParams, params, label));
+}
+
+/** The trained policy stored in a checkpoint. */
+export function loadPolicy(path: string, label?: string): Policy {
+  const { config, state } = readCheckpoint(path);
+  const c = parseParams(trainConfigSchema, config, 'checkpoint.config');
+  const game = new Game(c.game.id, c.game.params ?? {});
+  try {
+    return modelPolicy(c.policy, game.info, state.params, label ?? `${c.algorithm}@${state.iteration}`);
+  } finally {
+    game.dispose();
   }
 }
 

@@ -6,8 +6,8 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ipdRecipe } from '../src/cli/train-demo.js';
-import { evaluate, Trainer, train, tournament } from '../src/index.js';
+import { coinRecipe, ipdRecipe } from '../src/cli/train-demo.js';
+import { evaluate, loadPolicy, onnx, rollout, Trainer, train, tournament } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dilemma-train-'));
 
@@ -116,4 +116,38 @@ test('a trained policy plays in tournaments beside scripted strategies', async (
   t.true(result.payoff[0][1] > 20);
   policy.dispose();
   trainer.dispose();
+});
+
+test('trained MLP, GRU and tabular policies export to ONNX and load back from checkpoints with the same play', async (t) => {
+  for (const policySpec of [{ kind: 'tabular' as const }, { kind: 'mlp' as const, hidden: [8, 4] }, { kind: 'gru' as const, hidden: 6 }]) {
+    const path = join(dir, `export-${policySpec.kind}.ckpt`);
+    const { trainer } = await train({ iterations: 4, batch: 64, seed: 9, policy: policySpec, lr: 0.1 }, { checkpointFile: path });
+    const native = trainer.policy('native');
+    const viaOnnx = onnx(trainer.exportOnnx());
+    const loaded = loadPolicy(path, 'loaded');
+    const play = (p: typeof native) => rollout({ game: 'ipd', policies: [p, 'tit-for-tat'], batch: 32, seed: 5 });
+    const [a, b, c] = [await play(native), await play(viaOnnx), await play(loaded)];
+    t.deepEqual(b.actions, a.actions, `${policySpec.kind}: ONNX export plays the same actions`);
+    t.deepEqual(c.actions, a.actions, `${policySpec.kind}: the checkpoint plays the same actions`);
+    for (let i = 0; i < a.logProbs.length; i++) t.true(Math.abs(a.logProbs[i] - b.logProbs[i]) < 1e-5);
+    for (const p of [native, viaOnnx, loaded]) p.dispose();
+    trainer.dispose();
+  }
+});
+
+test('Coin Game: Advantage Alignment agents pick up their own coins far more often than naive agents', async (t) => {
+  const rate = async (algorithm: 'naive' | 'advantage-alignment') => {
+    const { trainer, history } = await train(coinRecipe(algorithm, 1, 200));
+    const names = trainer.statNames;
+    const last = history.slice(-10);
+    const mean = (name: string) => last.reduce((s, m) => s + m.gameStats[names.indexOf(name)], 0) / last.length;
+    const own = mean('own_coins_0') + mean('own_coins_1');
+    const other = mean('other_coins_0') + mean('other_coins_1');
+    trainer.dispose();
+    return own / (own + other);
+  };
+  const naive = await rate('naive');
+  const aa = await rate('advantage-alignment');
+  t.true(naive < 0.6, `naive own-coin rate ${naive}`);
+  t.true(aa > 0.8, `AA own-coin rate ${aa}`);
 });

@@ -37,6 +37,25 @@ export function ipdRecipe(algorithm: Algorithm, seed: number, iterations: number
   };
 }
 
+/**
+ * The Coin Game recipe (3×3, 16 steps): MLP(32) policies, batch 512, γ = 0.96,
+ * Adam 0.01, credits whitened per batch, β = 0.2 for Advantage Alignment.
+ */
+export function coinRecipe(algorithm: Algorithm, seed: number, iterations: number): TrainConfig {
+  return {
+    game: { id: 'coin' },
+    algorithm,
+    policy: { kind: 'mlp', hidden: [32] },
+    iterations,
+    batch: 512,
+    seed,
+    gamma: 0.96,
+    beta: 0.2,
+    lr: 0.01,
+    whitenCredits: true,
+  };
+}
+
 export interface DemoRow {
   algorithm: Algorithm;
   seed: number;
