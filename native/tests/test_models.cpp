@@ -429,12 +429,14 @@ TEST("seeded init: same seed same bytes, other seed other values, within ±1/sqr
 }
 
 TEST("forward and backward bytes do not depend on the thread count") {
-  // Sizes well past the one-thread threshold; B = 100 leaves a partial chunk.
-  check_thread_invariance(*make("tabular", 8, 3, {{"blocks", 2.0}}), 1000, 50, 51);
+  // Sizes well past the one-thread thresholds; B = 100 leaves a partial
+  // chunk, and T = 100 makes chunks of 5 sequences.
+  check_thread_invariance(*make("tabular", 8, 3, {{"blocks", 2.0}}), 2000, 50, 51);
   check_thread_invariance(*make("mlp", 8, 3, {{"hidden", std::vector<double>{64, 32}}}), 100, 7, 52);
   check_thread_invariance(
       *make("mlp", 8, 3, {{"hidden", std::vector<double>{48}}, {"activation", std::string("relu")}}), 100, 7, 53);
   check_thread_invariance(*make("gru", 8, 3, {{"hidden", 24.0}}), 100, 7, 54);
+  check_thread_invariance(*make("gru", 4, 3, {{"hidden", 8.0}}), 9, 100, 55);
 }
 
 TEST("backward adds to grad and skips masked rows") {
@@ -513,18 +515,22 @@ TEST("timing: forward + backward at B = 4096, T = 10") {
     const Floats g = randoms(B * T * m.actions(), 9);
     Floats logits(static_cast<size_t>(B * T * m.actions())), cache(static_cast<size_t>(m.cache_size(B, T))),
         grad(params.size(), 0.0f);
-    double best_f = 1e9, best_b = 1e9;
-    for (int rep = 0; rep < 10; ++rep) {
-      const auto t0 = std::chrono::steady_clock::now();
-      m.forward(params.data(), obs.data(), B, T, logits.data(), cache.data());
-      const auto t1 = std::chrono::steady_clock::now();
-      m.backward(params.data(), obs.data(), g.data(), B, T, cache.data(), grad.data());
-      const auto t2 = std::chrono::steady_clock::now();
-      best_f = std::min(best_f, std::chrono::duration<double, std::milli>(t1 - t0).count());
-      best_b = std::min(best_b, std::chrono::duration<double, std::milli>(t2 - t1).count());
+    for (int threads : {1, dilemma::hardware_threads()}) {
+      dilemma::set_default_threads(threads);
+      double best_f = 1e9, best_b = 1e9;
+      for (int rep = 0; rep < 10; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        m.forward(params.data(), obs.data(), B, T, logits.data(), cache.data());
+        const auto t1 = std::chrono::steady_clock::now();
+        m.backward(params.data(), obs.data(), g.data(), B, T, cache.data(), grad.data());
+        const auto t2 = std::chrono::steady_clock::now();
+        best_f = std::min(best_f, std::chrono::duration<double, std::milli>(t1 - t0).count());
+        best_b = std::min(best_b, std::chrono::duration<double, std::milli>(t2 - t1).count());
+      }
+      std::printf("# %s, %d threads: forward %.2f ms, backward %.2f ms (best of 10)\n", c.label, threads, best_f,
+                  best_b);
     }
-    std::printf("# %s, %d threads: forward %.2f ms, backward %.2f ms\n", c.label, dilemma::default_threads(), best_f,
-                best_b);
+    dilemma::set_default_threads(0);
   }
 }
 

@@ -130,7 +130,7 @@ class Gru final : public Model {
         }
       };
     };
-    chunked_gradient(B, num_params_, T * 2 * macs_, grad, make_worker);
+    chunked_gradient(B, T, num_params_, T * 2 * macs_, grad, make_worker);
   }
 
  private:

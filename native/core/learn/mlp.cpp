@@ -14,6 +14,7 @@
 // Cache: each row's hidden activations (after the nonlinearity), layer after
 // layer: [B, T, w_1 + ... + w_L]. Both derivatives come from the output:
 // tanh' = 1 - y², relu' = [y > 0].
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,7 @@ namespace dilemma::learn {
 namespace {
 
 constexpr size_t kMaxLayers = 32;
+constexpr int64_t kRowBlock = 16;
 
 class Mlp final : public Model {
  public:
@@ -81,34 +83,50 @@ class Mlp final : public Model {
     for (int i = 1; i < layers; ++i)
       dense::transpose(params + w_offset_[i], widths_[i], widths_[i + 1], wt.data() + wt_offset_[i - 1]);
     const int64_t obs_dim = widths_.front(), A = widths_.back();
+    // Rows go through the layers kRowBlock at a time, so that one layer's
+    // weights and gradient stay in cache while the block passes; each
+    // gradient element still sums its rows in row order.
     auto make_worker = [&]() {
-      return [&, dy_buf = std::vector<float>(max_hidden_), dx_buf = std::vector<float>(max_hidden_)](
+      const size_t scratch = static_cast<size_t>(kRowBlock * max_hidden_);
+      return [&, dy_buf = std::vector<float>(scratch), dx_buf = std::vector<float>(scratch)](
                  int64_t s0, int64_t s1, float* g) mutable {
-        for (int64_t r = s0 * T; r < s1 * T; ++r) {
-          const float* dy = dlogits + r * A;
-          if (dense::all_zero(dy, A)) continue;
-          const float* hidden = cache + r * hidden_total_;
-          float* dx = dx_buf.data();
+        int64_t rows[kRowBlock];
+        for (int64_t r0 = s0 * T; r0 < s1 * T; r0 += kRowBlock) {
+          int64_t m = 0;  // rows with a gradient: masked rows are skipped
+          for (int64_t r = r0; r < std::min(s1 * T, r0 + kRowBlock); ++r)
+            if (!dense::all_zero(dlogits + r * A, A)) rows[m++] = r;
+          float *dy = dy_buf.data(), *dx = dx_buf.data();
           for (int i = layers - 1; i >= 0; --i) {
             const int64_t in = widths_[i], out = widths_[i + 1];
-            const float* x = i == 0 ? obs + r * obs_dim : hidden + h_offset_[i - 1];
-            dense::add_outer(x, in, dy, out, g + w_offset_[i]);
-            dense::add(dy, out, g + b_offset_[i]);
-            if (i == 0) break;
-            dense::zero(dx, in);
-            dense::add_xw(dy, out, wt.data() + wt_offset_[i - 1], in, dx);
-            if (relu_) {
-              for (int64_t k = 0; k < in; ++k) dx[k] = x[k] > 0.0f ? dx[k] : 0.0f;
-            } else {
-              for (int64_t k = 0; k < in; ++k) dx[k] *= 1.0f - x[k] * x[k];
+            auto input = [&](int64_t j) {
+              return i == 0 ? obs + rows[j] * obs_dim : cache + rows[j] * hidden_total_ + h_offset_[i - 1];
+            };
+            auto dout = [&](int64_t j) -> const float* {
+              return i == layers - 1 ? dlogits + rows[j] * A : dy + j * max_hidden_;
+            };
+            for (int64_t j = 0; j < m; ++j) {
+              dense::add_outer(input(j), in, dout(j), out, g + w_offset_[i]);
+              dense::add(dout(j), out, g + b_offset_[i]);
             }
-            dy = dx;
-            dx = dx == dx_buf.data() ? dy_buf.data() : dx_buf.data();
+            if (i == 0) break;
+            const float* wt_i = wt.data() + wt_offset_[i - 1];
+            for (int64_t j = 0; j < m; ++j) {
+              float* d = dx + j * max_hidden_;
+              const float* x = input(j);
+              dense::zero(d, in);
+              dense::add_xw(dout(j), out, wt_i, in, d);
+              if (relu_) {
+                for (int64_t k = 0; k < in; ++k) d[k] = x[k] > 0.0f ? d[k] : 0.0f;
+              } else {
+                for (int64_t k = 0; k < in; ++k) d[k] *= 1.0f - x[k] * x[k];
+              }
+            }
+            std::swap(dy, dx);
           }
         }
       };
     };
-    chunked_gradient(B, num_params_, T * 2 * macs_, grad, make_worker);
+    chunked_gradient(B, T, num_params_, T * 2 * macs_, grad, make_worker);
   }
 
  private:
