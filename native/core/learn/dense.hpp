@@ -12,7 +12,8 @@
 namespace dilemma::learn::dense {
 
 // y += x W for x [in], W [in, out], y [out]. Zero inputs are skipped: one-hot
-// observations, ReLU outputs and the zero GRU state at t = 0 are mostly zeros.
+// observations, ReLU outputs and the zero GRU state at t = 0 are mostly zeros
+// (so an infinite weight meets a zero input as nothing, not as NaN).
 inline void add_xw(const float* __restrict x, int64_t in, const float* __restrict W, int64_t out,
                    float* __restrict y) {
   for (int64_t k = 0; k < in; ++k) {
