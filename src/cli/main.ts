@@ -5,8 +5,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { engineInfo } from '../info.js';
 import { isDilemmaError } from '../errors.js';
+import { STRATEGIES } from '../policies.js';
+import { benchCommand } from './bench-command.js';
 import { runDemo } from './demo.js';
+import { exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
 import { runTrainDemo } from './train-demo.js';
+import { trainCommand } from './train-command.js';
+import { evalCommand, tournamentCommand } from './tournament-command.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -14,8 +19,20 @@ function integer(value: string): number {
   return n;
 }
 
+function json(value: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(value) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object, e.g. \'{"rounds": 20}\'');
+  }
+}
+
+const list = (value: string) => value.split(/[\s;]+/).filter(Boolean);
+
 const program = new Command();
-program.name('dilemma').description('Multi-agent social dilemmas on a native engine');
+program.name('dilemma').description('Multi-agent social dilemmas on a native engine').showHelpAfterError();
 
 program
   .command('info')
@@ -31,14 +48,14 @@ program
     console.log(`threads: ${info.threads} (hardware ${info.hardwareThreads})`);
     console.log(`backends: ${info.backends.join(', ')}`);
     console.log(`cuda: ${info.cuda.available ? `available (${String(info.cuda.device ?? '')})` : `unavailable: ${info.cuda.reason}`}`);
-    console.log(`onnx: ${info.onnx.available ? 'available' : `unavailable: ${info.onnx.reason}`}`);
+    console.log(`onnx: ${info.onnx.available ? `available (ONNX Runtime ${String(info.onnx.runtimeVersion)})` : `unavailable: ${info.onnx.reason}`}`);
     console.log(`games: ${info.games.join(', ')}`);
     console.log(`strategies: ${info.strategies.join(', ')}`);
   });
 
 program
   .command('demo')
-  .description('train naive and Advantage Alignment agents on the iterated prisoner\'s dilemma and compare them')
+  .description("train naive and Advantage Alignment agents on the iterated prisoner's dilemma and compare them")
   .option('--seeds <n>', 'seeds per algorithm', integer, 3)
   .option('--iterations <n>', 'training iterations per run', integer, 300)
   .action(async (opts: { seeds: number; iterations: number }) => {
@@ -46,13 +63,79 @@ program
   });
 
 program
+  .command('train')
+  .description('run an experiment file (YAML or JSON): algorithms × seeds, checkpoints, evaluation, report')
+  .argument('<config>', 'experiment file (see examples/ipd-experiment.yaml)')
+  .option('--resume', 'continue every run from its checkpoint')
+  .option('--out <dir>', 'output folder (overrides the file\'s `output`)')
+  .action(async (config: string, opts: { resume?: boolean; out?: string }) => {
+    process.exitCode = await trainCommand(config, { resume: opts.resume, output: opts.out });
+  });
+
+program
+  .command('tournament')
+  .description('round-robin of strategies, checkpoints (ckpt:PATH) and ONNX models (onnx:PATH) on a two-player game')
+  .option('--game <id>', 'game id', 'ipd')
+  .option('--params <json>', 'game parameters as JSON', json)
+  .option('--players <list>', 'players separated by spaces or ";"', list, [...STRATEGIES])
+  .option('--repetitions <n>', 'episodes per ordered pair and seed', integer, 100)
+  .option('--seeds <n>', 'seeds (results averaged)', integer, 1)
+  .option('--rounds <n>', 'rounds per episode', integer)
+  .option('--out <dir>', 'write ranking.csv, payoff-matrix.csv, tournament.json and report.html')
+  .action(async (opts: { game: string; params?: Record<string, unknown>; players: string[]; repetitions: number; seeds: number; rounds?: number; out?: string }) => {
+    await tournamentCommand({ ...opts, output: opts.out });
+  });
+
+program
   .command('ipd-tournament')
-  .description('round-robin tournament of every scripted strategy on the iterated prisoner\'s dilemma')
+  .description("the scripted strategies' round-robin on the iterated prisoner's dilemma")
   .option('--rounds <n>', 'rounds per match', integer, 10)
   .option('--repetitions <n>', 'matches per ordered pair', integer, 1000)
   .option('--seed <n>', 'seed', integer, 1)
   .action(async (opts: { rounds: number; repetitions: number; seed: number }) => {
     console.log(await runDemo(opts));
+  });
+
+program
+  .command('eval')
+  .description('evaluate a policy (ckpt:PATH, onnx:PATH or a strategy) against opponents')
+  .argument('<policy>', 'the policy to evaluate')
+  .option('--game <id>', 'game id', 'ipd')
+  .option('--params <json>', 'game parameters as JSON', json)
+  .option('--opponents <list>', 'opponents separated by spaces or ";"', list, [...STRATEGIES])
+  .option('--batch <n>', 'episodes per match', integer, 2048)
+  .option('--greedy', 'evaluate the most probable actions')
+  .option('--out <dir>', 'write evaluation.csv and evaluation.json')
+  .action(async (policy: string, opts: { game: string; params?: Record<string, unknown>; opponents: string[]; batch: number; greedy?: boolean; out?: string }) => {
+    await evalCommand({ policy, ...opts, greedy: opts.greedy === true, output: opts.out });
+  });
+
+const exp = program.command('export').description('export a checkpoint to ONNX, or trajectories to JSON lines');
+exp
+  .command('onnx')
+  .argument('<checkpoint>', 'a training checkpoint')
+  .argument('<out>', 'the .onnx file to write')
+  .action((checkpoint: string, out: string) => exportOnnxCommand(checkpoint, out));
+exp
+  .command('trajectories')
+  .requiredOption('--out <file>', 'JSON lines file')
+  .option('--game <id>', 'game id', 'ipd')
+  .option('--params <json>', 'game parameters as JSON', json)
+  .option('--players <list>', 'one player per seat', list, ['tit-for-tat', 'random'])
+  .option('--batch <n>', 'episodes', integer, 100)
+  .option('--seed <n>', 'seed', integer, 1)
+  .option('--observations', 'include observations')
+  .action(async (opts: { out: string; game: string; params?: Record<string, unknown>; players: string[]; batch: number; seed: number; observations?: boolean }) => {
+    await exportTrajectoriesCommand({ ...opts, observations: opts.observations === true });
+  });
+
+program
+  .command('bench')
+  .description('the benchmark suites of `npm run bench` (filters and --quick pass through)')
+  .argument('[args...]')
+  .allowUnknownOption()
+  .action((args: string[]) => {
+    process.exitCode = benchCommand(args);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,0 +1,61 @@
+/**
+ * Experiment files for `dilemma train` (YAML or JSON): a training config
+ * plus what to run and where to write it. Every option has a default.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DilemmaError, ErrorCode } from '../errors.js';
+import { parseParams } from '../schema.js';
+import { ALGORITHMS, trainConfigSchema } from '../train.js';
+
+
+export const runConfigSchema = z
+  .object({
+    /** The training options (see trainConfigSchema); `algorithm` is replaced by `algorithms`. */
+    train: z.record(z.string(), z.unknown()).default({}),
+    /** Algorithms to compare, each trained with every seed. */
+    algorithms: z.array(z.enum(ALGORITHMS)).min(1).default(['naive', 'advantage-alignment']),
+    /** Seeds: a count (1..n) or a list. */
+    seeds: z.union([z.number().int().min(1).max(1000), z.array(z.number().int().min(0)).min(1)]).default(3),
+    /** Output folder: one sub-folder per run (metrics.jsonl, checkpoint.json), plus the report. */
+    output: z.string().min(1).default('runs/experiment'),
+    /** Iterations between checkpoints. */
+    checkpointEvery: z.number().int().min(1).default(25),
+    /** Evaluation of every trained policy against these opponents (two-player games). */
+    evaluate: z
+      .object({
+        opponents: z.array(z.string()).default(['tit-for-tat', 'always-defect', 'always-cooperate']),
+        batch: z.number().int().min(1).default(2048),
+      })
+      .strict()
+      .default({ opponents: ['tit-for-tat', 'always-defect', 'always-cooperate'], batch: 2048 }),
+  })
+  .strict();
+
+export type RunConfig = z.output<typeof runConfigSchema>;
+
+export function seedList(seeds: RunConfig['seeds']): number[] {
+  return typeof seeds === 'number' ? Array.from({ length: seeds }, (_, i) => i + 1) : seeds;
+}
+
+/** Reads and validates an experiment file; errors name the file and the option. */
+export function loadRunConfig(path: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DilemmaError(ErrorCode.InvalidArgument, `cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new DilemmaError(ErrorCode.InvalidParam, `config ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  const config = parseParams(runConfigSchema, raw ?? {}, 'config');
+  // Validate the training part now, with every algorithm, so a typo fails before any run starts.
+  for (const algorithm of config.algorithms) parseParams(trainConfigSchema, { ...config.train, algorithm }, 'config.train');
+  return config;
+}
