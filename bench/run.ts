@@ -19,6 +19,7 @@ const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
   () => import('./credit.bench.js'),
   () => import('./rollout.bench.js'),
   () => import('./onnx.bench.js'),
+  () => import('./train.bench.js'),
 ];
 
 interface CaseResult {
