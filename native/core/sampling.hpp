@@ -37,9 +37,21 @@ DLM_HD Sample sample_logits(const float* z, int n, float temperature, bool greed
     }
   }
   if (best < 0) return s;
+  // exp(z_i / T - top) once per action for small action spaces (the usual
+  // case); larger ones recompute instead of allocating.
+  constexpr int kCached = 64;
+  double e[kCached];
+  const bool cached = n <= kCached;
+  auto weight = [&](int i) {
+    return cached ? e[i] : std::exp(static_cast<double>(z[i] / temperature - top));
+  };
   double total = 0.0;
-  for (int i = 0; i < n; ++i)
-    if (!legal || legal[i]) total += std::exp(static_cast<double>(z[i] / temperature - top));
+  for (int i = 0; i < n; ++i) {
+    if (legal && !legal[i]) continue;
+    const double x = std::exp(static_cast<double>(z[i] / temperature - top));
+    if (cached) e[i] = x;
+    total += x;
+  }
   const double log_total = std::log(total);
   int chosen = best;
   if (!greedy) {
@@ -47,16 +59,16 @@ DLM_HD Sample sample_logits(const float* z, int n, float temperature, bool greed
     double acc = 0.0;
     for (int i = 0; i < n; ++i) {
       if (legal && !legal[i]) continue;
-      acc += std::exp(static_cast<double>(z[i] / temperature - top));
+      acc += weight(i);
       chosen = i;
       if (target < acc) break;
     }
   }
-  double h = 0.0;
+  // H = log_total - sum_i p_i (z_i / T - top), with p_i = e_i / total.
+  double h = log_total;
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
-    const double lp = static_cast<double>(z[i] / temperature - top) - log_total;
-    h -= std::exp(lp) * lp;
+    h -= weight(i) / total * static_cast<double>(z[i] / temperature - top);
   }
   s.action = chosen;
   s.logp = static_cast<float>(static_cast<double>(z[chosen] / temperature - top) - log_total);

@@ -43,8 +43,12 @@ class ModelPolicy final : public Policy {
     const ActContext& c0 = seats[0];
     const int64_t D = model_->obs_dim(), A = model_->actions(), S = model_->state_size(), B = c0.envs->batch();
     const int64_t rows = n * count;
-    std::vector<float> obs(static_cast<size_t>(rows * D)), logits(static_cast<size_t>(rows * A));
-    std::vector<float> state_in(static_cast<size_t>(rows * S)), state_out(state_in.size());
+    // Per-thread scratch, reused across steps and rollouts.
+    thread_local std::vector<float> obs, logits, state_in, state_out;
+    obs.resize(static_cast<size_t>(rows * D));
+    logits.resize(static_cast<size_t>(rows * A));
+    state_in.resize(static_cast<size_t>(rows * S));
+    state_out.resize(state_in.size());
     for (int s = 0; s < count; ++s) {
       for (int64_t k = 0; k < n; ++k)
         std::memcpy(obs.data() + (s * n + k) * D, c0.obs + (b0 + k) * c0.obs_stride + seats[s].agent * D,
@@ -59,7 +63,8 @@ class ModelPolicy final : public Policy {
     }
     const Game& game = c0.envs->game();
     const bool masked = game.has_illegal_actions();
-    std::vector<uint8_t> legal(masked ? static_cast<size_t>(A) : 0);
+    thread_local std::vector<uint8_t> legal;
+    legal.resize(masked ? static_cast<size_t>(A) : 0);
     for (int s = 0; s < count; ++s) {
       const ActContext& c = seats[s];
       for (int64_t k = 0; k < n; ++k) {

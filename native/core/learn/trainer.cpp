@@ -29,8 +29,19 @@ struct Batch {
 
 }  // namespace
 
+// Buffers of one iteration, kept between iterations: the sizes repeat, and
+// fresh allocations of this size cost page faults every time.
+struct Trainer::Workspace {
+  Batch t;
+  std::vector<int32_t> groups, stats, actions;
+  std::vector<std::vector<float>> adv, ret;
+  std::vector<float> r, obs_a, v, critic_cache, values, dv, critic_grad;
+  std::vector<float> obs, credits, behavior, others, c, logits, dlogits, cache, grad;
+  std::vector<uint8_t> mask;
+};
+
 Trainer::Trainer(TrainerConfig c)
-    : cfg_(std::move(c)), adam_(0, cfg_.adam), critic_adam_(0, cfg_.critic_adam) {
+    : cfg_(std::move(c)), adam_(0, cfg_.adam), critic_adam_(0, cfg_.critic_adam), ws_(std::make_shared<Workspace>()) {
   require(cfg_.game && cfg_.model, "the trainer needs a game and a model");
   const GameInfo& g = cfg_.game->info();
   require(g.agents >= 2, "training needs a game of at least two agents");
@@ -107,15 +118,23 @@ IterationMetrics Trainer::iterate() {
   ro.seed = iteration_seed(0);
   ro.threads = threads;
   ro.temperature = cfg_.temperature;
-  std::vector<int32_t> groups(B);
+  Workspace& w = *ws_;
+  std::vector<int32_t>& groups = w.groups;
+  groups.resize(B);
   for (int64_t b = 0; b < B; ++b) groups[b] = static_cast<int32_t>(b / cfg_.group_size);
   if (cfg_.group_size < B) ro.groups.assign(groups.begin(), groups.end());
   const TrajectorySizes n = trajectory_sizes(*cfg_.game, ro);
-  Batch t{std::vector<float>(n.obs), std::vector<float>(n.per_agent), std::vector<float>(n.per_agent),
-          std::vector<float>(n.per_agent), std::vector<int32_t>(n.per_agent), std::vector<uint8_t>(n.per_step),
-          std::vector<uint8_t>(n.per_step)};
+  Batch& t = w.t;  // the rollout writes every element
+  t.obs.resize(n.obs);
+  t.logp.resize(n.per_agent);
+  t.entropy.resize(n.per_agent);
+  t.rewards.resize(n.per_agent);
+  t.actions.resize(n.per_agent);
+  t.dones.resize(n.per_step);
+  t.mask.resize(n.per_step);
   const int n_stats = cfg_.game->stat_count();
-  std::vector<int32_t> stats(static_cast<size_t>(B * n_stats));
+  std::vector<int32_t>& stats = w.stats;
+  stats.resize(static_cast<size_t>(B * n_stats));
   rollout(cfg_.game, policies, ro,
           {t.obs.data(), t.actions.data(), t.logp.data(), t.entropy.data(), t.rewards.data(), t.dones.data(),
            t.mask.data(), n_stats ? stats.data() : nullptr});
@@ -124,20 +143,25 @@ IterationMetrics Trainer::iterate() {
     for (int k = 0; k < n_stats; ++k) m.game_stats[k] += static_cast<double>(stats[b * n_stats + k]) / B;
 
   // Per agent: rewards [B, T], observations [B, T, O], then returns and advantages.
-  auto agent_rewards = [&](int64_t a) {
-    std::vector<float> r(BT);
+  auto agent_rewards = [&](int64_t a, std::vector<float>& r) {
+    r.resize(BT);
     for (int64_t i = 0; i < BT; ++i) r[i] = t.rewards[i * A + a];
-    return r;
   };
   auto agent_obs = [&](int64_t a, float* out) {
     for (int64_t i = 0; i < BT; ++i) std::memcpy(out + i * O, t.obs.data() + (i * A + a) * O, sizeof(float) * O);
   };
-  std::vector<std::vector<float>> adv(A), ret(A);
-  std::vector<float> obs_a(static_cast<size_t>(BT * O));
+  std::vector<std::vector<float>>& adv = w.adv;
+  std::vector<std::vector<float>>& ret = w.ret;
+  adv.resize(A);
+  ret.resize(A);
+  std::vector<float>& obs_a = w.obs_a;
+  obs_a.resize(static_cast<size_t>(BT * O));
   double critic_loss = 0;
-  std::vector<float> critic_grad(critic_params_.size(), 0.0f);
+  std::vector<float>& critic_grad = w.critic_grad;
+  critic_grad.assign(critic_params_.size(), 0.0f);
+  std::vector<float>& r = w.r;
   for (int64_t a = 0; a < A; ++a) {
-    const std::vector<float> r = agent_rewards(a);
+    agent_rewards(a, r);
     ret[a].resize(BT);
     adv[a].resize(BT);
     credit::discounted_returns(r.data(), ret[a].data(), B, T, cfg_.gamma, threads);
@@ -147,9 +171,15 @@ IterationMetrics Trainer::iterate() {
     }
     // Critic: V over the agent's observations, zero after the episode and at the end.
     agent_obs(a, obs_a.data());
-    std::vector<float> v(BT), cache(static_cast<size_t>(cfg_.critic->cache_size(B, T)));
+    std::vector<float>& v = w.v;
+    std::vector<float>& cache = w.critic_cache;
+    v.resize(BT);
+    cache.resize(static_cast<size_t>(cfg_.critic->cache_size(B, T)));
     cfg_.critic->forward(critic_params_.data(), obs_a.data(), B, T, v.data(), cache.data());
-    std::vector<float> values(static_cast<size_t>(B * (T + 1)), 0.0f), dv(BT, 0.0f);
+    std::vector<float>& values = w.values;
+    std::vector<float>& dv = w.dv;
+    values.assign(static_cast<size_t>(B * (T + 1)), 0.0f);
+    dv.assign(BT, 0.0f);
     int64_t live = 0;
     for (int64_t i = 0; i < BT; ++i) live += t.mask[i];
     for (int64_t b = 0; b < B; ++b)
@@ -167,10 +197,20 @@ IterationMetrics Trainer::iterate() {
 
   // Credits of the learner's seats, stacked seat-major into one training batch.
   const int64_t S = static_cast<int64_t>(seats.size()), rows = S * BT;
-  std::vector<float> obs(static_cast<size_t>(rows * O)), credits(rows), behavior(rows);
-  std::vector<int32_t> actions(rows);
-  std::vector<uint8_t> mask(rows);
-  std::vector<float> others(BT), c(BT);
+  std::vector<float>& obs = w.obs;
+  std::vector<float>& credits = w.credits;
+  std::vector<float>& behavior = w.behavior;
+  std::vector<int32_t>& actions = w.actions;
+  std::vector<uint8_t>& mask = w.mask;
+  std::vector<float>& others = w.others;
+  std::vector<float>& c = w.c;
+  obs.resize(static_cast<size_t>(rows * O));
+  credits.resize(rows);
+  behavior.resize(rows);
+  actions.resize(rows);
+  mask.resize(rows);
+  others.resize(BT);
+  c.resize(BT);
   for (int64_t k = 0; k < S; ++k) {
     const int64_t a = seats[k];
     std::fill(others.begin(), others.end(), 0.0f);
@@ -197,9 +237,14 @@ IterationMetrics Trainer::iterate() {
 
   // Policy update: forward, loss gradient, backward, Adam (epochs passes).
   const int64_t NA = g.actions;
-  std::vector<float> logits(static_cast<size_t>(rows * NA)), dlogits(logits.size());
-  std::vector<float> cache(static_cast<size_t>(cfg_.model->cache_size(S * B, T)));
-  std::vector<float> grad(params_.size());
+  std::vector<float>& logits = w.logits;
+  std::vector<float>& dlogits = w.dlogits;
+  std::vector<float>& cache = w.cache;
+  std::vector<float>& grad = w.grad;
+  logits.resize(static_cast<size_t>(rows * NA));
+  dlogits.resize(logits.size());
+  cache.resize(static_cast<size_t>(cfg_.model->cache_size(S * B, T)));
+  grad.resize(params_.size());
   if (cfg_.schedule == TrainerConfig::Schedule::kLinear && cfg_.iterations > 0) {
     const double left = std::max(0.0, 1.0 - static_cast<double>(iteration_) / static_cast<double>(cfg_.iterations));
     adam_.set_lr(static_cast<float>(cfg_.adam.lr * left));

@@ -98,6 +98,8 @@ class Trainer {
   std::vector<float> critic_params_;
   Adam critic_adam_;
   std::vector<std::vector<float>> buffer_;
+  struct Workspace;
+  std::shared_ptr<Workspace> ws_;
 };
 
 }  // namespace dilemma::learn
