@@ -89,16 +89,121 @@ const coinSchema = z
     message: 'size and width/height are exclusive: give size for a square grid, else width and height',
   });
 
+const items = z.number().int().min(1).max(8);
+const nonNegative = z.number().min(0).max(1e6);
+
+const negotiationSchema = z
+  .object({
+    /** Item types. Default 3. */
+    items: items.optional(),
+    /** Proposals per item are shares 0..levels (action p claims p). Default 5. */
+    levels: z.number().int().min(1).max(100).optional(),
+    /** Rounds per episode, each one step per item. Default 10. */
+    rounds: rounds.optional(),
+    /** Agent 0's utility of an item is lowUtility or highUtility at random; agent 1's is the other. Default 1. */
+    lowUtility: nonNegative.optional(),
+    /** Default 5 (so u₂ = 6 − u₁). */
+    highUtility: nonNegative.optional(),
+  })
+  .strict()
+  .refine((p) => (p.lowUtility ?? 1) <= (p.highUtility ?? 5), {
+    message: 'lowUtility must not exceed highUtility',
+    path: ['lowUtility'],
+  });
+
+const splitSchema = z
+  .object({
+    /** Item types. Default 3. */
+    items: items.optional(),
+    /** Units of each item; action x takes x units. Default 10. */
+    units: z.number().int().min(1).max(1000).optional(),
+    /** Rounds per episode, each one step per item. Default 10. */
+    rounds: rounds.optional(),
+    /** Each agent values each item at lowValue or highValue (public), differing on at least one item. Default 1. */
+    lowValue: nonNegative.optional(),
+    /** Default 10. */
+    highValue: nonNegative.optional(),
+  })
+  .strict()
+  .refine((p) => (p.lowValue ?? 1) < (p.highValue ?? 10), {
+    message: 'lowValue must be below highValue',
+    path: ['lowValue'],
+  });
+
+/** Named trust-and-split vocabularies (see README: trust-and-split messages). */
+export const TRUST_AND_SPLIT_MESSAGES = ['default', 'claims', 'silent'] as const;
+const TOKEN = /^(none|claim-(rock|paper|scissors)|take-(\d{1,6}))$/;
+
+const trustAndSplitSchema = z
+  .object({
+    /** Rounds per episode, three steps each (message, message, proposals). Default 10. */
+    rounds: rounds.optional(),
+    /** Coins split each round; proposals are 0..coins. Default 10. */
+    coins: z.number().int().min(1).max(1000).optional(),
+    /** Value per coin of the round's rock-paper-scissors winner. Default 10. */
+    highValue: nonNegative.optional(),
+    /** Value per coin of the loser. Default 1. */
+    lowValue: nonNegative.optional(),
+    /**
+     * The message vocabulary: a preset ('default': claim-rock, claim-paper,
+     * claim-scissors, take-K for 0, 20%, 50%, 80%, 100% of the coins, none;
+     * 'claims': the claims and none; 'silent': none) or tokens in action
+     * order, as an array or one string separated by spaces or commas:
+     * 'none', 'claim-rock', 'claim-paper', 'claim-scissors', 'take-K'
+     * (suggests "I take K coins", K in 0..coins). Default 'default'.
+     */
+    messages: z.union([z.string(), z.array(z.string()).min(1).max(64)]).optional(),
+    /** The first speaker alternates by round (agent 0 first in round 0); false: agent 0 always first. Default true. */
+    alternateSpeaker: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if ((p.lowValue ?? 1) > (p.highValue ?? 10)) {
+      ctx.addIssue({ code: 'custom', message: 'lowValue must not exceed highValue', path: ['lowValue'] });
+    }
+    const presets: readonly string[] = TRUST_AND_SPLIT_MESSAGES;
+    if (p.messages === undefined || (typeof p.messages === 'string' && presets.includes(p.messages))) return;
+    const list = Array.isArray(p.messages);
+    const tokens = Array.isArray(p.messages) ? p.messages : p.messages.split(/[\s,]+/).filter(Boolean);
+    if (tokens.length === 0 || tokens.length > 64) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a preset (default, claims, silent) or 1 to 64 tokens',
+        path: ['messages'],
+      });
+      return;
+    }
+    const coins = p.coins ?? 10;
+    const seen = new Set<string>();
+    tokens.forEach((token, i) => {
+      const m = TOKEN.exec(token);
+      let problem: string | undefined;
+      if (!m) problem = `'${token}' is not a token (none, claim-rock, claim-paper, claim-scissors, take-K)`;
+      else if (m[3] !== undefined && Number(m[3]) > coins) problem = `'${token}' takes more than the ${coins} coins`;
+      else if (seen.has(token)) problem = `'${token}' is repeated`;
+      seen.add(token);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: list ? ['messages', i] : ['messages'] });
+    });
+  })
+  // The native side reads a token list as one string.
+  .transform((p) => (Array.isArray(p.messages) ? { ...p, messages: p.messages.join(' ') } : p));
+
 export type MatrixParams = z.input<typeof matrixSchema>;
 export type IpdParams = z.input<typeof ipdSchema>;
 export type PublicGoodsParams = z.input<typeof publicGoodsSchema>;
 export type CoinParams = z.input<typeof coinSchema>;
+export type NegotiationParams = z.input<typeof negotiationSchema>;
+export type SplitParams = z.input<typeof splitSchema>;
+export type TrustAndSplitParams = z.input<typeof trustAndSplitSchema>;
 
 export interface GameParamsById {
   matrix: MatrixParams;
   ipd: IpdParams;
   'public-goods': PublicGoodsParams;
   coin: CoinParams;
+  negotiation: NegotiationParams;
+  split: SplitParams;
+  'trust-and-split': TrustAndSplitParams;
 }
 export type GameId = keyof GameParamsById;
 
@@ -107,6 +212,9 @@ const schemas: { [K in GameId]: z.ZodType } = {
   ipd: ipdSchema,
   'public-goods': publicGoodsSchema,
   coin: coinSchema,
+  negotiation: negotiationSchema,
+  split: splitSchema,
+  'trust-and-split': trustAndSplitSchema,
 };
 
 export const GAME_IDS = Object.keys(schemas) as GameId[];

@@ -11,6 +11,13 @@ const variants: Record<string, Array<Record<string, unknown>>> = {
   ipd: [{}, { noise: 0.2, continuation: 0.8, rounds: 25 }],
   'public-goods': [{}, { players: 3, levels: 4, rounds: 7, multiplier: 2 }],
   coin: [{}, { size: 4, rounds: 20, stay: true }, { width: 5, height: 2, reward: 0.5, penalty: 1 }],
+  negotiation: [{}, { items: 1, levels: 10, rounds: 4, lowUtility: 2, highUtility: 7 }],
+  split: [{}, { items: 2, units: 4, rounds: 3, lowValue: 0, highValue: 3 }],
+  'trust-and-split': [
+    {},
+    { rounds: 3, coins: 4, highValue: 3, lowValue: 2, messages: ['take-4', 'claim-paper', 'none'], alternateSpeaker: false },
+    { messages: 'silent', rounds: 1 },
+  ],
 };
 
 // A small deterministic generator for the test's own random actions.

@@ -31,6 +31,9 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
        }},
       {"public-goods", make_public_goods_game},
       {"coin", make_coin_game},
+      {"negotiation", make_negotiation_game},
+      {"split", make_split_game},
+      {"trust-and-split", make_trust_and_split_game},
   };
   return games;
 }

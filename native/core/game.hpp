@@ -83,5 +83,8 @@ const std::vector<std::string>& game_ids();
 std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id = "matrix");
 std::shared_ptr<const Game> make_public_goods_game(const Params& params);
 std::shared_ptr<const Game> make_coin_game(const Params& params);
+std::shared_ptr<const Game> make_negotiation_game(const Params& params);
+std::shared_ptr<const Game> make_split_game(const Params& params);
+std::shared_ptr<const Game> make_trust_and_split_game(const Params& params);
 
 }  // namespace dilemma

@@ -1,0 +1,152 @@
+// Split without communication: `items` item types (3) of `units` units (10)
+// each. At reset every agent's value of every item is drawn from
+// {lowValue, highValue} ({1, 10}), uniformly among the assignments where the
+// agents' values differ on at least one item; both agents see both value
+// vectors. Each round both agents propose, item by item, how many units they
+// take: one step per item (so `items` steps per round and the action space
+// stays units + 1 wide: action x takes x units). Proposals are simultaneous:
+// the other's proposals of a round show only once the round is over. When
+// x_0 + x_1 exceeds the units, the units are split proportionally,
+// q_i = units * x_i / max(units, x_0 + x_1), and agent i is paid q_i times
+// its value of the item at that item's step.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "../error.hpp"
+#include "../game.hpp"
+
+namespace dilemma {
+namespace {
+
+// Draw slots at reset: agent 0's value pattern, then agent 1's.
+enum DrawSlot : uint32_t { kDrawValues0 = 0, kDrawValues1 = 1 };
+
+int pick(float u, int n) {
+  const int k = static_cast<int>(u * static_cast<float>(n));
+  return k < n ? k : n - 1;
+}
+
+void add_saturated(int32_t& counter, double amount) {
+  const double v = static_cast<double>(counter) + std::nearbyint(amount);
+  constexpr double hi = std::numeric_limits<int32_t>::max(), lo = std::numeric_limits<int32_t>::min();
+  counter = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
+}
+
+class SplitGame final : public Game {
+ public:
+  explicit SplitGame(const Params& p) {
+    items_ = p.integer("items", 3, 1, 8);
+    units_ = p.integer("units", 10, 1, 1000);
+    rounds_ = p.integer("rounds", 10, 1, 1 << 20);
+    low_ = p.number("lowValue", 1.0, 0.0, 1e6);
+    high_ = p.number("highValue", 10.0, 0.0, 1e6);
+    if (!(low_ < high_))
+      throw Error(codes::kInvalidParam, p.owner() + ".lowValue (" + format_number(low_) + ") must be below " +
+                                            p.owner() + ".highValue (" + format_number(high_) + ")");
+    const int n = items_;
+    kHigh = 0;
+    kProposal = 2 * n;
+    kLast = 4 * n;
+    kWelfare = 6 * n;
+    kMaxWelfare = kWelfare + 1;
+    kAgreements = kWelfare + 2;
+    kRoundsPlayed = kWelfare + 3;
+    info_ = GameInfo{"split", 2, 6 * n + 2, units_ + 1, n * rounds_, 6 * n + 4};
+  }
+
+  void reset(int32_t* s, const EnvDraw& draw) const override {
+    // A pattern is a bit mask of high-valued items. Agent 0's is uniform,
+    // agent 1's uniform among the others: uniform over the pairs that differ.
+    const int patterns = 1 << items_;
+    const int p0 = pick(draw.uniform(kDrawValues0), patterns);
+    int p1 = pick(draw.uniform(kDrawValues1), patterns - 1);
+    if (p1 >= p0) ++p1;
+    for (int j = 0; j < items_; ++j) {
+      s[kHigh + j] = (p0 >> j) & 1;
+      s[kHigh + items_ + j] = (p1 >> j) & 1;
+    }
+    for (int i = kProposal; i < kWelfare; ++i) s[i] = -1;
+    for (int i = kWelfare; i <= kRoundsPlayed; ++i) s[i] = 0;
+  }
+
+  // From agent's side, n = items: own values, 1 = highValue and 0 = lowValue
+  // (n), the other's (n), the item of this step one-hot (n), own proposals so
+  // far this round / units (n; 0 for items not yet proposed), last round's
+  // own and other's proposals / units (2n), 1 before the first round ends
+  // (1), round index / rounds (1).
+  void observe(const int32_t* s, int t, int agent, float* obs) const override {
+    std::memset(obs, 0, sizeof(float) * info_.obs_dim);
+    const int n = items_, other = 1 - agent, item = t % n;
+    for (int j = 0; j < n; ++j) {
+      obs[j] = static_cast<float>(s[kHigh + agent * n + j]);
+      obs[n + j] = static_cast<float>(s[kHigh + other * n + j]);
+      const int mine = s[kProposal + agent * n + j];
+      if (mine >= 0) obs[3 * n + j] = static_cast<float>(mine) / units_;
+    }
+    obs[2 * n + item] = 1.0f;
+    if (s[kLast] < 0) {
+      obs[6 * n] = 1.0f;
+    } else {
+      for (int j = 0; j < n; ++j) {
+        obs[4 * n + j] = static_cast<float>(s[kLast + agent * n + j]) / units_;
+        obs[5 * n + j] = static_cast<float>(s[kLast + other * n + j]) / units_;
+      }
+    }
+    obs[6 * n + 1] = static_cast<float>(t / n) / rounds_;
+  }
+
+  bool step(int32_t* s, int t, const int32_t* actions, float* rewards, const EnvDraw&) const override {
+    const int n = items_, item = t % n;
+    const int x[2] = {actions[0], actions[1]};
+    const int total = x[0] + x[1] > units_ ? x[0] + x[1] : units_;
+    double v[2], r[2];
+    for (int i = 0; i < 2; ++i) {
+      v[i] = s[kHigh + i * n + item] ? high_ : low_;
+      r[i] = v[i] * units_ * x[i] / total;
+      rewards[i] = static_cast<float>(r[i]);
+      s[kProposal + i * n + item] = x[i];
+    }
+    add_saturated(s[kWelfare], 100.0 * (r[0] + r[1]));
+    add_saturated(s[kMaxWelfare], 100.0 * units_ * (v[0] > v[1] ? v[0] : v[1]));
+    if (item + 1 < n) return false;
+
+    bool agreed = true;
+    for (int j = 0; j < n; ++j) agreed = agreed && s[kProposal + j] + s[kProposal + n + j] == units_;
+    if (agreed) ++s[kAgreements];
+    ++s[kRoundsPlayed];
+    for (int i = 0; i < 2 * n; ++i) {
+      s[kLast + i] = s[kProposal + i];
+      s[kProposal + i] = -1;
+    }
+    return t / n + 1 >= rounds_;
+  }
+
+  int stat_count() const override { return 4; }
+  std::vector<std::string> stat_names() const override {
+    return {"welfare", "max_welfare", "agreements", "rounds_played"};
+  }
+  void stats(const int32_t* s, int32_t* out) const override {
+    for (int i = 0; i < 4; ++i) out[i] = s[kWelfare + i];
+  }
+
+ private:
+  int items_ = 3;
+  int units_ = 10;
+  int rounds_ = 10;
+  double low_ = 1;
+  double high_ = 10;
+  // State layout, n = items: per agent (agent 0's n values, then agent 1's)
+  // high-value flags, this round's proposals (-1 = not yet), last round's
+  // proposals (-1 before the first round ends); then welfare x 100 (rounded
+  // per item), max welfare x 100 (every unit to a higher-valuing agent),
+  // agreements (rounds where every item's proposals sum to `units`), rounds
+  // played.
+  int kHigh = 0, kProposal = 0, kLast = 0, kWelfare = 0, kMaxWelfare = 0, kAgreements = 0, kRoundsPlayed = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<const Game> make_split_game(const Params& params) { return std::make_shared<SplitGame>(params); }
+
+}  // namespace dilemma
