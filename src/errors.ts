@@ -15,6 +15,12 @@ export const ErrorCode = {
   BackendUnavailable: 'ERR_BACKEND_UNAVAILABLE',
   InvalidCheckpoint: 'ERR_INVALID_CHECKPOINT',
   Busy: 'ERR_BUSY',
+  LlmConfig: 'ERR_LLM_CONFIG',
+  LlmHttp: 'ERR_LLM_HTTP',
+  LlmTimeout: 'ERR_LLM_TIMEOUT',
+  LlmNetwork: 'ERR_LLM_NETWORK',
+  LlmResponse: 'ERR_LLM_RESPONSE',
+  LlmAborted: 'ERR_LLM_ABORTED',
   Internal: 'ERR_INTERNAL',
 } as const;
 

@@ -11,11 +11,16 @@ for (const [file, args, expect] of [
   ['custom-payoff.ts', [], /tit-for-tat/],
   ['onnx-rollout.ts', [join(mkdtempSync(join(tmpdir(), 'ex-')), 'model.onnx')], /env steps\/s|unavailable/],
   ['external-trainer.ts', [mkdtempSync(join(tmpdir(), 'ex-'))], /grad_logits|wrote/],
+  ['text-match.ts', [], /OPENAI_BASE_URL|transcript/],
 ] as const) {
   test(`examples/${file} runs`, (t) => {
     const extra = file === 'onnx-rollout.ts' ? [] : args;
+    const env = { ...process.env };
+    delete env.OPENAI_BASE_URL;
+    delete env.OPENAI_MODEL;
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', file), ...extra], {
       cwd: root,
+      env,
       encoding: 'utf8',
       timeout: 120_000,
     });

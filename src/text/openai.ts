@@ -7,7 +7,7 @@
  *
  * Every failure is a DilemmaError whose `code` is one of LlmErrorCode.
  */
-import { DilemmaError, type ErrorCode } from '../errors.js';
+import { DilemmaError, ErrorCode } from '../errors.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkSeed, invalid } from '../validate.js';
 import { SeededStream } from './random.js';
 import { Semaphore } from './semaphore.js';
@@ -15,17 +15,17 @@ import type { ChatMessage, TextPolicy, TextReply, TokenUsage } from './types.js'
 
 export const LlmErrorCode = {
   /** No endpoint configured (no baseURL option and no OPENAI_BASE_URL), or no model. */
-  Config: 'ERR_LLM_CONFIG',
+  Config: ErrorCode.LlmConfig,
   /** The endpoint answered with an error status (non-retryable, or retries exhausted). */
-  Http: 'ERR_LLM_HTTP',
+  Http: ErrorCode.LlmHttp,
   /** An attempt exceeded the timeout (and retries were exhausted). */
-  Timeout: 'ERR_LLM_TIMEOUT',
+  Timeout: ErrorCode.LlmTimeout,
   /** The connection failed (and retries were exhausted). */
-  Network: 'ERR_LLM_NETWORK',
+  Network: ErrorCode.LlmNetwork,
   /** The endpoint answered 2xx with a body that is not a chat completion. */
-  Response: 'ERR_LLM_RESPONSE',
+  Response: ErrorCode.LlmResponse,
   /** The caller's signal aborted the call. */
-  Aborted: 'ERR_LLM_ABORTED',
+  Aborted: ErrorCode.LlmAborted,
 } as const;
 export type LlmErrorCode = (typeof LlmErrorCode)[keyof typeof LlmErrorCode];
 
