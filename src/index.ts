@@ -67,6 +67,7 @@ export {
 } from './train.js';
 export { evaluate, type Evaluation, type EvaluateOptions, type MatchResult } from './evaluate.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
+export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';
 export { formatTable } from './format.js';
 export {
   mlpPolicy,

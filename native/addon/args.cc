@@ -17,18 +17,28 @@ ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string&
   if (!v.IsTypedArray()) throw_error(env, codes::kInvalidArgument, name + " must be a " + Tr::name);
   Napi::TypedArray ta = v.As<Napi::TypedArray>();
   if (ta.TypedArrayType() != Tr::type) throw_error(env, codes::kInvalidArgument, name + " must be a " + Tr::name);
-  Napi::ArrayBuffer buf = ta.ArrayBuffer();
-  if (buf.IsDetached()) throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
-  const size_t length = ta.ElementLength();
+  // napi_get_typedarray_info also reads views of a SharedArrayBuffer, which
+  // napi_get_arraybuffer_info (Napi::ArrayBuffer) refuses without a code.
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  if (napi_get_typedarray_info(env, ta, &type, &length, &data, &buffer, &offset) != napi_ok)
+    throw_error(env, codes::kInvalidArgument, name + " cannot be read");
+  const Napi::Value buf(env, buffer);
+  if (buf.IsArrayBuffer()) {
+    Napi::ArrayBuffer ab = buf.As<Napi::ArrayBuffer>();
+    if (ab.IsDetached()) throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
+    if (offset + length * sizeof(T) > ab.ByteLength())
+      throw_error(env, codes::kInvalidArgument, name + " does not fit its ArrayBuffer");
+  }
   if (expected_length >= 0 && length != static_cast<size_t>(expected_length))
     throw_error(env, codes::kInvalidArgument,
                 name + " must have " + std::to_string(expected_length) + " elements, got " + std::to_string(length));
-  const size_t offset = ta.ByteOffset();
-  if (offset + length * sizeof(T) > buf.ByteLength() || offset % alignof(T) != 0)
-    throw_error(env, codes::kInvalidArgument, name + " does not fit its ArrayBuffer");
-  auto* base = static_cast<uint8_t*>(buf.Data());
-  if (length > 0 && base == nullptr) throw_error(env, codes::kInvalidArgument, name + " has no memory");
-  return ArrayView<T>{reinterpret_cast<T*>(base + offset), length};
+  if (reinterpret_cast<uintptr_t>(data) % alignof(T) != 0)
+    throw_error(env, codes::kInvalidArgument, name + " is not aligned to its element size");
+  if (length > 0 && data == nullptr) throw_error(env, codes::kInvalidArgument, name + " has no memory");
+  return ArrayView<T>{static_cast<T*>(data), length};
 }
 
 template ArrayView<float> typed_array<float>(Napi::Env, const Napi::Value&, const std::string&, int64_t);

@@ -20,13 +20,15 @@ int64_t footprint(const EnvBatch& e) {
 }  // namespace
 
 Napi::Function EnvWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Env",
-                     {InstanceMethod<&EnvWrap::Reset>("reset"), InstanceMethod<&EnvWrap::Observe>("observe"),
-                      InstanceMethod<&EnvWrap::Step>("step"), InstanceMethod<&EnvWrap::Clone>("clone"),
-                      InstanceMethod<&EnvWrap::Returns>("returns"),
-                      InstanceMethod<&EnvWrap::StepsTaken>("stepsTaken"),
-                      InstanceMethod<&EnvWrap::Dones>("dones"), InstanceMethod<&EnvWrap::Dispose>("dispose")});
+  return with_methods(DefineClass(env, "Env", {}),
+                      {method<EnvWrap, &EnvWrap::Reset>(env, "reset"), method<EnvWrap, &EnvWrap::Observe>(env, "observe"),
+                       method<EnvWrap, &EnvWrap::Step>(env, "step"), method<EnvWrap, &EnvWrap::Clone>(env, "clone"),
+                       method<EnvWrap, &EnvWrap::Returns>(env, "returns"),
+                       method<EnvWrap, &EnvWrap::StepsTaken>(env, "stepsTaken"),
+                       method<EnvWrap, &EnvWrap::Dones>(env, "dones"), method<EnvWrap, &EnvWrap::Dispose>(env, "dispose")});
 }
+
+Napi::Value EnvWrap::OnCalledAsFunction(const Napi::CallbackInfo& info) { called_as_function(info, kClassName); }
 
 EnvWrap::EnvWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvWrap>(info) {
   Napi::Env env = info.Env();
@@ -34,7 +36,7 @@ EnvWrap::EnvWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvWrap>(inf
     if (info.Length() >= 1 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == kCloneToken && cloning) {
       envs_ = std::make_unique<EnvBatch>(*cloning);
     } else {
-      GameWrap* g = unwrap<GameWrap>(env, info[0], data(env).game, "game", "Game");
+      GameWrap* g = unwrap<GameWrap>(env, info[0], "game", "Game");
       Napi::Object o = object_arg(env, info[1], "options");
       const int64_t batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
       const uint64_t s = has(o, "seed") ? seed(env, o.Get("seed"), "options.seed") : 0;
@@ -48,6 +50,7 @@ EnvWrap::EnvWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvWrap>(inf
     external_bytes_ = footprint(*envs_);
     Napi::MemoryManagement::AdjustExternalMemory(env, external_bytes_);
   });
+  tag_instance<EnvWrap>(info);
 }
 
 EnvBatch& EnvWrap::envs(Napi::Env env) {

@@ -12,7 +12,10 @@ namespace dilemma::addon {
 // step by step from JavaScript.
 class EnvWrap : public Napi::ObjectWrap<EnvWrap> {
  public:
+  static constexpr napi_type_tag kTypeTag{0x64696c656d6d612eULL, 0x456e760000000002ULL};
+  static constexpr const char* kClassName = "Env";
   static Napi::Function Define(Napi::Env env);
+  static Napi::Value OnCalledAsFunction(const Napi::CallbackInfo& info);
   explicit EnvWrap(const Napi::CallbackInfo& info);
   void Finalize(Napi::Env env) override;
 

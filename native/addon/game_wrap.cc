@@ -1,14 +1,17 @@
 #include "game_wrap.hpp"
 
+#include "addon_data.hpp"
 #include "args.hpp"
 #include "errors.hpp"
 
 namespace dilemma::addon {
 
 Napi::Function GameWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Game",
-                     {InstanceMethod<&GameWrap::Info>("info"), InstanceMethod<&GameWrap::Dispose>("dispose")});
+  return with_methods(DefineClass(env, "Game", {}), {method<GameWrap, &GameWrap::Info>(env, "info"),
+                                                    method<GameWrap, &GameWrap::Dispose>(env, "dispose")});
 }
+
+Napi::Value GameWrap::OnCalledAsFunction(const Napi::CallbackInfo& info) { called_as_function(info, kClassName); }
 
 GameWrap::GameWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GameWrap>(info) {
   Napi::Env env = info.Env();
@@ -16,6 +19,7 @@ GameWrap::GameWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GameWrap>(
     const std::string id = string(env, info[0], "game");
     game_ = make_game(id, params(env, info[1], "params"));
   });
+  tag_instance<GameWrap>(info);
 }
 
 const std::shared_ptr<const Game>& GameWrap::game(Napi::Env env) const {
@@ -34,6 +38,10 @@ Napi::Value GameWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("maxSteps", g.max_steps);
   o.Set("stateSize", g.state_size);
   o.Set("twoAction", game_->two_action());
+  const auto names = game_->stat_names();
+  Napi::Array stat_names = Napi::Array::New(env, names.size());
+  for (uint32_t k = 0; k < names.size(); ++k) stat_names.Set(k, names[k]);
+  o.Set("statNames", stat_names);
   return o;
 }
 

@@ -13,9 +13,11 @@ thread_local std::shared_ptr<const Policy> pending;
 }  // namespace
 
 Napi::Function PolicyWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Policy",
-                     {InstanceAccessor<&PolicyWrap::Name>("name"), InstanceMethod<&PolicyWrap::Dispose>("dispose")});
+  return with_methods(DefineClass(env, "Policy", {}), {getter<PolicyWrap, &PolicyWrap::Name>("name"),
+                                                      method<PolicyWrap, &PolicyWrap::Dispose>(env, "dispose")});
 }
+
+Napi::Value PolicyWrap::OnCalledAsFunction(const Napi::CallbackInfo& info) { called_as_function(info, kClassName); }
 
 Napi::Object PolicyWrap::Wrap(Napi::Env env, std::shared_ptr<const Policy> policy) {
   pending = std::move(policy);
@@ -28,6 +30,7 @@ PolicyWrap::PolicyWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Policy
   if (info.Length() < 1 || !info[0].IsString() || info[0].As<Napi::String>().Utf8Value() != kToken || !pending)
     throw_error(info.Env(), codes::kInvalidArgument, "policies are made by factory functions such as strategy()");
   policy_ = pending;
+  tag_instance<PolicyWrap>(info);
 }
 
 const std::shared_ptr<const Policy>& PolicyWrap::policy(Napi::Env env) const {

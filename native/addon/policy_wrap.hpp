@@ -12,7 +12,10 @@ namespace dilemma::addon {
 // by `new` from JavaScript.
 class PolicyWrap : public Napi::ObjectWrap<PolicyWrap> {
  public:
+  static constexpr napi_type_tag kTypeTag{0x64696c656d6d612eULL, 0x506f6c6963790003ULL};
+  static constexpr const char* kClassName = "Policy";
   static Napi::Function Define(Napi::Env env);
+  static Napi::Value OnCalledAsFunction(const Napi::CallbackInfo& info);
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const Policy> policy);
   explicit PolicyWrap(const Napi::CallbackInfo& info);
   const std::shared_ptr<const Policy>& policy(Napi::Env env) const;

@@ -58,13 +58,13 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     RolloutJob job;
-    job.game = unwrap<GameWrap>(env, info[0], data(env).game, "game", "Game")->game(env);
+    job.game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
     if (!info[1].IsArray()) throw_error(env, codes::kInvalidArgument, "policies must be an array of policies");
     Napi::Array ps = info[1].As<Napi::Array>();
     if (ps.Length() > 1024) throw_error(env, codes::kInvalidArgument, "policies has too many entries");
     for (uint32_t i = 0; i < ps.Length(); ++i) {
       const std::string name = "policies[" + std::to_string(i) + "]";
-      job.policies.push_back(unwrap<PolicyWrap>(env, ps.Get(i), data(env).policy, name, "Policy")->policy(env));
+      job.policies.push_back(unwrap<PolicyWrap>(env, ps.Get(i), name, "Policy")->policy(env));
     }
     Napi::Object o = object_arg(env, info[2], "options");
     RolloutOptions& opt = job.options;

@@ -117,12 +117,35 @@ Napi::Array doubles(Napi::Env env, const std::vector<double>& v) {
   return a;
 }
 
+// Native memory a trainer holds between iterations (parameters, Adam's
+// moments, the opponent buffer), reported to V8 so that its garbage collector
+// counts it. Shared with the iteration worker, which updates it as the buffer
+// grows; released once by dispose() or finalization.
+struct ExternalMemory {
+  int64_t bytes = 0;
+  bool live = true;
+  void set(Napi::Env env, int64_t n) {
+    if (!live) return;
+    Napi::MemoryManagement::AdjustExternalMemory(env, n - bytes);
+    bytes = n;
+  }
+  void release(Napi::Env env) {
+    set(env, 0);
+    live = false;
+  }
+};
+
+int64_t footprint(const learn::TrainerConfig& c, int64_t buffered) {
+  const int64_t p = c.model->num_params(), q = c.critic ? c.critic->num_params() : 0;
+  return static_cast<int64_t>(sizeof(float)) * (3 * p + 3 * q + buffered * p);
+}
 
 class IterateWorker : public Napi::AsyncWorker {
  public:
-  IterateWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy)
+  IterateWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy,
+                std::shared_ptr<ExternalMemory> external)
       : Napi::AsyncWorker(env, "dilemma.train"), trainer_(std::move(trainer)), busy_(std::move(busy)),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
+        external_(std::move(external)), deferred_(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise Promise() const { return deferred_.Promise(); }
   void Execute() override {
     try {
@@ -135,6 +158,7 @@ class IterateWorker : public Napi::AsyncWorker {
   void OnOK() override {
     busy_->store(false);
     Napi::Env env = Env();
+    external_->set(env, footprint(trainer_->config(), metrics_.buffer_size));
     Napi::Object o = Napi::Object::New(env);
     o.Set("iteration", static_cast<double>(metrics_.iteration));
     o.Set("meanReturn", doubles(env, metrics_.mean_return));
@@ -159,6 +183,7 @@ class IterateWorker : public Napi::AsyncWorker {
  private:
   std::shared_ptr<learn::Trainer> trainer_;
   std::shared_ptr<std::atomic<bool>> busy_;
+  std::shared_ptr<ExternalMemory> external_;
   Napi::Promise::Deferred deferred_;
   learn::IterationMetrics metrics_;
   Failure failure_;
@@ -168,20 +193,32 @@ class IterateWorker : public Napi::AsyncWorker {
 
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
+  static constexpr napi_type_tag kTypeTag{0x64696c656d6d612eULL, 0x547261696e657204ULL};
+  static constexpr const char* kClassName = "Trainer";
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Trainer",
-                       {InstanceMethod<&TrainerWrap::Iterate>("iterate"), InstanceMethod<&TrainerWrap::State>("state"),
-                        InstanceMethod<&TrainerWrap::Restore>("restore"), InstanceMethod<&TrainerWrap::Policy>("policy"),
-                        InstanceMethod<&TrainerWrap::Info>("info"), InstanceMethod<&TrainerWrap::Dispose>("dispose")});
+    return with_methods(DefineClass(env, "Trainer", {}),
+                        {method<TrainerWrap, &TrainerWrap::Iterate>(env, "iterate"),
+                         method<TrainerWrap, &TrainerWrap::State>(env, "state"),
+                         method<TrainerWrap, &TrainerWrap::Restore>(env, "restore"),
+                         method<TrainerWrap, &TrainerWrap::Policy>(env, "policy"),
+                         method<TrainerWrap, &TrainerWrap::Info>(env, "info"),
+                         method<TrainerWrap, &TrainerWrap::Dispose>(env, "dispose")});
   }
+
+  static Napi::Value OnCalledAsFunction(const Napi::CallbackInfo& info) { called_as_function(info, kClassName); }
 
   explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
     Napi::Env env = info.Env();
     guard(env, [&] {
-      auto game = unwrap<GameWrap>(env, info[0], data(env).game, "game", "Game")->game(env);
+      auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
       trainer_ = std::make_shared<learn::Trainer>(parse_config(env, game, info[1]));
     });
+    external_->set(env, footprint(trainer_->config(), 0));
+    tag_instance<TrainerWrap>(info);
   }
+
+  void Finalize(Napi::Env env) override { external_->release(env); }
 
  private:
   learn::Trainer& trainer(Napi::Env env, bool idle = true) {
@@ -196,7 +233,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return guard(env, [&]() -> Napi::Value {
       trainer(env);
       busy_->store(true);
-      auto* worker = new IterateWorker(env, trainer_, busy_);
+      auto* worker = new IterateWorker(env, trainer_, busy_, external_);
       Napi::Promise p = worker->Promise();
       worker->Queue();
       return p;
@@ -248,6 +285,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         }
       }
       t.restore(s);
+      external_->set(env, footprint(t.config(), static_cast<int64_t>(s.buffer.size())));
       return env.Undefined();
     });
   }
@@ -277,10 +315,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     });
   }
 
-  void Dispose(const Napi::CallbackInfo&) { trainer_.reset(); }
+  void Dispose(const Napi::CallbackInfo& info) {
+    trainer_.reset();
+    external_->release(info.Env());
+  }
 
   std::shared_ptr<learn::Trainer> trainer_;
   std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<ExternalMemory> external_ = std::make_shared<ExternalMemory>();
 };
 
 Napi::Function DefineTrainer(Napi::Env env) { return TrainerWrap::Define(env); }

@@ -1,0 +1,123 @@
+/**
+ * The engine's size limits, the same numbers the native code enforces, and
+ * the memory a rollout will allocate, computable before running it.
+ *
+ * Requests past a limit fail with ERR_TOO_LARGE before anything is
+ * allocated. Requests within the limits that the machine cannot hold fail
+ * with ERR_OUT_OF_MEMORY: large result arrays are allocated by the addon,
+ * which turns a failed allocation into that error (V8's own allocator would
+ * abort the process instead).
+ */
+import { DilemmaError, ErrorCode } from './errors.js';
+import { resolveGame, type GameSpec } from './games.js';
+import { checkInteger, checkObject } from './validate.js';
+
+export const LIMITS = Object.freeze({
+  /** Elements in one array, input or result (native/core/env.hpp kMaxElements). */
+  maxElements: 2 ** 31 - 1,
+  /** Environments in an Env batch or a rollout. */
+  maxBatch: 2 ** 31 - 1,
+  /** Steps of one rollout. */
+  maxRolloutSteps: 2 ** 24,
+  /** Rounds of a game (its maximum episode length). */
+  maxRounds: 2 ** 20,
+  /** Episodes per training iteration. */
+  maxTrainBatch: 2 ** 24,
+  /** Steps per episode in training. */
+  maxTrainSteps: 2 ** 20,
+  /** Width of a model layer, observation size or action count of a trainable model. */
+  maxModelDim: 2 ** 16,
+  /** Parameters of one trainable model. */
+  maxModelParams: 2 ** 27,
+  /** Threads of a rollout, a trainer or the engine default. */
+  maxThreads: 1024,
+  /** Policies (seats) in one rollout. */
+  maxPolicies: 1024,
+  /** Bytes of an ONNX model given as bytes. */
+  maxModelBytes: 2 ** 31,
+  /** Characters of a string argument (names, paths, labels). */
+  maxStringLength: 4096,
+  /** Numbers in one array-valued game or strategy parameter. */
+  maxParamArrayLength: 4096,
+  /** Keys of one parameters object. */
+  maxParamKeys: 256,
+});
+
+export interface RolloutMemoryOptions {
+  game: GameSpec;
+  batch: number;
+  /** Default: the game's maximum episode length. */
+  steps?: number;
+}
+
+/** Bytes of each array a rollout returns, and their sum. */
+export interface RolloutMemory {
+  /** float32 [B, T, A, O] */
+  observations: number;
+  /** int32 [B, T, A] */
+  actions: number;
+  /** float32 [B, T, A] */
+  logProbs: number;
+  /** float32 [B, T, A] */
+  entropies: number;
+  /** float32 [B, T, A] */
+  rewards: number;
+  /** uint8 [B, T] */
+  dones: number;
+  /** uint8 [B, T] */
+  mask: number;
+  /** int32 [B, S], S = the game's statistics */
+  stats: number;
+  /** All of the above. */
+  total: number;
+}
+
+function elements(what: string, dims: number[]): number {
+  let n = 1;
+  for (const d of dims) {
+    n *= d;
+    if (n > LIMITS.maxElements) {
+      throw new DilemmaError(
+        ErrorCode.TooLarge,
+        `${what} would exceed the limit of ${LIMITS.maxElements} elements; use a smaller batch or fewer steps`,
+      );
+    }
+  }
+  return n;
+}
+
+/**
+ * The bytes a rollout of `game` with `batch` environments and `steps` steps
+ * allocates for its result (B = batch, T = steps, A = agents, O = the
+ * observation size, S = the game's statistics). Throws ERR_TOO_LARGE, as the
+ * rollout itself would, when an array would exceed LIMITS.maxElements.
+ */
+export function rolloutMemory(options: RolloutMemoryOptions): RolloutMemory {
+  const o = checkObject('options', options);
+  const batch = checkInteger('options.batch', o.batch, 1, LIMITS.maxBatch);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, LIMITS.maxRolloutSteps);
+  const { game, owned } = resolveGame(o.game as GameSpec, 'options.game');
+  try {
+    const { agents: A, obsDim: O, maxSteps } = game.info;
+    const native = game.handle.info() as { statNames?: string[] };
+    const S = native.statNames?.length ?? 0;
+    const T = steps ?? maxSteps;
+    // In the native order of checks, so that the same array is named.
+    const observations = 4 * elements('observations', [batch, T, A, O]);
+    const perAgent = elements('per-agent arrays', [batch, T, A]);
+    const perStep = elements('per-step arrays', [batch, T]);
+    const m = {
+      observations,
+      actions: 4 * perAgent,
+      logProbs: 4 * perAgent,
+      entropies: 4 * perAgent,
+      rewards: 4 * perAgent,
+      dones: perStep,
+      mask: perStep,
+      stats: 4 * elements('statistics', [batch, S]),
+    };
+    return { ...m, total: Object.values(m).reduce((s, x) => s + x, 0) };
+  } finally {
+    if (owned) game.dispose();
+  }
+}
