@@ -6,6 +6,7 @@
 
 #include "../error.hpp"
 #include "../game.hpp"
+#include "matrix_rules.hpp"
 
 namespace dilemma {
 namespace {
@@ -24,7 +25,7 @@ const std::map<std::string, Table>& presets() {
   return table;
 }
 
-constexpr int kSlot = 5;  // one-hot per remembered round: none, CC, CD, DC, DD
+using matrix::kSlot;
 
 class MatrixGame final : public Game {
  public:
@@ -48,48 +49,31 @@ class MatrixGame final : public Game {
     rounds_ = p.integer("rounds", 10, 1, 1 << 20);
     continuation_ = p.number("continuation", 1.0, 0.0, 1.0);
     noise_ = p.number("noise", 0.0, 0.0, 0.5);
-    history_ = p.integer("history", 1, 1, 8);
+    history_ = p.integer("history", 1, 1, matrix::kMaxHistory);
     info_ = GameInfo{id, 2, kSlot * history_, 2, rounds_, history_};
+    for (int i = 0; i < 8; ++i) rules_.rewards[i] = static_cast<float>(table_[i]);
+    rules_.noise = noise_;
+    rules_.continuation = continuation_;
+    rules_.rounds = rounds_;
   }
 
-  void reset(int32_t* s, const EnvDraw&) const override {
-    for (int k = 0; k < history_; ++k) s[k] = -1;
-  }
+  void reset(int32_t* s, const EnvDraw&) const override { matrix::reset(s, history_); }
 
   void observe(const int32_t* s, int, int agent, float* obs) const override {
-    for (int i = 0; i < info_.obs_dim; ++i) obs[i] = 0.0f;
-    for (int k = 0; k < history_; ++k) {
-      const int joint = s[k];
-      int idx = 0;
-      if (joint >= 0) {
-        const int a0 = joint >> 1, a1 = joint & 1;
-        idx = agent == 0 ? 1 + 2 * a0 + a1 : 1 + 2 * a1 + a0;
-      }
-      obs[k * kSlot + idx] = 1.0f;
-    }
+    matrix::observe(s, history_, agent, obs);
   }
 
   bool step(int32_t* s, int t, const int32_t* actions, float* rewards, const EnvDraw& draw) const override {
-    int a[2];
-    for (int i = 0; i < 2; ++i) {
-      a[i] = actions[i];
-      if (noise_ > 0 && draw.uniform(i) < noise_) a[i] = 1 - a[i];
-    }
-    const int joint = 2 * a[0] + a[1];
-    rewards[0] = static_cast<float>(table_[2 * joint]);
-    rewards[1] = static_cast<float>(table_[2 * joint + 1]);
-    for (int k = history_ - 1; k > 0; --k) s[k] = s[k - 1];
-    s[0] = joint;
-    if (t + 1 >= rounds_) return true;
-    return continuation_ < 1.0 && draw.uniform(2) >= continuation_;
+    return matrix::step(rules_, s, history_, t, actions[0], actions[1], rewards,
+                        matrix::DrawKey{draw.seed, draw.stream, draw.episode, draw.step});
   }
 
   bool two_action() const override { return true; }
 
   LastMoves last_moves(const int32_t* s, int, int agent) const override {
-    if (s[0] < 0) return {};
-    const int a0 = s[0] >> 1, a1 = s[0] & 1;
-    return agent == 0 ? LastMoves{a0, a1} : LastMoves{a1, a0};
+    LastMoves m;
+    matrix::last_moves(s, agent, &m.own, &m.other);
+    return m;
   }
 
   bool payoff_table(int agent, double own[4], double other[4]) const override {
@@ -109,6 +93,7 @@ class MatrixGame final : public Game {
   double continuation_ = 1.0;
   double noise_ = 0.0;
   int history_ = 1;
+  matrix::Rules rules_{};
 };
 
 }  // namespace
