@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api_checks.cuh"
 #include "credit_launch.cuh"
 #include "device_memory.cuh"
 #include "dilemma_cuda.h"
@@ -19,19 +20,12 @@ namespace dilemma::cuda {
 
 namespace {
 
-// Far above any device memory, low enough that byte counts cannot overflow.
-constexpr int64_t kMaxElements = int64_t{1} << 40;
-
 void check_shape(int64_t batch, int64_t steps) {
   if (batch < 1) invalid("batch must be at least 1, got " + std::to_string(batch));
   if (steps < 1) invalid("steps must be at least 1, got " + std::to_string(steps));
   // Rollout indices are int32 on the device.
   if (batch > INT32_MAX) invalid("batch must be at most " + std::to_string(INT32_MAX) + ", got " + std::to_string(batch));
   if (steps + 1 > kMaxElements / batch) invalid("batch * steps is too large");
-}
-
-void check_ptr(const void* p, const char* name) {
-  if (p == nullptr) invalid(std::string(name) + " must not be null");
 }
 
 void check_unit(float v, const char* name) {
@@ -47,8 +41,6 @@ credit::AaForm check_aa(float beta, float gamma, int form) {
   return static_cast<credit::AaForm>(form);
 }
 
-// Fails with a reason (no driver, driver too old, no device) before any
-// allocation, so that a machine without a GPU gets one clear message.
 // Argument checks shared by each entry point's host-pointer and device-pointer variants.
 void check_returns_args(const float* rewards, const float* out, int64_t batch, int64_t steps, float gamma) {
   check_shape(batch, steps);
@@ -73,17 +65,7 @@ credit::AaForm check_aa_args(const float* own, const float* others, const float*
   return check_aa(beta, gamma, form);
 }
 
-void require_device() {
-  require_driver();
-  int count = 0;
-  const cudaError_t e = cudaGetDeviceCount(&count);
-  if (e == cudaErrorNoDevice || (e == cudaSuccess && count == 0)) fail(DLM_CUDA_ERR_NO_DEVICE, "no CUDA device");
-  check(e, "cudaGetDeviceCount");
-}
-
 size_t count_of(int64_t batch, int64_t steps) { return static_cast<size_t>(batch) * static_cast<size_t>(steps); }
-
-cudaStream_t as_stream(void* stream) { return static_cast<cudaStream_t>(stream); }
 
 // Host-side part of leave-one-out: dense group indices in order of first
 // appearance (as the CPU path numbers them), rollouts sorted by group (stable,

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The GPU check in one command: builds libdilemma_cuda, its parity test and
-# its benchmark with CMake, runs the parity test, then the benchmark, and
-# writes the benchmark's output to the file given as the first argument
-# (default: bench/results/cuda-credit-<UTC time>.txt).
+# The GPU check in one command: builds libdilemma_cuda, its parity tests and
+# its benchmarks with CMake, runs the parity tests (credit kernels, policy
+# loss, matrix-game rollout: every kernel against its CPU function), then
+# the benchmarks (credit and loss bandwidth; rollout agent-steps per second
+# beside the CPU rollout), and writes all their output to the file given as
+# the first argument (default: bench/results/cuda-<UTC time>.txt). Exits
+# non-zero if any of them failed, after running the rest.
 #
 # Needs cmake, a C++17 compiler and the CUDA toolkit (nvcc); no Node, no
 # network. On a machine without a usable GPU the test and benchmark fail
@@ -14,7 +17,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${DILEMMA_CMAKE_BUILD_DIR:-$root/build-cmake}
-out=${1:-$root/bench/results/cuda-credit-$(date -u +%Y%m%dT%H%M%SZ).txt}
+out=${1:-$root/bench/results/cuda-$(date -u +%Y%m%dT%H%M%SZ).txt}
 export DILEMMA_REQUIRE_CUDA=${DILEMMA_REQUIRE_CUDA:-1}
 
 # nvcc is often installed without being on PATH.
@@ -34,14 +37,33 @@ fi
 echo "cuda-check: nvcc $nvcc: $("$nvcc" --version | tail -1)"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDILEMMA_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc"
-cmake --build "$build" -j "${JOBS:-$(nproc)}" --target dilemma_cuda test_cuda_credit bench_cuda_credit
-if [ ! -x "$build/cuda/bench_cuda_credit" ]; then
-  echo "cuda-check: the CUDA targets were not built (see the CMake output above)" >&2
-  exit 1
-fi
-
-ctest --test-dir "$build" -L cuda --output-on-failure -V
+tests="test_cuda_credit test_cuda_loss test_cuda_rollout"
+benches="bench_cuda_credit bench_cuda_rollout bench_cuda_loss"
+# shellcheck disable=SC2086
+cmake --build "$build" -j "${JOBS:-$(nproc)}" --target dilemma_cuda $tests $benches
+for target in $tests $benches; do
+  if [ ! -x "$build/cuda/$target" ]; then
+    echo "cuda-check: the CUDA targets were not built (see the CMake output above)" >&2
+    exit 1
+  fi
+done
 
 mkdir -p "$(dirname "$out")"
-"$build/cuda/bench_cuda_credit" | tee "$out"
-echo "cuda-check: benchmark output written to $out"
+{
+  echo "# scripts/cuda-check.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  "$nvcc" --version | tail -1
+} >"$out"
+status=0
+step() {
+  echo "== $*" | tee -a "$out"
+  if ! "$@" 2>&1 | tee -a "$out"; then
+    echo "cuda-check: FAILED: $*" | tee -a "$out"
+    status=1
+  fi
+}
+step ctest --test-dir "$build" -L cuda --output-on-failure -V
+for bench in $benches; do
+  step "$build/cuda/$bench"
+done
+echo "cuda-check: results written to $out"
+exit "$status"

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 
+#include "bench_common.cuh"
 #include "credit_math.hpp"
 #include "dilemma_cuda.h"
 
@@ -26,19 +27,8 @@ constexpr int kWarmup = 3;
 constexpr int kRepeats = 20;
 constexpr float kGamma = 0.99f, kLambda = 0.95f, kBeta = 1.0f;
 
-void check(cudaError_t e, const char* call) {
-  if (e != cudaSuccess) {
-    std::fprintf(stderr, "%s failed: %s\n", call, cudaGetErrorString(e));
-    std::exit(1);
-  }
-}
-
-void check_abi(int status, const char* message, const char* call) {
-  if (status != DLM_CUDA_OK) {
-    std::fprintf(stderr, "%s failed (status %d): %s\n", call, status, message);
-    std::exit(1);
-  }
-}
+using bench::check;
+using bench::check_abi;
 
 __global__ void fill(float* x, int64_t n, uint32_t seed) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
@@ -84,21 +74,7 @@ struct Timer {
   // Mean milliseconds per call over kRepeats calls, after kWarmup.
   template <typename Launch>
   double run(const char* name, double bytes, Launch&& launch) const {
-    for (int i = 0; i < kWarmup; ++i) launch();
-    check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-    cudaEvent_t start, stop;
-    check(cudaEventCreate(&start), "cudaEventCreate");
-    check(cudaEventCreate(&stop), "cudaEventCreate");
-    check(cudaEventRecord(start, stream), "cudaEventRecord");
-    for (int i = 0; i < kRepeats; ++i) launch();
-    check(cudaEventRecord(stop, stream), "cudaEventRecord");
-    check(cudaEventSynchronize(stop), "cudaEventSynchronize");
-    float total = 0.0f;
-    check(cudaEventElapsedTime(&total, start, stop), "cudaEventElapsedTime");
-    check(cudaGetLastError(), name);
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-    const double ms = total / kRepeats;
+    const double ms = bench::seconds_per_call(stream, kWarmup, kRepeats, launch) * 1e3;
     const double gbps = bytes / (ms * 1e-3) / 1e9;
     if (peak_gbps > 0)
       std::printf("%-40s %9.3f ms %9.1f GB/s %6.1f%% of peak\n", name, ms, gbps, 100.0 * gbps / peak_gbps);
@@ -112,15 +88,8 @@ struct Timer {
 }  // namespace
 
 int main() {
+  if (const int status = bench::exit_status_without_device(); status >= 0) return status;
   char err[512] = "";
-  const int count = dlm_cuda_device_count(err, sizeof err);
-  if (count <= 0) {
-    std::printf("%s%s\n", count == 0 ? "" : "no CUDA device: ", err);
-    const char* require = std::getenv("DILEMMA_REQUIRE_CUDA");
-    if (require != nullptr && std::strcmp(require, "1") == 0) return 1;
-    std::printf("benchmark skipped\n");
-    return 0;
-  }
   dlm_cuda_device_props info;
   check_abi(dlm_cuda_device_info(0, &info, err, sizeof err), err, "dlm_cuda_device_info");
   int driver = 0, runtime = 0;

@@ -10,10 +10,11 @@
  *     (dlm_cuda_device_count: see there);
  *   - on failure writes a NUL-terminated message into err[0..err_size) when
  *     err is not NULL (truncated to fit); never aborts or throws;
- *   - arrays are float32, row-major [batch, steps], one rollout per row,
- *     with the same shape and value rules as the CPU functions in
+ *   - every kernel matches a CPU function of native/core, named at its entry
+ *     point, and takes the same shapes and values: credit arrays are float32,
+ *     row-major [batch, steps], one rollout per row, with the rules of
  *     native/core/credit.hpp (batch >= 1, steps >= 1, gamma and lambda in
- *     [0, 1], beta finite), which produce the results these must match;
+ *     [0, 1], beta finite);
  *   - the *_device variants take device pointers and a cudaStream_t passed
  *     as void* (NULL: the legacy default stream), only enqueue work and do
  *     not synchronize; all others take host pointers, copy in and out, and
@@ -37,7 +38,7 @@
 extern "C" {
 #endif
 
-#define DLM_CUDA_ABI_VERSION 1
+#define DLM_CUDA_ABI_VERSION 2
 
 typedef enum dlm_cuda_status {
   DLM_CUDA_OK = 0,
@@ -111,6 +112,156 @@ DLM_CUDA_API int dlm_cuda_advantage_alignment_device(const float* own, const flo
                                                      int include_current, int form, void* stream, char* err,
                                                      size_t err_size);
 
+/* ---- Policy loss and its logits gradient (dilemma::learn::policy_loss, native/core/learn/loss.hpp) ---- */
+
+/* Objectives and normalisations, equal to dilemma::learn::LossObjective and LossNormalize. */
+#define DLM_CUDA_LOSS_REINFORCE 0
+#define DLM_CUDA_LOSS_PPO 1
+#define DLM_CUDA_NORMALIZE_MASK 0
+#define DLM_CUDA_NORMALIZE_ROWS 1
+#define DLM_CUDA_NORMALIZE_CONSTANT 2
+
+/* The fields and rules of dilemma::learn::LossTerms. */
+typedef struct dlm_cuda_loss_terms {
+  int32_t objective;  /* DLM_CUDA_LOSS_* */
+  float ratio_cap;    /* REINFORCE: cap of the detached ratio, > 0 (+inf: no cap) */
+  float clip;         /* PPO: epsilon in [0, 1) */
+  float entropy_coef; /* finite */
+  float kl_coef;      /* finite, >= 0; > 0 needs a reference */
+  int32_t normalize;  /* DLM_CUDA_NORMALIZE_* */
+  double normalizer;  /* in [1e-30, 1e30]; read only for DLM_CUDA_NORMALIZE_CONSTANT */
+} dlm_cuda_loss_terms;
+
+/* dilemma::learn::LossResult, plus the rows the device entry skipped. */
+typedef struct dlm_cuda_loss_result {
+  double loss;
+  double policy;
+  double entropy;
+  double kl;
+  double clipped_fraction;
+  double normalizer;
+  int64_t live_rows;
+  /* Rows with a mask other than 0 and 1, or a live row's action outside
+   * [-1, A): the host entry refuses them (nothing written); the device entry,
+   * which cannot read its inputs before it runs, treats them as dead rows
+   * (zero gradient) and counts them here. */
+  int64_t invalid_rows;
+} dlm_cuda_loss_result;
+
+/* Softmax-policy loss over rows of A logits and its gradient with respect to
+ * the logits, as policy_loss() computes them: logits, ref_logits, dlogits
+ * [rows, A]; actions, credits, mask, behavior_logp, ref_logp [rows]. mask,
+ * behavior_logp, ref_logits, ref_logp may be NULL (PPO needs behavior_logp;
+ * at most one of ref_logits and ref_logp). dlogits may equal logits. The
+ * loss parts are summed in double in a fixed order, so that a call gives the
+ * same result every time on any device; that order differs from the CPU's,
+ * and so do the last bits of exp and log, hence the tolerance rule.
+ *
+ * The host entry checks every value as the CPU does (mask values, actions,
+ * finite inputs on live rows) and writes nothing on failure. */
+DLM_CUDA_API int dlm_cuda_policy_loss(const float* logits, int64_t rows, int32_t A, const int32_t* actions,
+                                      const float* credits, const uint8_t* mask, const float* behavior_logp,
+                                      const float* ref_logits, const float* ref_logp,
+                                      const dlm_cuda_loss_terms* terms, float* dlogits,
+                                      dlm_cuda_loss_result* result, char* err, size_t err_size);
+
+/* Device pointers, result included (terms is a host pointer). Checks shapes,
+ * pointers and terms only; see invalid_rows. Non-finite inputs on live rows
+ * give non-finite outputs. Scratch memory comes from the stream-ordered
+ * allocator (cudaMallocAsync) on `stream`. */
+DLM_CUDA_API int dlm_cuda_policy_loss_device(const float* logits, int64_t rows, int32_t A, const int32_t* actions,
+                                             const float* credits, const uint8_t* mask, const float* behavior_logp,
+                                             const float* ref_logits, const float* ref_logp,
+                                             const dlm_cuda_loss_terms* terms, float* dlogits,
+                                             dlm_cuda_loss_result* result, void* stream, char* err,
+                                             size_t err_size);
+
+/* ---- Batched rollout of the iterated 2x2 game (dilemma::rollout, native/core/rollout.cpp) ---- */
+
+/* The parameters of the 'matrix' / 'ipd' game (native/core/games/matrix.cpp). */
+typedef struct dlm_cuda_matrix_game {
+  float rewards[8];    /* [2 * joint + player], joint = 2 * a0 + a1, action 0 = cooperate; finite */
+  double noise;        /* [0, 0.5]: chance that each move is flipped */
+  double continuation; /* [0, 1]: chance of another round before the last; 1: always */
+  int32_t rounds;      /* [1, 2^20] */
+  int32_t history;     /* [1, 8] remembered rounds; observations have 5 * history values */
+} dlm_cuda_matrix_game;
+
+#define DLM_CUDA_POLICY_TABULAR 0
+#define DLM_CUDA_POLICY_SCRIPTED 1
+
+/* Scripted strategies (native/core/strategies.cpp), equal to dilemma::strategy::Kind. */
+#define DLM_CUDA_STRATEGY_ALWAYS_COOPERATE 0
+#define DLM_CUDA_STRATEGY_ALWAYS_DEFECT 1
+#define DLM_CUDA_STRATEGY_TIT_FOR_TAT 2
+#define DLM_CUDA_STRATEGY_SUSPICIOUS_TIT_FOR_TAT 3
+#define DLM_CUDA_STRATEGY_GENEROUS_TIT_FOR_TAT 4
+#define DLM_CUDA_STRATEGY_GRIM_TRIGGER 5
+#define DLM_CUDA_STRATEGY_WIN_STAY_LOSE_SHIFT 6
+#define DLM_CUDA_STRATEGY_ALTERNATE 7
+#define DLM_CUDA_STRATEGY_RANDOM 8
+#define DLM_CUDA_STRATEGY_ZD_EXTORTION 9
+
+/* One agent's policy.
+ * Tabular (the 'tabular' model of native/core/learn/tabular.cpp with its
+ * `blocks` parameter): the observation is cut into `blocks` blocks of
+ * size = 5 * history / blocks; the state is sum_j argmax(block j) * size^j
+ * and `table` holds states = size^blocks rows of 2 logits, sampled with
+ * sample_logits (native/core/sampling.hpp). blocks must divide 5 * history
+ * and states be at most 2^20.
+ * Scripted: `strategy` with its parameters; zd holds the zd-extortion
+ * cooperation probabilities after CC, CD, DC, DD from this agent's side
+ * (dilemma::strategy::zd_probabilities gives them from the payoffs). */
+typedef struct dlm_cuda_matrix_policy {
+  int32_t kind;       /* DLM_CUDA_POLICY_* */
+  int32_t blocks;     /* tabular */
+  const float* table; /* tabular: [states, 2] logits; a device pointer for the device entry */
+  int32_t strategy;   /* scripted: DLM_CUDA_STRATEGY_* */
+  double forgiveness; /* generous tit-for-tat, [0, 1] */
+  double p;           /* random, [0, 1] */
+  double zd[4];       /* zd-extortion, each in [0, 1] */
+} dlm_cuda_matrix_policy;
+
+/* The trajectory arrays of rollout() (TrajectoryView): actions, logp,
+ * entropy, rewards [batch, steps, 2]; dones, mask [batch, steps]; obs
+ * [batch, steps, 2, 5 * history], the observation each agent acted on.
+ * entropy and obs may be NULL (not written). After an episode ends: mask 0,
+ * dones 0, actions -1, everything else 0. */
+typedef struct dlm_cuda_trajectory {
+  int32_t* actions;
+  float* logp;
+  float* rewards;
+  uint8_t* dones;
+  uint8_t* mask;
+  float* entropy;
+  float* obs;
+} dlm_cuda_trajectory;
+
+/* The batched rollout with the same results as rollout() for the same game,
+ * policies, seed, streams, temperature and greedy flag: environment draws
+ * from stream streams[b] (NULL: b), the policies' draws from stream b
+ * (domain kSample for tabular, kScripted for scripted policies, slot =
+ * agent). Actions, rewards, dones and mask are identical; log-probabilities
+ * and entropies follow the tolerance rule (the GPU's exp and log may differ
+ * from the CPU's in the last bit). temperature: finite, > 0; greedy nonzero:
+ * tabular policies take their most probable action.
+ *
+ * The host entry checks every table value is finite (the CPU rollout fails
+ * on a non-finite logit); in the device entry a non-finite logit gives
+ * action -1 and a NaN log-probability at that step and ends that episode. */
+DLM_CUDA_API int dlm_cuda_matrix_rollout(const dlm_cuda_matrix_game* game, const dlm_cuda_matrix_policy* policies,
+                                         const uint32_t* streams, int64_t batch, int32_t steps, uint64_t seed,
+                                         float temperature, int greedy, const dlm_cuda_trajectory* out, char* err,
+                                         size_t err_size);
+
+/* Device pointers in policies[k].table, streams and out (game, policies and
+ * out themselves are host pointers). */
+DLM_CUDA_API int dlm_cuda_matrix_rollout_device(const dlm_cuda_matrix_game* game,
+                                                const dlm_cuda_matrix_policy* policies, const uint32_t* streams,
+                                                int64_t batch, int32_t steps, uint64_t seed, float temperature,
+                                                int greedy, const dlm_cuda_trajectory* out, void* stream, char* err,
+                                                size_t err_size);
+
 /* Function pointer types, for callers that resolve the entries with dlsym. */
 typedef int (*dlm_cuda_abi_version_fn)(void);
 typedef int (*dlm_cuda_device_count_fn)(char*, size_t);
@@ -121,6 +272,12 @@ typedef int (*dlm_cuda_gae_fn)(const float*, const float*, float*, int64_t, int6
 typedef int (*dlm_cuda_leave_one_out_fn)(const float*, const int32_t*, float*, int64_t, int64_t, char*, size_t);
 typedef int (*dlm_cuda_advantage_alignment_fn)(const float*, const float*, float*, int64_t, int64_t, float, float, int,
                                                int, char*, size_t);
+typedef int (*dlm_cuda_policy_loss_fn)(const float*, int64_t, int32_t, const int32_t*, const float*, const uint8_t*,
+                                       const float*, const float*, const float*, const dlm_cuda_loss_terms*, float*,
+                                       dlm_cuda_loss_result*, char*, size_t);
+typedef int (*dlm_cuda_matrix_rollout_fn)(const dlm_cuda_matrix_game*, const dlm_cuda_matrix_policy*,
+                                          const uint32_t*, int64_t, int32_t, uint64_t, float, int,
+                                          const dlm_cuda_trajectory*, char*, size_t);
 
 #ifdef __cplusplus
 }

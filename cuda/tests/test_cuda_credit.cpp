@@ -6,7 +6,8 @@
 //
 // Without a usable GPU it checks what needs none (ABI version, argument
 // errors), prints "no CUDA device: <reason>" and exits 0, so that it passes
-// on any machine; DILEMMA_REQUIRE_CUDA=1 makes that a failure instead.
+// on any machine; DILEMMA_REQUIRE_CUDA=1 makes that a failure instead
+// (parity.hpp).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -18,56 +19,14 @@
 
 #include "credit_math.hpp"
 #include "dilemma_cuda.h"
+#include "parity.hpp"
 
 namespace {
 
-// The one tolerance rule for every comparison: |gpu - cpu| <= kAtol + kRtol * |cpu|.
-// (Built with --fmad=false, the GPU is expected to match bit for bit; the
-// margin only absorbs a different order of double additions in leave-one-out.)
-constexpr double kAtol = 1e-6;
-constexpr double kRtol = 1e-5;
-
-// Output is one "ok - <case>" or "not ok - <case>" line per check, the
-// format the project's test runner counts.
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-  if (!ok) ++failures;
-  std::printf("%s - %s\n", ok ? "ok" : "not ok", what.c_str());
-}
-
-struct Message {
-  char text[512];
-  Message() { text[0] = '\0'; }
-};
-
-// Reports only failures: the comparison that follows reports success.
-void expect_ok(int status, const Message& m, const std::string& what) {
-  if (status != DLM_CUDA_OK) expect(false, what + ": status " + std::to_string(status) + ": " + m.text);
-}
-
-void compare(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
-  double worst = 0.0;
-  size_t bad = 0, first_bad = 0, differing_bits = 0;
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    const double d = std::fabs(static_cast<double>(gpu[i]) - cpu[i]);
-    if (std::memcmp(&gpu[i], &cpu[i], sizeof(float)) != 0) ++differing_bits;
-    if (!(d <= kAtol + kRtol * std::fabs(static_cast<double>(cpu[i])))) {
-      if (bad++ == 0) first_bad = i;
-    }
-    if (d > worst) worst = d;
-  }
-  if (bad > 0) {
-    expect(false, what + ": " + std::to_string(bad) + " of " + std::to_string(cpu.size()) +
-                      " outside tolerance, first at " + std::to_string(first_bad) + " (gpu " +
-                      std::to_string(gpu[first_bad]) + ", cpu " + std::to_string(cpu[first_bad]) + ")");
-  } else {
-    char detail[128];
-    std::snprintf(detail, sizeof detail, " (max |diff| %.3g, %zu of %zu differ in bits)", worst, differing_bits,
-                  cpu.size());
-    expect(true, what + detail);
-  }
-}
+using parity::compare;
+using parity::expect;
+using parity::expect_ok;
+using parity::Message;
 
 std::vector<float> random_values(std::mt19937& rng, size_t n) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -238,20 +197,10 @@ void check_arguments() {
 int main() {
   check_arguments();
 
-  Message m;
-  const int count = dlm_cuda_device_count(m.text, sizeof m.text);
-  if (count <= 0) {
-    const std::string reason = count == 0 ? m.text : std::string("no CUDA device: ") + m.text;
-    std::printf("%s\n", reason.c_str());
-    const char* require = std::getenv("DILEMMA_REQUIRE_CUDA");
-    if (require != nullptr && std::strcmp(require, "1") == 0) {
-      std::printf("DILEMMA_REQUIRE_CUDA=1: failing instead of skipping\n");
-      return 1;
-    }
-    std::printf(failures == 0 ? "GPU parity tests skipped; argument checks passed\n" : "%d failures\n", failures);
-    return failures == 0 ? 0 : 1;
-  }
+  const int count = parity::devices({"GPU parity of the credit kernels"});
+  if (count == 0) return parity::finish_without_device();
 
+  Message m;
   dlm_cuda_device_props info;
   expect_ok(dlm_cuda_device_info(0, &info, m.text, sizeof m.text), m, "device info");
   std::printf("device 0: %s, compute capability %d.%d, %d SMs, peak bandwidth %.0f GB/s\n", info.name,
@@ -267,11 +216,5 @@ int main() {
                           {65, 33, 0.99f},  {130, 100, 0.99f}, {1000, 257, 0.99f}, {4099, 300, 0.97f},
                           {3, 5000, 0.9f},  {129, 5000, 0.9f}};
   for (const Shape& s : shapes) check_shape(s, rng);
-
-  if (failures != 0) {
-    std::printf("%d failures\n", failures);
-    return 1;
-  }
-  std::printf("all GPU parity checks passed (tolerance %g + %g * |cpu|)\n", kAtol, kRtol);
-  return 0;
+  return parity::finish();
 }

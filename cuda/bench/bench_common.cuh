@@ -1,0 +1,64 @@
+// What the CUDA benchmarks share: failing loudly on a CUDA or library
+// error, the skip on a machine without a usable GPU, and timing with CUDA
+// events.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "dilemma_cuda.h"
+
+namespace bench {
+
+inline void check(cudaError_t e, const char* call) {
+  if (e != cudaSuccess) {
+    std::fprintf(stderr, "%s failed: %s\n", call, cudaGetErrorString(e));
+    std::exit(1);
+  }
+}
+
+inline void check_abi(int status, const char* message, const char* call) {
+  if (status != DLM_CUDA_OK) {
+    std::fprintf(stderr, "%s failed (status %d): %s\n", call, status, message);
+    std::exit(1);
+  }
+}
+
+// Without a usable device: prints why and returns the exit status (0, or 1
+// under DILEMMA_REQUIRE_CUDA=1). With one: returns -1.
+inline int exit_status_without_device() {
+  char err[512] = "";
+  const int count = dlm_cuda_device_count(err, sizeof err);
+  if (count > 0) return -1;
+  std::printf("%s%s\n", count == 0 ? "" : "no CUDA device: ", err);
+  const char* require = std::getenv("DILEMMA_REQUIRE_CUDA");
+  if (require != nullptr && std::strcmp(require, "1") == 0) return 1;
+  std::printf("benchmark skipped\n");
+  return 0;
+}
+
+// Mean seconds per call of launch() on `stream` over `repeats` calls, after
+// `warmup` untimed ones.
+template <typename Launch>
+double seconds_per_call(cudaStream_t stream, int warmup, int repeats, Launch&& launch) {
+  for (int i = 0; i < warmup; ++i) launch();
+  check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+  cudaEvent_t start, stop;
+  check(cudaEventCreate(&start), "cudaEventCreate");
+  check(cudaEventCreate(&stop), "cudaEventCreate");
+  check(cudaEventRecord(start, stream), "cudaEventRecord");
+  for (int i = 0; i < repeats; ++i) launch();
+  check(cudaEventRecord(stop, stream), "cudaEventRecord");
+  check(cudaEventSynchronize(stop), "cudaEventSynchronize");
+  float ms = 0.0f;
+  check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+  check(cudaGetLastError(), "a timed launch");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms * 1e-3 / repeats;
+}
+
+}  // namespace bench
