@@ -8,8 +8,12 @@
  * Each function writes into `options.out` when given (it must have the
  * result's length and may be the first input, for in-place use) and
  * otherwise into a new array, and returns it.
+ *
+ * discountedReturns, gae, leaveOneOut and advantageAlignment also run on a
+ * GPU (`options.backend`, see {@link CreditBackend}).
  */
 import { DilemmaError, ErrorCode } from './errors.js';
+import { cudaStatus } from './info.js';
 import { native } from './native.js';
 import {
   checkBoolean,
@@ -22,9 +26,19 @@ import {
   invalid,
 } from './validate.js';
 
+/** Where the native side runs a call, once 'auto' is resolved. */
+type ResolvedBackend = 'cpu' | 'cuda';
+
 /** The native credit functions, positional and unforgiving; the wrappers below validate first. */
 interface NativeCredit {
-  discountedReturns(rewards: Float32Array, out: Float32Array, batch: number, steps: number, gamma: number): Float32Array;
+  discountedReturns(
+    rewards: Float32Array,
+    out: Float32Array,
+    batch: number,
+    steps: number,
+    gamma: number,
+    backend: ResolvedBackend,
+  ): Float32Array;
   gae(
     rewards: Float32Array,
     values: Float32Array,
@@ -33,6 +47,7 @@ interface NativeCredit {
     steps: number,
     gamma: number,
     lambda: number,
+    backend: ResolvedBackend,
   ): Float32Array;
   leaveOneOut(
     values: Float32Array,
@@ -40,6 +55,7 @@ interface NativeCredit {
     out: Float32Array,
     batch: number,
     steps: number,
+    backend: ResolvedBackend,
   ): Float32Array;
   advantageAlignment(
     own: Float32Array,
@@ -51,6 +67,7 @@ interface NativeCredit {
     gamma: number,
     includeCurrent: boolean,
     form: AdvantageAlignmentForm,
+    backend: ResolvedBackend,
   ): Float32Array;
   sumOfRewards(own: Float32Array, others: Float32Array, out: Float32Array): Float32Array;
   whiten(x: Float32Array, out: Float32Array, batch: number, steps: number, perStep: boolean, eps: number): Float32Array;
@@ -62,6 +79,36 @@ const binding = (): NativeCredit => native().credit as unknown as NativeCredit;
 const MAX_ELEMENTS = 2 ** 31 - 1;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
+/**
+ * Where a credit function runs:
+ * - `'cpu'`: the native core, split across the engine's threads.
+ * - `'cuda'`: the CUDA kernels (`libdilemma_cuda`); the arrays are copied to
+ *   the GPU and the result back. Throws `ERR_BACKEND_UNAVAILABLE`, with the
+ *   reason `engineInfo().cuda.reason` gives, where no usable GPU is found.
+ * - `'auto'` (the default): the GPU when `engineInfo().cuda.available` and the
+ *   input has at least {@link AUTO_CUDA_MIN_ELEMENTS} elements (batch × steps),
+ *   enough for the kernel to pay for the copies; otherwise the CPU, silently.
+ *   Small inputs never load the CUDA library.
+ *
+ * Both backends compute the same thing: the GPU's scans (discounted returns,
+ * GAE, Advantage Alignment) are bit for bit the CPU's, and leave-one-out
+ * agrees within |gpu − cpu| ≤ 1e-6 + 1e-5·|cpu| (its group sums are added
+ * in a different order).
+ */
+export type CreditBackend = 'auto' | 'cpu' | 'cuda';
+
+/**
+ * With `backend: 'auto'`, the smallest input (batch × steps elements) sent to
+ * the GPU. Below it the host-device copies and the launch cost more than the
+ * CPU's single pass (about a nanosecond per element).
+ */
+export const AUTO_CUDA_MIN_ELEMENTS = 1 << 20;
+
+export interface BackendOptions {
+  /** `'auto'` (default), `'cpu'` or `'cuda'`; see {@link CreditBackend}. */
+  backend?: CreditBackend;
+}
+
 export interface ShapeOptions {
   /** Rollouts (rows). */
   batch: number;
@@ -71,19 +118,19 @@ export interface ShapeOptions {
   out?: Float32Array;
 }
 
-export interface DiscountedReturnsOptions extends ShapeOptions {
+export interface DiscountedReturnsOptions extends ShapeOptions, BackendOptions {
   /** Discount γ in [0, 1]. */
   gamma: number;
 }
 
-export interface GaeOptions extends ShapeOptions {
+export interface GaeOptions extends ShapeOptions, BackendOptions {
   /** Discount γ in [0, 1]. */
   gamma: number;
   /** GAE λ in [0, 1]: 0 is the one-step TD error, 1 the Monte Carlo advantage. */
   lambda: number;
 }
 
-export interface LeaveOneOutOptions extends ShapeOptions {
+export interface LeaveOneOutOptions extends ShapeOptions, BackendOptions {
   /**
    * `[batch]` group id of each rollout (e.g. rollouts sharing a
    * common-random-number seed). Ids are arbitrary int32 values, in any order;
@@ -95,7 +142,7 @@ export interface LeaveOneOutOptions extends ShapeOptions {
 
 export type AdvantageAlignmentForm = 'discounted' | 'mean';
 
-export interface AdvantageAlignmentOptions extends ShapeOptions {
+export interface AdvantageAlignmentOptions extends ShapeOptions, BackendOptions {
   /** `[batch, steps]` the agent's own advantages A¹. */
   own: Float32Array;
   /** `[batch, steps]` the other agents' advantages A², summed over the others when there are several. */
@@ -149,6 +196,23 @@ function output(o: Record<string, unknown>, length: number): Float32Array {
   return o.out === undefined ? new Float32Array(length) : checkTypedArray('options.out', o.out, Float32Array, length);
 }
 
+/** Checks options.backend and resolves 'auto' for an input of `elementCount` elements. */
+function backendFor(value: unknown, elementCount: number): ResolvedBackend {
+  const backend = value === undefined ? 'auto' : value;
+  if (backend !== 'auto' && backend !== 'cpu' && backend !== 'cuda') {
+    invalid('options.backend', `must be "auto", "cpu" or "cuda", got ${describe(backend)}`);
+  }
+  if (backend === 'cpu') return 'cpu';
+  if (backend === 'auto') {
+    return elementCount >= AUTO_CUDA_MIN_ELEMENTS && cudaStatus().available ? 'cuda' : 'cpu';
+  }
+  const status = cudaStatus();
+  if (!status.available) {
+    throw new DilemmaError(ErrorCode.BackendUnavailable, `options.backend 'cuda' is unavailable: ${status.reason}`);
+  }
+  return 'cuda';
+}
+
 function groupIds(value: unknown, batch: number): Int32Array | undefined {
   if (value === undefined) return undefined;
   if (value instanceof Int32Array) return checkTypedArray('options.groups', value, Int32Array, batch);
@@ -174,15 +238,17 @@ function groupIds(value: unknown, batch: number): Int32Array | undefined {
  * `G[b, t] = Σ_{k ≥ t} γ^{k−t} · rewards[b, k]`, computed backwards as
  * `G_t = r_t + γ · G_{t+1}`.
  *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape or γ;
- *   `ERR_TOO_LARGE` past 2³¹ − 1 elements.
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, γ or
+ *   backend; `ERR_TOO_LARGE` past 2³¹ − 1 elements; `ERR_BACKEND_UNAVAILABLE`
+ *   for `backend: 'cuda'` without a usable GPU.
  */
 function discountedReturns(rewards: Float32Array, opts: DiscountedReturnsOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'gamma', 'out']);
+  const o = options(opts, ['batch', 'steps', 'gamma', 'out', 'backend']);
   const n = elements(o);
   checkTypedArray('rewards', rewards, Float32Array, n);
   const gamma = unit('options.gamma', o.gamma);
-  return binding().discountedReturns(rewards, output(o, n), o.batch as number, o.steps as number, gamma);
+  const backend = backendFor(o.backend, n);
+  return binding().discountedReturns(rewards, output(o, n), o.batch as number, o.steps as number, gamma, backend);
 }
 
 /**
@@ -195,10 +261,11 @@ function discountedReturns(rewards: Float32Array, opts: DiscountedReturnsOptions
  * `δ_t = r_t + γ·V_{t+1} − V_t`, `A_t = Σ_{l ≥ 0} (γλ)^l · δ_{t+l}`, computed
  * backwards as `A_t = δ_t + γλ · A_{t+1}`. `out` may be `rewards`.
  *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, γ or λ.
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, γ, λ or
+ *   backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a usable GPU.
  */
 function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'gamma', 'lambda', 'out']);
+  const o = options(opts, ['batch', 'steps', 'gamma', 'lambda', 'out', 'backend']);
   const n = elements(o, 1);
   const batch = o.batch as number;
   const steps = o.steps as number;
@@ -206,7 +273,8 @@ function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Flo
   checkTypedArray('values', values, Float32Array, batch * (steps + 1));
   const gamma = unit('options.gamma', o.gamma);
   const lambda = unit('options.lambda', o.lambda);
-  return binding().gae(rewards, values, output(o, n), batch, steps, gamma, lambda);
+  const backend = backendFor(o.backend, n);
+  return binding().gae(rewards, values, output(o, n), batch, steps, gamma, lambda, backend);
 }
 
 /**
@@ -218,14 +286,16 @@ function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Flo
  * `A[i, t] = values[i, t] − mean_{j ≠ i, group(j) = group(i)} values[j, t]`.
  * A rollout alone in its group has no baseline and keeps its value.
  *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape or group id.
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, group id
+ *   or backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a usable GPU.
  */
 function leaveOneOut(values: Float32Array, opts: LeaveOneOutOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'groups', 'out']);
+  const o = options(opts, ['batch', 'steps', 'groups', 'out', 'backend']);
   const n = elements(o);
   checkTypedArray('values', values, Float32Array, n);
   const groups = groupIds(o.groups, o.batch as number);
-  return binding().leaveOneOut(values, groups, output(o, n), o.batch as number, o.steps as number);
+  const backend = backendFor(o.backend, n);
+  return binding().leaveOneOut(values, groups, output(o, n), o.batch as number, o.steps as number, backend);
 }
 
 /**
@@ -242,10 +312,23 @@ function leaveOneOut(values: Float32Array, opts: LeaveOneOutOptions): Float32Arr
  * The discounted sum is carried forward (`S_{t+1} = γ(S_t + A¹_t)`), so it is
  * O(batch·steps) and stays finite for any horizon. `out` may be `own`.
  *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, β, γ or form.
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, β, γ,
+ *   form or backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a
+ *   usable GPU.
  */
 function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
-  const o = options(opts, ['own', 'others', 'batch', 'steps', 'beta', 'gamma', 'includeCurrent', 'form', 'out']);
+  const o = options(opts, [
+    'own',
+    'others',
+    'batch',
+    'steps',
+    'beta',
+    'gamma',
+    'includeCurrent',
+    'form',
+    'out',
+    'backend',
+  ]);
   const n = elements(o);
   const own = checkTypedArray('options.own', o.own, Float32Array, n);
   const others = checkTypedArray('options.others', o.others, Float32Array, n);
@@ -257,6 +340,7 @@ function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
   if (form !== 'discounted' && form !== 'mean') {
     invalid('options.form', `must be "discounted" or "mean", got ${describe(form)}`);
   }
+  const backend = backendFor(o.backend, n);
   return binding().advantageAlignment(
     own,
     others,
@@ -267,6 +351,7 @@ function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
     gamma,
     includeCurrent,
     form,
+    backend,
   );
 }
 

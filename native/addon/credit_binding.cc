@@ -2,12 +2,18 @@
 // Float32Arrays, written into `out` (which may be the first input). The work
 // is O(batch * steps) and already split across threads, so it runs on the
 // calling thread rather than as a promise.
+//
+// The functions with a CUDA kernel take a last argument, the backend the
+// TypeScript side resolved: "cpu" (or absent) or "cuda", which runs the
+// loaded library's host-pointer entry point (copies in, kernel, copies out)
+// with the same arrays.
 #include <napi.h>
 
 #include <cfloat>
 
 #include "args.hpp"
 #include "credit.hpp"
+#include "cuda_loader.hpp"
 #include "env.hpp"
 #include "errors.hpp"
 #include "exports.hpp"
@@ -33,7 +39,23 @@ float unit(const Napi::CallbackInfo& info, size_t at, const char* name) {
   return static_cast<float>(number(info.Env(), info[at], name, 0.0, 1.0));
 }
 
-// discountedReturns(rewards, out, batch, steps, gamma)
+// The loaded library when info[at] is "cuda"; nullptr for "cpu" or absent.
+const cuda::Api* backend(const Napi::CallbackInfo& info, size_t at) {
+  Napi::Env env = info.Env();
+  if (at >= info.Length() || info[at].IsUndefined()) return nullptr;
+  const std::string name = string(env, info[at], "backend");
+  if (name == "cpu") return nullptr;
+  if (name != "cuda")
+    throw_error(env, codes::kInvalidArgument, "backend must be \"cpu\" or \"cuda\", got \"" + name + "\"");
+  return &cuda::require_api();
+}
+
+// A message buffer for the library's errors.
+struct CudaMessage {
+  char text[512] = "";
+};
+
+// discountedReturns(rewards, out, batch, steps, gamma, backend?)
 Napi::Value DiscountedReturns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
@@ -41,12 +63,19 @@ Napi::Value DiscountedReturns(const Napi::CallbackInfo& info) {
     auto rewards = typed_array<float>(env, info[0], "rewards", s.elements);
     auto out = typed_array<float>(env, info[1], "out", s.elements);
     const float gamma = unit(info, 4, "gamma");
+    if (const cuda::Api* gpu = backend(info, 5)) {
+      CudaMessage m;
+      cuda::check_status(
+          gpu->discounted_returns(rewards.data, out.data, s.batch, s.steps, gamma, m.text, sizeof m.text), m.text,
+          "discountedReturns");
+      return info[1];
+    }
     credit::discounted_returns(rewards.data, out.data, s.batch, s.steps, gamma);
     return info[1];
   });
 }
 
-// gae(rewards, values, out, batch, steps, gamma, lambda)
+// gae(rewards, values, out, batch, steps, gamma, lambda, backend?)
 Napi::Value Gae(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
@@ -57,12 +86,19 @@ Napi::Value Gae(const Napi::CallbackInfo& info) {
     auto out = typed_array<float>(env, info[2], "out", s.elements);
     const float gamma = unit(info, 5, "gamma");
     const float lambda = unit(info, 6, "lambda");
+    if (const cuda::Api* gpu = backend(info, 7)) {
+      CudaMessage m;
+      cuda::check_status(
+          gpu->gae(rewards.data, values.data, out.data, s.batch, s.steps, gamma, lambda, m.text, sizeof m.text), m.text,
+          "gae");
+      return info[2];
+    }
     credit::gae(rewards.data, values.data, out.data, s.batch, s.steps, gamma, lambda);
     return info[2];
   });
 }
 
-// leaveOneOut(values, groups | undefined, out, batch, steps)
+// leaveOneOut(values, groups | undefined, out, batch, steps, backend?)
 Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
@@ -71,12 +107,18 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
     const int32_t* groups = nullptr;
     if (!info[1].IsUndefined()) groups = typed_array<int32_t>(env, info[1], "groups", s.batch).data;
     auto out = typed_array<float>(env, info[2], "out", s.elements);
+    if (const cuda::Api* gpu = backend(info, 5)) {
+      CudaMessage m;
+      cuda::check_status(gpu->leave_one_out(values.data, groups, out.data, s.batch, s.steps, m.text, sizeof m.text),
+                         m.text, "leaveOneOut");
+      return info[2];
+    }
     credit::leave_one_out(values.data, groups, out.data, s.batch, s.steps);
     return info[2];
   });
 }
 
-// advantageAlignment(own, others, out, batch, steps, beta, gamma, includeCurrent, form)
+// advantageAlignment(own, others, out, batch, steps, beta, gamma, includeCurrent, form, backend?)
 Napi::Value AdvantageAlignment(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
@@ -95,6 +137,14 @@ Napi::Value AdvantageAlignment(const Napi::CallbackInfo& info) {
       form = credit::AaForm::kMean;
     else
       throw_error(env, codes::kInvalidArgument, "form must be \"discounted\" or \"mean\", got \"" + form_name + "\"");
+    if (const cuda::Api* gpu = backend(info, 9)) {
+      CudaMessage m;
+      const int f = form == credit::AaForm::kMean ? DLM_CUDA_AA_MEAN : DLM_CUDA_AA_DISCOUNTED;
+      cuda::check_status(gpu->advantage_alignment(own.data, others.data, out.data, s.batch, s.steps, beta, gamma,
+                                                  include_current ? 1 : 0, f, m.text, sizeof m.text),
+                         m.text, "advantageAlignment");
+      return info[2];
+    }
     credit::advantage_alignment(own.data, others.data, out.data, s.batch, s.steps, beta, gamma, include_current,
                                 form);
     return info[2];

@@ -68,7 +68,9 @@ Status try_load(const std::string& path, Api& api) {
       !resolve(lib, "dlm_cuda_discounted_returns", api.discounted_returns, missing) ||
       !resolve(lib, "dlm_cuda_gae", api.gae, missing) ||
       !resolve(lib, "dlm_cuda_leave_one_out", api.leave_one_out, missing) ||
-      !resolve(lib, "dlm_cuda_advantage_alignment", api.advantage_alignment, missing)) {
+      !resolve(lib, "dlm_cuda_advantage_alignment", api.advantage_alignment, missing) ||
+      !resolve(lib, "dlm_cuda_policy_loss", api.policy_loss, missing) ||
+      !resolve(lib, "dlm_cuda_matrix_rollout", api.matrix_rollout, missing)) {
     s.reason = "the library at " + path + " lacks " + missing;
     return s;
   }
@@ -115,6 +117,34 @@ Status status() {
 const Api* api() {
   std::lock_guard<std::mutex> lock(mutex);
   return ready ? &table : nullptr;
+}
+
+const Api& require_api() {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!ready) throw Error(codes::kBackendUnavailable, "the CUDA backend is unavailable: " + current.reason);
+  return table;
+}
+
+void check_status(int status, const char* err, const char* what) {
+  if (status == DLM_CUDA_OK) return;
+  const char* code = codes::kInternal;
+  switch (status) {
+    case DLM_CUDA_ERR_INVALID_ARGUMENT:
+      code = codes::kInvalidArgument;
+      break;
+    case DLM_CUDA_ERR_OUT_OF_MEMORY:
+      code = codes::kOutOfMemory;
+      break;
+    // The device went away or the driver changed since the library loaded.
+    case DLM_CUDA_ERR_NO_DRIVER:
+    case DLM_CUDA_ERR_DRIVER_TOO_OLD:
+    case DLM_CUDA_ERR_NO_DEVICE:
+      code = codes::kBackendUnavailable;
+      break;
+    default:
+      break;
+  }
+  throw Error(code, std::string(what) + " on the CUDA backend: " + (err[0] != '\0' ? err : "failed"));
 }
 
 Napi::Object status_object(Napi::Env env, const Status& s) {

@@ -21,12 +21,14 @@ struct Status {
   std::string library;             // path of the library, once dlopen succeeded
 };
 
-// The credit entry points of a library that loaded and found a device.
+// The host-pointer entry points of a library that loaded and found a device.
 struct Api {
   dlm_cuda_discounted_returns_fn discounted_returns = nullptr;
   dlm_cuda_gae_fn gae = nullptr;
   dlm_cuda_leave_one_out_fn leave_one_out = nullptr;
   dlm_cuda_advantage_alignment_fn advantage_alignment = nullptr;
+  dlm_cuda_policy_loss_fn policy_loss = nullptr;
+  dlm_cuda_matrix_rollout_fn matrix_rollout = nullptr;
 };
 
 // Tries the library at `path` unless one is already in use, in which case
@@ -38,6 +40,14 @@ Status status();
 
 // The loaded library's entry points, or nullptr while CUDA is unavailable.
 const Api* api();
+
+// The entry points, or an ERR_BACKEND_UNAVAILABLE error (a dilemma::Error)
+// with the reason engineInfo().cuda gives.
+const Api& require_api();
+
+// Turns a status of the library into a dilemma::Error with a stable code;
+// nothing for DLM_CUDA_OK. `what` names the call in the message.
+void check_status(int status, const char* err, const char* what);
 
 Napi::Object status_object(Napi::Env env, const Status& s);
 
