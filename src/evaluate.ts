@@ -4,14 +4,14 @@
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameSpec, resolveGame } from './games.js';
-import { Policy, type PolicySpec, resolvePolicy, STRATEGIES } from './policies.js';
+import { Policy, type PolicySpec, resolvePolicy, strategiesFor } from './policies.js';
 import { actionRate, meanReturns, rollout } from './rollout.js';
 import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
 
 export interface EvaluateOptions {
   game: GameSpec;
   policy: Policy;
-  /** Opponents (seat 1); default every scripted strategy. */
+  /** Opponents (seat 1); default every scripted strategy that plays the game. */
   opponents?: PolicySpec[];
   /** Episodes per match (default 1024). */
   batch?: number;
@@ -39,7 +39,8 @@ export interface Evaluation {
   /**
    * Payoff lost against always-defect relative to mutual defection (episode
    * payoff of always-defect vs always-defect minus the policy's payoff vs
-   * always-defect); 0 means not exploited at all.
+   * always-defect); 0 means not exploited at all. NaN in games that are not
+   * two-action (always-defect cannot play them).
    */
   exploitability: number;
 }
@@ -55,7 +56,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
   const greedy = o.greedy === true;
   const { game, owned } = resolveGame(o.game as GameSpec, 'options.game');
-  const opponents = ((o.opponents as PolicySpec[] | undefined) ?? [...STRATEGIES]).map((p, i) =>
+  const opponents = ((o.opponents as PolicySpec[] | undefined) ?? [...strategiesFor(game.id)]).map((p, i) =>
     resolvePolicy(p, `options.opponents[${i}]`),
   );
   try {
@@ -71,6 +72,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     const selfPlay = await match(policy, policy, 'self');
     const matches: MatchResult[] = [];
     for (const p of opponents) matches.push(await match(policy, p.policy, p.policy.label));
+    if (!game.info.twoAction) return { greedy, selfPlay, matches, exploitability: Number.NaN };
     const defect = resolvePolicy('always-defect', 'always-defect');
     try {
       const mutual = meanReturns(await rollout({ game, policies: [defect.policy, defect.policy], batch: 1, seed }))[0];

@@ -21,11 +21,15 @@ export {
   Policy,
   scripted,
   STRATEGIES,
+  TWO_ACTION_STRATEGIES,
+  TRUST_AND_SPLIT_STRATEGIES,
+  strategiesFor,
   type PolicySpec,
   type StrategyName,
   type StrategyParams,
 } from './policies.js';
 export { rollout, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
+export { negotiationMetrics, negotiationMetricsFromStats, type NegotiationMetrics } from './negotiation.js';
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
 export {
   credit,

@@ -1,14 +1,16 @@
 /**
  * Policies that the native rollout loop runs. Scripted strategies play any
  * two-action iterated game (action 0 = cooperate, the game's last action =
- * defect) from the last round's moves.
+ * defect) from the last round's moves; the trust-and-split agents play
+ * `trust-and-split` from its hands, messages and last round's reveals.
  */
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
 import { native, type NativePolicy } from './native.js';
 import { parseParams } from './schema.js';
 
-export const STRATEGIES = [
+/** Strategies for any two-action iterated game (the IPD, matrix games, public goods). */
+export const TWO_ACTION_STRATEGIES = [
   'always-cooperate',
   'always-defect',
   'tit-for-tat',
@@ -20,7 +22,26 @@ export const STRATEGIES = [
   'random',
   'zd-extortion',
 ] as const;
+
+/**
+ * Scripted agents for `trust-and-split` (native/core/negotiation_agents.cpp):
+ * greedy-splitter (says take-all, proposes all coins), welfare-splitter
+ * (claims its hand, trusts the other's claim: all coins when it wins, 0 when
+ * it loses, half without a claim), honest-reciprocator (the welfare splitter
+ * that proposes all coins for one round after the other lied or, losing,
+ * proposed more than 0) and liar (claims the hand that beats the other's
+ * claim or its own hand; proposes all coins).
+ */
+export const TRUST_AND_SPLIT_STRATEGIES = ['greedy-splitter', 'welfare-splitter', 'honest-reciprocator', 'liar'] as const;
+
+/** Every scripted strategy, in the native registry's order. */
+export const STRATEGIES = [...TWO_ACTION_STRATEGIES, ...TRUST_AND_SPLIT_STRATEGIES] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+
+/** The scripted strategies that play a game: the trust-and-split agents for `trust-and-split`, else the two-action ones. */
+export function strategiesFor(gameId: string): readonly StrategyName[] {
+  return gameId === 'trust-and-split' ? TRUST_AND_SPLIT_STRATEGIES : TWO_ACTION_STRATEGIES;
+}
 
 const none = z.object({}).strict();
 const strategySchemas: { [K in StrategyName]: z.ZodType } = {
@@ -42,6 +63,10 @@ const strategySchemas: { [K in StrategyName]: z.ZodType } = {
   'zd-extortion': z
     .object({ chi: z.number().min(1).max(1e6).optional(), phi: z.number().min(1e-6).max(1).optional() })
     .strict(),
+  'greedy-splitter': none,
+  'welfare-splitter': none,
+  'honest-reciprocator': none,
+  liar: none,
 };
 
 export interface StrategyParams {

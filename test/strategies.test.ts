@@ -1,5 +1,5 @@
 import test from 'ava';
-import { meanReturns, rollout, actionRate, scripted, tournament, STRATEGIES } from '../src/index.js';
+import { meanReturns, rollout, actionRate, scripted, tournament, TWO_ACTION_STRATEGIES } from '../src/index.js';
 
 // Totals over 10 rounds of the prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1),
 // worked out round by round:
@@ -101,12 +101,12 @@ test('strategies play public goods: tit-for-tat players all contribute', async (
 });
 
 test('a 10-round tournament of every strategy ranks and reports hand-checkable pairs', async (t) => {
-  const result = await tournament({ game: 'ipd', players: [...STRATEGIES], repetitions: 50, seed: 2 });
+  const result = await tournament({ game: 'ipd', players: [...TWO_ACTION_STRATEGIES], repetitions: 50, seed: 2 });
   const idx = (name: string) => result.players.indexOf(name);
   t.is(result.payoff[idx('tit-for-tat')][idx('always-defect')], 9);
   t.is(result.opponentPayoff[idx('tit-for-tat')][idx('always-defect')], 14);
   t.is(result.payoff[idx('always-defect')][idx('always-cooperate')], 50);
-  t.is(result.ranking.length, STRATEGIES.length);
+  t.is(result.ranking.length, TWO_ACTION_STRATEGIES.length);
   for (let k = 1; k < result.ranking.length; k++) t.true(result.ranking[k - 1].score >= result.ranking[k].score);
   t.is(result.cooperation[idx('always-cooperate')][idx('always-defect')], 1);
 });

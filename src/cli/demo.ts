@@ -3,14 +3,14 @@
  * the iterated prisoner's dilemma, with a ranking and the pair payoffs.
  */
 import { formatTable } from '../format.js';
-import { STRATEGIES } from '../policies.js';
+import { TWO_ACTION_STRATEGIES } from '../policies.js';
 import { tournament } from '../tournament.js';
 
 export async function runDemo(opts: { rounds: number; repetitions: number; seed: number }): Promise<string> {
   const start = performance.now();
   const result = await tournament({
     game: { id: 'ipd', params: { rounds: opts.rounds } },
-    players: [...STRATEGIES],
+    players: [...TWO_ACTION_STRATEGIES],
     repetitions: opts.repetitions,
     seed: opts.seed,
   });

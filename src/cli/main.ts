@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { engineInfo } from '../info.js';
 import { isDilemmaError } from '../errors.js';
-import { STRATEGIES } from '../policies.js';
+import { strategiesFor } from '../policies.js';
 import { benchCommand } from './bench-command.js';
 import { runDemo } from './demo.js';
 import { exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
@@ -77,13 +77,13 @@ program
   .description('round-robin of strategies, checkpoints (ckpt:PATH) and ONNX models (onnx:PATH) on a two-player game')
   .option('--game <id>', 'game id', 'ipd')
   .option('--params <json>', 'game parameters as JSON', json)
-  .option('--players <list>', 'players separated by spaces or ";"', list, [...STRATEGIES])
+  .option('--players <list>', 'players separated by spaces or ";" (default: the strategies that play the game)', list)
   .option('--repetitions <n>', 'episodes per ordered pair and seed', integer, 100)
   .option('--seeds <n>', 'seeds (results averaged)', integer, 1)
   .option('--rounds <n>', 'rounds per episode', integer)
   .option('--out <dir>', 'write ranking.csv, payoff-matrix.csv, tournament.json and report.html')
-  .action(async (opts: { game: string; params?: Record<string, unknown>; players: string[]; repetitions: number; seeds: number; rounds?: number; out?: string }) => {
-    await tournamentCommand({ ...opts, output: opts.out });
+  .action(async (opts: { game: string; params?: Record<string, unknown>; players?: string[]; repetitions: number; seeds: number; rounds?: number; out?: string }) => {
+    await tournamentCommand({ ...opts, players: opts.players ?? [...strategiesFor(opts.game)], output: opts.out });
   });
 
 program
@@ -102,12 +102,12 @@ program
   .argument('<policy>', 'the policy to evaluate')
   .option('--game <id>', 'game id', 'ipd')
   .option('--params <json>', 'game parameters as JSON', json)
-  .option('--opponents <list>', 'opponents separated by spaces or ";"', list, [...STRATEGIES])
+  .option('--opponents <list>', 'opponents separated by spaces or ";" (default: the strategies that play the game)', list)
   .option('--batch <n>', 'episodes per match', integer, 2048)
   .option('--greedy', 'evaluate the most probable actions')
   .option('--out <dir>', 'write evaluation.csv and evaluation.json')
-  .action(async (policy: string, opts: { game: string; params?: Record<string, unknown>; opponents: string[]; batch: number; greedy?: boolean; out?: string }) => {
-    await evalCommand({ policy, ...opts, greedy: opts.greedy === true, output: opts.out });
+  .action(async (policy: string, opts: { game: string; params?: Record<string, unknown>; opponents?: string[]; batch: number; greedy?: boolean; out?: string }) => {
+    await evalCommand({ policy, ...opts, opponents: opts.opponents ?? [...strategiesFor(opts.game)], greedy: opts.greedy === true, output: opts.out });
   });
 
 const exp = program.command('export').description('export a checkpoint to ONNX, or trajectories to JSON lines');
