@@ -15,6 +15,8 @@
  * violations) and exits 1 when there was a violation.
  *
  * Environment: FUZZ_SEED (default 20261122), FUZZ_CALLS (default 20000).
+ * The seed fixes every generated argument; where asynchronous calls overlap,
+ * which objects are busy or disposed at a given call also depends on timing.
  */
 import { native } from '../src/native.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
