@@ -3,9 +3,7 @@
 // rollout_kernels.cu.
 #include <cuda_runtime.h>
 
-#include <cmath>
 #include <cstdint>
-#include <string>
 
 #include "api_checks.cuh"
 #include "device_memory.cuh"

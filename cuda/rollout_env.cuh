@@ -15,6 +15,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include <type_traits>
+
 #include "dilemma_cuda.h"
 #include "games/matrix_rules.hpp"
 #include "hd.hpp"
@@ -159,19 +161,23 @@ DLM_HD void run_environment(const MatrixRollout& r, int64_t b) {
   }
 }
 
-// run_environment for a history length known only at run time (1 to
-// matrix::kMaxHistory); false for any other.
-DLM_HD bool run_environment_any(const MatrixRollout& r, int64_t b) {
-  switch (r.history) {
-    case 1: run_environment<1>(r, b); return true;
-    case 2: run_environment<2>(r, b); return true;
-    case 3: run_environment<3>(r, b); return true;
-    case 4: run_environment<4>(r, b); return true;
-    case 5: run_environment<5>(r, b); return true;
-    case 6: run_environment<6>(r, b); return true;
-    case 7: run_environment<7>(r, b); return true;
-    case 8: run_environment<8>(r, b); return true;
-    default: return false;
+// Calls f(std::integral_constant<int, H>{}) for the run-time history length
+// `history` (1 to matrix::kMaxHistory), so that host code can pick the
+// instantiation of run_environment or of the kernel; `otherwise` for any
+// other length.
+template <typename F, typename R>
+R with_history(int history, F&& f, R otherwise) {
+  static_assert(matrix::kMaxHistory == 8, "one case per history length");
+  switch (history) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    case 8: return f(std::integral_constant<int, 8>{});
+    default: return otherwise;
   }
 }
 

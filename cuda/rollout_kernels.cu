@@ -28,29 +28,17 @@ __global__ void __launch_bounds__(kRolloutThreads) matrix_rollout_kernel(const M
   if (b < r.batch) run_environment<H>(r, b);
 }
 
-template <int H>
-cudaError_t launch(const MatrixRollout& r, cudaStream_t stream) {
-  const unsigned grid = static_cast<unsigned>((r.batch + kRolloutThreads - 1) / kRolloutThreads);
-  matrix_rollout_kernel<H><<<grid, kRolloutThreads, 0, stream>>>(r);
-  return cudaGetLastError();
-}
-
 }  // namespace
 
-static_assert(matrix::kMaxHistory == 8, "one kernel per history length");
-
 cudaError_t launch_matrix_rollout(const MatrixRollout& r, cudaStream_t stream) {
-  switch (r.history) {
-    case 1: return launch<1>(r, stream);
-    case 2: return launch<2>(r, stream);
-    case 3: return launch<3>(r, stream);
-    case 4: return launch<4>(r, stream);
-    case 5: return launch<5>(r, stream);
-    case 6: return launch<6>(r, stream);
-    case 7: return launch<7>(r, stream);
-    case 8: return launch<8>(r, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  const unsigned grid = static_cast<unsigned>((r.batch + kRolloutThreads - 1) / kRolloutThreads);
+  return with_history(
+      r.history,
+      [&](auto history) {
+        matrix_rollout_kernel<decltype(history)::value><<<grid, kRolloutThreads, 0, stream>>>(r);
+        return cudaGetLastError();
+      },
+      cudaErrorInvalidValue);
 }
 
 }  // namespace dilemma::cuda

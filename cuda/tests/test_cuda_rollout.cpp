@@ -178,7 +178,14 @@ void run_on_host(const dlm_cuda_matrix_game& g, const dlm_cuda_matrix_policy* po
                  const Run& run, const dlm_cuda_trajectory& out) {
   const dilemma::cuda::Checked c = dilemma::cuda::check_args(&g, policies, run.batch, run.steps, run.seed,
                                                              run.temperature, run.greedy ? 1 : 0, &out, streams);
-  for (int64_t b = 0; b < run.batch; ++b) dilemma::cuda::run_environment_any(c.rollout, b);
+  const bool known = dilemma::cuda::with_history(
+      c.rollout.history,
+      [&](auto history) {
+        for (int64_t b = 0; b < run.batch; ++b) dilemma::cuda::run_environment<decltype(history)::value>(c.rollout, b);
+        return true;
+      },
+      false);
+  if (!known) expect(false, "no loop for history " + std::to_string(c.rollout.history));
 }
 
 // on_device false: only the host run of the kernel's loop.
