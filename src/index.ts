@@ -33,6 +33,8 @@ export { negotiationMetrics, negotiationMetricsFromStats, type NegotiationMetric
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
 export {
   credit,
+  AUTO_CUDA_MIN_ELEMENTS,
+  type CreditBackend,
   type AdvantageAlignmentForm,
   type AdvantageAlignmentOptions,
   type DiscountedReturnsOptions,

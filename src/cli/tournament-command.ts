@@ -67,7 +67,7 @@ export async function tournamentCommand(o: TournamentCommandOptions): Promise<To
       writeFileSync(join(o.output, 'ranking.csv'), toCsv(['rank', 'player', 'score', 'cooperation'], result.ranking.map((s, k) => [k + 1, s.player, s.score, s.cooperation])));
       writeFileSync(join(o.output, 'payoff-matrix.csv'), toCsv(['row vs column', ...result.players], result.players.map((p, i) => [p, ...result.payoff[i]])));
       writeFileSync(join(o.output, 'tournament.json'), `${JSON.stringify({ game: o.game, params, seeds: o.seeds, ...result }, null, 2)}\n`);
-      writeReport(o.output, tournamentReport(result));
+      writeReport(o.output, await tournamentReport(result));
       console.log(`\nwritten: ${join(o.output, 'report.html')}, ranking.csv, payoff-matrix.csv, tournament.json`);
     }
     return result;

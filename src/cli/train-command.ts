@@ -129,6 +129,16 @@ async function runOne(
   return { algorithm, seed, dir, history: readHistory(metricsFile), interrupted };
 }
 
+function statNamesOf(o: RunOutcome | undefined): string[] {
+  if (!o) return [];
+  const t = Trainer.resume(join(o.dir, 'checkpoint.json'));
+  try {
+    return t.statNames;
+  } finally {
+    t.dispose();
+  }
+}
+
 async function summarise(config: RunConfig, outcomes: RunOutcome[], output: string): Promise<void> {
   const gameId = (config.train.game as { id?: string } | undefined)?.id ?? 'ipd';
   const rows: Array<Array<string | number>> = [];
@@ -168,8 +178,9 @@ async function summarise(config: RunConfig, outcomes: RunOutcome[], output: stri
   console.log(formatTable(used, rows.map((r) => r.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(4)) : v)))));
   writeFileSync(join(output, 'summary.csv'), toCsv(used, rows));
   writeFileSync(join(output, 'summary.json'), `${JSON.stringify({ runs: outcomes.map(({ history: _h, ...r }) => r), evaluations }, null, 2)}\n`);
-  const report = trainingReport(
-    outcomes.map((o) => ({ algorithm: o.algorithm, seed: o.seed, history: o.history })),
+  const statNames = statNamesOf(outcomes[0]);
+  const report = await trainingReport(
+    outcomes.map((o) => ({ algorithm: o.algorithm, seed: o.seed, history: o.history, statNames })),
     evaluations,
   );
   writeReport(output, report);

@@ -4,14 +4,18 @@
  * (cooperation in self-play, against tit-for-tat, exploitation by
  * always-defect), several seeds each.
  */
-import { evaluate } from '../evaluate.js';
+import { join, resolve } from 'node:path';
+import { evaluate, type Evaluation } from '../evaluate.js';
+import { trainingReport, writeReport } from '../report/index.js';
 import { formatTable } from '../format.js';
-import { train, type Algorithm, type TrainConfig } from '../train.js';
+import { train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
 
 export interface DemoOptions {
   seeds: number;
   iterations: number;
   onProgress?: (line: string) => void;
+  /** Folder for report.html and the plots (default runs/demo); empty to skip. */
+  reportDir?: string;
 }
 
 /**
@@ -65,11 +69,13 @@ export interface DemoRow {
   vsDefectLoss: number;
   payoff: number;
   seconds: number;
+  history: IterationMetrics[];
+  evaluation: Evaluation;
 }
 
 export async function trainAndEvaluate(algorithm: Algorithm, seed: number, iterations: number): Promise<DemoRow> {
   const start = performance.now();
-  const { trainer } = await train(ipdRecipe(algorithm, seed, iterations));
+  const { trainer, history } = await train(ipdRecipe(algorithm, seed, iterations));
   const seconds = (performance.now() - start) / 1000;
   const policy = trainer.policy();
   try {
@@ -85,6 +91,8 @@ export async function trainAndEvaluate(algorithm: Algorithm, seed: number, itera
       vsDefectLoss: sampled.exploitability,
       payoff: sampled.selfPlay.payoff,
       seconds,
+      history,
+      evaluation: sampled,
     };
   } finally {
     policy.dispose();
@@ -107,6 +115,16 @@ export async function runTrainDemo(opts: DemoOptions): Promise<string> {
     ['algorithm', 'seed', 'self-play coop', 'greedy coop', 'coop vs TFT', 'loss vs AD', 'self-play payoff', 'train s'],
     rows.map((r) => [r.algorithm, r.seed, pct(r.selfPlay), pct(r.selfPlayGreedy), pct(r.vsTitForTat), r.vsDefectLoss, r.payoff, r.seconds]),
   );
+  const reportDir = opts.reportDir ?? join('runs', 'demo');
+  let reportLine = '';
+  if (reportDir) {
+    const report = await trainingReport(
+      rows.map((r) => ({ algorithm: r.algorithm, seed: r.seed, history: r.history })),
+      rows.map((r) => ({ algorithm: r.algorithm, seed: r.seed, evaluation: r.evaluation })),
+    );
+    writeReport(reportDir, report);
+    reportLine = `\nReport with the training curves: ${resolve(reportDir, 'report.html')}`;
+  }
   return [
     `Iterated prisoner's dilemma, 10 rounds (CC 3/3, CD 0/5, DC 5/0, DD 1/1), memory-1 tabular policies,`,
     `${opts.iterations} iterations × 512 episodes of self-play per run (Adam 0.2 decaying to 0, opponent buffer p = 0.5). Cooperation is counted on sampled actions`,
@@ -114,5 +132,6 @@ export async function runTrainDemo(opts: DemoOptions): Promise<string> {
     `relative to mutual defection (1 = one sucker round: S = 0 instead of P = 1).`,
     '',
     table,
+    reportLine,
   ].join('\n');
 }

@@ -1,0 +1,125 @@
+/**
+ * The `dilemma` command as a person runs it (the built dist/cli/main.js):
+ * experiments with reports, Ctrl-C and --resume, tournaments, evaluation and
+ * exports.
+ */
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'dilemma-cli-'));
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function experiment(name: string, iterations: number): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    [
+      'algorithms: [naive, advantage-alignment]',
+      'seeds: 2',
+      `output: ${join(dir, name)}`,
+      'checkpointEvery: 5',
+      'train:',
+      '  game: { id: ipd }',
+      '  policy: { kind: tabular }',
+      `  iterations: ${iterations}`,
+      '  batch: 128',
+      'evaluate:',
+      '  opponents: [tit-for-tat, always-defect]',
+      '  batch: 256',
+    ].join('\n'),
+  );
+  return path;
+}
+
+test.serial('info prints the engine status', (t) => {
+  const r = run(['info', '--json']);
+  t.is(r.status, 0, r.out);
+  const info = JSON.parse(r.out);
+  t.true(info.backends.includes('cpu'));
+  t.is(typeof info.cuda.available, 'boolean');
+});
+
+test.serial('train runs an experiment file and writes tables, checkpoints and a report', (t) => {
+  const r = run(['train', experiment('small', 12)]);
+  t.is(r.status, 0, r.out);
+  t.regex(r.out, /naive seed 1: iteration 12\/12/);
+  for (const f of ['summary.csv', 'summary.json', 'report.html', 'naive-seed1/metrics.jsonl', 'advantage-alignment-seed2/checkpoint.json']) {
+    t.true(existsSync(join(dir, 'small', f)), f);
+  }
+  t.is(readFileSync(join(dir, 'small', 'naive-seed1', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 12);
+  t.regex(readFileSync(join(dir, 'small', 'report.html'), 'utf8'), /<svg/);
+  t.is(readFileSync(join(dir, 'small', 'summary.csv'), 'utf8').trim().split('\n').length, 5);
+});
+
+test.serial('bad experiment files name the problem', (t) => {
+  const path = join(dir, 'bad.yaml');
+  writeFileSync(path, 'train:\n  lr: -3\n');
+  const r = run(['train', path]);
+  t.is(r.status, 1);
+  t.regex(r.out, /ERR_INVALID_PARAM.*config\.train\.lr/);
+});
+
+test.serial('Ctrl-C writes a checkpoint and exits cleanly; --resume finishes the runs', async (t) => {
+  const config = experiment('interrupted', 1500);
+  const child = spawn(process.execPath, [cli, 'train', config], { cwd: dir });
+  let out = '';
+  await new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (/iteration \d+\/1500/.test(out)) {
+        child.stderr.off('data', onData);
+        child.kill('SIGINT');
+        resolve();
+      }
+    };
+    child.stderr.on('data', onData);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.is(code, 130, out);
+  const ckpt = join(dir, 'interrupted', 'naive-seed1', 'checkpoint.json');
+  t.true(existsSync(ckpt));
+  // Finish with fewer iterations by resuming a copy of the config whose runs are already past them.
+  const done = JSON.parse(readFileSync(ckpt, 'utf8'));
+  t.truthy(done.sha256);
+  const r = run(['train', experiment('interrupted', 1500), '--resume']);
+  t.is(r.status, 0, r.out);
+  t.true(existsSync(join(dir, 'interrupted', 'report.html')));
+});
+
+test.serial('tournament, eval and exports', (t) => {
+  const ckpt = join(dir, 'small', 'advantage-alignment-seed1', 'checkpoint.json');
+  const tour = run(['tournament', '--players', `tit-for-tat;always-defect;random:p=0.3;ckpt:${ckpt}`, '--repetitions', '50', '--seeds', '2', '--out', join(dir, 'tour')]);
+  t.is(tour.status, 0, tour.out);
+  t.regex(tour.out, /rank/);
+  for (const f of ['ranking.csv', 'payoff-matrix.csv', 'tournament.json', 'report.html']) t.true(existsSync(join(dir, 'tour', f)), f);
+
+  const ev = run(['eval', `ckpt:${ckpt}`, '--opponents', 'tit-for-tat;always-defect', '--out', join(dir, 'eval')]);
+  t.is(ev.status, 0, ev.out);
+  t.regex(ev.out, /exploitability/);
+
+  const onnxPath = join(dir, 'policy.onnx');
+  const ex = run(['export', 'onnx', ckpt, onnxPath]);
+  t.is(ex.status, 0, ex.out);
+  const ev2 = run(['eval', `onnx:${onnxPath}`, '--opponents', 'tit-for-tat', '--batch', '64']);
+  t.is(ev2.status, 0, ev2.out);
+
+  const traj = join(dir, 'traj.jsonl');
+  const tr = run(['export', 'trajectories', '--players', 'tit-for-tat;random', '--batch', '7', '--out', traj]);
+  t.is(tr.status, 0, tr.out);
+  const lines = readFileSync(traj, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.is(lines.length, 7);
+  t.is(lines[0].length, 10);
+
+  const bad = run(['tournament', '--players', 'tit-for-tat;nobody']);
+  t.is(bad.status, 1);
+  t.regex(bad.out, /ERR_UNKNOWN_STRATEGY/);
+});
