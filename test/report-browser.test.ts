@@ -46,7 +46,7 @@ browserTest('a training and a tournament report render with their plots in headl
         svgs.map((svg) => {
           const box = svg.getBoundingClientRect();
           const marks = [...svg.querySelectorAll('path, rect, circle, line')].filter((el) => {
-            const b = (el as SVGGraphicsElement).getBBox();
+            const b = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
             return b.width > 0 || b.height > 0;
           });
           return { width: box.width, height: box.height, marks: marks.length };
