@@ -19,7 +19,7 @@
  *   `bn`, `bhn` [H], `Wo` [H, actions], `bo` [actions] (GRU_WEIGHT_NAMES).
  */
 import { DilemmaError, ErrorCode } from './errors.js';
-import { ACTIVATIONS, GRU_WEIGHT_NAMES, type Activation, type GruWeights, type MlpWeights } from './onnx/policies.js';
+import { ACTIVATIONS, GRU_WEIGHT_NAMES, gruShapes, type Activation, type GruWeights, type MlpWeights } from './onnx/policies.js';
 import { checkInteger, checkKeys, checkObject, checkTypedArray, describe, invalid } from './validate.js';
 
 export type ModelKind = 'tabular' | 'mlp' | 'gru';
@@ -194,23 +194,6 @@ function pack(kind: ModelKind, shapes: readonly (readonly [string, readonly numb
     throw new DilemmaError(ErrorCode.TooLarge, `options: the ${kind} model would have ${offset} parameters, more than ${MAX_PARAMS}`);
   }
   return { numParams: offset, tensors };
-}
-
-function gruShapes(obsDim: number, H: number, actions: number): Record<keyof GruWeights, number[]> {
-  return {
-    Wz: [obsDim, H],
-    Wr: [obsDim, H],
-    Wn: [obsDim, H],
-    Uz: [H, H],
-    Ur: [H, H],
-    Un: [H, H],
-    bz: [H],
-    br: [H],
-    bn: [H],
-    bhn: [H],
-    Wo: [H, actions],
-    bo: [actions],
-  };
 }
 
 function checkLayers(value: unknown): number[] {

@@ -341,7 +341,8 @@ export function gruForward(
   return { logits: affine(next, batch, H, w.Wo, bo.length, w.bo), h: next };
 }
 
-function gruShapes(obsDim: number, H: number, actions: number): Record<keyof GruWeights, number[]> {
+/** The GRU policy's weight shapes, in GRU_WEIGHT_NAMES order. */
+export function gruShapes(obsDim: number, H: number, actions: number): Record<keyof GruWeights, number[]> {
   return {
     Wz: [obsDim, H],
     Wr: [obsDim, H],

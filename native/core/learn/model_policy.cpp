@@ -4,7 +4,7 @@
 
 #include "../error.hpp"
 #include "../rng.hpp"
-#include "../sampling.hpp"
+#include "../seat_sampling.hpp"
 
 namespace dilemma::learn {
 
@@ -61,29 +61,7 @@ class ModelPolicy final : public Policy {
     for (int s = 0; s < count; ++s) {
       if (S) std::memcpy(seats[s].fmemory + b0 * S, state_out.data() + s * n * S, sizeof(float) * n * S);
     }
-    const Game& game = c0.envs->game();
-    const bool masked = game.has_illegal_actions();
-    thread_local std::vector<uint8_t> legal;
-    legal.resize(masked ? static_cast<size_t>(A) : 0);
-    for (int s = 0; s < count; ++s) {
-      const ActContext& c = seats[s];
-      for (int64_t k = 0; k < n; ++k) {
-        const int64_t b = b0 + k;
-        if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
-        const float u = c.greedy ? 0.0f
-                                 : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
-                                                rng::kSample, static_cast<uint32_t>(c.agent));
-        const Sample smp = sample_logits(logits.data() + (s * n + k) * A, static_cast<int>(A), c.temperature,
-                                         c.greedy, u, masked ? legal.data() : nullptr);
-        if (!smp.finite)
-          throw Error(codes::kModelOutput, "policy '" + label_ + "' produced a non-finite logit (environment " +
-                                               std::to_string(b) + ", step " + std::to_string(c.step) + ")");
-        const int64_t i = b * c.out_stride + c.agent;
-        c.actions[i] = smp.action;
-        c.logp[i] = smp.logp;
-        c.entropy[i] = smp.entropy;
-      }
-    }
+    sample_seats(seats, count, b0, b1, logits.data(), static_cast<int>(A), "policy '" + label_ + "'");
   }
 
  private:

@@ -6,7 +6,7 @@
 
 #include "../error.hpp"
 #include "../rng.hpp"
-#include "../sampling.hpp"
+#include "../seat_sampling.hpp"
 #include "onnx.hpp"
 
 namespace dilemma::onnx {
@@ -158,31 +158,7 @@ class OnnxPolicy final : public Policy {
         std::memcpy(seats[s].fmemory + B * st.offset + b0 * st.size, state_out[k].data() + s * width,
                     sizeof(float) * width);
     }
-    const Game& game = c0.envs->game();
-    const bool masked = game.has_illegal_actions();
-    std::vector<uint8_t> legal(masked ? static_cast<size_t>(A) : 0);
-    for (int s = 0; s < count; ++s) {
-      const ActContext& c = seats[s];
-      for (int64_t k = 0; k < n; ++k) {
-        const int64_t b = b0 + k;
-        if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
-        const float u = c.greedy ? 0.0f
-                                 : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
-                                                rng::kSample, static_cast<uint32_t>(c.agent));
-        const Sample smp = sample_logits(logits.data() + (s * n + k) * A, static_cast<int>(A), c.temperature,
-                                         c.greedy, u, masked ? legal.data() : nullptr);
-        if (!smp.finite)
-          throw Error(codes::kModelOutput, "model output '" + logits_ + "' has a non-finite value (environment " +
-                                               std::to_string(b) + ", step " + std::to_string(c.step) + ")");
-        if (smp.action < 0 && !c.envs->done(b))
-          throw Error(codes::kModelOutput, "no legal action for agent " + std::to_string(c.agent) +
-                                               " in environment " + std::to_string(b));
-        const int64_t i = b * c.out_stride + c.agent;
-        c.actions[i] = smp.action;
-        c.logp[i] = smp.logp;
-        c.entropy[i] = smp.entropy;
-      }
-    }
+    sample_seats(seats, count, b0, b1, logits.data(), static_cast<int>(A), "model output '" + logits_ + "'");
   }
 
  private:

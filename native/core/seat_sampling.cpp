@@ -1,0 +1,42 @@
+#include "seat_sampling.hpp"
+
+#include <vector>
+
+#include "error.hpp"
+#include "rng.hpp"
+#include "sampling.hpp"
+
+namespace dilemma {
+
+void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits, int actions,
+                  const std::string& who) {
+  const int64_t n = b1 - b0;
+  const Game& game = seats[0].envs->game();
+  const bool masked = game.has_illegal_actions();
+  thread_local std::vector<uint8_t> legal;
+  legal.resize(masked ? static_cast<size_t>(actions) : 0);
+  for (int s = 0; s < count; ++s) {
+    const ActContext& c = seats[s];
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t b = b0 + k;
+      if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
+      const float u = c.greedy ? 0.0f
+                               : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
+                                              rng::kSample, static_cast<uint32_t>(c.agent));
+      const Sample smp = sample_logits(logits + (s * n + k) * actions, actions, c.temperature, c.greedy, u,
+                                       masked ? legal.data() : nullptr);
+      if (!smp.finite)
+        throw Error(codes::kModelOutput, who + " has a non-finite logit (environment " + std::to_string(b) +
+                                             ", step " + std::to_string(c.step) + ")");
+      if (smp.action < 0 && !c.envs->done(b))
+        throw Error(codes::kModelOutput, who + " has no legal action for agent " + std::to_string(c.agent) +
+                                             " in environment " + std::to_string(b));
+      const int64_t i = b * c.out_stride + c.agent;
+      c.actions[i] = smp.action;
+      c.logp[i] = smp.logp;
+      c.entropy[i] = smp.entropy;
+    }
+  }
+}
+
+}  // namespace dilemma
