@@ -18,6 +18,7 @@ import type { BenchSuite } from './suite.js';
 const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
   () => import('./credit.bench.js'),
   () => import('./rollout.bench.js'),
+  () => import('./tournament.bench.js'),
   () => import('./onnx.bench.js'),
   () => import('./train.bench.js'),
 ];

@@ -75,6 +75,11 @@ export interface NativeBinding {
       greedy?: boolean;
     },
   ): Promise<NativeTrajectory>;
+  tournament(
+    game: NativeGame,
+    players: NativePolicy[],
+    options: { repetitions: number; steps?: number; seed?: number | bigint; threads?: number },
+  ): Promise<{ meanReturn: Float64Array; action0Rate: Float64Array }>;
   engineInfo(): Record<string, unknown>;
   ortLoad(library: string): Record<string, unknown>;
   cudaLoad(library: string): Record<string, unknown>;

@@ -6,7 +6,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameSpec, resolveGame } from './games.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
-import { actionRate, meanReturns, rollout } from './rollout.js';
+import { native } from './native.js';
 import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
 
 export interface TournamentOptions {
@@ -59,21 +59,19 @@ export async function tournament(options: TournamentOptions): Promise<Tournament
     const n = players.length;
     const grid = () => Array.from({ length: n }, () => new Array<number>(n).fill(0));
     const payoff = grid(), opponentPayoff = grid(), cooperation = grid(), coopSeat1 = grid();
+    // All ordered pairs in one native call; pair (i, j) is exactly the rollout of [i, j] with this seed.
+    const r = await native().tournament(game.handle, players.map((p) => p.policy.handle), {
+      repetitions,
+      seed,
+      ...(steps ? { steps } : {}),
+    });
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        const t = await rollout({
-          game,
-          policies: [players[i].policy, players[j].policy],
-          batch: repetitions,
-          seed,
-          ...(steps ? { steps } : {}),
-        });
-        const r = meanReturns(t);
-        const c = actionRate(t, 0);
-        payoff[i][j] = r[0];
-        opponentPayoff[i][j] = r[1];
-        cooperation[i][j] = c[0];
-        coopSeat1[j][i] = c[1];
+        const k = (i * n + j) * 2;
+        payoff[i][j] = r.meanReturn[k];
+        opponentPayoff[i][j] = r.meanReturn[k + 1];
+        cooperation[i][j] = r.action0Rate[k];
+        coopSeat1[j][i] = r.action0Rate[k + 1];
       }
     }
     const ranking: Standing[] = players.map((p, i) => {

@@ -4,6 +4,7 @@
 
 #include "../core/error.hpp"
 #include "../core/rollout.hpp"
+#include "../core/tournament.hpp"
 #include "check.hpp"
 
 using namespace dilemma;
@@ -140,4 +141,25 @@ TEST("strategies check the game and their parameters") {
   o.batch = int64_t{1} << 30;
   o.steps = 1 << 20;
   CHECK_THROWS_CODE(trajectory_sizes(*g, o), codes::kTooLarge);
+}
+
+TEST("a tournament equals the separate rollouts of its pairs, on any thread count") {
+  auto g = make_game("ipd", P({{"rounds", 20.0}, {"noise", 0.05}}));
+  std::vector<std::shared_ptr<const Policy>> ps = {make_strategy("tit-for-tat", P()), make_strategy("random", P()),
+                                                   make_strategy("always-defect", P())};
+  RolloutOptions o;
+  o.batch = 40;
+  o.seed = 5;
+  o.threads = 1;
+  const TournamentResult one = run_tournament(g, ps, o);
+  o.threads = 3;
+  const TournamentResult three = run_tournament(g, ps, o);
+  CHECK(one.mean_return == three.mean_return && one.action0_rate == three.action0_rate);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      auto t = run(g, {ps[i], ps[j]}, o);
+      CHECK_CLOSE(one.mean_return[(i * 3 + j) * 2], total(t, 0, o.batch), 1e-12, 1e-9);
+      CHECK_CLOSE(one.mean_return[(i * 3 + j) * 2 + 1], total(t, 1, o.batch), 1e-12, 1e-9);
+    }
+  CHECK_THROWS_CODE(run_tournament(make_game("public-goods", P()), ps, o), codes::kUnsupported);
 }

@@ -1,0 +1,85 @@
+/**
+ * The IPD round-robin of every two-action scripted strategy, 200 rounds × 5
+ * repetitions per ordered pair: the engine's tournament beside a plain
+ * TypeScript tournament loop of the same strategies, in the same run.
+ */
+import { tournament, TWO_ACTION_STRATEGIES } from '../src/index.js';
+import { PAYOFF } from './baselines/ipd.js';
+import type { BenchSuite } from './suite.js';
+
+const ROUNDS = 200;
+const REPS = 5;
+
+// P(cooperate) from (first round, own last, other's last, round, grim flag); draws from xorshift.
+type Rule = (first: boolean, own: number, other: number, t: number, triggered: boolean) => number;
+const zd = [1 - 4 / 26, 1 - 13 / 26, 7 / 26, 0]; // chi = 3, phi = half of the largest valid scale (CC, CD, DC, DD)
+const rules: Record<string, Rule> = {
+  'always-cooperate': () => 1,
+  'always-defect': () => 0,
+  'tit-for-tat': (f, _o, x) => (f || x === 0 ? 1 : 0),
+  'suspicious-tit-for-tat': (f, _o, x) => (f ? 0 : x === 0 ? 1 : 0),
+  'generous-tit-for-tat': (f, _o, x) => (f || x === 0 ? 1 : 1 / 3),
+  'grim-trigger': (_f, _o, _x, _t, g) => (g ? 0 : 1),
+  'win-stay-lose-shift': (f, o, x) => (f || o === x ? 1 : 0),
+  alternate: (_f, _o, _x, t) => (t % 2 === 0 ? 1 : 0),
+  random: () => 0.5,
+  'zd-extortion': (f, o, x) => (f ? 1 : zd[2 * o + x]),
+};
+
+function plainTournament(names: readonly string[], seed: number): number[][] {
+  let s = seed | 1;
+  const rand = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  const n = names.length;
+  const payoff = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const a = rules[names[i]], b = rules[names[j]];
+      let total = 0;
+      for (let r = 0; r < REPS; r++) {
+        let own = -1, other = -1, gi = false, gj = false;
+        for (let t = 0; t < ROUNDS; t++) {
+          const first = t === 0;
+          if (!first && other === 1) gi = true;
+          if (!first && own === 1) gj = true;
+          const pi = a(first, own, other, t, gi), pj = b(first, other, own, t, gj);
+          const mi = pi >= 1 || (pi > 0 && rand() < pi) ? 0 : 1;
+          const mj = pj >= 1 || (pj > 0 && rand() < pj) ? 0 : 1;
+          total += PAYOFF[2 * (2 * mi + mj)];
+          own = mi;
+          other = mj;
+        }
+      }
+      payoff[i][j] = total / REPS;
+    }
+  }
+  return payoff;
+}
+
+const players = [...TWO_ACTION_STRATEGIES];
+const engine = () => tournament({ game: { id: 'ipd', params: { rounds: ROUNDS } }, players, repetitions: REPS, seed: 1 });
+
+const suite: BenchSuite = {
+  name: 'tournament',
+  description: `IPD round-robin of the ${players.length} two-action strategies, ${ROUNDS} rounds × ${REPS} repetitions per ordered pair (${players.length ** 2 * REPS * ROUNDS} rounds)`,
+  cases: [
+    { name: 'plain TypeScript tournament loop', baseline: true, fn: () => plainTournament(players, 12345) },
+    { name: 'engine tournament', fn: async () => engine() },
+  ],
+  async check() {
+    // The deterministic pairs agree exactly, e.g. tit-for-tat vs always-defect: 199 and 204.
+    const e = await engine();
+    const p = plainTournament(players, 7);
+    for (const [a, b] of [['tit-for-tat', 'always-defect'], ['grim-trigger', 'alternate'], ['win-stay-lose-shift', 'tit-for-tat'], ['suspicious-tit-for-tat', 'tit-for-tat']]) {
+      const i = players.indexOf(a as never), j = players.indexOf(b as never);
+      if (e.payoff[i][j] !== p[i][j]) throw new Error(`${a} vs ${b}: engine ${e.payoff[i][j]}, TypeScript ${p[i][j]}`);
+    }
+    if (e.payoff[players.indexOf('tit-for-tat')][players.indexOf('always-defect')] !== 199) throw new Error('tit-for-tat vs always-defect should pay 199');
+  },
+};
+
+export default [suite];

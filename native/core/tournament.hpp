@@ -1,0 +1,23 @@
+// Every ordered pair of policies in a two-player game: one rollout per pair
+// (seat 0 = row policy, seat 1 = column policy), pairs spread across threads.
+// Each pair's rollout is exactly rollout() with the given seed, so results
+// equal separate rollouts whatever the thread count.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "rollout.hpp"
+
+namespace dilemma {
+
+struct TournamentResult {
+  int players = 0;
+  // [row, column, seat]: mean episode return, and share of taken steps with action 0.
+  std::vector<double> mean_return, action0_rate;
+};
+
+TournamentResult run_tournament(const std::shared_ptr<const Game>& game,
+                                const std::vector<std::shared_ptr<const Policy>>& players, const RolloutOptions& options);
+
+}  // namespace dilemma
