@@ -525,6 +525,15 @@ function fuzzRollout(): void {
   call('rollout', args, () => b.rollout(...args));
 }
 
+function fuzzTournament(): void {
+  const entry = someGame();
+  const players = Array.from({ length: chance(0.05) ? int(0, 3) : int(1, 4) }, () => policyArg());
+  const o: Record<string, unknown> = { repetitions: chance(0.05) ? pick(HUGE) : int(1, 6), seed: int(0, 99), threads: int(1, 3) };
+  if (chance(0.4)) o.steps = int(1, entry.maxSteps + 2);
+  const args = [maybe(entry.game, 0.05), chance(0.03) ? junk() : players, chance(0.03) ? junk() : mutate(o, 0.35)];
+  call('tournament', args, () => b.tournament(...args));
+}
+
 function fuzzCredit(): void {
   const fn = pick(['discountedReturns', 'gae', 'leaveOneOut', 'advantageAlignment', 'sumOfRewards', 'whiten']);
   const batch = chance(0.08) ? pick(HUGE) : int(1, 6);
@@ -800,6 +809,7 @@ async function main(): Promise<void> {
   const targets: Array<[number, () => void]> = [
     [14, fuzzEnv],
     [14, fuzzRollout],
+    [4, fuzzTournament],
     [16, fuzzCredit],
     [12, fuzzLoss],
     [12, fuzzTrainer],
