@@ -1,67 +1,134 @@
 /**
- * A report rendered in headless Chromium (Debian's package, installed by
- * scripts/ensure-chromium.mjs in CI): its plots are laid out with data marks,
- * and a screenshot is kept under artifacts/.
+ * Reports rendered in headless Chromium (Debian's package at /usr/bin/chromium,
+ * which scripts/ensure-chromium.mjs installs; CI runs it before the tests):
+ * the pages lay out at least two SVG plots, each with data marks of non-empty
+ * geometry, fetch nothing from the network and log no errors. Screenshots go
+ * to artifacts/report-screenshot.png (training) and
+ * artifacts/report-tournament-screenshot.png.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { trainingReport, tournamentReport, writeReport } from '../src/report/index.js';
 import { train, tournament } from '../src/index.js';
+import { tournamentReport, trainingReport, writeReport, type TrainingRun } from '../src/report/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const root = new URL('..', import.meta.url).pathname;
-const browserTest = existsSync(CHROMIUM) ? test.serial : test.serial.skip;
-if (!existsSync(CHROMIUM)) console.log(`${CHROMIUM} is missing: run node scripts/ensure-chromium.mjs (CI does)`);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const artifacts = join(root, 'artifacts');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const haveChromium = existsSync(CHROMIUM);
 
-browserTest('a training and a tournament report render with their plots in headless Chromium', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dilemma-report-'));
-  const runs = [];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface PlotInfo {
+  width: number;
+  height: number;
+  /** Data marks (path, rect, symbol elements inside Vega's mark containers) with a non-empty bounding box. */
+  dataMarks: number;
+  /** Of which: heat-map cells. */
+  cells: number;
+}
+
+if (!haveChromium && !isRoot) {
+  console.log(`report-browser: skipped: ${CHROMIUM} is missing and this user is not root, so it cannot be installed; run \`sudo node scripts/ensure-chromium.mjs\``);
+}
+const browserTest = haveChromium || isRoot ? test.serial : test.serial.skip;
+
+browserTest('training and tournament reports render their plots in headless Chromium', async (t) => {
+  if (!haveChromium) {
+    t.fail(`${CHROMIUM} is missing: run \`node scripts/ensure-chromium.mjs\` (CI's .ci/run does) to install Debian's chromium package`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'dilemma-report-browser-'));
+  const profile = mkdtempSync(join(tmpdir(), 'dilemma-chromium-profile-'));
+
+  // Real data: short trust-and-split runs (training curves, efficiency and honesty) and an IPD tournament.
+  const runs: TrainingRun[] = [];
   for (const algorithm of ['naive', 'advantage-alignment'] as const) {
     for (const seed of [1, 2]) {
-      const { trainer, history } = await train({ algorithm, seed, iterations: 30, batch: 128, lr: 0.2 });
+      const { trainer, history } = await train({ game: { id: 'trust-and-split' }, algorithm, seed, iterations: 25, batch: 64 });
       runs.push({ algorithm, seed, history, statNames: trainer.statNames });
       trainer.dispose();
     }
   }
-  writeReport(join(dir, 'training'), await trainingReport(runs));
-  writeReport(join(dir, 'tournament'), await tournamentReport(await tournament({ game: 'ipd', players: ['tit-for-tat', 'always-defect', 'random'], repetitions: 20 })));
+  const training = await trainingReport(runs, undefined, { title: 'Trust-and-split training', description: 'Two algorithms, two seeds each, 25 iterations.' });
+  t.deepEqual(Object.keys(training.svgs), ['training-curves', 'trust-and-split']);
+  writeReport(join(dir, 'training'), training);
+  const result = await tournament({ game: 'ipd', players: ['tit-for-tat', 'always-defect', 'grim-trigger', 'random'], repetitions: 32, seed: 3 });
+  writeReport(join(dir, 'tournament'), await tournamentReport(result));
 
-  const browser = await chromium.launch({
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+    timeout: 20_000,
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const requests: string[] = [];
+    const page = context.pages()[0] ?? (await context.newPage());
+    const offsite: string[] = [];
+    const errors: string[] = [];
     page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) requests.push(r.url());
+      if (!r.url().startsWith('file:')) offsite.push(r.url());
     });
-    for (const name of ['training', 'tournament']) {
-      await page.goto(pathToFileURL(join(dir, name, 'report.html')).href);
-      const plots = await page.$$eval('svg', (svgs) =>
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    mkdirSync(artifacts, { recursive: true });
+
+    const pages = [
+      { name: 'training', screenshot: 'report-screenshot.png', svgs: 2, cells: 0 },
+      { name: 'tournament', screenshot: 'report-tournament-screenshot.png', svgs: 2, cells: 2 * result.players.length ** 2 },
+    ];
+    for (const p of pages) {
+      await page.goto(pathToFileURL(join(dir, p.name, 'report.html')).href, { waitUntil: 'load' });
+      t.is(await page.$$eval('script', (els) => els.length), 0, `${p.name}: no script`);
+      const plots: PlotInfo[] = await page.$$eval('svg', (svgs) =>
         svgs.map((svg) => {
           const box = svg.getBoundingClientRect();
-          const marks = [...svg.querySelectorAll('path, rect, circle, line')].filter((el) => {
+          // Vega puts each data mark in a group of class "role-mark"; rects and symbols render as <path>.
+          const marks = [...svg.querySelectorAll('.role-mark path, .role-mark rect, .role-mark circle')].filter((el) => {
+            const d = el.getAttribute('d');
+            if (el.tagName.toLowerCase() === 'path' && (!d || d.trim() === '')) return false;
             const b = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
             return b.width > 0 || b.height > 0;
           });
-          return { width: box.width, height: box.height, marks: marks.length };
+          const cells = marks.filter((el) => el.getAttribute('aria-roledescription') === 'rect mark');
+          return { width: box.width, height: box.height, dataMarks: marks.length, cells: cells.length };
         }),
       );
-      t.true(plots.length >= 1, `${name}: an SVG plot`);
-      for (const p of plots) {
-        t.true(p.width > 100 && p.height > 100, `${name}: plot laid out (${p.width}×${p.height})`);
-        t.true(p.marks >= 4, `${name}: plot has data marks (${p.marks})`);
+      t.true(plots.length >= p.svgs, `${p.name}: ${plots.length} SVG elements, want ≥ ${p.svgs}`);
+      plots.forEach((plot, k) => {
+        t.true(plot.width > 200 && plot.height > 150, `${p.name} plot ${k}: laid out at ${plot.width}×${plot.height}`);
+        t.true(plot.dataMarks >= 2, `${p.name} plot ${k}: ${plot.dataMarks} data marks with geometry`);
+      });
+      if (p.cells) t.is(plots.reduce((a, x) => a + x.cells, 0), p.cells, `${p.name}: one cell per matrix entry in both heat maps`);
+      if (p.name === 'tournament') {
+        const labels = await page.$$eval('.role-mark text', (els) => els.map((e) => e.textContent ?? ''));
+        t.true(labels.includes('9') && labels.includes('14'), 'tit-for-tat vs always-defect: 9 and 14 printed in the cells');
       }
-      mkdirSync(join(root, 'artifacts'), { recursive: true });
-      await page.screenshot({ path: join(root, 'artifacts', `report-${name}.png`), fullPage: true });
+      const file = join(artifacts, p.screenshot);
+      await page.screenshot({ path: file, fullPage: true });
+      t.true(statSync(file).size > 10_000, `${p.screenshot} written`);
     }
-    t.deepEqual(requests, [], 'the report fetches nothing from the network');
+    t.deepEqual(offsite, [], 'the reports fetch nothing beyond their own file');
+    t.deepEqual(errors, [], 'no console errors (a CSP violation would show here)');
   } finally {
-    await browser.close();
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -89,7 +89,7 @@ function algorithmsOf(runs: readonly { algorithm: string }[]): string[] {
 }
 
 /** Mean and band over seeds at every x, per algorithm; non-finite samples are left out. */
-export function aggregateSeries(samples: readonly Sample[], band: 'minmax' | 'sd' = 'minmax'): BandRow[] {
+function aggregateSeries(samples: readonly Sample[], band: 'minmax' | 'sd' = 'minmax'): BandRow[] {
   const groups = new Map<string, Map<number, number[]>>();
   for (const s of samples) {
     if (!Number.isFinite(s.value) || !Number.isFinite(s.x)) continue;
@@ -158,7 +158,7 @@ function bandPanel(
     data: { values: rows },
     layer: [
       {
-        mark: { type: 'area', opacity: 0.22 },
+        mark: { type: 'area', opacity: 0.22, clip: true },
         encoding: {
           x,
           y: { field: 'lo', type: 'quantitative', title: opts.y, scale: yScale },
@@ -167,7 +167,7 @@ function bandPanel(
         },
       },
       {
-        mark: { type: 'line', strokeWidth: 2 },
+        mark: { type: 'line', strokeWidth: 2, clip: true },
         encoding: {
           x,
           y: { field: 'mean', type: 'quantitative', title: opts.y, scale: yScale },
@@ -187,7 +187,7 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
         background: 'white',
         title: { fontSize: 14, anchor: 'start', subtitleFontSize: 11, subtitleColor: '#555' },
         axis: { labelFontSize: 11, titleFontSize: 12 },
-        legend: { labelFontSize: 11, titleFontSize: 12 },
+        legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
       },
       ...spec,
     } as TopLevelSpec,
@@ -216,10 +216,29 @@ function silentLogger() {
 
 /**
  * Drops the xlink namespace declaration (no plot uses xlink), so the only URL
- * in an SVG is the SVG namespace itself.
+ * in an SVG is the SVG namespace itself, and renumbers element ids in order of
+ * appearance: Vega numbers clip paths and gradients from a process-wide
+ * counter, which would make the same plot come out differently the second time.
  */
 function cleanSvg(svg: string): string {
-  return svg.replace(/ xmlns:xlink="[^"]*"/g, '');
+  return renameSvgIds(svg.replace(/ xmlns:xlink="[^"]*"/g, ''), (_id, k) => `d${k}`);
+}
+
+/**
+ * Renames every id="…" of an SVG and its references (url(#…), href="#…"),
+ * with rename(old, k) for the k-th distinct id in order of appearance.
+ */
+export function renameSvgIds(svg: string, rename: (id: string, k: number) => string): string {
+  const map = new Map<string, string>();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) {
+    if (!map.has(m[1])) map.set(m[1], rename(m[1], map.size + 1));
+  }
+  if (map.size === 0) return svg;
+  const to = (id: string) => map.get(id) ?? id;
+  return svg
+    .replace(/(\sid=")([^"]+)(")/g, (_, a: string, id: string, b: string) => a + to(id) + b)
+    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${to(id)})`)
+    .replace(/(\s(?:xlink:)?href="#)([^"]+)(")/g, (_, a: string, id: string, b: string) => a + to(id) + b);
 }
 
 /**
@@ -358,6 +377,13 @@ export function formatCell(v: number): string {
   return s === '-0' ? '0' : s;
 }
 
+/** A rate as printed in heat maps: a percentage with at most one decimal ("22.2%", "100%"). */
+export function formatPercent(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const s = String(Number((100 * v).toFixed(1)));
+  return `${s === '-0' ? '0' : s}%`;
+}
+
 /**
  * The tournament's payoff matrix as a heat map: row = player in seat 0,
  * column = its opponent in seat 1, colour and printed value = the row
@@ -386,7 +412,7 @@ export async function payoffHeatmap(result: TournamentResult, options: HeatmapOp
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = matrix[i][j];
-      cells.push({ player: players[i], opponent: players[j], value: v, label: which === 'cooperation' ? `${formatCell(100 * v)}%` : formatCell(v), dark: hi > lo && v > mid });
+      cells.push({ player: players[i], opponent: players[j], value: v, label: which === 'cooperation' ? formatPercent(v) : formatCell(v), dark: hi > lo && v > mid });
     }
   }
   const cell = Math.max(28, Math.min(64, Math.floor(560 / n)));
