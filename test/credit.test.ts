@@ -2,6 +2,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { credit } from '../src/credit.js';
 import { native } from '../src/native.js';
+import { random } from './helpers/random.js';
 
 // Plain double-precision references written from the formulas as stated
 // (direct sums over k, not the recursions the engine uses).
@@ -95,19 +96,6 @@ function refWhiten(x: ArrayLike<number>, B: number, T: number, perStep: boolean,
   return out;
 }
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let z = a;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    out[i] = lo + (hi - lo) * (((z ^ (z >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function close(t: ExecutionContext, got: Float32Array, want: ArrayLike<number>, rtol = 1e-5, atol = 1e-5): void {
   t.is(got.length, want.length);

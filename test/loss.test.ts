@@ -6,6 +6,7 @@ import { native } from '../src/native.js';
 import { rollout } from '../src/rollout.js';
 import { scripted } from '../src/policies.js';
 import { engineInfo, setThreads } from '../src/info.js';
+import { random } from './helpers/random.js';
 
 // A plain double-precision reference written from the formulas as stated in
 // DESIGN.md: softmax, each term's value and its analytic logits gradient.
@@ -112,19 +113,6 @@ function reference(o: RefOptions): RefResult {
   return res;
 }
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let z = a;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    out[i] = lo + (hi - lo) * (((z ^ (z >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 /** The project's one tolerance rule: |got − want| ≤ atol + rtol·|want|. */
 function closeTo(t: ExecutionContext, got: number, want: number, rtol: number, atol: number, what: string): void {
