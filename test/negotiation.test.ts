@@ -14,7 +14,9 @@ const CLAIM = [0, 1, 2];
 const NONE = 8;
 const PROPOSE = (x: number) => 9 + x;
 const WAIT = 20;
-const TAS = { obsDim: 36, message: 7, lastHand: 17, lastMessage: 21, lastProposal: 31, lastReward: 33, round: 35 };
+const TAS = {
+  obsDim: 43, message: 7, lastHand: 17, lastMessage: 21, lastProposal: 31, lastReward: 33, round: 35, relation: 36, lastTruth: 40,
+};
 
 const beats = (a: number, b: number) => (a - b + 3) % 3 === 1;
 
@@ -29,6 +31,10 @@ interface TasView {
   lastOwn: number;
   lastOther: number;
   round: number;
+  /** The other's claim this round against own hand: 0 beats me, 1 I beat it, 2 names my hand, 3 none. */
+  relation: number;
+  /** The other's claim last round against its revealed hand: 0 true, 1 false, 2 none. */
+  lastTruth: number;
 }
 
 function hot(obs: Float32Array, offset: number, width: number): number {
@@ -53,18 +59,20 @@ function tasView(obs: Float32Array, row: number, tokens = 9): TasView {
     lastOwn: obs[o + TAS.lastProposal],
     lastOther: obs[o + TAS.lastProposal + 1],
     round: obs[o + TAS.round],
+    relation: hot(obs, o + TAS.relation, 4),
+    lastTruth: hot(obs, o + TAS.lastTruth, 3),
   };
 }
 
 test('trust-and-split: shapes and layouts', (t) => {
   const env = makeEnv('trust-and-split', {}, { batch: 4, seed: 1 });
-  t.like(env.info, { id: 'trust-and-split', agents: 2, obsDim: 36, actions: 21, maxSteps: 30, twoAction: false });
+  t.like(env.info, { id: 'trust-and-split', agents: 2, obsDim: 43, actions: 21, maxSteps: 30, twoAction: false });
   const custom = new Game('trust-and-split', { coins: 4, messages: ['take-4', 'claim-paper', 'none'], rounds: 5 });
-  t.like(custom.info, { obsDim: 2 * 3 + 18, actions: 3 + 5 + 1, maxSteps: 15 });
+  t.like(custom.info, { obsDim: 2 * 3 + 25, actions: 3 + 5 + 1, maxSteps: 15 });
   // The same list as one string, and presets.
   t.is(new Game('trust-and-split', { coins: 4, messages: 'take-4, claim-paper none' }).info.actions, 9);
   t.is(new Game('trust-and-split', { messages: 'claims' }).info.actions, 4 + 11 + 1);
-  t.is(new Game('trust-and-split', { messages: 'silent' }).info.obsDim, 20);
+  t.is(new Game('trust-and-split', { messages: 'silent' }).info.obsDim, 27);
   // Parameters round-trip.
   t.is(new Game('trust-and-split', custom.params).info.actions, 9);
   env.dispose();
@@ -142,13 +150,15 @@ test('trust-and-split: over-claims are scaled proportionally (values 10 and 1)',
   for (const [x0, x1, win0, win1] of cases) {
     const env = makeEnv('trust-and-split', { rounds: 1, messages: 'silent' }, { batch, seed: 9 });
     const obs = env.reset();
-    // Silent: one token (none at 0), proposals x at 1 + x, wait at 12; 20 observation values.
+    // Silent: one token (none at 0), proposals x at 1 + x, wait at 12; 27 observation values.
+    const O = env.info.obsDim;
+    t.is(O, 27);
     env.step(Int32Array.from({ length: batch * 2 }, (_, i) => (i % 2 === 0 ? 0 : 12)));
     env.step(Int32Array.from({ length: batch * 2 }, (_, i) => (i % 2 === 1 ? 0 : 12)));
     const s = env.step(Int32Array.from({ length: batch * 2 }, (_, i) => 1 + (i % 2 === 0 ? x0 : x1)));
     const winners = new Set<number>();
     for (let b = 0; b < batch; b++) {
-      const zeroWins = beats(hot(obs, b * 2 * 20, 3), hot(obs, (b * 2 + 1) * 20, 3));
+      const zeroWins = beats(hot(obs, b * 2 * O, 3), hot(obs, (b * 2 + 1) * O, 3));
       winners.add(zeroWins ? 0 : 1);
       const [r0, r1] = zeroWins ? win0 : win1;
       t.true(Math.abs(s.rewards[b * 2] - r0) < 1e-4, `${x0}, ${x1}`);
@@ -212,13 +222,37 @@ test('trust-and-split: rollouts respect the legal-action masks and report statis
   game.dispose();
 });
 
+test('trust-and-split: claim relations and caught lies in the observations follow the heard tokens and revealed hands', async (t) => {
+  // Default vocabulary: tokens 0..2 claim rock, paper, scissors; the rest are no claims.
+  const game = new Game('trust-and-split', {});
+  const layout = modelLayout('mlp', { obsDim: game.info.obsDim, actions: game.info.actions, hidden: [] });
+  const uniform = modelPolicy({ kind: 'mlp', hidden: [] }, game.info, new Float32Array(layout.numParams));
+  const tr = await rollout({ game, policies: [uniform, uniform], batch: 64, seed: 9 });
+  const seen = { relation: new Set<number>(), lastTruth: new Set<number>() };
+  for (let row = 0; row < 64 * 30 * 2; row++) {
+    const v = tasView(tr.observations, row);
+    const claimed = v.heard >= 0 && v.heard < 3 ? v.heard : -1;
+    const relation = claimed < 0 ? 3 : beats(claimed, v.hand) ? 0 : beats(v.hand, claimed) ? 1 : 2;
+    const lastClaim = v.lastOtherMessage >= 0 && v.lastOtherMessage < 3 ? v.lastOtherMessage : -1;
+    const lastTruth = v.lastOtherHand < 0 || lastClaim < 0 ? 2 : lastClaim === v.lastOtherHand ? 0 : 1;
+    t.is(v.relation, relation, `row ${row}`);
+    t.is(v.lastTruth, lastTruth, `row ${row}`);
+    seen.relation.add(relation);
+    seen.lastTruth.add(lastTruth);
+  }
+  t.is(seen.relation.size, 4, 'every relation occurs');
+  t.is(seen.lastTruth.size, 3, 'true, false and no claims occur');
+  uniform.dispose();
+  game.dispose();
+});
+
 test('trust-and-split: rollouts of one group see the same hands (common random numbers)', async (t) => {
   const game = new Game('trust-and-split', { rounds: 6 });
   const layout = modelLayout('mlp', { obsDim: game.info.obsDim, actions: game.info.actions, hidden: [] });
   const uniform = modelPolicy({ kind: 'mlp', hidden: [] }, game.info, new Float32Array(layout.numParams));
   const tr = await rollout({ game, policies: [uniform, uniform], batch: 16, seed: 2, groups: { size: 4 } });
   const T = tr.steps;
-  const handAt = (b: number, step: number, a: number) => hot(tr.observations, ((b * T + step) * 2 + a) * 36, 3);
+  const handAt = (b: number, step: number, a: number) => hot(tr.observations, ((b * T + step) * 2 + a) * tr.obsDim, 3);
   let differ = false;
   let actionsDiffer = false;
   for (let b = 0; b < 16; b++) {

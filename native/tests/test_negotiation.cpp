@@ -89,7 +89,7 @@ int X(int x) { return 9 + x; }
 TEST("trust-and-split: sizes, vocabulary, action layout and statistics are described") {
   auto g = tas();
   CHECK_EQ(g->info().agents, 2);
-  CHECK_EQ(g->info().obs_dim, 36);
+  CHECK_EQ(g->info().obs_dim, 43);
   CHECK_EQ(g->info().actions, 21);
   CHECK_EQ(g->info().max_steps, 30);
   CHECK_EQ(g->info().state_size, 18);
@@ -118,6 +118,8 @@ TEST("trust-and-split: sizes, vocabulary, action layout and statistics are descr
   CHECK_EQ(g->obs_last_proposal(), 31);
   CHECK_EQ(g->obs_last_reward(), 33);
   CHECK_EQ(g->obs_round(), 35);
+  CHECK_EQ(g->obs_claim_relation(), 36);
+  CHECK_EQ(g->obs_last_truth(), 40);
 
   // The default preset scales its suggestions with the coins: 0, 20%, 50%, 80%, 100%, rounded, no repeats.
   auto takes = [](const ts::TrustAndSplitGame& h) {
@@ -135,7 +137,7 @@ TEST("trust-and-split: sizes, vocabulary, action layout and statistics are descr
   auto claims = tas({{"messages", std::string("claims")}});
   CHECK_EQ(claims->tokens(), 4);
   CHECK_EQ(claims->info().actions, 4 + 11 + 1);
-  CHECK_EQ(claims->info().obs_dim, 2 * 4 + 18);
+  CHECK_EQ(claims->info().obs_dim, 2 * 4 + 25);
   auto silent = tas({{"messages", std::string("silent")}, {"rounds", 4.0}, {"coins", 6.0}});
   CHECK_EQ(silent->tokens(), 1);
   CHECK_EQ(silent->info().actions, 1 + 7 + 1);
@@ -280,6 +282,8 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
     CHECK_EQ((*o)[31], 0.0f);
     CHECK_EQ((*o)[33], 0.0f);
     CHECK_EQ((*o)[35], 0.0f);
+    CHECK_EQ((*o)[36 + 3], 1.0f);  // no claim heard
+    CHECK_EQ((*o)[40 + 2], 1.0f);  // no claim last round
   }
   play(*g, s.data(), 0, kClaimPaper, kWait);
   CHECK_EQ(ts::message(s.data(), 0), kClaimPaper);
@@ -291,6 +295,9 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
   CHECK_EQ(o1[7 + kClaimPaper], 1.0f);
   CHECK_EQ(o1[7 + 9], 0.0f);
   CHECK_EQ(o0[7 + 9], 1.0f);
+  // Claim relations: agent 1's scissors beats the claimed paper; agent 0 has heard no claim.
+  CHECK((std::vector<float>(o1.begin() + 36, o1.begin() + 40) == std::vector<float>{0, 1, 0, 0}));
+  CHECK((std::vector<float>(o0.begin() + 36, o0.begin() + 40) == std::vector<float>{0, 0, 0, 1}));
   // Agent 1 (scissors) claims scissors (true) and agent 0's action at B is ignored.
   play(*g, s.data(), 1, X(3), kClaimScissors);
   CHECK_EQ(ts::message(s.data(), 0), kClaimPaper);
@@ -298,6 +305,7 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
   o0 = observe(*g, s.data(), 2, 0);
   CHECK((std::vector<float>(o0.begin() + 3, o0.begin() + 6) == std::vector<float>{0, 0, 1}));
   CHECK_EQ(o0[7 + kClaimScissors], 1.0f);
+  CHECK((std::vector<float>(o0.begin() + 36, o0.begin() + 40) == std::vector<float>{0, 1, 0, 0}));  // rock beats scissors
   CHECK((stats(*g, s.data()) == std::vector<int32_t>{0, 1, 1, 1, 0, 0, 0, 0}));
   // Step C: proposals 6 and 3 (rock wins: 60 and 3).
   Step r = play(*g, s.data(), 2, X(6), X(3));
@@ -332,6 +340,10 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
   CHECK_CLOSE(o0[34], 3.0 / 100, 1e-6, 0);
   CHECK_CLOSE(o1[33], 3.0 / 100, 1e-6, 0);
   CHECK_CLOSE(o0[35], 1.0 / 3, 1e-6, 0);
+  // Last round's claims against the revealed hands: agent 1 told the truth, agent 0 lied.
+  CHECK((std::vector<float>(o0.begin() + 40, o0.begin() + 43) == std::vector<float>{1, 0, 0}));
+  CHECK((std::vector<float>(o1.begin() + 40, o1.begin() + 43) == std::vector<float>{0, 1, 0}));
+  CHECK_EQ(o0[36 + 3], 1.0f);
 
   // Round 1 with hands set by hand: agent 1 (paper) speaks first and claims
   // paper (true); agent 0 (rock) claims rock (true).
@@ -340,6 +352,7 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
   play(*g, s.data(), 3, kWait, kClaimPaper);
   o0 = observe(*g, s.data(), 4, 0);
   CHECK_EQ(o0[7 + kClaimPaper], 1.0f);
+  CHECK((std::vector<float>(o0.begin() + 36, o0.begin() + 40) == std::vector<float>{1, 0, 0, 0}));  // paper beats rock
   play(*g, s.data(), 4, kClaimRock, kWait);
   r = play(*g, s.data(), 5, X(2), X(8));  // paper wins: 2 and 80
   CHECK_CLOSE(r.r[0], 2.0, 1e-6, 0);
@@ -351,6 +364,8 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
   // Round 2: a speaker's illegal action sends nothing; a proposer's illegal action proposes 0.
   s[ts::kHand] = ts::kPaper;
   s[ts::kHand + 1] = ts::kRock;
+  CHECK_EQ(observe(*g, s.data(), 6, 0)[40], 1.0f);  // both claims of round 1 were true
+  CHECK_EQ(observe(*g, s.data(), 6, 1)[40], 1.0f);
   play(*g, s.data(), 6, X(4), kClaimRock);  // agent 0 speaks first but plays a proposal
   CHECK_EQ(ts::message(s.data(), 0), -1);
   CHECK_EQ(ts::message(s.data(), 1), -1);  // agent 1's message at A is not its turn
@@ -365,6 +380,15 @@ TEST("trust-and-split: messages, claims and the next round's reveals in the obse
   CHECK((stats(*g, s.data()) == std::vector<int32_t>{1, 2, 2, 2, 15500, 30000, 2, 3}));
   // The final state still observes (round index = rounds / rounds).
   CHECK_EQ(observe(*g, s.data(), 9, 0)[35], 1.0f);
+
+  // A claim of the listener's own hand is a sure lie; a take-K message is no claim.
+  s = tas_state(*g, ts::kRock, ts::kScissors);
+  play(*g, s.data(), 0, kClaimScissors, kWait);
+  o1 = observe(*g, s.data(), 1, 1);
+  CHECK((std::vector<float>(o1.begin() + 36, o1.begin() + 40) == std::vector<float>{0, 0, 1, 0}));
+  play(*g, s.data(), 1, kWait, kTake5);
+  o0 = observe(*g, s.data(), 2, 0);
+  CHECK((std::vector<float>(o0.begin() + 36, o0.begin() + 40) == std::vector<float>{0, 0, 0, 1}));
 }
 
 TEST("trust-and-split: hands are two different, uniform; streams share them (common random numbers)") {

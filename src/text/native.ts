@@ -129,7 +129,7 @@ class NativeTextEngine implements TextEngine {
       { batch: 1, seed },
     );
     const info = this.#env.info;
-    if (info.actions !== this.#M + p.coins + 2 || info.obsDim !== 2 * this.#M + 18) {
+    if (info.actions !== this.#M + p.coins + 2 || info.obsDim !== 2 * this.#M + 25) {
       internal(`unexpected layout (actions ${info.actions}, obsDim ${info.obsDim} for ${this.#M} tokens and ${p.coins} coins)`);
     }
     this.#d = info.obsDim;

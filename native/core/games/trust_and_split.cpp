@@ -129,7 +129,7 @@ TrustAndSplitGame::TrustAndSplitGame(const Params& p) {
   alternate_ = p.integer("alternateSpeaker", 1, 0, 1) == 1;
   vocab_ = parse_vocabulary(p.text("messages", "default"), coins_, p.owner() + ".messages");
   const int m = tokens();
-  info_ = GameInfo{"trust-and-split", 2, 2 * m + 18, m + coins_ + 2, kStepsPerRound * rounds_, kStateSize};
+  info_ = GameInfo{"trust-and-split", 2, 2 * m + 25, m + coins_ + 2, kStepsPerRound * rounds_, kStateSize};
 }
 
 int TrustAndSplitGame::find_token(Token::Kind kind, int value) const {
@@ -188,6 +188,13 @@ void TrustAndSplitGame::observe(const int32_t* s, int t, int agent, float* obs) 
     obs[obs_last_reward() + 1] = static_cast<float>(last_reward(s, other) / scale);
   }
   obs[obs_round()] = static_cast<float>(round_of(t)) / rounds_;
+  const Token* claim = said >= 0 && vocab_[said].kind == Token::kClaim ? &vocab_[said] : nullptr;
+  const int mine = hand(s, agent);
+  const int relation = !claim ? 3 : (beats(claim->value, mine) ? 0 : (beats(mine, claim->value) ? 1 : 2));
+  obs[obs_claim_relation() + relation] = 1.0f;
+  const Token* last_claim =
+      last_said >= 0 && last >= 0 && vocab_[last_said].kind == Token::kClaim ? &vocab_[last_said] : nullptr;
+  obs[obs_last_truth() + (!last_claim ? 2 : (last_claim->value == last ? 0 : 1))] = 1.0f;
 }
 
 void TrustAndSplitGame::legal_actions(const int32_t*, int t, int agent, uint8_t* mask) const {

@@ -126,7 +126,7 @@ class TrustAndSplitGame final : public Game {
   // agent's reward in the last round, 0 before the first round ends.
   double last_reward(const int32_t* s, int agent) const;
 
-  // Observation layout (obs_dim = 2 M + 18 floats for M tokens), from the
+  // Observation layout (obs_dim = 2 M + 25 floats for M tokens), from the
   // observing agent's side:
   //   kObsHand           own hand, one-hot (3)
   //   kObsPhase          step within the round A, B, C, one-hot (3)
@@ -139,6 +139,14 @@ class TrustAndSplitGame final : public Game {
   //   obs_last_proposal() own then other's proposal last round / coins (2)
   //   obs_last_reward()  own then other's reward last round / (coins * highValue) (2)
   //   obs_round()        round index / rounds (1)
+  //   obs_claim_relation() the other's hand claim this round against own
+  //                      hand: it beats mine, mine beats it, it names my hand
+  //                      (a sure lie), no claim (yet) (4)
+  //   obs_last_truth()   the other's hand claim last round against the hand
+  //                      it then revealed: true, false, no claim (3)
+  // The last two are functions of the rest, given so that a small policy can
+  // act on who would win by the claims and on a caught lie without first
+  // learning the rules of rock-paper-scissors.
   static constexpr int kObsHand = 0;
   static constexpr int kObsPhase = 3;
   static constexpr int kObsFirst = 6;
@@ -149,6 +157,8 @@ class TrustAndSplitGame final : public Game {
   int obs_last_proposal() const { return obs_last_message() + tokens() + 1; }
   int obs_last_reward() const { return obs_last_proposal() + 2; }
   int obs_round() const { return obs_last_reward() + 2; }
+  int obs_claim_relation() const { return obs_round() + 1; }
+  int obs_last_truth() const { return obs_claim_relation() + 4; }
 
   void reset(int32_t* state, const EnvDraw& draw) const override;
   void observe(const int32_t* state, int t, int agent, float* obs) const override;
