@@ -11,6 +11,7 @@ import { Game, GAME_IDS, type GameId } from './games.js';
 import { native, type NativePolicy } from './native.js';
 import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
+import { describe } from './validate.js';
 import { modelLayout, toWriterWeights } from './models.js';
 import { gruPolicy, mlpPolicy } from './onnx/policies.js';
 
@@ -217,6 +218,30 @@ export class Trainer {
     this.#trainer.restore(state);
   }
 
+  /**
+   * A warm start: the policy takes these parameters (laid out as modelLayout()
+   * says, e.g. another trainer's params()) while everything else stays as
+   * created: iteration 0, a fresh optimizer, the same seed. Only before the
+   * first step, so that a run is always one config plus one starting point.
+   */
+  warmStart(params: Float32Array): void {
+    if (!(params instanceof Float32Array)) {
+      throw new DilemmaError(ErrorCode.InvalidArgument, `initParams must be a Float32Array, got ${describe(params)}`);
+    }
+    if (params.length !== this.numParams) {
+      throw new DilemmaError(
+        ErrorCode.InvalidArgument,
+        `initParams has ${params.length} values but the ${this.config.policy.kind} policy of '${this.config.game.id}' has ${this.numParams}`,
+      );
+    }
+    const bad = params.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new DilemmaError(ErrorCode.InvalidArgument, `initParams[${bad}] is ${params[bad]}, not a finite number`);
+    if (this.iteration !== 0) {
+      throw new DilemmaError(ErrorCode.InvalidArgument, `initParams: a warm start must come before the first step (at iteration ${this.iteration})`);
+    }
+    this.restore({ ...this.state(), params: Float32Array.from(params) });
+  }
+
   /** Writes a checkpoint atomically (a temporary file renamed over the target), with a content hash. */
   checkpoint(path: string): void {
     const s = this.state();
@@ -382,6 +407,8 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Resume from this checkpoint instead of starting at iteration 0 (its config is used). */
   resume?: string;
+  /** Start the policy from these parameters instead of the config's initialisation (Trainer.warmStart); not with resume. */
+  initParams?: Float32Array;
   /** Stops after the current iteration (a checkpoint is written first when checkpointFile is set). */
   signal?: AbortSignal;
 }
@@ -395,7 +422,18 @@ export interface TrainResult {
 
 /** Trains for config.iterations (from the checkpoint's iteration when resuming). The caller disposes result.trainer. */
 export async function train(config: TrainConfig = {}, options: TrainOptions = {}): Promise<TrainResult> {
+  if (options.resume !== undefined && options.initParams !== undefined) {
+    throw new DilemmaError(ErrorCode.InvalidArgument, 'initParams: a resumed run continues from its checkpoint and takes no initParams');
+  }
   const trainer = options.resume ? Trainer.resume(options.resume) : Trainer.create(config);
+  if (options.initParams !== undefined) {
+    try {
+      trainer.warmStart(options.initParams);
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+  }
   const history: IterationMetrics[] = [];
   let stopped = false;
   try {

@@ -68,6 +68,33 @@ test.serial('bad experiment files name the problem', (t) => {
   t.regex(r.out, /ERR_INVALID_PARAM.*config\.train\.lr/);
 });
 
+test.serial('an experiment can warm-start every run from a checkpoint; a mismatched one is refused', (t) => {
+  const source = join(dir, 'small', 'naive-seed1', 'checkpoint.json');
+  const file = (name: string, init: string, policy: string) => {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(
+      path,
+      ['algorithms: [advantage-alignment]', 'seeds: [5]', `output: ${join(dir, name)}`, `init: ${init}`, 'train:',
+        '  game: { id: ipd }', `  policy: ${policy}`, '  iterations: 1', '  lr: 0', 'evaluate:', '  opponents: [tit-for-tat]', '  batch: 64'].join('\n'),
+    );
+    return path;
+  };
+  // One iteration at learning rate 0: the run's checkpoint holds exactly the parameters it started from.
+  const r = run(['train', file('warm', source, '{ kind: tabular }')]);
+  t.is(r.status, 0, r.out);
+  const params = (path: string) => (JSON.parse(JSON.parse(readFileSync(path, 'utf8')).body) as { state: { params: unknown } }).state.params;
+  t.deepEqual(params(join(dir, 'warm', 'advantage-alignment-seed5', 'checkpoint.json')), params(source));
+  const bad = run(['train', file('warm-bad', source, '{ kind: mlp, hidden: [4] }')]);
+  t.is(bad.status, 1);
+  t.regex(bad.out, /config\.init: checkpoint .* holds \d+ policy parameters, but the runs' mlp policy on this game has \d+/);
+  const missing = run(['train', file('warm-missing', join(dir, 'nope.json'), '{ kind: tabular }')]);
+  t.is(missing.status, 1);
+  t.regex(missing.out, /ERR_INVALID_CHECKPOINT.*config\.init: cannot read checkpoint/);
+  const empty = join(dir, 'empty.yaml');
+  writeFileSync(empty, 'train:\n  iterations: 0\n');
+  t.regex(run(['train', empty]).out, /ERR_INVALID_PARAM.*config\.train\.iterations must be at least 1/);
+});
+
 test.serial('Ctrl-C writes a checkpoint and exits cleanly; --resume finishes the runs', async (t) => {
   const config = experiment('interrupted', 1500);
   const child = spawn(process.execPath, [cli, 'train', config], { cwd: dir });

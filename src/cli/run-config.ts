@@ -21,6 +21,12 @@ export const runConfigSchema = z
     seeds: z.union([z.number().int().min(1).max(1000), z.array(z.number().int().min(0)).min(1)]).default(3),
     /** Output folder: one sub-folder per run (metrics.jsonl, checkpoint.json), plus the report. */
     output: z.string().min(1).default('runs/experiment'),
+    /**
+     * A checkpoint whose policy parameters start every run (a warm start with
+     * a fresh optimizer, e.g. from a cooperative or pretrained policy); the
+     * policy model and game must match. A resumed run ignores it.
+     */
+    init: z.string().min(1).optional(),
     /** Iterations between checkpoints. */
     checkpointEvery: z.number().int().min(1).default(25),
     /** Evaluation of every trained policy against these opponents (two-player games). */
@@ -56,6 +62,10 @@ export function loadRunConfig(path: string): RunConfig {
   }
   const config = parseParams(runConfigSchema, raw ?? {}, 'config');
   // Validate the training part now, with every algorithm, so a typo fails before any run starts.
-  for (const algorithm of config.algorithms) parseParams(trainConfigSchema, { ...config.train, algorithm }, 'config.train');
+  for (const algorithm of config.algorithms) {
+    const train = parseParams(trainConfigSchema, { ...config.train, algorithm }, 'config.train');
+    // The report and the evaluation need at least one iteration of metrics.
+    if (train.iterations < 1) throw new DilemmaError(ErrorCode.InvalidParam, 'config.train.iterations must be at least 1 in an experiment file');
+  }
   return config;
 }

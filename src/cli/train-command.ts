@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { evaluate } from '../evaluate.js';
 import { formatTable } from '../format.js';
-import { Trainer, train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
+import { DilemmaError, ErrorCode } from '../errors.js';
+import { readCheckpoint, Trainer, train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
 import { trainingReport, writeReport } from '../report/index.js';
 import { toCsv } from './csv.js';
 import { parsePlayer } from './players.js';
@@ -69,6 +70,15 @@ export async function trainCommand(configPath: string, opts: TrainCommandOptions
   return 0;
 }
 
+/** The policy parameters of the experiment's `init` checkpoint. */
+function initialParams(path: string): Float32Array {
+  try {
+    return readCheckpoint(path).state.params;
+  } catch (e) {
+    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `config.init: ${(e as Error).message}`);
+  }
+}
+
 async function runOne(
   config: RunConfig,
   algorithm: Algorithm,
@@ -84,10 +94,18 @@ async function runOne(
   const name = `${algorithm} seed ${seed}`;
   const canResume = resume && existsSync(checkpointFile);
   const trainConfig = { ...config.train, algorithm, seed } as TrainConfig;
+  const initParams = !canResume && config.init !== undefined ? initialParams(config.init) : undefined;
   const probe = canResume ? Trainer.resume(checkpointFile) : Trainer.create(trainConfig);
   const total = probe.config.iterations;
   const start = probe.iteration;
+  const expected = probe.numParams;
   probe.dispose();
+  if (initParams && initParams.length !== expected) {
+    throw new DilemmaError(
+      ErrorCode.InvalidParam,
+      `config.init: checkpoint ${config.init} holds ${initParams.length} policy parameters, but the runs' ${trainConfig.policy?.kind ?? 'tabular'} policy on this game has ${expected}`,
+    );
+  }
   // A fresh run replaces an earlier run's metrics; a resumed run keeps those
   // before its checkpoint (a kill may have left later lines) and appends.
   const kept = canResume ? readHistory(metricsFile).filter((m) => m.iteration < start) : [];
@@ -107,7 +125,7 @@ async function runOne(
   const every = Math.max(1, Math.floor(total / 10));
   const began = performance.now();
   const { trainer, stopped } = await train(canResume ? {} : trainConfig, {
-    ...(canResume ? { resume: checkpointFile } : {}),
+    ...(canResume ? { resume: checkpointFile } : { initParams }),
     metricsFile,
     checkpointFile,
     checkpointEvery: config.checkpointEvery,
