@@ -1,20 +1,31 @@
 /**
  * Trust-and-split training study: naive, sum-of-rewards and Advantage
  * Alignment self-play with the same budget on the symbolic game, several
- * seeds each, MLP policies. Each trained policy is evaluated in self-play
- * (split efficiency, honesty, agreement, payoff) and against the scripted
- * greedy-splitter, beside the reference payoff of always proposing 5 coins
- * against it (the welfare-splitter does exactly that when the greedy
- * splitter makes no claim: 10·5/15 = 3.33 coins a round at its own value).
+ * seeds each, MLP policies, under two protocols:
  *
- *   node --import tsx scripts/trust-and-split-study.ts [--seeds N] [--iterations N]
- *       [--batch N] [--lr X] [--hidden N] [--scale X] [--entropy X] [--algorithms a,b,c] [--out NAME]
+ *   scratch  each algorithm from a random initialisation for
+ *            warmup + iterations iterations;
+ *   warm     per seed, one sum-of-rewards run of `warmup` iterations (a
+ *            cooperative starting point, as a language model's prior is for
+ *            the paper's LLM agents), then each algorithm from those
+ *            parameters for `iterations` iterations with a fresh optimizer.
+ *
+ * Each policy is evaluated in self-play (split efficiency, honesty, agreement,
+ * payoff) and against the scripted greedy-splitter, beside the reference
+ * payoff of always proposing 5 coins against it (the welfare-splitter does
+ * exactly that when the greedy splitter makes no claim: 10·5/15 = 3.33 coins a
+ * round at its own value).
+ *
+ *   node --import tsx scripts/trust-and-split-study.ts [--seeds N] [--warmup N] [--iterations N]
+ *       [--batch N] [--lr X] [--hidden N] [--entropy X] [--beta X] [--protocols scratch,warm]
+ *       [--algorithms a,b,c] [--out NAME]
  *
  * Prints a table and writes bench/results/<NAME>.json (default
  * trust-and-split-study.json) and the table beside it as .txt.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import {
   formatTable,
   meanReturns,
@@ -25,68 +36,74 @@ import {
   type Algorithm,
   type Policy,
   type TrainConfig,
+  type Trainer,
 } from '../src/index.js';
+import { trustAndSplitRecipe } from '../src/cli/train-demo.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
+const recipeDefaults = trustAndSplitRecipe('advantage-alignment', 0, 0);
+const { values: opts } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '400' },
+    iterations: { type: 'string', default: '300' },
+    batch: { type: 'string', default: String(recipeDefaults.batch) },
+    lr: { type: 'string', default: String(recipeDefaults.lr) },
+    hidden: { type: 'string', default: '64' },
+    entropy: { type: 'string', default: String(recipeDefaults.entropyCoef) },
+    beta: { type: 'string', default: String(recipeDefaults.beta) },
+    protocols: { type: 'string', default: 'scratch,warm' },
+    algorithms: { type: 'string', default: 'naive,sum-of-rewards,advantage-alignment' },
+    out: { type: 'string', default: 'trust-and-split-study' },
+  },
+});
+const num = (name: keyof typeof opts) => {
+  const x = Number(opts[name]);
+  if (!Number.isFinite(x)) throw new Error(`--${name} must be a number, got ${opts[name]}`);
+  return x;
 };
-const seeds = Number(arg('seeds', '3'));
-const iterations = Number(arg('iterations', '150'));
-const batch = Number(arg('batch', '256'));
-const lr = Number(arg('lr', '0.003'));
-const hidden = Number(arg('hidden', '64'));
-const entropyCoef = Number(arg('entropy', '0'));
-// Training rewards are the game's scaled by this factor (coin values 10·scale and
-// 1·scale): the same game, since observations carry rewards relative to the
-// largest; evaluation uses the default values.
-const scale = Number(arg('scale', '1'));
-const algorithms = arg('algorithms', 'naive,sum-of-rewards,advantage-alignment').split(',') as Algorithm[];
-const outName = arg('out', 'trust-and-split-study');
+const seeds = num('seeds');
+const warmup = num('warmup');
+const iterations = num('iterations');
+const algorithms = String(opts.algorithms).split(',') as Algorithm[];
+const protocols = String(opts.protocols).split(',');
 const EVAL_BATCH = 2048;
 const EVAL_SEED = 77;
+const GAME = 'trust-and-split';
 
-/** The study's recipe: the same for every algorithm except the credit. */
-export function recipe(algorithm: Algorithm, seed: number): TrainConfig {
+/** The package's Trust-and-Split recipe (src/cli/train-demo.ts) with this run's options. */
+function recipe(algorithm: Algorithm, seed: number, iters: number): TrainConfig {
   return {
-    game: { id: 'trust-and-split', params: { highValue: 10 * scale, lowValue: 1 * scale } },
-    algorithm,
-    policy: { kind: 'mlp', hidden: [hidden] },
-    iterations,
-    batch,
-    groupSize: 8,
-    seed,
-    gamma: 0.96,
-    beta: 2,
-    lr,
-    whitenCredits: true,
-    entropyCoef,
+    ...trustAndSplitRecipe(algorithm, seed, iters),
+    policy: { kind: 'mlp', hidden: [num('hidden')] },
+    batch: num('batch'),
+    beta: num('beta'),
+    lr: num('lr'),
+    entropyCoef: num('entropy'),
   };
 }
 
 async function against(policy: Policy, opponent: Policy) {
   // Both seats (the speaking order alternates by round, seat 0 speaks first in round 0).
-  const a = await rollout({ game: 'trust-and-split', policies: [policy, opponent], batch: EVAL_BATCH, seed: EVAL_SEED });
-  const b = await rollout({ game: 'trust-and-split', policies: [opponent, policy], batch: EVAL_BATCH, seed: EVAL_SEED });
+  const a = await rollout({ game: GAME, policies: [policy, opponent], batch: EVAL_BATCH, seed: EVAL_SEED });
+  const b = await rollout({ game: GAME, policies: [opponent, policy], batch: EVAL_BATCH, seed: EVAL_SEED });
   return { payoff: (meanReturns(a)[0] + meanReturns(b)[1]) / 2, opponentPayoff: (meanReturns(a)[1] + meanReturns(b)[0]) / 2 };
 }
 
-async function run(algorithm: Algorithm, seed: number, greedy: Policy, always5: Policy) {
-  const start = performance.now();
-  const { trainer, history } = await train(recipe(algorithm, seed));
-  const seconds = (performance.now() - start) / 1000;
+const greedy = scripted('greedy-splitter');
+const always5 = scripted('welfare-splitter');
+const reference = (await against(always5, greedy)).payoff;
+
+async function measure(trainer: Trainer, protocol: string, algorithm: string, seed: number, seconds: number) {
   const policy = trainer.policy();
   try {
-    const self = negotiationMetrics(
-      await rollout({ game: 'trust-and-split', policies: [policy, policy], batch: EVAL_BATCH, seed: EVAL_SEED }),
-    );
+    const self = negotiationMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: EVAL_BATCH, seed: EVAL_SEED }));
     const vsGreedy = await against(policy, greedy);
-    const reference = await against(always5, greedy);
     return {
+      protocol,
       algorithm,
       seed,
       seconds,
-      iterations: history.length,
+      iterations: trainer.iteration,
       efficiency: self.splitEfficiency,
       honesty: self.honestyOverall,
       claimsPerEpisode: self.claimsPerEpisode[0] + self.claimsPerEpisode[1],
@@ -94,22 +111,34 @@ async function run(algorithm: Algorithm, seed: number, greedy: Policy, always5: 
       payoff: (self.payoff[0] + self.payoff[1]) / 2,
       vsGreedy: vsGreedy.payoff,
       greedyVsIt: vsGreedy.opponentPayoff,
-      always5VsGreedy: reference.payoff,
+      always5VsGreedy: reference,
     };
   } finally {
     policy.dispose();
+  }
+}
+
+async function run(protocol: string, algorithm: string, seed: number, config: TrainConfig, initParams?: Float32Array) {
+  const start = performance.now();
+  const { trainer } = await train(config, { initParams });
+  try {
+    const row = await measure(trainer, protocol, algorithm, seed, (performance.now() - start) / 1000);
+    console.error(`${protocol} ${algorithm} seed ${seed}: efficiency ${row.efficiency.toFixed(3)}, vs greedy ${row.vsGreedy.toFixed(1)} (${row.seconds.toFixed(1)} s)`);
+    return { row, params: trainer.params() };
+  } finally {
     trainer.dispose();
   }
 }
 
-const greedy = scripted('greedy-splitter');
-const always5 = scripted('welfare-splitter');
-const rows = [];
-for (const algorithm of algorithms) {
-  for (let seed = 1; seed <= seeds; seed++) {
-    const row = await run(algorithm, seed, greedy, always5);
-    rows.push(row);
-    console.error(`${algorithm} seed ${seed}: efficiency ${row.efficiency.toFixed(3)}, vs greedy ${row.vsGreedy.toFixed(1)} (${row.seconds.toFixed(1)} s)`);
+const rows: Awaited<ReturnType<typeof measure>>[] = [];
+for (let seed = 1; seed <= seeds; seed++) {
+  if (protocols.includes('scratch')) {
+    for (const algorithm of algorithms) rows.push((await run('scratch', algorithm, seed, recipe(algorithm, seed, warmup + iterations))).row);
+  }
+  if (protocols.includes('warm')) {
+    const warm = await run('warm', 'start (sum-of-rewards)', seed, recipe('sum-of-rewards', 1000 + seed, warmup));
+    rows.push(warm.row);
+    for (const algorithm of algorithms) rows.push((await run('warm', algorithm, seed, recipe(algorithm, seed, iterations), warm.params)).row);
   }
 }
 greedy.dispose();
@@ -118,48 +147,52 @@ always5.dispose();
 const f = (x: number, d = 3) => (Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const perRun = formatTable(
-  ['algorithm', 'seed', 'efficiency', 'honesty', 'claims/ep', 'agreement', 'self-play payoff', 'vs greedy', 'always-5 vs greedy', 'train s'],
+  ['protocol', 'algorithm', 'seed', 'efficiency', 'honesty', 'claims/ep', 'agreement', 'self-play payoff', 'vs greedy', 'train s'],
   rows.map((r) => [
-    r.algorithm, r.seed, f(r.efficiency), f(r.honesty), f(r.claimsPerEpisode, 1), f(r.agreement), f(r.payoff, 1),
-    f(r.vsGreedy, 1), f(r.always5VsGreedy, 1), f(r.seconds, 1),
+    r.protocol, r.algorithm, r.seed, f(r.efficiency), f(r.honesty), f(r.claimsPerEpisode, 1), f(r.agreement), f(r.payoff, 1),
+    f(r.vsGreedy, 1), f(r.seconds, 1),
   ]),
 );
+const groups = [...new Set(rows.map((r) => `${r.protocol}\u0000${r.algorithm}`))].map((k) => k.split('\u0000'));
 const summary = formatTable(
-  ['algorithm', 'efficiency (mean)', 'honesty (mean)', 'self-play payoff', 'vs greedy', 'always-5 vs greedy', 'runs ≥ always-5'],
-  algorithms.map((a) => {
-    const rs = rows.filter((r) => r.algorithm === a);
+  ['protocol', 'algorithm', 'efficiency (mean)', 'min', 'honesty (mean)', 'self-play payoff', 'vs greedy (mean)', 'min', 'runs ≥ always-5'],
+  groups.map(([protocol, algorithm]) => {
+    const rs = rows.filter((r) => r.protocol === protocol && r.algorithm === algorithm);
     return [
-      a, f(mean(rs.map((r) => r.efficiency))), f(mean(rs.map((r) => r.honesty))), f(mean(rs.map((r) => r.payoff)), 1),
-      f(mean(rs.map((r) => r.vsGreedy)), 1), f(mean(rs.map((r) => r.always5VsGreedy)), 1),
-      `${rs.filter((r) => r.vsGreedy >= r.always5VsGreedy).length}/${rs.length}`,
+      protocol, algorithm, f(mean(rs.map((r) => r.efficiency))), f(Math.min(...rs.map((r) => r.efficiency))),
+      f(mean(rs.map((r) => r.honesty))), f(mean(rs.map((r) => r.payoff)), 1), f(mean(rs.map((r) => r.vsGreedy)), 1),
+      f(Math.min(...rs.map((r) => r.vsGreedy)), 1), `${rs.filter((r) => r.vsGreedy >= r.always5VsGreedy).length}/${rs.length}`,
     ];
   }),
 );
+const config = recipe('advantage-alignment', 0, iterations);
 const header = [
-  `trust-and-split (10 rounds, 10 coins, values 10/1, default vocabulary), MLP(${hidden}) policies,`,
-  `${iterations} iterations × ${batch} episodes (groups of 8 sharing hands), Adam ${lr}, γ = 0.96, β = 2 (AA), whitened credits,`,
-  `training rewards scaled by ${scale} (coin values ${10 * scale}/${scale}; evaluation at 10/1).`,
-  `Evaluation: ${EVAL_BATCH} sampled episodes per match; payoffs per episode; "vs greedy" averages both seats.`,
+  `trust-and-split (10 rounds, 10 coins, values 10/1, default vocabulary), MLP(${num('hidden')}) policies, ${num('batch')} episodes`,
+  `an iteration (groups of 8 sharing hands), Adam ${config.lr}, entropy ${config.entropyCoef}, γ = 0.96, β = ${config.beta} (AA),`,
+  `whitened credits, training rewards normalised to at most 1 a round (src/cli/train-demo.ts trustAndSplitRecipe). scratch: ${warmup + iterations} iterations from a random`,
+  `initialisation; warm: ${warmup} sum-of-rewards iterations shared by the seed's runs, then ${iterations} iterations of each algorithm.`,
+  `Evaluation: ${EVAL_BATCH} sampled episodes per match, payoffs per episode at values 10/1; "vs greedy" averages both seats;`,
+  `always claiming 5 coins against the greedy splitter gets ${reference.toFixed(1)}.`,
 ].join('\n');
 const text = `${header}\n\n${perRun}\n\n${summary}\n`;
 console.log(text);
 
 const dir = new URL('../bench/results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
-const config = recipe('advantage-alignment', 0);
 writeFileSync(
-  new URL(`${outName}.json`, dir),
+  new URL(`${opts.out}.json`, dir),
   `${JSON.stringify(
     {
       command: `node --import tsx scripts/trust-and-split-study.ts ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model },
-      recipe: { ...config, algorithm: undefined, seed: undefined },
-      evaluation: { batch: EVAL_BATCH, seed: EVAL_SEED },
+      recipe: { ...config, algorithm: undefined, seed: undefined, iterations: undefined },
+      protocols: { scratch: { iterations: warmup + iterations }, warm: { warmup, iterations } },
+      evaluation: { batch: EVAL_BATCH, seed: EVAL_SEED, always5VsGreedy: reference },
       rows,
     },
     null,
     2,
   )}\n`,
 );
-writeFileSync(new URL(`${outName}.txt`, dir), text);
-console.error(`written to bench/results/${outName}.json and .txt`);
+writeFileSync(new URL(`${opts.out}.txt`, dir), text);
+console.error(`written to bench/results/${opts.out}.json and .txt`);

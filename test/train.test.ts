@@ -6,8 +6,20 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coinRecipe, ipdRecipe } from '../src/cli/train-demo.js';
-import { evaluate, loadPolicy, onnx, rollout, Trainer, train, tournament } from '../src/index.js';
+import { coinRecipe, ipdRecipe, trustAndSplitRecipe } from '../src/cli/train-demo.js';
+import {
+  evaluate,
+  loadPolicy,
+  meanReturns,
+  negotiationMetrics,
+  onnx,
+  rollout,
+  scripted,
+  Trainer,
+  train,
+  tournament,
+  type Policy,
+} from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dilemma-train-'));
 
@@ -57,6 +69,54 @@ test('a run resumed from a checkpoint ends exactly where the uninterrupted run e
   t.deepEqual(resumed.params, full.params);
   t.deepEqual(resumed.adamM, full.adamM);
   t.deepEqual(resumed.buffer, full.buffer);
+});
+
+test('a warm start begins from given parameters with a fresh optimizer, deterministically; bad ones are refused', async (t) => {
+  const config = { iterations: 6, batch: 64, seed: 4, policy: { kind: 'mlp' as const, hidden: [8] } };
+  const source = await train(config);
+  const start = source.trainer.params();
+  const sourcePolicy = source.trainer.policy();
+
+  const warm = Trainer.create({ ...config, seed: 9 });
+  t.notDeepEqual(warm.params(), start);
+  warm.warmStart(start);
+  const s = warm.state();
+  t.deepEqual(s.params, start);
+  t.is(s.iteration, 0);
+  t.is(s.adamT, 0);
+  t.true(s.adamM.every((x) => x === 0) && s.adamV.every((x) => x === 0));
+  // The warm-started policy plays exactly as the one it came from.
+  const warmPolicy = warm.policy();
+  const a = await rollout({ game: 'ipd', policies: [sourcePolicy, sourcePolicy], batch: 128, seed: 5 });
+  const b = await rollout({ game: 'ipd', policies: [warmPolicy, warmPolicy], batch: 128, seed: 5 });
+  t.deepEqual(b.actions, a.actions);
+  warmPolicy.dispose();
+  sourcePolicy.dispose();
+  source.trainer.dispose();
+
+  await warm.step();
+  t.throws(() => warm.warmStart(start), { code: 'ERR_INVALID_ARGUMENT', message: /initParams: a warm start must come before the first step/ });
+  warm.dispose();
+
+  const again = async (initParams?: Float32Array) => {
+    const r = await train({ ...config, seed: 9 }, { initParams });
+    const p = r.trainer.params();
+    r.trainer.dispose();
+    return p;
+  };
+  const first = await again(start);
+  t.deepEqual(await again(start), first);
+  t.notDeepEqual(await again(), first);
+
+  const fresh = Trainer.create(config);
+  t.throws(() => fresh.warmStart(start.subarray(1)), { code: 'ERR_INVALID_ARGUMENT', message: /initParams has \d+ values but the mlp policy of 'ipd' has \d+/ });
+  const bad = Float32Array.from(start);
+  bad[3] = Number.NaN;
+  t.throws(() => fresh.warmStart(bad), { code: 'ERR_INVALID_ARGUMENT', message: /initParams\[3\] is NaN/ });
+  t.throws(() => fresh.warmStart([...start] as never), { code: 'ERR_INVALID_ARGUMENT', message: /initParams must be a Float32Array/ });
+  t.deepEqual(fresh.state().adamT, 0);
+  fresh.dispose();
+  await t.throwsAsync(train(config, { resume: join(dir, 'none.ckpt'), initParams: start }), { code: 'ERR_INVALID_ARGUMENT', message: /initParams/ });
 });
 
 test('truncated, tampered or missing checkpoints are refused with a code', async (t) => {
@@ -150,4 +210,36 @@ test('Coin Game: Advantage Alignment agents pick up their own coins far more oft
   const aa = await rate('advantage-alignment');
   t.true(naive < 0.6, `naive own-coin rate ${naive}`);
   t.true(aa > 0.8, `AA own-coin rate ${aa}`);
+});
+
+test('Trust-and-Split from a cooperative start: naive learning turns greedy; Advantage Alignment keeps the efficient split and resists the greedy splitter', async (t) => {
+  // The README's study, seed 1 of its warm protocol: 400 sum-of-rewards iterations, then 300 of each algorithm.
+  const warm = await train(trustAndSplitRecipe('sum-of-rewards', 1001, 400));
+  const start = warm.trainer.params();
+  warm.trainer.dispose();
+  const greedy = scripted('greedy-splitter');
+  const game = 'trust-and-split';
+  const vsGreedy = async (policy: Policy) => {
+    const a = await rollout({ game, policies: [policy, greedy], batch: 1024, seed: 77 });
+    const b = await rollout({ game, policies: [greedy, policy], batch: 1024, seed: 77 });
+    return (meanReturns(a)[0] + meanReturns(b)[1]) / 2;
+  };
+  const result = async (algorithm: 'naive' | 'advantage-alignment') => {
+    const { trainer } = await train(trustAndSplitRecipe(algorithm, 1, 300), { initParams: start });
+    const policy = trainer.policy();
+    const self = negotiationMetrics(await rollout({ game, policies: [policy, policy], batch: 1024, seed: 77 }));
+    const payoff = await vsGreedy(policy);
+    policy.dispose();
+    trainer.dispose();
+    return { efficiency: self.splitEfficiency, payoff };
+  };
+  const naive = await result('naive');
+  const aa = await result('advantage-alignment');
+  // Always proposing 5 against the greedy splitter's 10: 10·5/15 coins a round, at value 10 or 1 equally
+  // often, over 10 rounds.
+  const always5 = 10 * ((10 * 5) / 15) * ((10 + 1) / 2);
+  greedy.dispose();
+  t.true(naive.efficiency < 0.6, `naive efficiency ${naive.efficiency}`);
+  t.true(aa.efficiency > 0.9, `AA efficiency ${aa.efficiency}`);
+  t.true(aa.payoff >= always5, `AA payoff against the greedy splitter ${aa.payoff} < ${always5}`);
 });

@@ -60,6 +60,30 @@ export function coinRecipe(algorithm: Algorithm, seed: number, iterations: numbe
   };
 }
 
+/**
+ * The Trust-and-Split recipe (symbolic, default game): MLP(64) policies,
+ * batch 256 in groups of 8 that share hands, γ = 0.96, β = 2 for Advantage
+ * Alignment, Adam 0.01, entropy bonus 0.02, credits whitened, and rewards
+ * normalised so that a round pays at most 1 (coin values 0.1 and 0.01: the
+ * same game, as observations carry rewards relative to the largest).
+ */
+export function trustAndSplitRecipe(algorithm: Algorithm, seed: number, iterations: number): TrainConfig {
+  return {
+    game: { id: 'trust-and-split', params: { highValue: 0.1, lowValue: 0.01 } },
+    algorithm,
+    policy: { kind: 'mlp', hidden: [64] },
+    iterations,
+    batch: 256,
+    groupSize: 8,
+    seed,
+    gamma: 0.96,
+    beta: 2,
+    lr: 0.01,
+    entropyCoef: 0.02,
+    whitenCredits: true,
+  };
+}
+
 export interface DemoRow {
   algorithm: Algorithm;
   seed: number;
