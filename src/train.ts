@@ -11,7 +11,7 @@ import { Game, GAME_IDS, type GameId } from './games.js';
 import { native, type NativePolicy } from './native.js';
 import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
-import { describe } from './validate.js';
+import { checkTypedArray } from './validate.js';
 import { modelLayout, toWriterWeights } from './models.js';
 import { gruPolicy, mlpPolicy } from './onnx/policies.js';
 
@@ -225,9 +225,7 @@ export class Trainer {
    * first step, so that a run is always one config plus one starting point.
    */
   warmStart(params: Float32Array): void {
-    if (!(params instanceof Float32Array)) {
-      throw new DilemmaError(ErrorCode.InvalidArgument, `initParams must be a Float32Array, got ${describe(params)}`);
-    }
+    checkTypedArray('initParams', params, Float32Array);
     if (params.length !== this.numParams) {
       throw new DilemmaError(
         ErrorCode.InvalidArgument,

@@ -52,11 +52,14 @@ export async function trainCommand(configPath: string, opts: TrainCommandOptions
   };
   process.on('SIGINT', onSigint);
   const outcomes: RunOutcome[] = [];
+  // Read once for all runs, and only when a run starts fresh (a resumed run ignores it).
+  let init: Float32Array | undefined;
+  const initParams = () => (init ??= initialParams(config.init!));
   try {
     for (const algorithm of config.algorithms) {
       for (const seed of seedList(config.seeds)) {
         if (abort.signal.aborted) break;
-        outcomes.push(await runOne(config, algorithm, seed, output, opts.resume === true, abort.signal, stream));
+        outcomes.push(await runOne(config, algorithm, seed, output, opts.resume === true, initParams, abort.signal, stream));
       }
     }
   } finally {
@@ -85,6 +88,7 @@ async function runOne(
   seed: number,
   output: string,
   resume: boolean,
+  initParams: () => Float32Array,
   signal: AbortSignal,
   stream: NodeJS.WriteStream,
 ): Promise<RunOutcome> {
@@ -94,16 +98,17 @@ async function runOne(
   const name = `${algorithm} seed ${seed}`;
   const canResume = resume && existsSync(checkpointFile);
   const trainConfig = { ...config.train, algorithm, seed } as TrainConfig;
-  const initParams = !canResume && config.init !== undefined ? initialParams(config.init) : undefined;
+  const init = !canResume && config.init !== undefined ? initParams() : undefined;
   const probe = canResume ? Trainer.resume(checkpointFile) : Trainer.create(trainConfig);
   const total = probe.config.iterations;
   const start = probe.iteration;
   const expected = probe.numParams;
+  const kind = probe.config.policy.kind;
   probe.dispose();
-  if (initParams && initParams.length !== expected) {
+  if (init && init.length !== expected) {
     throw new DilemmaError(
       ErrorCode.InvalidParam,
-      `config.init: checkpoint ${config.init} holds ${initParams.length} policy parameters, but the runs' ${trainConfig.policy?.kind ?? 'tabular'} policy on this game has ${expected}`,
+      `config.init: checkpoint ${config.init} holds ${init.length} policy parameters, but the runs' ${kind} policy on this game has ${expected}`,
     );
   }
   // A fresh run replaces an earlier run's metrics; a resumed run keeps those
@@ -125,7 +130,7 @@ async function runOne(
   const every = Math.max(1, Math.floor(total / 10));
   const began = performance.now();
   const { trainer, stopped } = await train(canResume ? {} : trainConfig, {
-    ...(canResume ? { resume: checkpointFile } : { initParams }),
+    ...(canResume ? { resume: checkpointFile } : { initParams: init }),
     metricsFile,
     checkpointFile,
     checkpointEvery: config.checkpointEvery,
