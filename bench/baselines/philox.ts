@@ -39,6 +39,7 @@ export const Domain = { env: 1, sample: 2, scripted: 3, init: 4 } as const;
 /** The engine's uniform in [0, 1) for (seed, stream, episode, step, domain, slot); seed < 2^53. */
 export function uniform(seed: number, stream: number, episode: number, step: number, domain: number, slot: number): number {
   const k0 = seed % 4294967296, k1 = Math.floor(seed / 4294967296);
-  const x = philox4x32(k0, k1, stream, episode, step, ((domain << 24) | (slot & 0xffffff)) >>> 0)[0];
+  // Slots 4k..4k+3 share one Philox call, one 32-bit word each.
+  const x = philox4x32(k0, k1, stream, episode, step, ((domain << 24) | ((slot >>> 2) & 0xffffff)) >>> 0)[slot & 3];
   return (x >>> 8) / 16777216;
 }

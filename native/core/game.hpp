@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "games/matrix_rules.hpp"
 #include "params.hpp"
 #include "rng.hpp"
 
@@ -64,6 +65,12 @@ class Game {
   // One-shot payoffs for agent (own and other's side) in the order CC, CD, DC,
   // DD from agent's point of view; false when the game has no such table.
   virtual bool payoff_table(int agent, double own[4], double other[4]) const;
+
+  // Iterated 2x2 games expose their rules, so that fused loops (the
+  // trainer's matrix-game path, the CUDA rollout kernel) can run them
+  // without a call per environment; history receives the remembered rounds.
+  // Null for every other game.
+  virtual const matrix::Rules* matrix_rules(int* /*history*/) const { return nullptr; }
 
   // Game statistics: named counters kept in the state (e.g. coins picked up
   // this episode), for metrics. stats writes stat_count() values in the order

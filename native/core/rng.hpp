@@ -51,11 +51,33 @@ enum Domain : uint32_t {
   kInit = 4,
 };
 
-// One uniform for (seed, stream, episode, step, domain, slot). slot < 2^24.
-DLM_HD float uniform(uint64_t seed, uint32_t stream, uint32_t episode, uint32_t step,
-                     Domain domain, uint32_t slot) {
-  const U32x4 r = philox4x32(seed, stream, episode, step, (static_cast<uint32_t>(domain) << 24) | (slot & 0xFFFFFFu));
-  return to_unit_float(r.v[0]);
+// The Philox counter and word of a draw: slots 4k..4k+3 of one (seed, stream,
+// episode, step, domain) share one Philox call, one 32-bit word each, so a
+// caller that needs several draws at once (both agents' samples, a step's
+// noise and continuation) pays for one call. Slot 0 maps to word 0 of the
+// counter the one-call-per-draw scheme used, so its draws are unchanged.
+DLM_HD uint32_t slot_counter(Domain domain, uint32_t slot) {
+  return (static_cast<uint32_t>(domain) << 24) | ((slot >> 2) & 0xFFFFFFu);
+}
+
+// The four words of (seed, stream, episode, step, domain, slots 4k..4k+3).
+DLM_HD U32x4 words(uint64_t seed, uint32_t stream, uint32_t episode, uint32_t step, Domain domain, uint32_t slot) {
+  return philox4x32(seed, stream, episode, step, slot_counter(domain, slot));
+}
+
+// One uniform for (seed, stream, episode, step, domain, slot); slot < 2^26.
+DLM_HD float uniform(uint64_t seed, uint32_t stream, uint32_t episode, uint32_t step, Domain domain, uint32_t slot) {
+  return to_unit_float(words(seed, stream, episode, step, domain, slot).v[slot & 3u]);
+}
+
+// Uniforms of one slot for consecutive streams stream0 .. stream0 + n - 1 (the
+// environments of a block), written to u[0 .. n). A plain loop over
+// independent counters, which the compiler can vectorise.
+inline void uniform_block(uint64_t seed, uint32_t stream0, int n, uint32_t episode, uint32_t step, Domain domain,
+                          uint32_t slot, float* u) {
+  const uint32_t c3 = slot_counter(domain, slot), w = slot & 3u;
+  for (int k = 0; k < n; ++k)
+    u[k] = to_unit_float(philox4x32(seed, stream0 + static_cast<uint32_t>(k), episode, step, c3).v[w]);
 }
 
 }  // namespace dilemma::rng

@@ -15,14 +15,25 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
   const bool masked = game.has_illegal_actions();
   thread_local std::vector<uint8_t> legal;
   legal.resize(masked ? static_cast<size_t>(actions) : 0);
-  for (int s = 0; s < count; ++s) {
-    const ActContext& c = seats[s];
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t b = b0 + k;
+  // Environment-major, so that seats whose agents share a group of four
+  // draw slots (both seats of a two-player game) take their draws from one
+  // Philox call.
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t b = b0 + k;
+    rng::U32x4 words{{0, 0, 0, 0}};
+    int group = -1;
+    for (int s = 0; s < count; ++s) {
+      const ActContext& c = seats[s];
       if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
-      const float u = c.greedy ? 0.0f
-                               : rng::uniform(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step),
-                                              rng::kSample, static_cast<uint32_t>(c.agent));
+      float u = 0.0f;
+      if (!c.greedy) {
+        if ((c.agent >> 2) != group) {
+          group = c.agent >> 2;
+          words = rng::words(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step), rng::kSample,
+                             static_cast<uint32_t>(c.agent));
+        }
+        u = rng::to_unit_float(words.v[c.agent & 3]);
+      }
       const Sample smp = sample_logits(logits + (s * n + k) * actions, actions, c.temperature, c.greedy, u,
                                        masked ? legal.data() : nullptr);
       if (!smp.finite)

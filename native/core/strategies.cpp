@@ -97,9 +97,8 @@ class Scripted final : public Policy {
         pc[k] = strategy::cooperate_probability(rule, m.own, m.other, t, memory);
       }
       if (stochastic)
-        for (int k = 0; k < n; ++k)
-          u[k] = rng::uniform(c.seed, static_cast<uint32_t>(start + k), 0, static_cast<uint32_t>(c.step),
-                              rng::kScripted, static_cast<uint32_t>(c.agent));
+        rng::uniform_block(c.seed, static_cast<uint32_t>(start), n, 0, static_cast<uint32_t>(c.step), rng::kScripted,
+                           static_cast<uint32_t>(c.agent), u);
       for (int k = 0; k < n; ++k) {
         const bool cooperate = strategy::cooperates(pc[k], stochastic ? u[k] : 0.0f);
         if (pc[k] != cache.p) cache = strategy::log_terms(pc[k]);

@@ -68,6 +68,11 @@ class MatrixGame final : public Game {
                         matrix::DrawKey{draw.seed, draw.stream, draw.episode, draw.step});
   }
 
+  const matrix::Rules* matrix_rules(int* history) const override {
+    *history = history_;
+    return &rules_;
+  }
+
   bool two_action() const override { return true; }
 
   LastMoves last_moves(const int32_t* s, int, int agent) const override {

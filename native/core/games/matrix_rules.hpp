@@ -38,10 +38,6 @@ struct DrawKey {
   uint32_t step;
 };
 
-DLM_HD float env_uniform(const DrawKey& d, uint32_t slot) {
-  return rng::uniform(d.seed, d.stream, d.episode, d.step, rng::kEnv, slot);
-}
-
 DLM_HD void reset(int32_t* s, int history) {
   for (int k = 0; k < history; ++k) s[k] = -1;
 }
@@ -74,12 +70,16 @@ DLM_HD void last_moves(const int32_t* s, int agent, int* own, int* other) {
 // Plays round t (0-based) with moves a0, a1 in {0, 1}: noise flips a move
 // with the draws of slots 0 and 1, the round is paid and remembered, and
 // slot 2 decides whether a round before the last is followed by another.
-// Returns true when the episode ends with this round. The noise and
+// The three slots are words of one Philox call, made only when the game is
+// random. Returns true when the episode ends with this round. The noise and
 // continuation comparisons are made in double, as the parameters are given.
 DLM_HD bool step(const Rules& r, int32_t* s, int history, int t, int a0, int a1, float* rewards, const DrawKey& draw) {
-  if (r.noise > 0) {
-    if (env_uniform(draw, 0) < r.noise) a0 = 1 - a0;
-    if (env_uniform(draw, 1) < r.noise) a1 = 1 - a1;
+  const bool noisy = r.noise > 0, random_end = r.continuation < 1.0 && t + 1 < r.rounds;
+  rng::U32x4 w{{0, 0, 0, 0}};
+  if (noisy || random_end) w = rng::words(draw.seed, draw.stream, draw.episode, draw.step, rng::kEnv, 0);
+  if (noisy) {
+    if (rng::to_unit_float(w.v[0]) < r.noise) a0 = 1 - a0;
+    if (rng::to_unit_float(w.v[1]) < r.noise) a1 = 1 - a1;
   }
   const int joint = 2 * a0 + a1;
   rewards[0] = r.rewards[2 * joint];
@@ -87,7 +87,7 @@ DLM_HD bool step(const Rules& r, int32_t* s, int history, int t, int a0, int a1,
   for (int k = history - 1; k > 0; --k) s[k] = s[k - 1];
   s[0] = joint;
   if (t + 1 >= r.rounds) return true;
-  return r.continuation < 1.0 && env_uniform(draw, 2) >= r.continuation;
+  return random_end && rng::to_unit_float(w.v[2]) >= r.continuation;
 }
 
 }  // namespace dilemma::matrix
