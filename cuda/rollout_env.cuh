@@ -161,24 +161,8 @@ DLM_HD void run_environment(const MatrixRollout& r, int64_t b) {
   }
 }
 
-// Calls f(std::integral_constant<int, H>{}) for the run-time history length
-// `history` (1 to matrix::kMaxHistory), so that host code can pick the
-// instantiation of run_environment or of the kernel; `otherwise` for any
-// other length.
-template <typename F, typename R>
-R with_history(int history, F&& f, R otherwise) {
-  static_assert(matrix::kMaxHistory == 8, "one case per history length");
-  switch (history) {
-    case 1: return f(std::integral_constant<int, 1>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    case 4: return f(std::integral_constant<int, 4>{});
-    case 5: return f(std::integral_constant<int, 5>{});
-    case 6: return f(std::integral_constant<int, 6>{});
-    case 7: return f(std::integral_constant<int, 7>{});
-    case 8: return f(std::integral_constant<int, 8>{});
-    default: return otherwise;
-  }
-}
+// One dispatch over the history length for the kernel's launch and the
+// parity test's host run (matrix_rules.hpp).
+using matrix::with_history;
 
 }  // namespace dilemma::cuda

@@ -1,6 +1,7 @@
 // Drawing an action from logits: temperature, greedy choice, legal-action
 // masks, and the log-probability and entropy of the distribution the action
-// came from. Shared by every learned policy (and usable in device code).
+// came from. Shared by every learned policy, the trainer's fused path (which
+// prepares each distinct row once) and device code.
 #pragma once
 
 #include <cmath>
@@ -17,62 +18,92 @@ struct Sample {
   bool finite;    // false when a legal logit is NaN or infinite
 };
 
-// z: n logits; legal: n flags or nullptr (all legal); u: a uniform in [0, 1).
-// Greedy picks the most probable legal action (lowest index on ties).
-DLM_HD Sample sample_logits(const float* z, int n, float temperature, bool greedy, float u, const uint8_t* legal) {
-  Sample s{-1, 0.0f, 0.0f, true};
-  float top = -INFINITY;
-  int best = -1;
+// The tempered, masked softmax of one row of n logits, ready for draws:
+// weights e_i = exp(z_i / T - top) (float, as the sums below), their total,
+// log_total and the entropy. A learned policy prepares a row once per
+// distinct row of logits (a tabular policy: once per state) and draws from it
+// with choose_action as often as needed.
+struct Prepared {
+  int best;         // most probable legal action (lowest index on ties); -1 when none is legal
+  bool finite;      // false when a legal logit is NaN or infinite (nothing else is set)
+  float top;        // max_i z_i / T over legal actions
+  float total;      // sum of the legal weights
+  float log_total;  // log(total)
+  float entropy;
+};
+
+// e: n floats that receive the weights (0 for illegal actions), or null to
+// recompute them where needed (large action spaces).
+DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const uint8_t* legal, float* e) {
+  Prepared p{-1, true, -INFINITY, 0.0f, 0.0f, 0.0f};
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
     const float x = z[i];
     if (!(x > -INFINITY && x < INFINITY)) {
-      s.finite = false;
-      return s;
+      p.finite = false;
+      return p;
     }
     const float y = x / temperature;
-    if (y > top) {
-      top = y;
-      best = i;
+    if (y > p.top) {
+      p.top = y;
+      p.best = i;
     }
   }
-  if (best < 0) return s;
-  // exp(z_i / T - top) once per action for small action spaces (the usual
-  // case); larger ones recompute instead of allocating.
-  constexpr int kCached = 64;
-  double e[kCached];
-  const bool cached = n <= kCached;
-  auto weight = [&](int i) {
-    return cached ? e[i] : std::exp(static_cast<double>(z[i] / temperature - top));
-  };
-  double total = 0.0;
+  if (p.best < 0) return p;
   for (int i = 0; i < n; ++i) {
-    if (legal && !legal[i]) continue;
-    const double x = std::exp(static_cast<double>(z[i] / temperature - top));
-    if (cached) e[i] = x;
-    total += x;
+    const float w = legal && !legal[i] ? 0.0f : expf(z[i] / temperature - p.top);
+    if (e) e[i] = w;
+    p.total += w;
   }
-  const double log_total = std::log(total);
-  int chosen = best;
-  if (!greedy) {
-    const double target = static_cast<double>(u) * total;
-    double acc = 0.0;
-    for (int i = 0; i < n; ++i) {
-      if (legal && !legal[i]) continue;
-      acc += weight(i);
-      chosen = i;
-      if (target < acc) break;
-    }
-  }
+  p.log_total = logf(p.total);
   // H = log_total - sum_i p_i (z_i / T - top), with p_i = e_i / total.
-  double h = log_total;
+  float h = p.log_total;
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
-    h -= weight(i) / total * static_cast<double>(z[i] / temperature - top);
+    const float y = z[i] / temperature - p.top;
+    const float w = e ? e[i] : expf(y);
+    h -= w / p.total * y;
   }
-  s.action = chosen;
-  s.logp = static_cast<float>(static_cast<double>(z[chosen] / temperature - top) - log_total);
-  s.entropy = static_cast<float>(h);
+  p.entropy = h;
+  return p;
+}
+
+// log pi(i) of a prepared row.
+DLM_HD float prepared_logp(const Prepared& p, const float* z, int i, float temperature) {
+  return (z[i] / temperature - p.top) - p.log_total;
+}
+
+// The action a uniform u in [0, 1) picks from a prepared row (inverse CDF
+// over the legal actions in index order); greedy takes p.best.
+DLM_HD int choose_action(const Prepared& p, const float* z, const float* e, int n, float temperature, bool greedy,
+                         float u, const uint8_t* legal) {
+  if (greedy || p.best < 0) return p.best;
+  const float target = u * p.total;
+  float acc = 0.0f;
+  int chosen = p.best;
+  for (int i = 0; i < n; ++i) {
+    if (legal && !legal[i]) continue;
+    acc += e ? e[i] : expf(z[i] / temperature - p.top);
+    chosen = i;
+    if (target < acc) break;
+  }
+  return chosen;
+}
+
+// z: n logits; legal: n flags or nullptr (all legal); u: a uniform in [0, 1).
+// Greedy picks the most probable legal action (lowest index on ties). Float
+// arithmetic throughout: the weights of small action spaces (the usual case)
+// are computed once, larger ones recomputed instead of allocating.
+DLM_HD Sample sample_logits(const float* z, int n, float temperature, bool greedy, float u, const uint8_t* legal) {
+  constexpr int kCached = 64;
+  float cache[kCached];
+  float* e = n <= kCached ? cache : nullptr;
+  const Prepared p = prepare_logits(z, n, temperature, legal, e);
+  Sample s{-1, 0.0f, 0.0f, p.finite};
+  if (!p.finite || p.best < 0) return s;
+  s.action = choose_action(p, z, e, n, temperature, greedy, u, legal);
+  s.logp = prepared_logp(p, z, s.action, temperature);
+  s.entropy = p.entropy;
   return s;
 }
 

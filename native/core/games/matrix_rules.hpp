@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include <type_traits>
+
 #include "../hd.hpp"
 #include "../rng.hpp"
 
@@ -88,6 +90,26 @@ DLM_HD bool step(const Rules& r, int32_t* s, int history, int t, int a0, int a1,
   s[0] = joint;
   if (t + 1 >= r.rounds) return true;
   return random_end && rng::to_unit_float(w.v[2]) >= r.continuation;
+}
+
+// Calls f(std::integral_constant<int, H>{}) for the run-time history length
+// `history` (1 to kMaxHistory), so that host code can pick an instantiation
+// whose state stays in registers (the CUDA rollout kernel, the trainer's
+// fused path); `otherwise` for any other length.
+template <typename F, typename R>
+R with_history(int history, F&& f, R otherwise) {
+  static_assert(kMaxHistory == 8, "one case per history length");
+  switch (history) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    case 8: return f(std::integral_constant<int, 8>{});
+    default: return otherwise;
+  }
 }
 
 }  // namespace dilemma::matrix

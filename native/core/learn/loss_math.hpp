@@ -84,14 +84,17 @@ DLM_HD TermValue reinforce_term(float logp, float credit, float rho) {
 // every r in [1 - eps, 1 + eps], bounds included: the same as automatic
 // differentiation of min(r c, clamp(r, lo, hi) c), where a tie splits the
 // gradient between two equal branches and clamp passes it at its bounds.
-DLM_HD TermValue ppo_term(float logp, float credit, float behavior_logp, float eps, bool* clipped) {
-  const float r = expf(logp - behavior_logp);
+DLM_HD TermValue ppo_term_ratio(float r, float credit, float eps, bool* clipped) {
   const float lo = 1.0f - eps, hi = 1.0f + eps;
   const float rc = r < lo ? lo : (r > hi ? hi : r);
   const float unclipped = r * credit, bounded = rc * credit;
   *clipped = bounded < unclipped;
   if (*clipped) return {-bounded, 0.0f};
   return {-unclipped, -unclipped};
+}
+
+DLM_HD TermValue ppo_term(float logp, float credit, float behavior_logp, float eps, bool* clipped) {
+  return ppo_term_ratio(expf(logp - behavior_logp), credit, eps, clipped);
 }
 
 // KL to a reference policy, k3 estimator on the sampled action:

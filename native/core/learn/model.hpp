@@ -11,6 +11,32 @@
 
 namespace dilemma::learn {
 
+// A tabular model's reading of an observation: `blocks` blocks of `size`
+// values; a block's index is the position of its largest value (the first on
+// ties) and the state is sum_j index_j * size^j (block 0 least significant).
+struct TabularLayout {
+  int blocks;
+  int size;
+  int64_t states;
+};
+
+// Tables of at most this many entries (states x actions) take their
+// gradient as a chunked sum (chunked.hpp): per-chunk partial tables added in
+// chunk order. The trainer's fused path accumulates its rows the same way.
+inline constexpr int64_t kChunkedTableEntries = 4096;
+
+inline int64_t tabular_state(const float* x, const TabularLayout& t) {
+  int64_t state = 0, place = 1;
+  for (int j = 0; j < t.blocks; ++j, place *= t.size) {
+    const float* block = x + static_cast<int64_t>(j) * t.size;
+    int best = 0;
+    for (int i = 1; i < t.size; ++i)
+      if (block[i] > block[best]) best = i;
+    state += best * place;
+  }
+  return state;
+}
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -20,6 +46,9 @@ class Model {
   virtual int64_t num_params() const = 0;
   // Recurrent state floats per environment (0 for feed-forward models).
   virtual int64_t state_size() const { return 0; }
+  // Tabular models: how an observation picks a row of logits (params
+  // [states, actions]); null for every other model.
+  virtual const TabularLayout* tabular_layout() const { return nullptr; }
 
   // Seeded initial parameters (counter-based draws: the same seed gives the
   // same parameters on any machine).

@@ -24,12 +24,13 @@ constexpr int64_t kMaxStates = int64_t{1} << 20;
 class Tabular final : public Model {
  public:
   Tabular(int obs_dim, int actions, int blocks, int64_t states)
-      : obs_dim_(obs_dim), actions_(actions), blocks_(blocks), size_(obs_dim / blocks), states_(states) {}
+      : obs_dim_(obs_dim), actions_(actions), states_(states), layout_{blocks, obs_dim / blocks, states} {}
 
   std::string kind() const override { return "tabular"; }
   int obs_dim() const override { return obs_dim_; }
   int actions() const override { return actions_; }
   int64_t num_params() const override { return states_ * actions_; }
+  const TabularLayout* tabular_layout() const override { return &layout_; }
 
   void init(float* params, uint64_t) const override { std::fill(params, params + num_params(), 0.0f); }
 
@@ -44,12 +45,25 @@ class Tabular final : public Model {
     lookup(params, obs, B * T, logits, cache);
   }
 
-  // A scatter-add of dlogits rows into the table. Each thread owns a range of
-  // states and adds its rows in row order: the same additions in the same
-  // order for any thread count, with no per-chunk copies of the table.
+  // A scatter-add of dlogits rows into the table, the same additions in the
+  // same order for any thread count: small tables sum chunks of rows into
+  // per-chunk copies (chunked_gradient); for large ones each thread owns a
+  // range of states and adds their rows in row order.
   void backward(const float*, const float*, const float* dlogits, int64_t B, int64_t T, const float* cache,
                 float* grad) const override {
     const int64_t n = B * T, A = actions_;
+    if (states_ * A <= kChunkedTableEntries) {
+      chunked_gradient(B, T, states_ * A, T * A, grad, [&] {
+        return [&](int64_t s0, int64_t s1, float* partial) {
+          for (int64_t r = s0 * T; r < s1 * T; ++r) {
+            const float s = cache[r];
+            if (!(s >= 0.0f && s < static_cast<float>(states_))) continue;
+            dense::add(dlogits + r * A, A, partial + static_cast<int64_t>(s) * A);
+          }
+        };
+      });
+      return;
+    }
     // Every thread reads every row's state, so a thread pays off late.
     const int threads = n * A >= 4 * kMinWorkPerThread ? default_threads() : 1;
     parallel_for(states_, threads, 1, [&](int64_t s0, int64_t s1) {
@@ -63,17 +77,7 @@ class Tabular final : public Model {
   }
 
  private:
-  int64_t state_of(const float* x) const {
-    int64_t state = 0, place = 1;
-    for (int j = 0; j < blocks_; ++j, place *= size_) {
-      const float* block = x + static_cast<int64_t>(j) * size_;
-      int best = 0;
-      for (int i = 1; i < size_; ++i)
-        if (block[i] > block[best]) best = i;
-      state += best * place;
-    }
-    return state;
-  }
+  int64_t state_of(const float* x) const { return tabular_state(x, layout_); }
 
   void lookup(const float* params, const float* obs, int64_t n, float* logits, float* cache) const {
     const int64_t A = actions_;
@@ -86,8 +90,9 @@ class Tabular final : public Model {
     });
   }
 
-  int obs_dim_, actions_, blocks_, size_;
+  int obs_dim_, actions_;
   int64_t states_;
+  TabularLayout layout_;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "../rng.hpp"
 #include "../rollout.hpp"
 #include "model_policy.hpp"
+#include "trainer_stages.hpp"
 
 namespace dilemma::learn {
 
@@ -20,25 +21,7 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw Error(codes::kInvalidArgument, message);
 }
 
-// The trajectory of one iteration, owned.
-struct Batch {
-  std::vector<float> obs, logp, entropy, rewards;
-  std::vector<int32_t> actions;
-  std::vector<uint8_t> dones, mask;
-};
-
 }  // namespace
-
-// Buffers of one iteration, kept between iterations: the sizes repeat, and
-// fresh allocations of this size cost page faults every time.
-struct Trainer::Workspace {
-  Batch t;
-  std::vector<int32_t> groups, stats, actions;
-  std::vector<std::vector<float>> adv, ret;
-  std::vector<float> r, obs_a, v, critic_cache, values, dv, critic_grad;
-  std::vector<float> obs, credits, behavior, others, c, logits, dlogits, cache, grad;
-  std::vector<uint8_t> mask;
-};
 
 Trainer::Trainer(TrainerConfig c)
     : cfg_(std::move(c)), adam_(0, cfg_.adam), critic_adam_(0, cfg_.critic_adam), ws_(std::make_shared<Workspace>()) {
@@ -100,17 +83,21 @@ IterationMetrics Trainer::iterate() {
   auto learner = make_model_policy(cfg_.model, params_snapshot(), "learner");
   std::vector<std::shared_ptr<const Policy>> policies(A, learner);
   std::vector<int> seats;
+  const std::vector<float>* opponent = nullptr;
   const float u_buffer = rng::uniform(cfg_.seed, static_cast<uint32_t>(iteration_), 0, 0, rng::kInit, 3);
   const float u_pick = rng::uniform(cfg_.seed, static_cast<uint32_t>(iteration_), 0, 0, rng::kInit, 4);
   m.buffer_opponent = !buffer_.empty() && u_buffer < cfg_.buffer_probability;
   if (m.buffer_opponent) {
     const size_t pick = std::min(buffer_.size() - 1, static_cast<size_t>(u_pick * buffer_.size()));
+    opponent = &buffer_[pick];
     auto past = make_model_policy(cfg_.model, std::make_shared<const std::vector<float>>(buffer_[pick]), "snapshot");
     for (int64_t a = 1; a < A; ++a) policies[a] = past;
     seats = {0};
   } else {
     for (int a = 0; a < A; ++a) seats.push_back(a);
   }
+
+  if (fused_applies()) return iterate_fused(std::move(m), seats, opponent);
 
   RolloutOptions ro;
   ro.batch = B;
@@ -164,11 +151,11 @@ IterationMetrics Trainer::iterate() {
     agent_rewards(a, r);
     ret[a].resize(BT);
     adv[a].resize(BT);
-    credit::discounted_returns(r.data(), ret[a].data(), B, T, cfg_.gamma, threads);
     if (cfg_.baseline == Baseline::kLeaveOneOut) {
-      credit::leave_one_out(ret[a].data(), groups.data(), adv[a].data(), B, T, threads);
+      stages::leave_one_out_advantages(cfg_, r.data(), groups.data(), B, T, ret[a].data(), adv[a].data());
       continue;
     }
+    credit::discounted_returns(r.data(), ret[a].data(), B, T, cfg_.gamma, threads);
     // Critic: V over the agent's observations, zero after the episode and at the end.
     agent_obs(a, obs_a.data());
     std::vector<float>& v = w.v;
@@ -203,30 +190,16 @@ IterationMetrics Trainer::iterate() {
   std::vector<int32_t>& actions = w.actions;
   std::vector<uint8_t>& mask = w.mask;
   std::vector<float>& others = w.others;
-  std::vector<float>& c = w.c;
   obs.resize(static_cast<size_t>(rows * O));
   credits.resize(rows);
   behavior.resize(rows);
   actions.resize(rows);
   mask.resize(rows);
   others.resize(BT);
-  c.resize(BT);
   for (int64_t k = 0; k < S; ++k) {
     const int64_t a = seats[k];
-    std::fill(others.begin(), others.end(), 0.0f);
-    for (int64_t j = 0; j < A; ++j)
-      if (j != a)
-        for (int64_t i = 0; i < BT; ++i) others[i] += adv[j][i];
-    switch (cfg_.algorithm) {
-      case Algorithm::kNaive: c = adv[a]; break;
-      case Algorithm::kSumOfRewards: credit::sum_of_rewards(adv[a].data(), others.data(), c.data(), BT, threads); break;
-      case Algorithm::kAdvantageAlignment:
-        credit::advantage_alignment(adv[a].data(), others.data(), c.data(), B, T, cfg_.beta, cfg_.gamma,
-                                    cfg_.include_current, cfg_.aa_form, threads);
-        break;
-    }
+    stages::seat_credit(cfg_, adv, a, B, T, others, credits.data() + k * BT);
     agent_obs(a, obs.data() + k * BT * O);
-    std::memcpy(credits.data() + k * BT, c.data(), sizeof(float) * BT);
     for (int64_t i = 0; i < BT; ++i) {
       actions[k * BT + i] = t.actions[i * A + a];
       behavior[k * BT + i] = t.logp[i * A + a];
@@ -245,11 +218,7 @@ IterationMetrics Trainer::iterate() {
   dlogits.resize(logits.size());
   cache.resize(static_cast<size_t>(cfg_.model->cache_size(S * B, T)));
   grad.resize(params_.size());
-  if (cfg_.schedule == TrainerConfig::Schedule::kLinear && cfg_.iterations > 0) {
-    const double left = std::max(0.0, 1.0 - static_cast<double>(iteration_) / static_cast<double>(cfg_.iterations));
-    adam_.set_lr(static_cast<float>(cfg_.adam.lr * left));
-    critic_adam_.set_lr(static_cast<float>(cfg_.critic_adam.lr * left));
-  }
+  stages::apply_schedule(cfg_, iteration_, adam_, critic_adam_);
   for (int e = 0; e < cfg_.epochs; ++e) {
     cfg_.model->forward(params_.data(), obs.data(), S * B, T, logits.data(), cache.data());
     const LossResult lr = policy_loss(logits.data(), rows, static_cast<int>(NA), actions.data(), credits.data(),
@@ -294,13 +263,17 @@ IterationMetrics Trainer::iterate() {
     }
   m.credit_abs_mean = counted ? abs_credit / counted : 0;
 
+  advance(m);
+  return m;
+}
+
+void Trainer::advance(IterationMetrics& m) {
   ++iteration_;
   if (cfg_.buffer_size > 0 && iteration_ % cfg_.snapshot_every == 0) {
     buffer_.push_back(params_);
     if (static_cast<int>(buffer_.size()) > cfg_.buffer_size) buffer_.erase(buffer_.begin());
   }
   m.buffer_size = static_cast<int>(buffer_.size());
-  return m;
 }
 
 TrainerState Trainer::state() const {
@@ -344,4 +317,37 @@ void Trainer::restore(const TrainerState& s) {
   buffer_ = s.buffer;
 }
 
+namespace stages {
+
+void leave_one_out_advantages(const TrainerConfig& cfg, const float* r, const int32_t* groups, int64_t B, int64_t T,
+                              float* ret, float* adv) {
+  credit::discounted_returns(r, ret, B, T, cfg.gamma, cfg.threads);
+  credit::leave_one_out(ret, groups, adv, B, T, cfg.threads);
+}
+
+void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv, int64_t a, int64_t B, int64_t T,
+                 std::vector<float>& others, float* out) {
+  const int64_t BT = B * T, A = static_cast<int64_t>(adv.size());
+  others.assign(static_cast<size_t>(BT), 0.0f);
+  for (int64_t j = 0; j < A; ++j)
+    if (j != a)
+      for (int64_t i = 0; i < BT; ++i) others[i] += adv[j][i];
+  switch (cfg.algorithm) {
+    case Algorithm::kNaive: std::memcpy(out, adv[a].data(), sizeof(float) * BT); break;
+    case Algorithm::kSumOfRewards: credit::sum_of_rewards(adv[a].data(), others.data(), out, BT, cfg.threads); break;
+    case Algorithm::kAdvantageAlignment:
+      credit::advantage_alignment(adv[a].data(), others.data(), out, B, T, cfg.beta, cfg.gamma, cfg.include_current,
+                                  cfg.aa_form, cfg.threads);
+      break;
+  }
+}
+
+void apply_schedule(const TrainerConfig& cfg, int64_t iteration, Adam& adam, Adam& critic_adam) {
+  if (cfg.schedule != TrainerConfig::Schedule::kLinear || cfg.iterations <= 0) return;
+  const double left = std::max(0.0, 1.0 - static_cast<double>(iteration) / static_cast<double>(cfg.iterations));
+  adam.set_lr(static_cast<float>(cfg.adam.lr * left));
+  critic_adam.set_lr(static_cast<float>(cfg.critic_adam.lr * left));
+}
+
+}  // namespace stages
 }  // namespace dilemma::learn

@@ -50,6 +50,10 @@ struct TrainerConfig {
   int snapshot_every = 1;           // iterations between snapshots
   float temperature = 1.0f;
   int threads = 0;
+  // Matrix games with a tabular policy take the fused iteration, which gives
+  // the general path's numbers; false forces the general path (for tests
+  // and benchmarks that compare the two).
+  bool fused = true;
 };
 
 struct IterationMetrics {
@@ -89,6 +93,13 @@ class Trainer {
 
  private:
   uint64_t iteration_seed(uint32_t purpose) const;
+  // The fused matrix-game iteration (trainer_fused.cpp): matrix games with a
+  // tabular policy and a leave-one-out baseline, the same numbers as the
+  // general path in one pass over each environment's episode.
+  bool fused_applies() const;
+  // Counts the iteration and takes the buffer's snapshot.
+  void advance(IterationMetrics& m);
+  IterationMetrics iterate_fused(IterationMetrics m, const std::vector<int>& seats, const std::vector<float>* opponent);
 
   TrainerConfig cfg_;
   int steps_;

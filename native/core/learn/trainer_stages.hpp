@@ -1,0 +1,61 @@
+// The stages of a training iteration that the general path (trainer.cpp) and
+// the fused matrix-game path (trainer_fused.cpp) share, and the buffers an
+// iteration keeps between iterations.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "../sampling.hpp"
+#include "trainer.hpp"
+
+namespace dilemma::learn {
+
+// The trajectory of one iteration, owned.
+struct Batch {
+  std::vector<float> obs, logp, entropy, rewards;
+  std::vector<int32_t> actions;
+  std::vector<uint8_t> dones, mask;
+};
+
+// The fused path's sampler for one state of a two-action tabular policy:
+// the prepared softmax of its logits z and their weights e.
+struct SamplerRow {
+  Prepared prep;
+  float e[2];
+  float z[2];
+};
+
+// Buffers of one iteration, kept between iterations: the sizes repeat, and
+// fresh allocations of this size cost page faults every time.
+struct Trainer::Workspace {
+  Batch t;
+  std::vector<int32_t> groups, stats, actions;
+  std::vector<std::vector<float>> adv, ret;
+  std::vector<float> r, obs_a, v, critic_cache, values, dv, critic_grad;
+  std::vector<float> obs, credits, behavior, others, c, logits, dlogits, cache, grad;
+  std::vector<uint8_t> mask;
+  // Fused path: rewards per agent [A][B*T], per-state tables.
+  std::vector<std::vector<float>> rewards_by_agent;
+  std::vector<SamplerRow> sampler;
+  std::vector<uint8_t> capped;
+  std::vector<double> partial;
+};
+
+namespace stages {
+
+// Returns-to-go of one agent's rewards r [B, T] and their leave-one-out
+// baseline within groups (dense ids [B]): ret and adv [B, T].
+void leave_one_out_advantages(const TrainerConfig& cfg, const float* r, const int32_t* groups, int64_t B, int64_t T,
+                              float* ret, float* adv);
+
+// The credit of agent a ([B, T] into out) from every agent's advantages,
+// by the configured algorithm; others is scratch of B * T floats.
+void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv, int64_t a, int64_t B, int64_t T,
+                 std::vector<float>& others, float* out);
+
+// Learning rates of this iteration under the configured schedule.
+void apply_schedule(const TrainerConfig& cfg, int64_t iteration, Adam& adam, Adam& critic_adam);
+
+}  // namespace stages
+}  // namespace dilemma::learn

@@ -1,0 +1,152 @@
+// The trainer's fused matrix-game iteration against its general path: the
+// same parameters, bit for bit, after several iterations from the same seed,
+// over the options the fused path takes (noise, random episode ends,
+// padding, groups, every credit algorithm, whitening, temperature, PPO with
+// several epochs, longer memories read directly or through the observation,
+// a buffer of past opponents), and the same numbers for any thread count.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../core/game.hpp"
+#include "../core/learn/model.hpp"
+#include "../core/learn/trainer.hpp"
+#include "../core/sampling.hpp"
+#include "check.hpp"
+
+using dilemma::Params;
+using dilemma::learn::Algorithm;
+using dilemma::learn::IterationMetrics;
+using dilemma::learn::Trainer;
+using dilemma::learn::TrainerConfig;
+
+namespace {
+
+TrainerConfig base(Params game, int history_blocks = 1, const std::string& id = "ipd") {
+  TrainerConfig c;
+  c.game = dilemma::make_game(id, game);
+  const int obs = c.game->info().obs_dim;
+  c.model = dilemma::learn::make_model("tabular", obs, 2, Params("policy", {{"blocks", double(history_blocks)}}));
+  c.batch = 96;
+  c.seed = 11;
+  c.gamma = 0.9f;
+  c.beta = 0.7f;
+  c.adam.lr = 0.1f;
+  return c;
+}
+
+struct Run {
+  std::vector<float> params;
+  std::vector<IterationMetrics> metrics;
+};
+
+Run train(TrainerConfig c, bool fused, int iterations, int threads = 0) {
+  c.fused = fused;
+  c.threads = threads;
+  Trainer t(c);
+  Run r;
+  for (int i = 0; i < iterations; ++i) r.metrics.push_back(t.iterate());
+  r.params = t.state().params;
+  return r;
+}
+
+void same_runs(const TrainerConfig& c, int iterations = 6) {
+  const Run general = train(c, false, iterations), fused = train(c, true, iterations);
+  CHECK_EQ(general.params.size(), fused.params.size());
+  for (size_t i = 0; i < general.params.size(); ++i) CHECK_EQ(general.params[i], fused.params[i]);
+  for (int i = 0; i < iterations; ++i) {
+    const IterationMetrics &g = general.metrics[i], &f = fused.metrics[i];
+    for (int a = 0; a < 2; ++a) {
+      CHECK_CLOSE(f.mean_return[a], g.mean_return[a], 1e-12, 1e-12);
+      CHECK_CLOSE(f.action0_rate[a], g.action0_rate[a], 1e-12, 1e-12);
+    }
+    CHECK_CLOSE(f.policy_loss, g.policy_loss, 1e-9, 1e-12);
+    CHECK_CLOSE(f.entropy, g.entropy, 1e-9, 1e-12);
+    CHECK_CLOSE(f.clipped_fraction, g.clipped_fraction, 1e-12, 1e-12);
+    CHECK_CLOSE(f.grad_norm, g.grad_norm, 1e-12, 1e-12);
+    CHECK_CLOSE(f.credit_abs_mean, g.credit_abs_mean, 1e-9, 1e-12);
+    CHECK_EQ(f.buffer_opponent, g.buffer_opponent);
+  }
+}
+
+}  // namespace
+
+TEST("fused matrix iteration: Advantage Alignment on the IPD equals the general path") {
+  same_runs(base(Params("game", {})));
+}
+
+TEST("fused matrix iteration: noise, random ends, padding steps, groups, naive and whitened credits") {
+  TrainerConfig c = base(Params("game", {{"noise", 0.1}, {"continuation", 0.8}, {"rounds", 10.0}}));
+  c.steps = 13;  // past the last round: padding rows
+  c.group_size = 8;
+  c.algorithm = Algorithm::kNaive;
+  c.whiten_credits = true;
+  c.temperature = 1.5f;
+  same_runs(c);
+}
+
+TEST("fused matrix iteration: sum of rewards, PPO over two epochs, entropy bonus, memory-2 read directly") {
+  TrainerConfig c = base(Params("game", {{"history", 2.0}, {"preset", std::string("stag-hunt")}}), 2, "matrix");
+  c.algorithm = Algorithm::kSumOfRewards;
+  c.loss.objective = dilemma::learn::LossObjective::kPpo;
+  c.epochs = 2;
+  c.loss.entropy_coef = 0.05f;
+  c.include_current = true;
+  same_runs(c);
+}
+
+TEST("fused matrix iteration: a memory-2 observation read as one block, mean AA form, a linear schedule") {
+  TrainerConfig c = base(Params("game", {{"history", 2.0}}), 1);
+  c.aa_form = dilemma::credit::AaForm::kMean;
+  c.schedule = TrainerConfig::Schedule::kLinear;
+  c.iterations = 6;
+  c.loss.normalize = dilemma::learn::LossNormalize::kRows;
+  same_runs(c);
+}
+
+TEST("fused matrix iteration: past snapshots as opponents") {
+  TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
+  c.buffer_probability = 0.6f;
+  c.buffer_size = 3;
+  same_runs(c, 10);
+}
+
+TEST("fused matrix iteration: the same numbers on 1, 2 and 3 threads") {
+  TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
+  c.batch = 3000;  // several rollout and loss parts
+  const Run one = train(c, true, 3, 1), two = train(c, true, 3, 2), three = train(c, true, 3, 3);
+  for (size_t i = 0; i < one.params.size(); ++i) {
+    CHECK_EQ(one.params[i], two.params[i]);
+    CHECK_EQ(one.params[i], three.params[i]);
+  }
+}
+
+TEST("float sampler: actions and log-probabilities against a double-precision softmax") {
+  // Two and five actions, with a temperature; u away from the cumulative
+  // boundaries, where float and double could round to different sides.
+  const float z[5] = {0.3f, -1.2f, 2.0f, 0.7f, -0.4f};
+  for (int n : {2, 5})
+    for (float temp : {1.0f, 0.5f, 2.0f})
+      for (int k = 0; k < 200; ++k) {
+        const float u = (k + 0.5f) / 200.0f;
+        double w[5], total = 0;
+        for (int i = 0; i < n; ++i) total += w[i] = std::exp(static_cast<double>(z[i]) / temp);
+        double acc = 0, edge = 1;
+        int want = n - 1;
+        for (int i = 0; i < n; ++i) {
+          acc += w[i] / total;
+          if (u < acc) {
+            want = i;
+            edge = acc - u;
+            break;
+          }
+        }
+        if (edge < 1e-5) continue;
+        const dilemma::Sample s = dilemma::sample_logits(z, n, temp, false, u, nullptr);
+        CHECK_EQ(s.action, want);
+        CHECK_CLOSE(s.logp, std::log(w[want] / total), 0, 2e-6);
+        double h = 0;
+        for (int i = 0; i < n; ++i) h -= w[i] / total * std::log(w[i] / total);
+        CHECK_CLOSE(s.entropy, h, 0, 2e-6);
+      }
+}
