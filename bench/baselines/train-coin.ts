@@ -1,0 +1,426 @@
+/**
+ * One Advantage Alignment training iteration on the Coin Game in plain
+ * TypeScript, for the Coin Game training benchmark's baseline: an MLP policy
+ * (one tanh hidden layer) in self-play in both seats, leave-one-out baseline
+ * over the whole batch, REINFORCE on the aligned credits, one Adam step.
+ *
+ * The game follows the engine's `coin` exactly — toroidal grid, red (agent 0)
+ * and blue (agent 1), moves up/down/left/right, a pick-up pays the picker
+ * `reward` and charges the coin's owner `penalty` when the picker is the
+ * other agent, both may pick the same coin, the next coin appears on a free
+ * cell with a random colour — and so does the observation: four channels of
+ * `cells` floats from the observer's side (own cell, other's cell, coin of
+ * own colour, coin of the other's colour). The MLP uses the engine's layout
+ * (W stored [in, out], y = x W + b, init uniform in ±1/sqrt(fan-in)).
+ *
+ * Written the way a TypeScript user would write it: typed arrays allocated
+ * once, plain loops, the hidden activations and probabilities of the rollout
+ * kept for the backward pass (on-policy, so no second forward pass), and zero
+ * inputs of the one-hot observation skipped as the engine's dense layers do.
+ */
+
+export interface PlainCoinOptions {
+  batch: number;
+  seed: number;
+  /** Side of the square grid (the engine's default 3). */
+  size?: number;
+  /** Steps per episode (the engine's default 16). */
+  rounds?: number;
+  hidden?: number;
+  reward?: number;
+  penalty?: number;
+  gamma?: number;
+  beta?: number;
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export const ACTIONS = 4;
+
+/**
+ * Self-play trainer. Trajectory arrays are agent-major, [agent][episode][step],
+ * so each agent's returns and credits are contiguous rows of `rounds`.
+ */
+export class PlainCoinTrainer {
+  readonly batch: number;
+  readonly rounds: number;
+  readonly size: number;
+  readonly cells: number;
+  readonly obsDim: number;
+  readonly hiddenDim: number;
+  readonly reward: number;
+  readonly penalty: number;
+  readonly gamma: number;
+  readonly beta: number;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+
+  /** W0 [obsDim, hidden], b0 [hidden], W1 [hidden, 4], b1 [4], concatenated. */
+  readonly params: Float32Array;
+  readonly w0 = 0;
+  readonly b0: number;
+  readonly w1: number;
+  readonly b1: number;
+
+  /** Per row (agent, episode, step): what the agent saw, its hidden layer, its softmax and its move. */
+  readonly obs: Float32Array;
+  readonly hidden: Float32Array;
+  readonly probs: Float32Array;
+  readonly actions: Uint8Array;
+  readonly rewards: Float32Array;
+  /** Discounted returns, then leave-one-out advantages, then the aligned credits A*. */
+  readonly returns: Float32Array;
+  readonly advantages: Float32Array;
+  readonly credits: Float32Array;
+  /** Gradient of the loss w.r.t. the parameters, in double: the finite-difference check compares it directly. */
+  readonly grad: Float64Array;
+  /** Coins of one's own colour and of the other's colour picked up in the last rollout, both agents together. */
+  ownCoins = 0;
+  otherCoins = 0;
+
+  readonly #m: Float64Array;
+  readonly #v: Float64Array;
+  #t = 0;
+  /** One row's hidden layer and logits in the rollout, and their gradients in the backward pass. */
+  readonly #y: Float64Array;
+  readonly #z = new Float64Array(ACTIONS);
+  readonly #dz = new Float64Array(ACTIONS);
+  readonly #dh: Float64Array;
+  /** Sum over episodes of G at each step, double so that taking one episode out again is exact enough. */
+  readonly #columnSums: Float64Array;
+  /**
+   * Marsaglia's xorshift32 (shifts 13, 17, 5). Not the engine's counter-based
+   * generator, so the two play different games; they are compared on what
+   * they learn, not draw by draw.
+   */
+  #rng: number;
+
+  constructor(o: PlainCoinOptions) {
+    this.batch = o.batch;
+    this.size = o.size ?? 3;
+    this.rounds = o.rounds ?? 16;
+    this.hiddenDim = o.hidden ?? 32;
+    this.reward = o.reward ?? 1;
+    this.penalty = o.penalty ?? 2;
+    this.gamma = o.gamma ?? 0.96;
+    this.beta = o.beta ?? 0.3;
+    this.lr = o.lr ?? 0.02;
+    this.beta1 = o.beta1 ?? 0.9;
+    this.beta2 = o.beta2 ?? 0.999;
+    this.eps = o.eps ?? 1e-8;
+    this.cells = this.size * this.size;
+    this.obsDim = 4 * this.cells;
+    const H = this.hiddenDim, O = this.obsDim;
+    this.b0 = O * H;
+    this.w1 = this.b0 + H;
+    this.b1 = this.w1 + H * ACTIONS;
+    const count = this.b1 + ACTIONS;
+    this.params = new Float32Array(count);
+    this.grad = new Float64Array(count);
+    this.#m = new Float64Array(count);
+    this.#v = new Float64Array(count);
+    this.#y = new Float64Array(H);
+    this.#dh = new Float64Array(H);
+    const rows = this.rows;
+    this.obs = new Float32Array(rows * O);
+    this.hidden = new Float32Array(rows * H);
+    this.probs = new Float32Array(rows * ACTIONS);
+    this.actions = new Uint8Array(rows);
+    this.rewards = new Float32Array(rows);
+    this.returns = new Float32Array(rows);
+    this.advantages = new Float32Array(rows);
+    this.credits = new Float32Array(rows);
+    this.#columnSums = new Float64Array(this.rounds);
+    // xorshift has one fixed point, 0; mixing the seed with an odd constant keeps small seeds apart.
+    this.#rng = (Math.imul(o.seed ^ 0x5bd1e995, 0x9e3779b1) | 1) >>> 0;
+    this.#init();
+  }
+
+  /** Rows of the loss: both seats of every episode and step. */
+  get rows(): number {
+    return 2 * this.batch * this.rounds;
+  }
+
+  #uniform(): number {
+    let s = this.#rng;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.#rng = s >>> 0;
+    return this.#rng / 4294967296;
+  }
+
+  /** A uniform index in [0, n). */
+  #pick(n: number): number {
+    const k = Math.floor(this.#uniform() * n);
+    return k < n ? k : n - 1;
+  }
+
+  /** Each layer uniform in ±1/sqrt(fan-in), weights and biases alike. */
+  #init(): void {
+    const { params, obsDim: O, hiddenDim: H } = this;
+    const layer = (from: number, to: number, fanIn: number) => {
+      const bound = 1 / Math.sqrt(fanIn);
+      for (let i = from; i < to; i++) params[i] = (2 * this.#uniform() - 1) * bound;
+    };
+    layer(this.w0, this.w1, O);
+    layer(this.w1, params.length, H);
+  }
+
+  /** The k-th cell, k uniform, among those neither agent stands on. */
+  #freeCell(a: number, b: number): number {
+    const lo = a < b ? a : b, hi = a < b ? b : a;
+    const taken = lo === hi ? 1 : 2;
+    let k = this.#pick(this.cells - taken);
+    if (k >= lo) k++;
+    if (taken === 2 && k >= hi) k++;
+    return k;
+  }
+
+  #move(cell: number, action: number): number {
+    const w = this.size;
+    let x = cell % w, y = (cell - x) / w;
+    if (action === 0) y = (y + w - 1) % w;
+    else if (action === 1) y = (y + 1) % w;
+    else if (action === 2) x = (x + w - 1) % w;
+    else x = (x + 1) % w;
+    return y * w + x;
+  }
+
+  /**
+   * Writes row `row`'s observation (the agent at `own`, the other at `other`,
+   * the coin at `coin`, `mine` when it is the agent's colour), runs the MLP
+   * on it, keeps its hidden layer and softmax, and samples a move.
+   */
+  #act(row: number, own: number, other: number, coin: number, mine: boolean): number {
+    const { params, obs, hidden, probs, obsDim: O, hiddenDim: H, cells } = this;
+    const z = this.#z;
+    const x0 = row * O;
+    for (let k = 0; k < O; k++) obs[x0 + k] = 0;
+    obs[x0 + own] = 1;
+    obs[x0 + cells + other] = 1;
+    obs[x0 + (mine ? 2 : 3) * cells + coin] = 1;
+    const h0 = row * H, b0 = this.b0, w1 = this.w1, b1 = this.b1;
+    const y = this.#y;
+    for (let j = 0; j < H; j++) y[j] = params[b0 + j];
+    for (let k = 0; k < O; k++) {
+      const xk = obs[x0 + k];
+      if (xk === 0) continue;
+      const w = k * H;
+      for (let j = 0; j < H; j++) y[j] += xk * params[w + j];
+    }
+    for (let j = 0; j < H; j++) {
+      y[j] = Math.tanh(y[j]);
+      hidden[h0 + j] = y[j];
+    }
+    for (let a = 0; a < ACTIONS; a++) z[a] = params[b1 + a];
+    for (let j = 0; j < H; j++) {
+      const hj = y[j];
+      const w = w1 + j * ACTIONS;
+      for (let a = 0; a < ACTIONS; a++) z[a] += hj * params[w + a];
+    }
+    let top = z[0];
+    for (let a = 1; a < ACTIONS; a++) if (z[a] > top) top = z[a];
+    let total = 0;
+    for (let a = 0; a < ACTIONS; a++) {
+      z[a] = Math.exp(z[a] - top);
+      total += z[a];
+    }
+    const p0 = row * ACTIONS;
+    for (let a = 0; a < ACTIONS; a++) probs[p0 + a] = z[a] / total;
+    const target = this.#uniform() * total;
+    let acc = 0;
+    for (let a = 0; a < ACTIONS - 1; a++) {
+      acc += z[a];
+      if (target < acc) return a;
+    }
+    return ACTIONS - 1;
+  }
+
+  /** Plays `batch` episodes of self-play with the current parameters. */
+  rollout(): void {
+    const { batch, rounds: T, cells, actions, rewards, reward, penalty } = this;
+    const half = batch * T;
+    let own = 0, other = 0;
+    for (let b = 0; b < batch; b++) {
+      // Three distinct cells: red anywhere, blue among the rest, the coin among the rest of those.
+      let p0 = this.#pick(cells);
+      let p1 = this.#pick(cells - 1);
+      if (p1 >= p0) p1++;
+      let coin = this.#freeCell(p0, p1);
+      let colour = this.#uniform() < 0.5 ? 0 : 1;
+      for (let t = 0; t < T; t++) {
+        const i = b * T + t, j = half + i;
+        const m0 = this.#act(i, p0, p1, coin, colour === 0);
+        const m1 = this.#act(j, p1, p0, coin, colour === 1);
+        actions[i] = m0;
+        actions[j] = m1;
+        p0 = this.#move(p0, m0);
+        p1 = this.#move(p1, m1);
+        let r0 = 0, r1 = 0;
+        const got0 = p0 === coin, got1 = p1 === coin;
+        if (got0) {
+          r0 += reward;
+          if (colour === 0) own++;
+          else {
+            other++;
+            r1 -= penalty;
+          }
+        }
+        if (got1) {
+          r1 += reward;
+          if (colour === 1) own++;
+          else {
+            other++;
+            r0 -= penalty;
+          }
+        }
+        rewards[i] = r0;
+        rewards[j] = r1;
+        if (got0 || got1) {
+          coin = this.#freeCell(p0, p1);
+          colour = this.#uniform() < 0.5 ? 0 : 1;
+        }
+      }
+    }
+    this.ownCoins = own;
+    this.otherCoins = other;
+  }
+
+  /** Returns, leave-one-out advantages and Advantage Alignment credits of the last rollout. */
+  computeCredits(): void {
+    const { batch, rounds: T, gamma, beta, rewards, returns, advantages, credits } = this;
+    const sums = this.#columnSums;
+    const half = batch * T;
+    for (let a = 0; a < 2; a++) {
+      const base = a * half;
+      sums.fill(0);
+      for (let b = 0; b < batch; b++) {
+        const row = base + b * T;
+        let g = 0;
+        for (let t = T - 1; t >= 0; t--) {
+          g = rewards[row + t] + gamma * g;
+          returns[row + t] = g;
+          sums[t] += returns[row + t];
+        }
+      }
+      // A batch of one has no other episode to compare with: its advantage is its return.
+      const others = batch > 1 ? batch - 1 : 0;
+      for (let b = 0; b < batch; b++) {
+        const row = base + b * T;
+        for (let t = 0; t < T; t++) {
+          const g = returns[row + t];
+          advantages[row + t] = others ? g - (sums[t] - g) / others : g;
+        }
+      }
+    }
+    for (let a = 0; a < 2; a++) {
+      const own = a * half, other = (1 - a) * half;
+      for (let b = 0; b < batch; b++) {
+        const o1 = own + b * T, o2 = other + b * T;
+        // S_t = Σ_{k<t} γ^{t−k} A¹_k carried forward, never through γ^{−t}.
+        let s = 0;
+        for (let t = 0; t < T; t++) {
+          const a1 = advantages[o1 + t];
+          credits[o1 + t] = a1 + beta * gamma * s * advantages[o2 + t];
+          s = gamma * (s + a1);
+        }
+      }
+    }
+  }
+
+  /**
+   * L = −Σ A* · log π(a | s) / N over all rows at parameters `p`, the credits
+   * held constant (on-policy: the importance ratio is 1). A full forward pass
+   * in double, for checking `gradient` against finite differences.
+   */
+  loss(p: ArrayLike<number>): number {
+    const { obs, actions, credits, obsDim: O, hiddenDim: H, b0, w1, b1 } = this;
+    const n = this.rows;
+    const h = new Float64Array(H);
+    const z = new Float64Array(ACTIONS);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < H; j++) {
+        let y = p[b0 + j];
+        for (let k = 0; k < O; k++) y += obs[i * O + k] * p[k * H + j];
+        h[j] = Math.tanh(y);
+      }
+      for (let a = 0; a < ACTIONS; a++) {
+        let y = p[b1 + a];
+        for (let j = 0; j < H; j++) y += h[j] * p[w1 + j * ACTIONS + a];
+        z[a] = y;
+      }
+      const m = Math.max(z[0], z[1], z[2], z[3]);
+      let sum = 0;
+      for (let a = 0; a < ACTIONS; a++) sum += Math.exp(z[a] - m);
+      total -= credits[i] * (z[actions[i]] - m - Math.log(sum));
+    }
+    return total / n;
+  }
+
+  /**
+   * dL/dparams into `out` at the parameters of the last rollout, from its
+   * kept hidden layers and probabilities: each row's logits gradient is
+   * −(A* / N)(onehot(a) − softmax(z)), then back through W1, tanh and W0.
+   */
+  gradient(out: Float64Array): Float64Array {
+    const { params, obs, hidden, probs, actions, credits, obsDim: O, hiddenDim: H, b0, w1, b1 } = this;
+    const dz = this.#dz, dh = this.#dh;
+    const n = this.rows;
+    out.fill(0);
+    for (let i = 0; i < n; i++) {
+      const g = -credits[i] / n;
+      if (g === 0) continue;
+      const p0 = i * ACTIONS, h0 = i * H, x0 = i * O, act = actions[i];
+      for (let a = 0; a < ACTIONS; a++) {
+        dz[a] = g * ((a === act ? 1 : 0) - probs[p0 + a]);
+        out[b1 + a] += dz[a];
+      }
+      for (let j = 0; j < H; j++) {
+        const hj = hidden[h0 + j];
+        const w = w1 + j * ACTIONS;
+        let back = 0;
+        for (let a = 0; a < ACTIONS; a++) {
+          out[w + a] += hj * dz[a];
+          back += params[w + a] * dz[a];
+        }
+        dh[j] = back * (1 - hj * hj);
+        out[b0 + j] += dh[j];
+      }
+      for (let k = 0; k < O; k++) {
+        const xk = obs[x0 + k];
+        if (xk === 0) continue;
+        const w = k * H;
+        for (let j = 0; j < H; j++) out[w + j] += xk * dh[j];
+      }
+    }
+    return out;
+  }
+
+  /** One bias-corrected Adam step on the parameters from `grad`. */
+  adamStep(): void {
+    const { params, grad, lr, beta1, beta2, eps } = this;
+    const m = this.#m, v = this.#v;
+    const t = ++this.#t;
+    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
+    for (let i = 0; i < params.length; i++) {
+      const g = grad[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      params[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+    }
+  }
+
+  /** One training iteration: rollout, credits, backward, update. */
+  step(): void {
+    this.rollout();
+    this.computeCredits();
+    this.gradient(this.grad);
+    this.adamStep();
+  }
+}
