@@ -69,7 +69,8 @@ Napi::Value ipd_rollout(const Napi::CallbackInfo& info) {
               array_arg<float>(info[4], "rewards", steps * 2),
               array_arg<uint8_t>(info[5], "dones", steps),
               array_arg<uint8_t>(info[6], "mask", steps)};
-  const double p = number_arg(info[9], "p", 1e-12, 1 - 1e-12);
+  const double p = number_arg(info[9], "p", 0, 1);
+  if (p <= 0 || p >= 1) throw argument_error(info.Env(), "p must be strictly between 0 and 1");
   const uint64_t seed = static_cast<uint64_t>(integer_arg(info[10], "seed", 0, (int64_t{1} << 53) - 1));
   const bool philox = info[11].ToBoolean();
   if (philox) {

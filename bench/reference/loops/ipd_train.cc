@@ -60,6 +60,8 @@ class IpdTrainer : public Napi::ObjectWrap<IpdTrainer> {
     eps_ = opt("eps", 1e-8, 1e-30, 1);
     // The TypeScript baseline's seeding: an odd constant keeps small seeds apart, | 1 avoids xorshift's fixed point.
     xorshift_.s = ((static_cast<uint32_t>(seed_) ^ 0x5bd1e995u) * 0x9e3779b1u) | 1u;
+    // Six bytes per row and seat: a bound well below what a benchmark asks keeps allocation from failing.
+    if (batch_ * rounds_ > (int64_t{1} << 26)) throw argument_error(info.Env(), "batch * rounds must be at most 2^26");
     const size_t rows = static_cast<size_t>(batch_ * rounds_);
     code_[0].resize(rows);
     code_[1].resize(rows);
