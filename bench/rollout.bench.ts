@@ -1,15 +1,18 @@
 /**
  * A scripted-strategy IPD rollout (random(0.5) against tit-for-tat, 10
- * rounds, batch 4096) by the native loop, beside the same loop written in
- * plain TypeScript, writing the same trajectory arrays.
+ * rounds) by the engine, beside the same loop written in plain TypeScript and
+ * the C++ reference loop (the limit, one thread), all writing the same
+ * trajectory arrays; at batch 64, 4096 and 262144, so that the cost per
+ * agent-step shows from small batches to large ones.
  */
 import { meanReturns, rollout, scripted, Game } from '../src/index.js';
 import type { BenchSuite } from './suite.js';
 import { Domain, uniform } from './baselines/philox.js';
 import { allocate, observe, OBS_DIM, PAYOFF, type PlainTrajectory } from './baselines/ipd.js';
+import { referenceAddon, referenceIpdRollout } from './reference/index.js';
 
-const BATCH = 4096;
 const ROUNDS = 10;
+const P = 0.5;
 
 /**
  * The idiomatic TypeScript version: the same rules, strategies and outputs.
@@ -53,11 +56,8 @@ function plainRollout(batch: number, rounds: number, p: number, seed: number, co
 }
 
 const game = new Game('ipd', { rounds: ROUNDS });
-const random = scripted('random', { p: 0.5 });
+const random = scripted('random', { p: P });
 const tft = scripted('tit-for-tat');
-let seed = 0;
-const native = () => rollout({ game, policies: [random, tft], batch: BATCH, seed: seed++ });
-const nativeOneThread = () => rollout({ game, policies: [random, tft], batch: BATCH, seed: seed++, threads: 1 });
 
 function plainMeans(t: PlainTrajectory, batch: number): [number, number] {
   let r0 = 0, r1 = 0;
@@ -68,34 +68,96 @@ function plainMeans(t: PlainTrajectory, batch: number): [number, number] {
   return [r0 / batch, r1 / batch];
 }
 
-const rolloutSuite: BenchSuite = {
-  name: 'rollout',
-  description: `IPD rollout, random(0.5) vs tit-for-tat, batch ${BATCH} × ${ROUNDS} rounds, full trajectory arrays`,
-  cases: [
-    { name: 'plain TypeScript, same counter-based draws', baseline: true, fn: () => plainRollout(BATCH, ROUNDS, 0.5, 12345, true) },
-    { name: 'plain TypeScript, xorshift draws', fn: () => plainRollout(BATCH, ROUNDS, 0.5, 12345, false) },
-    { name: 'engine rollout (native)', fn: native },
-    { name: 'engine rollout (native, 1 thread)', fn: nativeOneThread },
-  ],
-  async check() {
-    // The counter-based TypeScript loop and the engine produce the same trajectory.
-    const engine = await rollout({ game, policies: [random, tft], batch: BATCH, seed: 777 });
-    const plain = plainRollout(BATCH, ROUNDS, 0.5, 777, true);
-    for (const key of ['observations', 'actions', 'rewards', 'dones', 'mask'] as const) {
-      const a = engine[key], b = plain[key];
-      for (let i = 0; i < a.length; i++) {
-        if (a[i] !== b[i]) throw new Error(`rollout ${key}[${i}] differs: engine ${a[i]}, TypeScript ${b[i]}`);
-      }
-    }
-    for (let i = 0; i < plain.logProbs.length; i++) {
-      if (Math.abs(engine.logProbs[i] - plain.logProbs[i]) > 1e-6) throw new Error(`logProbs[${i}] differs`);
-    }
-    const means = meanReturns(engine);
-    const xs = plainMeans(plainRollout(BATCH, ROUNDS, 0.5, 777, false), BATCH);
-    for (let a = 0; a < 2; a++) {
-      if (Math.abs(means[a] - xs[a]) > 0.5) throw new Error(`rollout means disagree: ${means[a]} vs ${xs[a]}`);
-    }
-  },
-};
+type Arrays = Pick<PlainTrajectory, 'observations' | 'actions' | 'rewards' | 'dones' | 'mask' | 'logProbs' | 'entropies'>;
 
-export default [rolloutSuite];
+/** Exact on the discrete arrays, to float rounding on logProbs and entropies (computed in double, stored in float). */
+function assertSameTrajectory(what: string, got: Arrays, want: Arrays, keys: readonly (keyof Arrays)[]): void {
+  for (const key of keys) {
+    const a = got[key], b = want[key];
+    if (a.length !== b.length) throw new Error(`${what}: ${key} has ${a.length} elements, expected ${b.length}`);
+    const tol = key === 'logProbs' || key === 'entropies' ? 1e-6 : 0;
+    for (let i = 0; i < a.length; i++) {
+      if (!(Math.abs(a[i] - b[i]) <= tol)) throw new Error(`${what}: ${key}[${i}] is ${a[i]}, expected ${b[i]}`);
+    }
+  }
+}
+
+/** Mean returns of independent draws agree within a few standard errors (per-episode sd of the return is below 10). */
+function assertCloseMeans(what: string, got: [number, number], want: [number, number], batch: number): void {
+  const tol = Math.max(0.5, (6 * 10) / Math.sqrt(batch));
+  for (let a = 0; a < 2; a++) {
+    if (Math.abs(got[a] - want[a]) > tol) throw new Error(`${what}: mean return of seat ${a} is ${got[a]}, expected ${want[a]} ± ${tol}`);
+  }
+}
+
+function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite {
+  let seed = 0;
+  const native = () => rollout({ game, policies: [random, tft], batch, seed: seed++ });
+  const nativeOneThread = () => rollout({ game, policies: [random, tft], batch, seed: seed++, threads: 1 });
+  // The reference writes into buffers the caller owns, made once.
+  const out = allocate(batch, ROUNDS);
+  return {
+    name: `rollout, batch ${batch}`,
+    description: `IPD rollout, random(${P}) vs tit-for-tat, batch ${batch} × ${ROUNDS} rounds, full trajectory arrays`,
+    units: { count: 2 * batch * ROUNDS, name: 'agent-step' },
+    timing,
+    cases: [
+      { name: 'plain TypeScript, same counter-based draws', baseline: true, fn: () => plainRollout(batch, ROUNDS, P, 12345, true) },
+      { name: 'plain TypeScript, xorshift draws', fn: () => plainRollout(batch, ROUNDS, P, 12345, false) },
+      { name: 'engine rollout (native)', fn: native },
+      { name: 'engine rollout (native, 1 thread)', fn: nativeOneThread },
+      { name: 'reference loop, xorshift draws (C++, 1 thread)', fn: () => referenceIpdRollout(out, batch, ROUNDS, P, 12345, false) },
+      { name: "reference loop, engine's draws (C++, 1 thread)", limit: true, fn: () => referenceIpdRollout(out, batch, ROUNDS, P, 12345, true) },
+    ],
+    async check() {
+      referenceAddon();
+      // The counter-based TypeScript loop, the engine and the reference with the engine's draws: one trajectory.
+      const engine = await rollout({ game, policies: [random, tft], batch, seed: 777 });
+      const plain = plainRollout(batch, ROUNDS, P, 777, true);
+      assertSameTrajectory('engine against TypeScript', engine, plain, ['observations', 'actions', 'rewards', 'dones', 'mask', 'logProbs']);
+      const ref = referenceIpdRollout(allocate(batch, ROUNDS), batch, ROUNDS, P, 777, true);
+      assertSameTrajectory('reference against TypeScript', ref, plain, ['observations', 'actions', 'rewards', 'dones', 'mask', 'logProbs', 'entropies']);
+      // xorshift: other games, the same distribution.
+      const m = meanReturns(engine);
+      const means: [number, number] = [m[0], m[1]];
+      assertCloseMeans('TypeScript with xorshift draws', plainMeans(plainRollout(batch, ROUNDS, P, 777, false), batch), means, batch);
+      const refXs = referenceIpdRollout(allocate(batch, ROUNDS), batch, ROUNDS, P, 777, false);
+      assertCloseMeans('reference with xorshift draws', plainMeans(refXs, batch), means, batch);
+      assertSameTrajectory('reference with xorshift draws against its own rules', refXs, replay(refXs, batch), ['observations', 'rewards', 'dones', 'mask', 'logProbs', 'entropies']);
+    },
+  };
+}
+
+/**
+ * The trajectory that seat 0's recorded moves imply under the rules (tit-for-tat
+ * answers, payoffs, observations): checks a rollout whose draws nobody else shares.
+ */
+function replay(t: PlainTrajectory, batch: number): PlainTrajectory {
+  const r = allocate(batch, ROUNDS);
+  const h = -(P * Math.log(P) + (1 - P) * Math.log(1 - P));
+  for (let b = 0; b < batch; b++) {
+    let joint = -1;
+    for (let round = 0; round < ROUNDS; round++) {
+      const row = b * ROUNDS + round;
+      for (let a = 0; a < 2; a++) observe(joint, a, r.observations, (row * 2 + a) * OBS_DIM);
+      const m0 = t.actions[row * 2], m1 = joint < 0 ? 0 : joint >> 1;
+      joint = 2 * m0 + m1;
+      r.actions[row * 2] = m0;
+      r.actions[row * 2 + 1] = m1;
+      r.logProbs[row * 2] = Math.log(m0 === 0 ? P : 1 - P);
+      r.entropies[row * 2] = h;
+      r.rewards[row * 2] = PAYOFF[2 * joint];
+      r.rewards[row * 2 + 1] = PAYOFF[2 * joint + 1];
+      r.mask[row] = 1;
+      r.dones[row] = round === ROUNDS - 1 ? 1 : 0;
+    }
+  }
+  return r;
+}
+
+export default [
+  rolloutSuite(64),
+  rolloutSuite(4096),
+  // A call of the TypeScript loops takes about a second here: one sample per round.
+  rolloutSuite(262144, { time: 0, iterations: 7, warmupTime: 0, warmupIterations: 1 }),
+];

@@ -5,14 +5,22 @@
  *   node --import tsx bench/run.ts [--quick] [filter ...]
  *
  * A filter keeps the suites whose name contains it (case-insensitive).
- * --quick (or BENCH_QUICK=1) shortens every measurement.
+ * --quick (or BENCH_QUICK=1) shortens every measurement; --rounds=N sets the
+ * rounds of the interleaved measurement (7, or 3 with --quick).
+ *
+ * Each suite's cases are measured in rounds: every round gives each case a
+ * short tinybench measurement in turn. Per case the table shows the median
+ * over rounds of the round's median latency and the rounds' range, the time
+ * per unit of work, and ratios computed within each round (median and range
+ * over rounds): the baseline's time over the case's, and the case's time over
+ * the limit's (the suite's reference loop).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { native } from '../src/native.js';
-import type { BenchSuite } from './suite.js';
+import type { BenchSuite, BenchUnits } from './suite.js';
 
 /** Each module's default export is its list of suites; add a module with one line here. */
 const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
@@ -23,30 +31,111 @@ const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
   () => import('./train.bench.js'),
 ];
 
+interface Spread {
+  min: number;
+  q1: number;
+  q3: number;
+  max: number;
+}
+
+interface Ratio {
+  median: number;
+  min: number;
+  max: number;
+}
+
 interface CaseResult {
   name: string;
   baseline: boolean;
+  /** The suite's reference loop, the limit the other cases are measured against. */
+  limit: boolean;
+  /** 1000 / meanMs. */
   opsPerSecond: number;
+  /** Mean and median latency over the samples of every round together. */
   meanMs: number;
   p50Ms: number;
   rmePercent: number;
   samples: number;
-  /** Baseline mean time divided by this case's mean time. */
+  /** Baseline time / this case's time, the median over rounds of the per-round ratio. */
   speedup: number | null;
+  /** Per round, the median latency of the round's samples. */
+  roundsMs: number[];
+  /** The median of `roundsMs`, and their spread. */
+  medianMs: number;
+  spreadMs: Spread | null;
+  /** Baseline time / this case's time, per round: median, min and max. */
+  ratio: Ratio | null;
+  /** This case's time / the limit case's time, per round: how far from the limit. */
+  limitRatio: Ratio | null;
+  units: BenchUnits | null;
+  /** medianMs per unit, in nanoseconds. */
+  nsPerUnit: number | null;
   error?: string;
 }
 
 interface SuiteResult {
   name: string;
   description: string;
+  /** Rounds of the interleaved measurement, and the tinybench options of one round. */
+  rounds: number;
+  roundTiming: RoundTiming;
   cases: CaseResult[];
   error?: string;
 }
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+const roundsArg = args.find((a) => a.startsWith('--rounds='));
+const ROUNDS = roundsArg ? Math.max(1, Number.parseInt(roundsArg.slice('--rounds='.length), 10) || 1) : quick ? 3 : 7;
 const filters = args.filter((a) => !a.startsWith('--')).map((a) => a.toLowerCase());
-const timing = quick ? { time: 200, warmupTime: 50 } : { time: 700, warmupTime: 150 };
+
+interface RoundTiming {
+  time: number;
+  iterations: number;
+  warmup: boolean;
+  warmupTime: number;
+  warmupIterations: number;
+}
+
+/**
+ * One round's tinybench options. The whole-run budgets (the defaults, or the
+ * suite's `timing`) are split across the rounds. Only round 0 warms up: later
+ * rounds measure each case as it comes after the others, and the round's
+ * median latency discounts a first call that finds cold caches.
+ */
+function roundTiming(suite: BenchSuite): { first: RoundTiming; later: RoundTiming } {
+  const whole = quick
+    ? { time: 100, iterations: suite.timing ? 2 : 16, warmupTime: 50, warmupIterations: 1 }
+    : { time: 700, iterations: 32, warmupTime: 150, warmupIterations: 4, ...suite.timing };
+  const run = {
+    time: Math.max(1, (whole.time ?? 0) / ROUNDS),
+    iterations: Math.max(1, Math.ceil((whole.iterations ?? 1) / ROUNDS)),
+  };
+  return {
+    first: { ...run, warmup: true, warmupTime: whole.warmupTime ?? 0, warmupIterations: whole.warmupIterations ?? 1 },
+    later: { ...run, warmup: false, warmupTime: 0, warmupIterations: 0 },
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+const sortNum = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+
+function spreadOf(xs: readonly number[]): Spread {
+  const s = sortNum(xs);
+  return { min: s[0], q1: quantile(s, 0.25), q3: quantile(s, 0.75), max: s[s.length - 1] };
+}
+
+function ratioOf(xs: readonly number[]): Ratio | null {
+  if (xs.length === 0) return null;
+  const s = sortNum(xs);
+  return { median: quantile(s, 0.5), min: s[0], max: s[s.length - 1] };
+}
 
 function formatTime(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
@@ -56,21 +145,37 @@ function formatTime(ms: number): string {
   return `${(ms * 1e6).toFixed(0)} ns`;
 }
 
-function formatOps(ops: number): string {
-  if (!Number.isFinite(ops)) return '-';
-  return ops >= 100 ? Math.round(ops).toLocaleString('en-US') : ops.toPrecision(3);
+function formatNs(ns: number): string {
+  if (!Number.isFinite(ns)) return '-';
+  return ns >= 100 ? ns.toFixed(0) : ns >= 10 ? ns.toFixed(1) : ns.toFixed(2);
+}
+
+function formatRatio(r: Ratio | null): string {
+  if (!r) return '-';
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  return `${f(r.median)}x [${f(r.min)}-${f(r.max)}]`;
 }
 
 function printTable(suite: SuiteResult): void {
+  const hasLimit = suite.cases.some((c) => c.limit);
   const rows = [
-    ['case', 'ops/s', 'mean', '±rme', 'samples', 'vs baseline'],
+    [
+      'case',
+      'median',
+      'rounds min-max',
+      'per unit',
+      'vs baseline [min-max]',
+      ...(hasLimit ? ['x limit time [min-max]'] : []),
+      'samples',
+    ],
     ...suite.cases.map((c) => [
-      c.name + (c.baseline ? ' (baseline)' : ''),
-      c.error ? 'error' : formatOps(c.opsPerSecond),
-      formatTime(c.meanMs),
-      Number.isFinite(c.rmePercent) ? `${c.rmePercent.toFixed(1)}%` : '-',
+      c.name + (c.baseline ? ' (baseline)' : '') + (c.limit ? ' (limit)' : ''),
+      c.error ? 'error' : formatTime(c.medianMs),
+      c.spreadMs ? `${formatTime(c.spreadMs.min)}-${formatTime(c.spreadMs.max)}` : '-',
+      c.nsPerUnit === null || !c.units ? '-' : `${formatNs(c.nsPerUnit)} ns/${c.units.name}`,
+      formatRatio(c.ratio),
+      ...(hasLimit ? [formatRatio(c.limitRatio)] : []),
       String(c.samples),
-      c.speedup === null ? '-' : `${c.speedup.toFixed(2)}x`,
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -82,37 +187,83 @@ function printTable(suite: SuiteResult): void {
   for (const c of suite.cases) if (c.error) console.log(`  ${c.name}: ${c.error}`);
 }
 
+/** Mean, median and relative margin of error (95%, normal approximation) of all samples. */
+function pooled(samples: readonly number[]): { mean: number; p50: number; rme: number } {
+  const n = samples.length;
+  if (n === 0) return { mean: NaN, p50: NaN, rme: NaN };
+  const mean = samples.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? samples.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean, p50: quantile(sortNum(samples), 0.5), rme: (100 * 1.96 * Math.sqrt(variance / n)) / mean };
+}
+
 async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
-  const result: SuiteResult = { name: suite.name, description: suite.description, cases: [] };
+  const timing = roundTiming(suite);
+  const result: SuiteResult = { name: suite.name, description: suite.description, rounds: ROUNDS, roundTiming: timing.later, cases: [] };
   try {
     await suite.check?.();
   } catch (e) {
     result.error = `check failed: ${(e as Error).message}`;
     return result;
   }
-  const bench = new Bench({ name: suite.name, ...timing, ...(quick ? {} : suite.timing), ...(quick && suite.timing ? { iterations: 2, warmupIterations: 1 } : {}) });
-  for (const c of suite.cases) bench.add(c.name, c.fn);
-  await bench.run();
 
-  for (const c of suite.cases) {
-    const r = bench.getTask(c.name)?.result;
-    const base = { name: c.name, baseline: !!c.baseline, speedup: null };
-    if (r && (r.state === 'completed' || r.state === 'aborted-with-statistics')) {
-      result.cases.push({
-        ...base,
-        opsPerSecond: r.throughput.mean,
-        meanMs: r.latency.mean,
-        p50Ms: r.latency.p50,
-        rmePercent: r.latency.rme,
-        samples: r.latency.samplesCount,
-      });
-    } else {
-      const error = r?.state === 'errored' ? r.error.message : `did not complete (${r?.state ?? 'missing'})`;
-      result.cases.push({ ...base, opsPerSecond: NaN, meanMs: NaN, p50Ms: NaN, rmePercent: NaN, samples: 0, error });
+  // Round r runs every case once in suite order (A, B, C, A, B, C, ...), so
+  // drift of the machine over the run reaches every case alike; the ratios
+  // are taken within a round.
+  const n = suite.cases.length;
+  const roundsMs: number[][] = suite.cases.map(() => []);
+  const samples: number[][] = suite.cases.map(() => []);
+  const errors: (string | undefined)[] = new Array(n).fill(undefined);
+  for (let round = 0; round < ROUNDS; round++) {
+    const live = suite.cases.map((c, i) => ({ c, i })).filter(({ i }) => errors[i] === undefined);
+    if (live.length === 0) break;
+    const bench = new Bench({ name: suite.name, retainSamples: true, ...(round === 0 ? timing.first : timing.later) });
+    for (const { c } of live) bench.add(c.name, c.fn);
+    await bench.run();
+    for (const { c, i } of live) {
+      const r = bench.getTask(c.name)?.result;
+      if (r && (r.state === 'completed' || r.state === 'aborted-with-statistics')) {
+        roundsMs[i].push(r.latency.p50);
+        if (r.latency.samples) samples[i].push(...r.latency.samples);
+      } else {
+        errors[i] = r?.state === 'errored' ? r.error.message : `did not complete (${r?.state ?? 'missing'})`;
+      }
     }
   }
-  const baseline = result.cases.find((c) => c.baseline && !c.error);
-  if (baseline) for (const c of result.cases) if (!c.error) c.speedup = baseline.meanMs / c.meanMs;
+
+  const baseIndex = suite.cases.findIndex((c) => c.baseline);
+  const limitIndex = suite.cases.findIndex((c) => c.limit);
+  // Per-round ratios against a reference case, over the rounds both completed.
+  const perRound = (i: number, ref: number, f: (mine: number, theirs: number) => number): Ratio | null => {
+    if (ref < 0 || errors[ref] !== undefined || errors[i] !== undefined) return null;
+    const k = Math.min(roundsMs[i].length, roundsMs[ref].length);
+    return ratioOf(Array.from({ length: k }, (_, r) => f(roundsMs[i][r], roundsMs[ref][r])));
+  };
+  suite.cases.forEach((c, i) => {
+    const units = c.units ?? suite.units ?? null;
+    const error = errors[i];
+    const medianMs = error ? NaN : quantile(sortNum(roundsMs[i]), 0.5);
+    const p = pooled(error ? [] : samples[i]);
+    const ratio = perRound(i, baseIndex, (mine, base) => base / mine);
+    result.cases.push({
+      name: c.name,
+      baseline: !!c.baseline,
+      limit: !!c.limit,
+      opsPerSecond: 1000 / p.mean,
+      meanMs: p.mean,
+      p50Ms: p.p50,
+      rmePercent: p.rme,
+      samples: error ? 0 : samples[i].length,
+      speedup: ratio ? ratio.median : null,
+      roundsMs: error ? [] : roundsMs[i],
+      medianMs,
+      spreadMs: error || roundsMs[i].length === 0 ? null : spreadOf(roundsMs[i]),
+      ratio,
+      limitRatio: perRound(i, limitIndex, (mine, limit) => mine / limit),
+      units,
+      nsPerUnit: units && !error ? (medianMs * 1e6) / units.count : null,
+      ...(error ? { error } : {}),
+    });
+  });
   return result;
 }
 
@@ -136,6 +287,7 @@ async function main(): Promise<number> {
   };
   console.log(
     `node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, engine threads ${machine.engineThreads}` +
+      `, ${ROUNDS} interleaved rounds` +
       (quick ? ', quick run' : ''),
   );
 
@@ -150,7 +302,7 @@ async function main(): Promise<number> {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}latest.json`;
-  writeFileSync(file, `${JSON.stringify({ machine, quick, filters, suites }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, quick, rounds: ROUNDS, filters, suites }, null, 2)}\n`);
   console.log(`\nresults written to ${file}`);
   return suites.some((s) => s.error || s.cases.some((c) => c.error)) ? 1 : 0;
 }

@@ -1,10 +1,12 @@
 /**
  * The IPD round-robin of every two-action scripted strategy, 200 rounds × 5
  * repetitions per ordered pair: the engine's tournament beside a plain
- * TypeScript tournament loop of the same strategies, in the same run.
+ * TypeScript tournament loop of the same strategies and the C++ reference
+ * loop (the limit, one thread), in the same run.
  */
 import { tournament, TWO_ACTION_STRATEGIES } from '../src/index.js';
 import { PAYOFF } from './baselines/ipd.js';
+import { referenceAddon, referenceIpdTournament } from './reference/index.js';
 import type { BenchSuite } from './suite.js';
 
 const ROUNDS = 200;
@@ -62,15 +64,31 @@ function plainTournament(names: readonly string[], seed: number): number[][] {
 
 const players = [...TWO_ACTION_STRATEGIES];
 const engine = () => tournament({ game: { id: 'ipd', params: { rounds: ROUNDS } }, players, repetitions: REPS, seed: 1 });
+const refPayoff = new Float64Array(players.length ** 2);
 
 const suite: BenchSuite = {
   name: 'tournament',
   description: `IPD round-robin of the ${players.length} two-action strategies, ${ROUNDS} rounds × ${REPS} repetitions per ordered pair (${players.length ** 2 * REPS * ROUNDS} rounds)`,
+  units: { count: players.length ** 2 * REPS * ROUNDS, name: 'round' },
   cases: [
     { name: 'plain TypeScript tournament loop', baseline: true, fn: () => plainTournament(players, 12345) },
     { name: 'engine tournament', fn: async () => engine() },
+    { name: 'reference loop (C++, 1 thread)', limit: true, fn: () => referenceIpdTournament(players, refPayoff, ROUNDS, REPS, 12345) },
   ],
   async check() {
+    // The reference draws the TypeScript loop's xorshift stream in the same order: every entry agrees exactly.
+    referenceAddon();
+    for (const seed of [7, 12345]) {
+      const want = plainTournament(players, seed);
+      const got = referenceIpdTournament(players, new Float64Array(players.length ** 2), ROUNDS, REPS, seed);
+      players.forEach((a, i) =>
+        players.forEach((b, j) => {
+          if (got[i * players.length + j] !== want[i][j]) {
+            throw new Error(`reference ${a} vs ${b}: ${got[i * players.length + j]}, TypeScript ${want[i][j]} (seed ${seed})`);
+          }
+        }),
+      );
+    }
     // The deterministic pairs agree exactly, e.g. tit-for-tat vs always-defect: 199 and 204.
     const e = await engine();
     const p = plainTournament(players, 7);

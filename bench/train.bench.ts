@@ -1,11 +1,13 @@
 /**
  * One training iteration — rollout, credits, backward, Adam — of Advantage
  * Alignment self-play on the 10-round IPD with a memory-1 tabular policy: the
- * engine's `Trainer.step()` beside the same iteration in plain TypeScript.
+ * engine's `Trainer.step()` beside the same iteration in plain TypeScript and
+ * the single-pass C++ reference loop (the limit, one thread).
  */
 import { Trainer, type TrainConfig } from '../src/train.js';
 import type { BenchSuite } from './suite.js';
 import { PlainIpdTrainer, selfPlayCooperation } from './baselines/train-ipd.js';
+import { referenceIpdTrainer, type ReferenceIpdTrainer } from './reference/index.js';
 
 const GAMMA = 0.9;
 const BETA = 0.5;
@@ -16,6 +18,9 @@ const CHECK_ITERATIONS = 300;
 const MIN_COOPERATION = 0.7;
 const MAX_COOPERATION_GAP = 0.1;
 const PROBE_EPISODES = 4096;
+const ROUNDS = 10;
+/** Iterations over which each reference loop is compared with the side that shares its draws. */
+const REFERENCE_CHECK_ITERATIONS = 25;
 
 function engineConfig(batch: number, seed: number, threads?: number): TrainConfig {
   return {
@@ -101,20 +106,90 @@ async function checkLearning(batch: number): Promise<void> {
   }
 }
 
+const referenceOptions = (batch: number, seed: number, philox: boolean) => ({ ...plainOptions(batch, seed), philox });
+
+/**
+ * With the baseline's xorshift draws the reference plays the TypeScript
+ * trainer's games, so every iteration's cooperation and the learned table
+ * agree to rounding.
+ */
+function checkReferenceAgainstTypeScript(batch: number): void {
+  const plain = new PlainIpdTrainer(plainOptions(batch, SEED));
+  const ref = referenceIpdTrainer(referenceOptions(batch, SEED, false));
+  for (let i = 0; i < REFERENCE_CHECK_ITERATIONS; i++) {
+    plain.step();
+    ref.step();
+    const [c0, c1] = ref.metrics().action0Rate;
+    // Identical draws: the shares agree exactly unless a probability at a draw's rounding edge flipped a move.
+    if (Math.abs((c0 + c1) / 2 - plain.cooperation()) > 1e-3) {
+      throw new Error(
+        `reference check: iteration ${i} cooperation ${(c0 + c1) / 2}, TypeScript ${plain.cooperation()} (same xorshift draws)`,
+      );
+    }
+  }
+  const table = ref.params();
+  for (let k = 0; k < table.length; k++) {
+    if (!(Math.abs(table[k] - plain.table[k]) <= 1e-4)) {
+      throw new Error(`reference check: after ${REFERENCE_CHECK_ITERATIONS} iterations table[${k}] is ${table[k]}, TypeScript ${plain.table[k]}`);
+    }
+  }
+}
+
+/**
+ * With the engine's draws the reference plays the engine trainer's games:
+ * the same returns and cooperation every iteration, and the same table up to
+ * the engine's float32 arithmetic.
+ */
+async function checkReferenceAgainstEngine(batch: number): Promise<void> {
+  const ref = referenceIpdTrainer(referenceOptions(batch, SEED, true));
+  const trainer = Trainer.create(engineConfig(batch, SEED));
+  try {
+    for (let i = 0; i < REFERENCE_CHECK_ITERATIONS; i++) {
+      const m = await trainer.step();
+      ref.step();
+      const r = ref.metrics();
+      for (let a = 0; a < 2; a++) {
+        if (Math.abs(m.meanReturn[a] - r.meanReturn[a]) > 1e-3 || Math.abs(m.action0Rate[a] - r.action0Rate[a]) > 1e-3) {
+          throw new Error(
+            `reference check: iteration ${i}, seat ${a}: engine return ${m.meanReturn[a]} and cooperation ${m.action0Rate[a]}, ` +
+              `reference ${r.meanReturn[a]} and ${r.action0Rate[a]} (same counter-based draws)`,
+          );
+        }
+      }
+    }
+    const want = trainer.params(), got = ref.params();
+    for (let k = 0; k < want.length; k++) {
+      if (!(Math.abs(got[k] - want[k]) <= 1e-3)) {
+        throw new Error(`reference check: after ${REFERENCE_CHECK_ITERATIONS} iterations table[${k}] is ${got[k]}, engine ${want[k]}`);
+      }
+    }
+  } finally {
+    trainer.dispose();
+  }
+}
+
 function trainSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite {
   // Made once: the cases time step() alone, each side carrying its own state across samples.
   const plain = new PlainIpdTrainer(plainOptions(batch, SEED));
   const engine = Trainer.create(engineConfig(batch, SEED));
   const engineOneThread = Trainer.create(engineConfig(batch, SEED, 1));
+  // Made by check(), which builds the reference addon if needed, before any timing.
+  let refXorshift: ReferenceIpdTrainer | undefined;
+  let refPhilox: ReferenceIpdTrainer | undefined;
   return {
     name: `train iteration, batch ${batch}`,
     description:
-      `one Advantage Alignment iteration (rollout, credits, backward, Adam), IPD 10 rounds, ` +
+      `one Advantage Alignment iteration (rollout, credits, backward, Adam), IPD ${ROUNDS} rounds, ` +
       `tabular memory-1 self-play, ${batch} episodes`,
+    units: { count: 2 * batch * ROUNDS, name: 'agent-step' },
     timing,
     async check() {
       checkGradient();
       await checkLearning(batch);
+      checkReferenceAgainstTypeScript(batch);
+      await checkReferenceAgainstEngine(batch);
+      refXorshift = referenceIpdTrainer(referenceOptions(batch, SEED, false));
+      refPhilox = referenceIpdTrainer(referenceOptions(batch, SEED, true));
     },
     cases: [
       { name: 'plain TypeScript iteration', baseline: true, fn: () => plain.step() },
@@ -122,6 +197,8 @@ function trainSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite {
       // makes on undeclared functions, which would leave a trainer mid-iteration.
       { name: 'engine iteration', fn: async () => void (await engine.step()) },
       { name: 'engine iteration, 1 thread', fn: async () => void (await engineOneThread.step()) },
+      { name: 'reference loop, xorshift draws (C++, 1 thread)', fn: () => refXorshift!.step() },
+      { name: "reference loop, engine's draws (C++, 1 thread)", limit: true, fn: () => refPhilox!.step() },
     ],
   };
 }
