@@ -29,6 +29,7 @@ const modules: Array<() => Promise<{ default: BenchSuite[] }>> = [
   () => import('./tournament.bench.js'),
   () => import('./onnx.bench.js'),
   () => import('./train.bench.js'),
+  () => import('./train-coin.bench.js'),
 ];
 
 interface Spread {
