@@ -83,6 +83,8 @@ export {
   BATCH_DIM,
   ACTIVATIONS,
   GRU_WEIGHT_NAMES,
+  GRU_FORMS,
+  type GruForm,
   type MlpPolicyOptions,
   type GruPolicyOptions,
   type MlpPolicy,

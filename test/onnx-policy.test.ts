@@ -98,6 +98,41 @@ test('recurrent state follows the GRU reference from the start of each episode',
   }
 });
 
+test('one-node and 18-node GRU models give the same native rollouts, and both follow the float64 reference', async (t) => {
+  const T = 12, A = 2, O = 5, H = 16;
+  const decomposed = gruPolicy({ obsDim: O, actions: A, hidden: H, seed: 7, form: 'decomposed' });
+  const game = { id: 'ipd', params: { rounds: T } } as const;
+  // One policy object each across batch sizes: the native side keeps tensors per row count.
+  const one = onnx(gru.bytes);
+  const many = onnx(decomposed.bytes);
+  for (const batch of [1, 7, 64, 7]) {
+    const a = await rollout({ game, policies: [one, one], batch, seed: 3, threads: 1 });
+    const b = await rollout({ game, policies: [many, many], batch, seed: 3, threads: 1 });
+    t.deepEqual(a.actions, b.actions, `batch ${batch}: actions`);
+    t.deepEqual(a.observations, b.observations, `batch ${batch}: observations`);
+    let worst = 0;
+    for (let b0 = 0; b0 < batch; b0++) {
+      for (let seat = 0; seat < A; seat++) {
+        let h: Float64Array = new Float64Array(H);
+        for (let s = 0; s < T; s++) {
+          const j = (b0 * T + s) * A + seat;
+          const ref = gruForward(gru.weights, a.observations.subarray(j * O, (j + 1) * O), Float32Array.from(h), 1);
+          h = ref.h;
+          const lp = logSoftmax(ref.logits, 0, A);
+          const entropy = -lp.reduce((sum, l) => sum + Math.exp(l) * l, 0);
+          for (const [got, want] of [
+            [a.logProbs[j], lp[a.actions[j]]],
+            [b.logProbs[j], lp[a.actions[j]]],
+            [a.entropies[j], entropy],
+            [b.entropies[j], entropy],
+          ]) worst = Math.max(worst, Math.abs(got - want));
+        }
+      }
+    }
+    t.true(worst < 1e-5, `batch ${batch}: largest difference from the reference ${worst}`);
+  }
+});
+
 test('temperature scales the logits; greedy takes the most probable action', async (t) => {
   const mlp = mlpPolicy({ obsDim: 5, actions: 2, hidden: [8], seed: 3 });
   const policy = onnx(mlp.bytes);

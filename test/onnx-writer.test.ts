@@ -11,6 +11,8 @@ import {
   encodeValueInfo,
   gruForward,
   gruPolicy,
+  GRU_FORMS,
+  GRU_WEIGHT_NAMES,
   mlpForward,
   mlpPolicy,
   type GruWeights,
@@ -155,10 +157,10 @@ test('MLP weight layout is [in, out] with y = x·W + b', async (t) => {
   await s.release();
 });
 
-test('GRU policy runs in onnxruntime and matches the reference', async (t) => {
+for (const form of GRU_FORMS) test(`GRU policy (${form}) runs in onnxruntime and matches the reference`, async (t) => {
   const obsDim = 6;
   const actions = 3;
-  const model = gruPolicy({ obsDim, actions, seed: 21 });
+  const model = gruPolicy({ obsDim, actions, seed: 21, form });
   const H = 32;
   const s = await session(model);
   t.deepEqual(s.inputNames, ['obs', 'h']);
@@ -193,8 +195,8 @@ test('GRU policy runs in onnxruntime and matches the reference', async (t) => {
   await plain.release();
 });
 
-test('GRU state fed back over several steps stays with the reference', async (t) => {
-  const model = gruPolicy({ obsDim: 4, actions: 2, hidden: 8, seed: 5 });
+for (const form of GRU_FORMS) test(`GRU state (${form}) fed back over several steps stays with the reference`, async (t) => {
+  const model = gruPolicy({ obsDim: 4, actions: 2, hidden: 8, seed: 5, form });
   const s = await session(model);
   const batch = 7;
   let h: Float32Array = new Float32Array(batch * 8);
@@ -210,7 +212,7 @@ test('GRU state fed back over several steps stays with the reference', async (t)
   await s.release();
 });
 
-test('GRU cell math on one hand-computed unit', async (t) => {
+for (const form of GRU_FORMS) test(`GRU cell math (${form}) on one hand-computed unit`, async (t) => {
   const v = (x: number) => new Float32Array([x]);
   const weights: GruWeights = {
     Wz: v(0.5), Wr: v(-1), Wn: v(2), Uz: v(0.25), Ur: v(1), Un: v(-0.5),
@@ -226,12 +228,56 @@ test('GRU cell math on one hand-computed unit', async (t) => {
   const logit = 3 * h1 - 1;
   const ref = gruForward(weights, [x], [h], 1);
   t.true(Math.abs(ref.h[0] - h1) < 1e-7 && Math.abs(ref.logits[0] - logit) < 1e-7);
-  const model = gruPolicy({ obsDim: 1, actions: 1, hidden: 1, weights });
+  const model = gruPolicy({ obsDim: 1, actions: 1, hidden: 1, weights, form });
   const s = await session(model);
   const out = await s.run({ obs: f32(v(x), [1, 1]), h: f32(v(h), [1, 1]) });
   close(t, out.h_out.data as Float32Array, [h1], 'h_out');
   close(t, out.logits.data as Float32Array, [logit], 'logits');
   await s.release();
+});
+
+/** How many nodes of each operator type the model's bytes hold (NodeProto.op_type is field 4, tag 0x22). */
+function opCounts(bytes: Uint8Array, ops: readonly string[]): Record<string, number> {
+  const text = Buffer.from(bytes).toString('latin1');
+  const counts: Record<string, number> = {};
+  for (const op of ops) counts[op] = text.split(`\x22${String.fromCharCode(op.length)}${op}`).length - 1;
+  return counts;
+}
+
+test('the gru-op form is one GRU node between reshapes; the decomposed form spells out the cell in 18 nodes', (t) => {
+  const ops = ['GRU', 'Unsqueeze', 'Squeeze', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Sigmoid', 'Tanh'];
+  const one = gruPolicy({ obsDim: 5, actions: 2, seed: 1 });
+  t.deepEqual(opCounts(one.bytes, ops), { GRU: 1, Unsqueeze: 2, Squeeze: 1, Gemm: 1, MatMul: 0, Add: 0, Sub: 0, Mul: 0, Sigmoid: 0, Tanh: 0 });
+  const many = gruPolicy({ obsDim: 5, actions: 2, seed: 1, form: 'decomposed' });
+  const counts = opCounts(many.bytes, ops);
+  t.deepEqual(counts, { GRU: 0, Unsqueeze: 0, Squeeze: 0, Gemm: 5, MatMul: 2, Add: 4, Sub: 1, Mul: 3, Sigmoid: 2, Tanh: 1 });
+  t.is(Object.values(counts).reduce((a, b) => a + b, 0), 18);
+  // The form changes the graph, never the weights.
+  for (const name of GRU_WEIGHT_NAMES) t.deepEqual(one.weights[name], many.weights[name], name);
+});
+
+test('both GRU forms give the same logits and next state as the float64 reference and each other', async (t) => {
+  const obsDim = 5, actions = 2, H = 32;
+  const one = gruPolicy({ obsDim, actions, hidden: H, seed: 33 });
+  const many = gruPolicy({ obsDim, actions, hidden: H, seed: 33, form: 'decomposed' });
+  const s1 = await session(one);
+  const s2 = await session(many);
+  for (const batch of [1, 2, 7, 64, 128, 300]) {
+    // Wide inputs so that gates saturate as well as sit in their linear range.
+    const obs = randoms(batch * obsDim, 7 * batch).map((x) => 3 * x);
+    const h = randoms(batch * H, 7 * batch + 1);
+    const feeds = { obs: f32(obs, [batch, obsDim]), h: f32(h, [batch, H]) };
+    const a = await s1.run(feeds);
+    const b = await s2.run(feeds);
+    const ref = gruForward(one.weights, obs, h, batch);
+    close(t, a.logits.data as Float32Array, ref.logits, `gru-op batch ${batch} logits`);
+    close(t, a.h_out.data as Float32Array, ref.h, `gru-op batch ${batch} h_out`);
+    close(t, b.logits.data as Float32Array, ref.logits, `decomposed batch ${batch} logits`);
+    close(t, a.h_out.data as Float32Array, b.h_out.data as Float32Array, `forms batch ${batch} h_out`);
+    close(t, a.logits.data as Float32Array, b.logits.data as Float32Array, `forms batch ${batch} logits`);
+  }
+  await s1.release();
+  await s2.release();
 });
 
 // --- seeding ---------------------------------------------------------------
@@ -293,6 +339,7 @@ test('bad options throw ERR_INVALID_ARGUMENT naming the parameter', (t) => {
   t.throws(() => mlpPolicy({ obsDim: 65536, actions: 2, hidden: [65536] }), { code: 'ERR_TOO_LARGE' });
 
   bad(() => gruPolicy({ obsDim: 2, actions: 2, hidden: 0 }), /options\.hidden/);
+  bad(() => gruPolicy({ obsDim: 2, actions: 2, form: 'fused' as never }), /options\.form must be one of gru-op, decomposed/);
   bad(() => gruPolicy({ obsDim: 2, actions: 2, weights: { Uz: new Float32Array(3) } }), /weights\.Uz must have 1024 elements/);
   bad(() => gruPolicy({ obsDim: 2, actions: 2, weights: { Wx: new Float32Array(3) } as never }), /options\.weights\.Wx/);
 

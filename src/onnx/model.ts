@@ -9,7 +9,7 @@ import { ProtoWriter } from './protobuf.js';
 
 /** IR version 8 (ONNX 1.10+): initializers need not be graph inputs, and ONNX Runtime 1.30 reads it. */
 export const IR_VERSION = 8;
-/** Default-domain opset: 17 has every operator the policies use (Gemm, MatMul, Add, Sub, Mul, Sigmoid, Tanh, Relu). */
+/** Default-domain opset: 17 has every operator the policies use (Gemm, MatMul, Add, Sub, Mul, Sigmoid, Tanh, Relu, GRU, Squeeze and Unsqueeze with axes as an input). */
 export const OPSET_VERSION = 17;
 
 /** Element types the writer can encode, by their TensorProto.DataType number. */
@@ -214,12 +214,22 @@ export class GraphBuilder {
    * given (e.g. a graph output), otherwise a fresh name from the op type.
    */
   op(opType: string, inputs: readonly string[], attributes?: Record<string, Attribute>, output?: string): string {
-    for (const i of inputs) if (!this.#names.has(i)) fail(`node ${opType}: input '${i}' is not defined`);
-    const index = this.nodes.length;
-    const out = output ?? `${opType.toLowerCase()}_${index}`;
-    this.#claim(out);
-    this.nodes.push({ opType, inputs, outputs: [out], name: `${opType}_${index}`, attributes });
+    const out = output ?? `${opType.toLowerCase()}_${this.nodes.length}`;
+    this.node(opType, inputs, [out], attributes);
     return out;
+  }
+
+  /**
+   * Adds a node with several outputs, named by the caller. An empty name
+   * leaves out an optional input or output, as ONNX spells it (e.g. GRU's
+   * sequence_lens, or its full sequence output Y when only Y_h is wanted).
+   */
+  node(opType: string, inputs: readonly string[], outputs: readonly string[], attributes?: Record<string, Attribute>): void {
+    for (const i of inputs) if (i !== '' && !this.#names.has(i)) fail(`node ${opType}: input '${i}' is not defined`);
+    if (!outputs.some((o) => o !== '')) fail(`node ${opType}: needs at least one named output`);
+    for (const o of outputs) if (o !== '') this.#claim(o);
+    const index = this.nodes.length;
+    this.nodes.push({ opType, inputs, outputs, name: `${opType}_${index}`, attributes });
   }
 
   /** The collected graph. */

@@ -11,7 +11,7 @@
  */
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { checkInteger, checkKeys, checkObject, checkSeed, checkTypedArray, describe, invalid } from '../validate.js';
-import { GraphBuilder, encodeModel, type Dim } from './model.js';
+import { GraphBuilder, attr, encodeModel, type Dim } from './model.js';
 
 /** Name of the symbolic batch dimension of every policy input and output. */
 export const BATCH_DIM = 'batch';
@@ -34,7 +34,11 @@ export interface PolicyModel<W> {
   bytes: Uint8Array;
   inputs: readonly TensorSpec[];
   outputs: readonly TensorSpec[];
-  /** The weights in the model (copies of any given), each also a graph initializer of the same name. */
+  /**
+   * The weights in the model (copies of any given). Each is a graph
+   * initializer of the same name, except a 'gru-op' GRU's cell weights,
+   * which are packed into the GRU operator's W, R and B (see gruPolicy).
+   */
   weights: W;
 }
 
@@ -110,6 +114,20 @@ export interface GruWeights {
 /** GRU weight names in the order seeded values are drawn. */
 export const GRU_WEIGHT_NAMES = ['Wz', 'Wr', 'Wn', 'Uz', 'Ur', 'Un', 'bz', 'br', 'bn', 'bhn', 'Wo', 'bo'] as const;
 
+/**
+ * How a GRU policy's cell is written in the graph:
+ * - 'gru-op': ONNX's own GRU operator (one node, gates ordered z, r, h,
+ *   linear_before_reset = 1, which is PyTorch's convention), between an
+ *   Unsqueeze of obs and h to sequence length 1 and a Squeeze of its last
+ *   state. ONNX Runtime runs it as one fused kernel: far less per-call work
+ *   at small batch.
+ * - 'decomposed': the cell spelled out in 17 nodes of Gemm, MatMul, Add,
+ *   Sub, Mul, Sigmoid and Tanh (18 with the output layer), for runtimes
+ *   without GRU or for reading.
+ */
+export type GruForm = 'gru-op' | 'decomposed';
+export const GRU_FORMS: readonly GruForm[] = ['gru-op', 'decomposed'];
+
 export interface GruPolicyOptions {
   /** Observation features per row (≥ 1). */
   obsDim: number;
@@ -121,6 +139,8 @@ export interface GruPolicyOptions {
   weights?: Readonly<Partial<GruWeights>>;
   /** Seed of the initial weights (default 0). */
   seed?: number | bigint;
+  /** How the cell is written (default 'gru-op'); both forms compute the same function. */
+  form?: GruForm;
 }
 
 // Large enough for any policy this engine runs, small enough that the model
@@ -187,29 +207,110 @@ export function mlpPolicy(options: MlpPolicyOptions): MlpPolicy {
  * A GRU policy, one recurrent step per call: inputs `obs` [batch, obsDim]
  * and `h` [batch, hidden] (zeros at the start of an episode), outputs
  * `logits` [batch, actions] and `h_out` [batch, hidden], the state to feed
- * back as `h` on the next step. The cell is spelled out with Gemm, MatMul,
- * Add, Sub, Mul, Sigmoid and Tanh (see GruWeights for the math).
+ * back as `h` on the next step (see GruWeights for the math). The same
+ * interface whatever the `form` (see GruForm): 'gru-op' stores the cell as
+ * ONNX GRU's W [1, 3·hidden, obsDim], R [1, 3·hidden, hidden] and
+ * B [1, 6·hidden] initializers, 'decomposed' as the GruWeights tensors
+ * themselves; Wo and bo are initializers of their own name in both.
  *
  * Seeded weights are uniform in ±1/√hidden, as torch.nn.GRU, for every
  * tensor including Wo and bo, drawn in GRU_WEIGHT_NAMES order whether or
- * not some are given.
+ * not some are given; the form does not change them.
  *
  * @throws DilemmaError ERR_INVALID_ARGUMENT on a bad option or weight shape, ERR_TOO_LARGE past 2^27 parameters.
  */
 export function gruPolicy(options: GruPolicyOptions): PolicyModel<GruWeights> {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['obsDim', 'actions', 'hidden', 'weights', 'seed']);
+  checkKeys('options', o, ['obsDim', 'actions', 'hidden', 'weights', 'seed', 'form']);
   const obsDim = checkInteger('options.obsDim', o.obsDim, 1, MAX_DIM);
   const actions = checkInteger('options.actions', o.actions, 1, MAX_DIM);
   const H = o.hidden === undefined ? 32 : checkInteger('options.hidden', o.hidden, 1, MAX_DIM);
+  const form = (o.form ?? 'gru-op') as GruForm;
+  if (!GRU_FORMS.includes(form)) invalid('options.form', `must be one of ${GRU_FORMS.join(', ')}, got ${describe(form)}`);
   const shapes = gruShapes(obsDim, H, actions);
   const weights = makeWeights(shapes, () => H, o.weights, o.seed) as unknown as GruWeights;
 
   const g = new GraphBuilder('gru_policy');
   const x = g.input('obs', [BATCH_DIM, obsDim]);
   const h = g.input('h', [BATCH_DIM, H]);
+  const hOut = form === 'gru-op' ? gruOpCell(g, x, h, weights, obsDim, H) : decomposedCell(g, x, h, weights, shapes);
+  const Wo = g.constant('Wo', shapes.Wo, weights.Wo);
+  const bo = g.constant('bo', shapes.bo, weights.bo);
+  g.op('Gemm', [hOut, Wo, bo], undefined, 'logits');
+
+  const inputs: TensorSpec[] = [
+    { name: 'obs', shape: [BATCH_DIM, obsDim], type: 'float32' },
+    { name: 'h', shape: [BATCH_DIM, H], type: 'float32' },
+  ];
+  // Engines pair the state input and output by order: logits first, then h_out.
+  const outputs: TensorSpec[] = [
+    { name: 'logits', shape: [BATCH_DIM, actions], type: 'float32' },
+    { name: 'h_out', shape: [BATCH_DIM, H], type: 'float32' },
+  ];
+  declareOutputs(g, outputs);
+  const bytes = encodeModel({
+    graph: g.graph(`GRU policy step (${form}): obs [batch, ${obsDim}], h [batch, ${H}] -> logits [batch, ${actions}], h_out [batch, ${H}]`),
+    producerName: '@dilemma/engine',
+    metadata: {
+      'dilemma.policy': 'gru',
+      'dilemma.obs_dim': String(obsDim),
+      'dilemma.actions': String(actions),
+      'dilemma.hidden': String(H),
+      'dilemma.gru_form': form,
+    },
+  });
+  return { bytes, inputs, outputs, weights };
+}
+
+/**
+ * ONNX GRU with sequence length 1 (layout 0: [seq, batch, features], the
+ * layout every runtime supports). ONNX GRU computes x·Wᵀ per gate with W
+ * rows ordered z, r, h, so each [obsDim, H] GruWeights tensor goes in
+ * transposed; its bias B is [Wb_z, Wb_r, Wb_h, Rb_z, Rb_r, Rb_h], and with
+ * linear_before_reset = 1 the hidden bias Rb_h stays inside r ⊙ (…), which
+ * is where bhn belongs.
+ */
+function gruOpCell(g: GraphBuilder, x: string, h: string, w: GruWeights, obsDim: number, H: number): string {
+  const W = new Float32Array(3 * H * obsDim);
+  const R = new Float32Array(3 * H * H);
+  const B = new Float32Array(6 * H);
+  const gates = [
+    [w.Wz, w.Uz, w.bz],
+    [w.Wr, w.Ur, w.br],
+    [w.Wn, w.Un, w.bn],
+  ] as const;
+  gates.forEach(([Wg, Ug, bg], gate) => {
+    for (let j = 0; j < H; j++) {
+      const row = gate * H + j;
+      for (let k = 0; k < obsDim; k++) W[row * obsDim + k] = Wg[k * H + j];
+      for (let k = 0; k < H; k++) R[row * H + k] = Ug[k * H + j];
+    }
+    B.set(bg, gate * H);
+  });
+  B.set(w.bhn, 5 * H);
+  const axes = g.constant('seq_axis', [1], new BigInt64Array([0n]));
+  const xs = g.op('Unsqueeze', [x, axes], undefined, 'obs_seq');
+  const hs = g.op('Unsqueeze', [h, axes], undefined, 'h_seq');
+  const Wi = g.constant('W', [1, 3 * H, obsDim], W);
+  const Ri = g.constant('R', [1, 3 * H, H], R);
+  const Bi = g.constant('B', [1, 6 * H], B);
+  g.node('GRU', [xs, Wi, Ri, Bi, '', hs], ['', 'h_last'], {
+    hidden_size: attr.int(H),
+    linear_before_reset: attr.int(1),
+  });
+  return g.op('Squeeze', ['h_last', axes], undefined, 'h_out');
+}
+
+/** The cell spelled out node by node, weights as GruWeights. */
+function decomposedCell(
+  g: GraphBuilder,
+  x: string,
+  h: string,
+  weights: GruWeights,
+  shapes: Record<keyof GruWeights, number[]>,
+): string {
   const w = {} as Record<keyof GruWeights, string>;
-  for (const name of GRU_WEIGHT_NAMES) w[name] = g.constant(name, shapes[name], weights[name]);
+  for (const name of GRU_WEIGHT_NAMES) if (name !== 'Wo' && name !== 'bo') w[name] = g.constant(name, shapes[name], weights[name]);
   const one = g.constant('one', [], new Float32Array([1]));
   const gate = (W: string, U: string, b: string) =>
     g.op('Sigmoid', [g.op('Add', [g.op('Gemm', [x, W, b]), g.op('MatMul', [h, U])])]);
@@ -219,29 +320,7 @@ export function gruPolicy(options: GruPolicyOptions): PolicyModel<GruWeights> {
   const n = g.op('Tanh', [g.op('Add', [g.op('Gemm', [x, w.Wn, w.bn]), g.op('Mul', [r, hn])])]);
   const keep = g.op('Mul', [z, h]);
   const update = g.op('Mul', [g.op('Sub', [one, z]), n]);
-  const hOut = g.op('Add', [update, keep], undefined, 'h_out');
-  g.op('Gemm', [hOut, w.Wo, w.bo], undefined, 'logits');
-
-  const inputs: TensorSpec[] = [
-    { name: 'obs', shape: [BATCH_DIM, obsDim], type: 'float32' },
-    { name: 'h', shape: [BATCH_DIM, H], type: 'float32' },
-  ];
-  const outputs: TensorSpec[] = [
-    { name: 'logits', shape: [BATCH_DIM, actions], type: 'float32' },
-    { name: 'h_out', shape: [BATCH_DIM, H], type: 'float32' },
-  ];
-  declareOutputs(g, outputs);
-  const bytes = encodeModel({
-    graph: g.graph(`GRU policy step: obs [batch, ${obsDim}], h [batch, ${H}] -> logits [batch, ${actions}], h_out [batch, ${H}]`),
-    producerName: '@dilemma/engine',
-    metadata: {
-      'dilemma.policy': 'gru',
-      'dilemma.obs_dim': String(obsDim),
-      'dilemma.actions': String(actions),
-      'dilemma.hidden': String(H),
-    },
-  });
-  return { bytes, inputs, outputs, weights };
+  return g.op('Add', [update, keep], undefined, 'h_out');
 }
 
 /**

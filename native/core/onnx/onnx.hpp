@@ -53,6 +53,40 @@ void run_session(const Session& s, const std::vector<const char*>& in_names, con
                  const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
                  const std::vector<float*>& outputs, const std::vector<std::vector<int64_t>>& out_shapes);
 
+// Float32 tensors bound once to a session's inputs and outputs at a fixed
+// row count ([rows, width] each, row-major), then run any number of times:
+// the hot path creates no tensor and allocates nothing per call. One caller
+// at a time uses a BoundRun; threads share the session, each with its own.
+class BoundRun {
+ public:
+  struct Tensor {
+    std::string name;
+    int64_t width;
+  };
+  // Throws ERR_BACKEND_UNAVAILABLE, ERR_MODEL_RUN (a tensor cannot be made).
+  BoundRun(std::shared_ptr<Session> session, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
+           int64_t rows);
+  ~BoundRun();
+  BoundRun(const BoundRun&) = delete;
+  BoundRun& operator=(const BoundRun&) = delete;
+
+  int64_t rows() const { return rows_; }
+  float* input(size_t k) { return in_[k].data(); }
+  float* output(size_t k) { return out_[k].data(); }
+  // Memory held by the buffers.
+  size_t bytes() const;
+  // The model reads every input and writes every output in place; a model
+  // producing another shape fails with ERR_MODEL_RUN.
+  void run();
+
+ private:
+  struct Values;
+  std::shared_ptr<Session> session_;
+  int64_t rows_;
+  std::vector<std::vector<float>> in_, out_;
+  std::unique_ptr<Values> values_;
+};
+
 struct PolicyOptions {
   std::string obs_input;      // empty: discovered
   std::string logits_output;  // empty: discovered

@@ -3,6 +3,7 @@
 // one session call per thread's slice of the batch per step.
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "../error.hpp"
 #include "../rng.hpp"
@@ -66,6 +67,8 @@ class OnnxPolicy final : public Policy {
     if (!obs) throw Error(codes::kModelInputs, "model has no input '" + obs_ + "' (inputs: " + names(ins) + ")");
     if (!logits)
       throw Error(codes::kModelInputs, "model has no output '" + logits_ + "' (outputs: " + names(outs) + ")");
+    who_ = "model output '" + logits_ + "'";
+    idle_.reserve(kMaxIdle);
     obs_dim_ = width(*obs, "input");
     actions_ = width(*logits, "output");
     if (pairs.empty() && o.discover_state) {
@@ -121,53 +124,104 @@ class OnnxPolicy final : public Policy {
   // All seats in one model call: rows are seat-major, [seat][environment].
   void act_seats(const ActContext* seats, int count, int64_t b0, int64_t b1) const override {
     const ActContext& c0 = seats[0];
-    const GameInfo& g = c0.envs->game().info();
     const int64_t n = b1 - b0, B = c0.envs->batch(), rows = n * count;
     if (n <= 0) return;
+    // Fixed model widths equal the game's (check() saw to it); symbolic ones take the game's.
+    const GameInfo& g = c0.envs->game().info();
     const int64_t D = g.obs_dim, A = g.actions;
-    std::vector<float> obs(static_cast<size_t>(rows * D)), logits(static_cast<size_t>(rows * A));
+    Lease lease(*this, rows, D, A);
+    BoundRun& run = lease.run();
+    float* obs = run.input(0);
     for (int s = 0; s < count; ++s)
       for (int64_t k = 0; k < n; ++k)
-        std::memcpy(obs.data() + (s * n + k) * D,
-                    c0.obs + (b0 + k) * c0.obs_stride + static_cast<int64_t>(seats[s].agent) * D, sizeof(float) * D);
-    std::vector<const char*> in_names{obs_.c_str()}, out_names{logits_.c_str()};
-    std::vector<const float*> inputs{obs.data()};
-    std::vector<std::vector<int64_t>> in_shapes{{rows, D}}, out_shapes{{rows, A}};
-    std::vector<float*> outputs{logits.data()};
-    std::vector<std::vector<float>> state_in(states_.size()), state_out(states_.size());
-    for (size_t k = 0; k < states_.size(); ++k) {
-      const State& st = states_[k];
-      const int64_t width = n * st.size;
-      state_in[k].resize(static_cast<size_t>(rows * st.size));
-      state_out[k].resize(state_in[k].size());
-      for (int s = 0; s < count; ++s)
-        std::memcpy(state_in[k].data() + s * width, seats[s].fmemory + B * st.offset + b0 * st.size,
-                    sizeof(float) * width);
-      in_names.push_back(st.in.c_str());
-      inputs.push_back(state_in[k].data());
-      in_shapes.push_back({rows, st.size});
-      out_names.push_back(st.out.c_str());
-      outputs.push_back(state_out[k].data());
-      out_shapes.push_back({rows, st.size});
-    }
-    run_session(*session_, in_names, inputs, in_shapes, out_names, outputs, out_shapes);
+        std::memcpy(obs + (s * n + k) * D, c0.obs + (b0 + k) * c0.obs_stride + static_cast<int64_t>(seats[s].agent) * D,
+                    sizeof(float) * D);
     for (size_t k = 0; k < states_.size(); ++k) {
       const State& st = states_[k];
       const int64_t width = n * st.size;
       for (int s = 0; s < count; ++s)
-        std::memcpy(seats[s].fmemory + B * st.offset + b0 * st.size, state_out[k].data() + s * width,
+        std::memcpy(run.input(k + 1) + s * width, seats[s].fmemory + B * st.offset + b0 * st.size,
                     sizeof(float) * width);
     }
-    sample_seats(seats, count, b0, b1, logits.data(), static_cast<int>(A), "model output '" + logits_ + "'");
+    run.run();
+    for (size_t k = 0; k < states_.size(); ++k) {
+      const State& st = states_[k];
+      const int64_t width = n * st.size;
+      for (int s = 0; s < count; ++s)
+        std::memcpy(seats[s].fmemory + B * st.offset + b0 * st.size, run.output(k + 1) + s * width,
+                    sizeof(float) * width);
+    }
+    sample_seats(seats, count, b0, b1, run.output(0), static_cast<int>(A), who_);
   }
 
  private:
+  struct Bound {
+    int64_t rows, obs_dim, actions;
+    std::unique_ptr<BoundRun> run;
+    int64_t bytes() const { return run ? static_cast<int64_t>(run->bytes()) : 0; }
+  };
+
+  // Bound tensors are made once per row count and caller, and reused on
+  // every later step: a rollout's threads each lease one for the length of a
+  // model call (the policy itself stays immutable and shared).
+  class Lease {
+   public:
+    Lease(const OnnxPolicy& p, int64_t rows, int64_t obs_dim, int64_t actions) : p_(p) {
+      {
+        std::lock_guard<std::mutex> lock(p.mu_);
+        for (size_t k = p.idle_.size(); k-- > 0;) {
+          const Bound& b = p.idle_[k];
+          if (b.rows == rows && b.obs_dim == obs_dim && b.actions == actions) {
+            p.idle_bytes_ -= b.bytes();
+            bound_ = std::move(p.idle_[k]);
+            p.idle_.erase(p.idle_.begin() + static_cast<std::ptrdiff_t>(k));
+            break;
+          }
+        }
+      }
+      if (!bound_.run) bound_ = Bound{rows, obs_dim, actions, p.bind(rows, obs_dim, actions)};
+    }
+    // Never allocates (idle_ has kMaxIdle reserved), so it cannot throw.
+    ~Lease() {
+      std::lock_guard<std::mutex> lock(p_.mu_);
+      // Enough for every thread of any rollout; past either bound the oldest (likely another batch size) go.
+      while (!p_.idle_.empty() && (p_.idle_.size() >= kMaxIdle || p_.idle_bytes_ + bound_.bytes() > kMaxIdleBytes)) {
+        p_.idle_bytes_ -= p_.idle_.front().bytes();
+        p_.idle_.erase(p_.idle_.begin());
+      }
+      p_.idle_bytes_ += bound_.bytes();
+      p_.idle_.push_back(std::move(bound_));
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    BoundRun& run() { return *bound_.run; }
+
+   private:
+    const OnnxPolicy& p_;
+    Bound bound_{0, 0, 0, nullptr};
+  };
+
+  // Inputs: observation, then each state; outputs: logits, then each next state.
+  std::unique_ptr<BoundRun> bind(int64_t rows, int64_t obs_dim, int64_t actions) const {
+    std::vector<BoundRun::Tensor> ins{{obs_, obs_dim}}, outs{{logits_, actions}};
+    for (const State& st : states_) {
+      ins.push_back({st.in, st.size});
+      outs.push_back({st.out, st.size});
+    }
+    return std::make_unique<BoundRun>(session_, ins, outs, rows);
+  }
+
   std::shared_ptr<Session> session_;
   std::string label_;
-  std::string obs_, logits_;
+  std::string obs_, logits_, who_;
   int64_t obs_dim_ = 0, actions_ = 0;
   std::vector<State> states_;
   int64_t state_floats_ = 0;
+  static constexpr size_t kMaxIdle = 64;
+  static constexpr int64_t kMaxIdleBytes = int64_t{256} << 20;
+  mutable std::mutex mu_;
+  mutable std::vector<Bound> idle_;
+  mutable int64_t idle_bytes_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // and outputs' names, types and shapes read once at load.
 #include <cstring>
 
+#include "../env.hpp"
 #include "../error.hpp"
 #include "onnx.hpp"
 #include "ort_runtime.hpp"
@@ -100,6 +101,8 @@ class Session {
   std::vector<TensorInfo> inputs_, outputs_;
 
  private:
+  friend class BoundRun;
+
   void describe(bool input, std::vector<TensorInfo>& into) {
     const OrtApi* api = rt_.api;
     size_t n = 0;
@@ -143,6 +146,65 @@ class Session {
   OrtMemoryInfo* memory_ = nullptr;
 };
 
+// The tensors over BoundRun's buffers and the names to run them by, made once.
+struct BoundRun::Values {
+  const OrtApi* api = nullptr;
+  std::vector<std::string> names;  // inputs, then outputs
+  std::vector<const char*> in_names, out_names;
+  std::vector<OrtValue*> in, out;
+  ~Values() {
+    for (OrtValue* v : in)
+      if (v) api->ReleaseValue(v);
+    for (OrtValue* v : out)
+      if (v) api->ReleaseValue(v);
+  }
+};
+
+BoundRun::BoundRun(std::shared_ptr<Session> session, const std::vector<Tensor>& inputs,
+                   const std::vector<Tensor>& outputs, int64_t rows)
+    : session_(std::move(session)), rows_(rows), values_(std::make_unique<Values>()) {
+  if (!session_) throw Error(codes::kInvalidArgument, "session is missing");
+  Values& v = *values_;
+  v.api = session_->rt_.api;
+  const OrtApi* api = v.api;
+  for (const auto& t : inputs) v.names.push_back(t.name);
+  for (const auto& t : outputs) v.names.push_back(t.name);
+  for (size_t k = 0; k < v.names.size(); ++k)
+    (k < inputs.size() ? v.in_names : v.out_names).push_back(v.names[k].c_str());
+  v.in.assign(inputs.size(), nullptr);
+  v.out.assign(outputs.size(), nullptr);
+  auto bind = [&](const Tensor& t, std::vector<float>& buffer, OrtValue** value) {
+    if (rows <= 0 || t.width <= 0)
+      throw Error(codes::kInvalidArgument, "model tensor '" + t.name + "' needs a positive shape");
+    const int64_t count = checked_elements("model tensor", {rows, t.width});
+    buffer.assign(static_cast<size_t>(count), 0.0f);
+    const int64_t shape[2] = {rows, t.width};
+    check(api->CreateTensorWithDataAsOrtValue(session_->memory_, buffer.data(), buffer.size() * sizeof(float), shape,
+                                              2, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, value),
+          codes::kModelRun, "cannot make tensor '" + t.name + "'");
+  };
+  in_.resize(inputs.size());
+  out_.resize(outputs.size());
+  for (size_t k = 0; k < inputs.size(); ++k) bind(inputs[k], in_[k], &v.in[k]);
+  for (size_t k = 0; k < outputs.size(); ++k) bind(outputs[k], out_[k], &v.out[k]);
+}
+
+BoundRun::~BoundRun() = default;
+
+size_t BoundRun::bytes() const {
+  size_t n = 0;
+  for (const auto& b : in_) n += b.size() * sizeof(float);
+  for (const auto& b : out_) n += b.size() * sizeof(float);
+  return n;
+}
+
+void BoundRun::run() {
+  Values& v = *values_;
+  check(v.api->Run(session_->session_, nullptr, v.in_names.data(), v.in.data(), v.in.size(), v.out_names.data(),
+                   v.out.size(), v.out.data()),
+        codes::kModelRun, "the model failed to run");
+}
+
 std::shared_ptr<Session> open_session(const std::string& path, const SessionOptions& options) {
   return std::make_shared<Session>(nullptr, 0, &path, options);
 }
@@ -183,6 +245,15 @@ void run_session(const Session&, const std::vector<const char*>&, const std::vec
                  const std::vector<std::vector<int64_t>>&) {
   unavailable();
 }
+
+struct BoundRun::Values {};
+BoundRun::BoundRun(std::shared_ptr<Session>, const std::vector<Tensor>&, const std::vector<Tensor>&, int64_t)
+    : rows_(0) {
+  unavailable();
+}
+BoundRun::~BoundRun() = default;
+size_t BoundRun::bytes() const { return 0; }
+void BoundRun::run() { unavailable(); }
 
 #endif
 
