@@ -1,26 +1,34 @@
 // The fused training iteration for iterated 2x2 games with a tabular policy.
 //
 // The general path (trainer.cpp) runs a rollout into a full trajectory
-// (observations included), copies each agent's slice out of it, and runs
-// the model's forward pass again for the loss. Here each environment's
-// episode is played in one pass with its state in registers: the tabular
-// state comes straight from the joint-move history, the action from a
-// sampler table prepared once per state, and the rollout writes exactly what
-// the later stages read, in their layout (rewards per agent [A][B, T], the
-// learner's states and actions seat-major [S][B, T]). The stages after the
-// rollout are the general path's (stages::*), and the loss of each row is
-// policy_loss_row computed from per-state tables (loss_cache.hpp), so both
-// paths give the same numbers on the same draws (test_trainer_fused.cpp).
+// (observations included), copies each agent's slice out of it, runs the
+// model forward again, writes a gradient row per agent-step and scatters the
+// rows into the table. Here:
+//   1. the rollout steps a chunk of environments together (their histories
+//      in a small array, the sampling draws of a step computed for the whole
+//      chunk in one vectorised loop), reads the tabular state straight from
+//      the joint-move history and samples from a table prepared once per
+//      state; it writes only rewards (turned into returns in place) and one
+//      (state, action) code per learner row;
+//   2. leave-one-out group sums, column by column (credit::leave_one_out's
+//      order, so the advantages are the general path's bits);
+//   3. per environment: advantages, the credit of each learner seat (the
+//      general path's row functions) and, per (state, action), the sums of
+//      the credits, split by sign, from which the loss gradient of a tabular
+//      softmax policy follows in closed form: every row of one state shares
+//      its logits, so sum_rows dL/dz is a function of those sums.
+// The numbers are the general path's up to float rounding of the gradient
+// sum (tested); every sum runs in a fixed order over fixed chunks, so the
+// result is the same for any thread count.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "../credit.hpp"
+#include "../credit_math.hpp"
+#include "../draws.hpp"
 #include "../error.hpp"
 #include "../parallel.hpp"
-#include "../rng.hpp"
-#include "../sampling.hpp"
-#include "chunked.hpp"
 #include "loss_cache.hpp"
 #include "trainer_stages.hpp"
 
@@ -28,14 +36,15 @@ namespace dilemma::learn {
 
 namespace {
 
-// Tables are built for every state each iteration: worth it while they are
-// small beside the batch, and kept small so they stay in cache.
-// Environments per part of the rollout (each environment is independent, so
-// any split gives the same numbers).
+// Environments per part of the rollout and of the credit pass. Fixed (not a
+// function of the thread count), so that per-part sums add up the same way.
 constexpr int64_t kEnvChunk = 256;
+// Per (state, action): credit sums of positive and negative credits (double)
+// and the counts of positive, negative and zero credits.
+constexpr int kSumFields = 5;
 
 // The tabular state of agent from the matrix game's joint-move history, as
-// the model would read the game's observation.
+// the model reads the game's observation.
 struct StateReader {
   const TabularLayout* layout;
   int history;
@@ -70,68 +79,80 @@ struct Episodes {
   uint64_t seed;
   const int32_t* groups;  // environment streams; null: stream = environment
   int64_t T, BT;
-  float temperature;
-  float* rewards[2];  // [A][B, T]
+  float temperature, gamma;
+  float* returns[2];  // [A][B, T]: rewards, turned into returns-to-go
   uint8_t* live;      // [B, T]
-  int32_t* actions;   // [S][B, T], the learner's seats
-  float* states;      // [S][B, T], as floats (the tabular cache)
+  int32_t* codes;     // [S][B, T]: state * 2 + action of the learner's seats, -1 for padding
   int seat_of[2];     // learner seat index of each agent, -1 when not learning
   int32_t* coop;      // [B, A] rounds cooperated
+  double* reward_sum; // [B, A] episode returns
 };
 
-// Plays the episodes of environments [b0, b1), each in one pass with its
-// history in registers.
+// Plays environments [b0, b1) together, step by step.
 template <int H>
 bool play(const Episodes& ep, int64_t b0, int64_t b1) {
-  const int64_t T = ep.T, BT = ep.BT;
-  for (int64_t b = b0; b < b1; ++b) {
-    int32_t h[H];
-    matrix::reset(h, H);
-    matrix::DrawKey key{ep.seed, static_cast<uint32_t>(ep.groups ? ep.groups[b] : b), 0, 0};
-    int64_t t = 0;
-    for (; t < T; ++t) {
-      const int64_t i = b * T + t;
-      const rng::U32x4 u = rng::words(ep.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(t), rng::kSample, 0);
+  const int64_t n = b1 - b0, T = ep.T, BT = ep.BT;
+  thread_local std::vector<int32_t> hist;
+  thread_local std::vector<uint8_t> alive;
+  thread_local std::vector<float> u;
+  hist.resize(static_cast<size_t>(n * H));
+  alive.assign(static_cast<size_t>(n), 1);
+  u.resize(static_cast<size_t>(2 * n));
+  for (int64_t j = 0; j < n; ++j) matrix::reset(hist.data() + j * H, H);
+  const bool sample = ep.temperature > 0.0f;
+  (void)sample;
+  for (int64_t t = 0; t < T; ++t) {
+    rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
+                        u.data());
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t b = b0 + j, i = b * T + t;
+      if (!alive[j]) {
+        ep.live[i] = 0;
+        ep.returns[0][i] = ep.returns[1][i] = 0.0f;
+        for (int a = 0; a < 2; ++a)
+          if (ep.seat_of[a] >= 0) ep.codes[ep.seat_of[a] * BT + i] = -1;
+        continue;
+      }
+      int32_t* h = hist.data() + j * H;
       int move[2];
       int64_t state[2];
       for (int a = 0; a < 2; ++a) {
         state[a] = ep.read.direct ? direct_state<H>(h, a) : ep.read(h, a);
         const SamplerRow& row = ep.sampler[a][state[a]];
-        move[a] = choose_action(row.prep, row.z, row.e, 2, ep.temperature, false, rng::to_unit_float(u.v[a]), nullptr);
+        move[a] = choose_action(row.prep, row.z, row.e, 2, ep.temperature, false, u[a * n + j], nullptr);
       }
-      key.step = static_cast<uint32_t>(t);
+      const matrix::DrawKey key{ep.seed, static_cast<uint32_t>(ep.groups ? ep.groups[b] : b), 0,
+                                static_cast<uint32_t>(t)};
       float r[2];
-      const bool ended = matrix::step(*ep.rules, h, H, static_cast<int>(t), move[0], move[1], r, key);
+      alive[j] = !matrix::step(*ep.rules, h, H, static_cast<int>(t), move[0], move[1], r, key);
       ep.live[i] = 1;
-      ep.rewards[0][i] = r[0];
-      ep.rewards[1][i] = r[1];
+      ep.returns[0][i] = r[0];
+      ep.returns[1][i] = r[1];
       for (int a = 0; a < 2; ++a) {
         ep.coop[b * 2 + a] += move[a] == 0;
-        const int k = ep.seat_of[a];
-        if (k < 0) continue;
-        ep.actions[k * BT + i] = move[a];
-        ep.states[k * BT + i] = static_cast<float>(state[a]);
-      }
-      if (ended) {
-        ++t;
-        break;
-      }
-    }
-    // Padding after the episode's end: what the general path's rollout
-    // writes there (no action, no reward, the all-zero observation: state 0).
-    for (; t < T; ++t) {
-      const int64_t i = b * T + t;
-      ep.live[i] = 0;
-      ep.rewards[0][i] = ep.rewards[1][i] = 0.0f;
-      for (int a = 0; a < 2; ++a) {
-        const int k = ep.seat_of[a];
-        if (k < 0) continue;
-        ep.actions[k * BT + i] = -1;
-        ep.states[k * BT + i] = 0.0f;
+        ep.reward_sum[b * 2 + a] += r[a];
+        if (ep.seat_of[a] >= 0) ep.codes[ep.seat_of[a] * BT + i] = static_cast<int32_t>(state[a] * 2 + move[a]);
       }
     }
   }
+  for (int64_t b = b0; b < b1; ++b)
+    for (int a = 0; a < 2; ++a)
+      credit::discounted_returns_row(ep.returns[a] + b * T, ep.returns[a] + b * T, T, ep.gamma);
   return true;
+}
+
+// Adds one learner row's credit to its (state, action) sums.
+inline void accumulate(double* sums, int32_t code, float c) {
+  double* q = sums + static_cast<int64_t>(code) * kSumFields;
+  if (c > 0.0f) {
+    q[0] += c;
+    q[2] += 1;
+  } else if (c < 0.0f) {
+    q[1] += c;
+    q[3] += 1;
+  } else {
+    q[4] += 1;
+  }
 }
 
 }  // namespace
@@ -140,9 +161,9 @@ bool Trainer::fused_applies() const {
   int history = 0;
   const GameInfo& g = cfg_.game->info();
   const TabularLayout* layout = cfg_.model->tabular_layout();
-  return cfg_.fused && cfg_.game->matrix_rules(&history) != nullptr && g.agents == 2 && g.actions == 2 && layout != nullptr &&
-         layout->states * g.actions <= kChunkedTableEntries && cfg_.baseline == Baseline::kLeaveOneOut &&
-         cfg_.loss.kl_coef == 0.0f && cfg_.game->stat_count() == 0;
+  return cfg_.fused && cfg_.game->matrix_rules(&history) != nullptr && g.agents == 2 && g.actions == 2 &&
+         layout != nullptr && layout->states * g.actions <= kChunkedTableEntries &&
+         cfg_.baseline == Baseline::kLeaveOneOut && cfg_.loss.kl_coef == 0.0f && cfg_.game->stat_count() == 0;
 }
 
 IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<int>& seats,
@@ -152,7 +173,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   const TabularLayout& layout = *cfg_.model->tabular_layout();
   const int64_t B = cfg_.batch, T = steps_, BT = B * T, A = 2, NA = 2;
   const int64_t S = static_cast<int64_t>(seats.size()), rows = S * BT;
-  const int64_t states = layout.states;
+  const int64_t states = layout.states, codes = states * NA;
   const int threads = cfg_.threads > 0 ? cfg_.threads : default_threads();
   const float temperature = cfg_.temperature;
   const uint64_t seed = iteration_seed(0);
@@ -178,60 +199,145 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   std::vector<int32_t>& groups = w.groups;
   groups.resize(B);
   for (int64_t b = 0; b < B; ++b) groups[b] = static_cast<int32_t>(b / cfg_.group_size);
-  const bool shared_streams = cfg_.group_size < B;
+  const int64_t group_count = (B + cfg_.group_size - 1) / cfg_.group_size;
 
-  // Rollout, one environment's episode at a time.
+  // 1. Rollout.
   w.rewards_by_agent.resize(A);
   for (auto& r : w.rewards_by_agent) r.resize(BT);
-  w.cache.resize(rows);  // the learner's states as floats: the tabular model's cache
-  w.actions.resize(rows);
+  w.actions.resize(rows);  // the learner's (state, action) codes
   std::vector<uint8_t>& live = w.t.mask;
   live.resize(BT);
+  std::vector<int32_t>& coop = w.stats;
+  coop.assign(static_cast<size_t>(B * A), 0);
+  std::vector<double>& reward_sum = w.partial;
+  reward_sum.assign(static_cast<size_t>(B * A), 0.0);
   Episodes ep;
   ep.rules = &rules;
   ep.sampler[0] = sampler[0];
   ep.sampler[1] = sampler[1];
   ep.read = StateReader{&layout, history, layout.size == matrix::kSlot && layout.blocks == history};
   ep.seed = seed;
-  ep.groups = shared_streams ? groups.data() : nullptr;
+  ep.groups = cfg_.group_size < B ? groups.data() : nullptr;
   ep.T = T;
   ep.BT = BT;
   ep.temperature = temperature;
-  ep.rewards[0] = w.rewards_by_agent[0].data();
-  ep.rewards[1] = w.rewards_by_agent[1].data();
+  ep.gamma = cfg_.gamma;
+  for (int a = 0; a < 2; ++a) ep.returns[a] = w.rewards_by_agent[a].data();
   ep.live = live.data();
-  ep.actions = w.actions.data();
-  ep.states = w.cache.data();
+  ep.codes = w.actions.data();
   ep.seat_of[0] = ep.seat_of[1] = -1;
   for (int64_t k = 0; k < S; ++k) ep.seat_of[seats[k]] = static_cast<int>(k);
-  std::vector<int32_t>& coop = w.stats;  // per environment and agent: rounds cooperated
-  coop.assign(static_cast<size_t>(B * A), 0);
   ep.coop = coop.data();
-  parallel_for(B, threads, kEnvChunk, [&](int64_t b0, int64_t b1) {
-    matrix::with_history(history, [&](auto h) { return play<decltype(h)::value>(ep, b0, b1); }, false);
+  ep.reward_sum = reward_sum.data();
+  const int64_t env_chunks = (B + kEnvChunk - 1) / kEnvChunk;
+  parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c)
+      matrix::with_history(
+          history, [&](auto h) { return play<decltype(h)::value>(ep, c * kEnvChunk, std::min(B, (c + 1) * kEnvChunk)); },
+          false);
   });
-  float* rewards[2] = {ep.rewards[0], ep.rewards[1]};
 
-  // Returns, baseline and credits: the general path's stages.
-  w.adv.resize(A);
-  w.ret.resize(A);
-  for (int64_t a = 0; a < A; ++a) {
-    w.adv[a].resize(BT);
-    w.ret[a].resize(BT);
-    stages::leave_one_out_advantages(cfg_, w.rewards_by_agent[a].data(), groups.data(), B, T, w.ret[a].data(),
-                                     w.adv[a].data());
-  }
-  w.credits.resize(rows);
-  for (int64_t k = 0; k < S; ++k) {
-    stages::seat_credit(cfg_, w.adv, seats[k], B, T, w.others, w.credits.data() + k * BT);
-  }
-  if (cfg_.whiten_credits) credit::whiten(w.credits.data(), w.credits.data(), S * B, T, false, 1e-8, cfg_.threads);
+  // 2. Group sums of the returns, each column summed over environments in
+  // order (credit::leave_one_out's arithmetic).
+  std::vector<double> group_sums(static_cast<size_t>(A * group_count * T), 0.0);
+  parallel_for(T, threads, std::max<int64_t>(1, 16384 / B), [&](int64_t t0, int64_t t1) {
+    for (int64_t a = 0; a < A; ++a) {
+      const float* g = w.rewards_by_agent[a].data();
+      double* sums = group_sums.data() + a * group_count * T;
+      for (int64_t b = 0; b < B; ++b) {
+        double* s = sums + static_cast<int64_t>(groups[b]) * T;
+        for (int64_t t = t0; t < t1; ++t) s[t] += g[b * T + t];
+      }
+    }
+  });
 
-  // Loss gradient per row from the learner's per-state tables, then the
-  // tabular backward (an ordered scatter-add) and Adam.
-  int64_t live_rows = 0;
-  for (int64_t i = 0; i < BT; ++i) live_rows += live[i];
-  live_rows *= S;
+  // 3. Advantages, credits and their sums per (state, action), per chunk.
+  const bool whiten = cfg_.whiten_credits;
+  if (whiten) w.credits.resize(rows);
+  std::vector<double> sums(static_cast<size_t>(env_chunks * codes * kSumFields), 0.0);
+  std::vector<double> abs_sums(static_cast<size_t>(env_chunks), 0.0);
+  auto credits_of = [&](int64_t b, float* adv, float* others, float* c, auto&& use) {
+    const int64_t g = groups[b];
+    const int64_t size = std::min<int64_t>(cfg_.group_size, B - g * cfg_.group_size);
+    for (int64_t a = 0; a < A; ++a) {
+      const float* ret = w.rewards_by_agent[a].data() + b * T;
+      const double* s = group_sums.data() + (a * group_count + g) * T;
+      for (int64_t t = 0; t < T; ++t) adv[a * T + t] = credit::leave_one_out_element(ret[t], s[t], size);
+    }
+    for (int64_t k = 0; k < S; ++k) {
+      const int64_t a = seats[k];
+      const float* own = adv + a * T;
+      for (int64_t t = 0; t < T; ++t) others[t] = 0.0f + adv[(1 - a) * T + t];
+      switch (cfg_.algorithm) {
+        case Algorithm::kNaive: std::copy(own, own + T, c); break;
+        case Algorithm::kSumOfRewards: credit::sum_row(own, others, c, T); break;
+        case Algorithm::kAdvantageAlignment:
+          credit::advantage_alignment_row(own, others, c, T, cfg_.beta, cfg_.gamma, cfg_.include_current, cfg_.aa_form);
+          break;
+      }
+      use(k, c);
+    }
+  };
+  parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<size_t>(4 * T));
+    float *adv = scratch.data(), *others = adv + 2 * T, *c = others + T;
+    for (int64_t chunk = c0; chunk < c1; ++chunk) {
+      double* part = sums.data() + chunk * codes * kSumFields;
+      double abs_part = 0.0;
+      for (int64_t b = chunk * kEnvChunk, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b)
+        credits_of(b, adv, others, c, [&](int64_t k, const float* credit) {
+          if (whiten) {
+            std::copy(credit, credit + T, w.credits.data() + k * BT + b * T);
+            return;
+          }
+          const int32_t* code = w.actions.data() + k * BT + b * T;
+          const uint8_t* lv = live.data() + b * T;
+          for (int64_t t = 0; t < T; ++t)
+            if (lv[t]) {
+              accumulate(part, code[t], credit[t]);
+              abs_part += std::fabs(credit[t]);
+            }
+        });
+      abs_sums[chunk] = abs_part;
+    }
+  });
+  if (whiten) {
+    credit::whiten(w.credits.data(), w.credits.data(), S * B, T, false, 1e-8, cfg_.threads);
+    parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t chunk = c0; chunk < c1; ++chunk) {
+        double* part = sums.data() + chunk * codes * kSumFields;
+        double abs_part = 0.0;
+        for (int64_t k = 0; k < S; ++k)
+          for (int64_t b = chunk * kEnvChunk, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b) {
+            const float* credit = w.credits.data() + k * BT + b * T;
+            const int32_t* code = w.actions.data() + k * BT + b * T;
+            const uint8_t* lv = live.data() + b * T;
+            for (int64_t t = 0; t < T; ++t)
+              if (lv[t]) {
+                accumulate(part, code[t], credit[t]);
+                abs_part += std::fabs(credit[t]);
+              }
+          }
+        abs_sums[chunk] = abs_part;
+      }
+    });
+  }
+  // Chunk sums in chunk order.
+  std::vector<double> total(static_cast<size_t>(codes * kSumFields), 0.0);
+  for (int64_t chunk = 0; chunk < env_chunks; ++chunk) {
+    const double* part = sums.data() + chunk * codes * kSumFields;
+    for (int64_t i = 0; i < codes * kSumFields; ++i) total[i] += part[i];
+  }
+  double abs_credit = 0.0;
+  for (double v : abs_sums) abs_credit += v;
+
+  // 4. The loss gradient from the sums, then Adam (several epochs reuse the
+  // same sums: the behaviour stays the rollout's, the tables follow the
+  // updated parameters).
+  int64_t live_steps = 0;
+  for (int64_t i = 0; i < BT; ++i) live_steps += live[i];
+  const int64_t live_rows = live_steps * S;
   double normalizer = 0.0;
   switch (cfg_.loss.normalize) {
     case LossNormalize::kMask: normalizer = static_cast<double>(live_rows); break;
@@ -239,94 +345,72 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     case LossNormalize::kConstant: normalizer = cfg_.loss.normalizer; break;
   }
   const double inv = normalizer > 0.0 ? 1.0 / normalizer : 0.0;
-  const float weight = static_cast<float>(inv);
+  const double weight = static_cast<float>(inv);
   const LossRowOptions row_options{cfg_.loss.objective, cfg_.loss.ratio_cap, cfg_.loss.clip, cfg_.loss.entropy_coef,
                                    cfg_.loss.kl_coef};
-  // Per state: lp[NA], p[NA], ratio[NA] and the entropy; capped flags apart.
-  constexpr int64_t kLossFloats = 3 * 2 + 1;
-  std::vector<float>& loss_table = w.behavior;
-  loss_table.resize(static_cast<size_t>(states * kLossFloats));
-  w.capped.resize(static_cast<size_t>(states * NA));
+  const bool ppo = cfg_.loss.objective == LossObjective::kPpo;
+  const double lo = 1.0 - cfg_.loss.clip, hi = 1.0 + cfg_.loss.clip;
   w.grad.resize(params_.size());
   stages::apply_schedule(cfg_, iteration_, adam_, critic_adam_);
-  // Per sequence (seat, environment): the policy term, the entropy, clipped
-  // rows and |credit|, added in sequence order afterwards.
-  std::vector<double>& partial = w.partial;
-  const int64_t sequences = S * B;
   for (int e = 0; e < cfg_.epochs; ++e) {
+    double policy = 0.0, entropy = 0.0, clipped = 0.0;
     for (int64_t s = 0; s < states; ++s) {
-      float* q = loss_table.data() + s * kLossFloats;
-      float behavior[2];
+      float lp[2], p[2], ratio[2], behavior[2];
+      uint8_t capped[2];
       const SamplerRow& row = sampler[0][s];
       for (int k = 0; k < 2; ++k) behavior[k] = prepared_logp(row.prep, row.z, k, temperature);
-      q[6] = prepare_cached_row(params_.data() + s * NA, NA, behavior, row_options, q, q + 2, q + 4,
-                                w.capped.data() + s * NA);
-    }
-    partial.assign(static_cast<size_t>(sequences * 4), 0.0);
-    std::fill(w.grad.begin(), w.grad.end(), 0.0f);
-    // The rows' loss gradients go straight into the chunks' partial tables,
-    // in the chunks and order of the tabular model's backward pass over the
-    // same rows (seat-major [S * B, T]), so the sum is the same.
-    const float* states_of = w.cache.data();
-    const int32_t* actions = w.actions.data();
-    const float* credits = w.credits.data();
-    const uint8_t* live_of = live.data();
-    const float* table = loss_table.data();
-    const uint8_t* capped = w.capped.data();
-    chunked_gradient(sequences, T, states * NA, T * NA * 8, w.grad.data(), [&] {
-      return [&, states_of, actions, credits, live_of, table, capped](int64_t q0, int64_t q1, float* grad_part) {
-        for (int64_t q = q0; q < q1; ++q) {
-          double sums[4] = {0, 0, 0, 0};
-          const uint8_t* lv = live_of + (q % B) * T;
-          for (int64_t t = 0; t < T; ++t) {
-            if (!lv[t]) continue;
-            const int64_t i = q * T + t;
-            const int64_t s = static_cast<int64_t>(states_of[i]);
-            const float* c = table + s * kLossFloats;
-            float dz[2];
-            const RowLoss r = cached_loss_row(CachedRow{c[6], c, c + 2, c + 4, capped + s * 2}, 2, actions[i],
-                                              credits[i], weight, row_options, dz);
-            grad_part[s * 2] += dz[0];
-            grad_part[s * 2 + 1] += dz[1];
-            sums[0] += r.policy;
-            sums[1] += r.entropy;
-            sums[2] += r.clipped ? 1 : 0;
-            sums[3] += std::fabs(credits[i]);
-          }
-          std::copy(sums, sums + 4, partial.begin() + q * 4);
+      const float h = prepare_cached_row(params_.data() + s * NA, NA, behavior, row_options, lp, p, ratio, capped);
+      double dlogp[2], count = 0.0;
+      for (int a = 0; a < 2; ++a) {
+        const double* q = total.data() + (s * NA + a) * kSumFields;
+        const double n = q[2] + q[3] + q[4];
+        count += n;
+        entropy += n * h;
+        const double r = ratio[a];
+        if (!ppo) {
+          dlogp[a] = -r * (q[0] + q[1]);
+          policy += -r * lp[a] * (q[0] + q[1]);
+          clipped += capped[a] ? n : 0.0;
+          continue;
         }
-      };
-    });
+        // PPO: a row is clipped when the bounded ratio gives the smaller
+        // product: positive credits above 1 + eps, negative ones below 1 - eps.
+        const double rc = std::clamp(r, lo, hi);
+        const bool clip_pos = r > hi, clip_neg = r < lo;
+        dlogp[a] = -r * ((clip_pos ? 0.0 : q[0]) + (clip_neg ? 0.0 : q[1]));
+        policy += -(clip_pos ? rc : r) * q[0] - (clip_neg ? rc : r) * q[1];
+        clipped += (clip_pos ? q[2] : 0.0) + (clip_neg ? q[3] : 0.0);
+      }
+      for (int k = 0; k < 2; ++k) {
+        double g = 0.0;
+        for (int a = 0; a < 2; ++a) g += weight * dlogp[a] * ((k == a ? 1.0 : 0.0) - p[k]);
+        if (p[k] > 0.0f) g += weight * cfg_.loss.entropy_coef * count * p[k] * (lp[k] + h);
+        w.grad[s * NA + k] = static_cast<float>(g);
+      }
+    }
     const double norm = adam_.step(params_.data(), w.grad.data());
     if (e == 0) {
-      double total[4] = {0, 0, 0, 0};
-      for (int64_t q = 0; q < sequences; ++q)
-        for (int j = 0; j < 4; ++j) total[j] += partial[q * 4 + j];
-      m.policy_loss = total[0] * inv;
-      m.entropy = total[1] * inv;
+      m.policy_loss = policy * inv;
+      m.entropy = entropy * inv;
       m.kl = 0;
-      m.clipped_fraction = live_rows > 0 ? total[2] / static_cast<double>(live_rows) : 0.0;
+      m.clipped_fraction = live_rows > 0 ? clipped / static_cast<double>(live_rows) : 0.0;
       m.grad_norm = norm;
-      m.credit_abs_mean = live_rows ? total[3] / static_cast<double>(live_rows) : 0;
+      m.credit_abs_mean = live_rows ? abs_credit / static_cast<double>(live_rows) : 0.0;
     }
-    // A later epoch samples nothing new: the behaviour stays the rollout's,
-    // the loss tables follow the updated parameters.
   }
 
   // Metrics of the batch that was played.
   m.mean_return.assign(A, 0.0);
   m.action0_rate.assign(A, 0.0);
   m.game_stats.clear();
-  int64_t steps_live = 0;
-  for (int64_t i = 0; i < BT; ++i) {
-    steps_live += live[i];
-    for (int64_t a = 0; a < A; ++a) m.mean_return[a] += rewards[a][i];
-  }
   for (int64_t b = 0; b < B; ++b)
-    for (int64_t a = 0; a < A; ++a) m.action0_rate[a] += coop[b * A + a];
+    for (int64_t a = 0; a < A; ++a) {
+      m.mean_return[a] += reward_sum[b * A + a];
+      m.action0_rate[a] += coop[b * A + a];
+    }
   for (int64_t a = 0; a < A; ++a) {
     m.mean_return[a] /= static_cast<double>(B);
-    m.action0_rate[a] /= static_cast<double>(std::max<int64_t>(1, steps_live));
+    m.action0_rate[a] /= static_cast<double>(std::max<int64_t>(1, live_steps));
   }
   advance(m);
   return m;

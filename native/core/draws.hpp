@@ -1,0 +1,20 @@
+// Counter-based draws for a block of environments at one step, computed in a
+// loop over independent Philox counters that the compiler vectorises (with
+// AVX2 where the CPU has it, chosen at load; the integer arithmetic gives the
+// same bits on every path).
+#pragma once
+
+#include <cstdint>
+
+#include "rng.hpp"
+
+namespace dilemma::rng {
+
+// For environments (streams) stream0 .. stream0 + n - 1 at (episode, step):
+// the uniforms of slots slot .. slot + count - 1 (count in 1..4, all in the
+// same group of four, so one Philox call per environment), written as
+// planes: out[w * n + j] is slot + w of environment j.
+void uniform_planes(uint64_t seed, uint32_t stream0, int64_t n, uint32_t episode, uint32_t step, Domain domain,
+                    uint32_t slot, int count, float* out);
+
+}  // namespace dilemma::rng
