@@ -25,6 +25,14 @@ constexpr double kMinNormalizer = 1e-30, kMaxNormalizer = 1e30;
 
 std::string fmt(double v) { return format_number(v); }
 
+// A non-finite value as JavaScript spells it: the per-row scalar checks run
+// only here, and their messages are the ones the TypeScript API documents.
+std::string js_fmt(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return format_number(v);
+}
+
 int resolve(int threads) { return threads > 0 ? threads : default_threads(); }
 
 void check_ptr(const void* p, const char* name) {
@@ -64,7 +72,7 @@ void check_row_finite(const float* row, int A, const char* name, int64_t i) {
 }
 
 void check_scalar_finite(const float* values, const char* name, int64_t i) {
-  if (!std::isfinite(values[i])) invalid(at(name, i) + " must be finite on a live row, got " + fmt(values[i]));
+  if (!std::isfinite(values[i])) invalid(at(name, i) + " must be finite on a live row, got " + js_fmt(values[i]));
 }
 
 void check_terms(const LossTerms& t) {
