@@ -98,6 +98,26 @@ struct ScanArgs {
   AaForm form;
 };
 
+// One row of leave-one-out: leave_one_out_element with the group size
+// hoisted out of the loop (the same operations, so the same bits), which
+// lets the loop vectorise; the AVX2 copy divides four doubles at once.
+inline __attribute__((always_inline)) void leave_one_out_row(const float* v, const double* s, float* out,
+                                                              int64_t steps, int64_t n) {
+  if (n <= 1) {
+    if (out != v) std::memmove(out, v, sizeof(float) * static_cast<size_t>(steps));
+    return;
+  }
+  const double others = static_cast<double>(n - 1);
+  for (int64_t t = 0; t < steps; ++t) {
+    const double x = static_cast<double>(v[t]);
+    out[t] = static_cast<float>(x - (s[t] - x) / others);
+  }
+}
+
+void leave_one_out_row_base(const float* v, const double* s, float* out, int64_t steps, int64_t n) {
+  leave_one_out_row(v, s, out, steps, n);
+}
+
 #if DLM_CREDIT_LANES
 #define DLM_SCAN_ENTRIES(SUFFIX, LANES)                                                                           \
   void returns_rows_##SUFFIX(const ScanArgs& s, int64_t b0, int64_t b1) {                                        \
@@ -152,6 +172,9 @@ DLM_SCAN_ENTRIES(sse, Lanes4)
 #pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
 #endif
 DLM_SCAN_ENTRIES(avx2, Lanes8)
+void leave_one_out_row_avx2(const float* v, const double* s, float* out, int64_t steps, int64_t n) {
+  leave_one_out_row(v, s, out, steps, n);
+}
 #if defined(__clang__)
 #pragma clang attribute pop
 #endif
@@ -174,15 +197,17 @@ void aa_rows_scalar(const ScanArgs& s, int64_t b0, int64_t b1) {
 }
 
 using RowsFn = void (*)(const ScanArgs&, int64_t, int64_t);
+using LooRowFn = void (*)(const float*, const double*, float*, int64_t, int64_t);
 struct ScanKernels {
   RowsFn returns, gae, aa;
+  LooRowFn loo = leave_one_out_row_base;
 };
 
 ScanKernels kernels() {
   switch (lanes_in_use()) {
 #if DLM_CREDIT_AVX2
     case 8:
-      return {returns_rows_avx2, gae_rows_avx2, aa_rows_avx2};
+      return {returns_rows_avx2, gae_rows_avx2, aa_rows_avx2, leave_one_out_row_avx2};
 #endif
 #if DLM_CREDIT_LANES
     case 4:
@@ -259,10 +284,10 @@ void leave_one_out(const float* values, const int32_t* groups, float* out, int64
       for (int64_t t = t0; t < t1; ++t) s[t] += row[t];
     }
   });
+  const LooRowFn row = kernels().loo;
   for_rows(batch, steps, threads, [&](int64_t b, int64_t o) {
-    const int64_t n = sizes[dense[b]];
     const double* s = sums.data() + static_cast<int64_t>(dense[b]) * steps;
-    for (int64_t t = 0; t < steps; ++t) out[o + t] = leave_one_out_element(values[o + t], s[t], n);
+    row(values + o, s, out + o, steps, sizes[dense[b]]);
   });
 }
 

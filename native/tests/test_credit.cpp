@@ -352,7 +352,7 @@ TEST("batched results equal the row functions bit for bit") {
 
 TEST("every SIMD width gives the row functions' bits, for any shape") {
   // Widths 1 (the row functions), 4 (SSE) and 8 (AVX2, where the CPU has
-  // it); shapes around the block and tile sizes, so that full tiles, step
+  // it; leave-one-out's AVX2 rows too); shapes around the block and tile sizes, so that full tiles, step
   // tails and leftover rows all occur; inputs include huge, tiny and
   // non-finite values so that rounding, overflow and NaN must match too.
   const int widest = cr::scan_lanes();
@@ -370,7 +370,11 @@ TEST("every SIMD width gives the row functions' bits, for any shape") {
         r[B * T - 1] = std::numeric_limits<float>::infinity();
         r[B * T / 2] = std::numeric_limits<float>::quiet_NaN();
       }
-      Vec want_dr(B * T), want_gae(B * T), want_aa[4], got(B * T), io;
+      Vec want_dr(B * T), want_gae(B * T), want_aa[4], want_loo(B * T), got(B * T), io;
+      DVec column(T, 0.0);  // one group: the column sums, rows added in order
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t) column[t] += r[b * T + t];
+      for (int64_t i = 0; i < B * T; ++i) want_loo[i] = cr::leave_one_out_element(r[i], column[i % T], B);
       for (int64_t b = 0; b < B; ++b) {
         cr::discounted_returns_row(r.data() + b * T, want_dr.data() + b * T, T, 0.93f);
         cr::gae_row(r.data() + b * T, v.data() + b * (T + 1), want_gae.data() + b * T, T, 0.93f, 0.7f);
@@ -391,6 +395,11 @@ TEST("every SIMD width gives the row functions' bits, for any shape") {
         CHECK(same_bits(io, want_dr));
         cr::gae(r.data(), v.data(), got.data(), B, T, 0.93f, 0.7f);
         CHECK(same_bits(got, want_gae));
+        cr::leave_one_out(r.data(), nullptr, got.data(), B, T);
+        CHECK(same_bits(got, want_loo));
+        io = r;
+        cr::leave_one_out(io.data(), nullptr, io.data(), B, T);
+        CHECK(same_bits(io, want_loo));
         io = r;
         cr::gae(io.data(), v.data(), io.data(), B, T, 0.93f, 0.7f);
         CHECK(same_bits(io, want_gae));
