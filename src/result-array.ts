@@ -19,6 +19,7 @@
  * ArrayBuffer (allocUnsafeSlow never uses Buffer's shared pool), so results
  * never alias each other.
  */
+import { constants } from 'node:buffer';
 import { DilemmaError, ErrorCode } from './errors.js';
 
 /** Below this many bytes V8's zero-filled allocation is as cheap and needs no Buffer. */
@@ -28,7 +29,9 @@ const UNINITIALISED_MIN_BYTES = 1 << 16;
 export function resultFloat32(name: string, length: number): Float32Array {
   const bytes = length * Float32Array.BYTES_PER_ELEMENT;
   try {
-    if (bytes < UNINITIALISED_MIN_BYTES) return new Float32Array(length);
+    // Past Buffer's own size limit (4 GiB on some Node versions) only a
+    // zero-filled typed array can hold the result.
+    if (bytes < UNINITIALISED_MIN_BYTES || bytes > constants.MAX_LENGTH) return new Float32Array(length);
     return new Float32Array(Buffer.allocUnsafeSlow(bytes).buffer, 0, length);
   } catch (e) {
     if (e instanceof RangeError) {

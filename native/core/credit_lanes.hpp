@@ -7,8 +7,8 @@
 // Every lane performs exactly the float operations of the row function, in
 // the same order, with no fused multiply-add (the AVX2 kernels are compiled
 // for "avx2" only, which does not enable FMA), so the results are bit for
-// bit those of credit_math.hpp: the same on any ISA, thread count or row
-// split, and the same as the CUDA kernels.
+// bit those of the row functions in credit_math.hpp (which the CUDA kernels
+// run too): the same on any ISA, thread count or row split.
 //
 // The kernels use the compilers' generic vector types, not intrinsics, so
 // the same template compiles to SSE (4 lanes, baseline x86-64) or to AVX2
