@@ -87,7 +87,11 @@ const aaEngineFresh = () => credit.advantageAlignment({ own, others, ...shape, b
 const advantageAlignment: BenchSuite = {
   name: 'credit: advantage alignment',
   description: `A* over [${B}, ${T}], discounted form, γ = ${GAMMA}`,
-  check: () => assertClose('advantageAlignment', aaEngine().slice(), advantageAlignmentTs(own, others, out, GAMMA, BETA)),
+  check: () => {
+    const fresh = aaEngineFresh();
+    assertClose('advantageAlignment', aaEngine().slice(), advantageAlignmentTs(own, others, out, GAMMA, BETA));
+    assertClose('advantageAlignment without out', fresh, out);
+  },
   cases: [
     { name: 'typescript', baseline: true, fn: () => advantageAlignmentTs(own, others, out, GAMMA, BETA) },
     { name: 'engine', fn: aaEngine },
@@ -103,7 +107,11 @@ const returnsEngineFresh = () => credit.discountedReturns(own, { ...shape, gamma
 const discountedReturns: BenchSuite = {
   name: 'credit: discounted returns',
   description: `G over [${B}, ${T}], γ = ${GAMMA}`,
-  check: () => assertClose('discountedReturns', returnsEngine().slice(), discountedReturnsTs(own, out, GAMMA)),
+  check: () => {
+    const fresh = returnsEngineFresh();
+    assertClose('discountedReturns', returnsEngine().slice(), discountedReturnsTs(own, out, GAMMA));
+    assertClose('discountedReturns without out', fresh, out);
+  },
   cases: [
     { name: 'typescript', baseline: true, fn: () => discountedReturnsTs(own, out, GAMMA) },
     { name: 'engine', fn: returnsEngine },
