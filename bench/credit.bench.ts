@@ -1,7 +1,15 @@
 /**
  * Credit assignment at a training-sized batch: the engine against the same
- * O(B·T) recursion written in plain TypeScript over Float32Arrays.
+ * O(B·T) recursion written in plain TypeScript over Float32Arrays, with and
+ * without `out` (a fresh result array per call), on all threads and on one.
+ *
+ * Run directly for the throughput of every case in Gelem/s (elements of
+ * the [B, T] result per second):
+ *
+ *   node --import tsx bench/credit.bench.ts [--quick]
  */
+import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
 import { credit } from '../src/credit.js';
 import { native } from '../src/native.js';
 import type { BenchSuite } from './suite.js';
@@ -74,29 +82,76 @@ const shape = { batch: B, steps: T };
 
 const aaEngine = () =>
   credit.advantageAlignment({ own, others, ...shape, beta: BETA, gamma: GAMMA, out });
+const aaEngineFresh = () => credit.advantageAlignment({ own, others, ...shape, beta: BETA, gamma: GAMMA });
 
 const advantageAlignment: BenchSuite = {
   name: 'credit: advantage alignment',
   description: `A* over [${B}, ${T}], discounted form, γ = ${GAMMA}`,
-  check: () => assertClose('advantageAlignment', aaEngine().slice(), advantageAlignmentTs(own, others, out, GAMMA, BETA)),
+  check: () => {
+    const fresh = aaEngineFresh();
+    assertClose('advantageAlignment', aaEngine().slice(), advantageAlignmentTs(own, others, out, GAMMA, BETA));
+    assertClose('advantageAlignment without out', fresh, out);
+  },
   cases: [
     { name: 'typescript', baseline: true, fn: () => advantageAlignmentTs(own, others, out, GAMMA, BETA) },
     { name: 'engine', fn: aaEngine },
     { name: 'engine, 1 thread', fn: () => singleThreaded(aaEngine) },
+    { name: 'engine, no out', fn: aaEngineFresh },
+    { name: 'engine, 1 thread, no out', fn: () => singleThreaded(aaEngineFresh) },
   ],
 };
 
 const returnsEngine = () => credit.discountedReturns(own, { ...shape, gamma: GAMMA, out });
+const returnsEngineFresh = () => credit.discountedReturns(own, { ...shape, gamma: GAMMA });
 
 const discountedReturns: BenchSuite = {
   name: 'credit: discounted returns',
   description: `G over [${B}, ${T}], γ = ${GAMMA}`,
-  check: () => assertClose('discountedReturns', returnsEngine().slice(), discountedReturnsTs(own, out, GAMMA)),
+  check: () => {
+    const fresh = returnsEngineFresh();
+    assertClose('discountedReturns', returnsEngine().slice(), discountedReturnsTs(own, out, GAMMA));
+    assertClose('discountedReturns without out', fresh, out);
+  },
   cases: [
     { name: 'typescript', baseline: true, fn: () => discountedReturnsTs(own, out, GAMMA) },
     { name: 'engine', fn: returnsEngine },
     { name: 'engine, 1 thread', fn: () => singleThreaded(returnsEngine) },
+    { name: 'engine, no out', fn: returnsEngineFresh },
+    { name: 'engine, 1 thread, no out', fn: () => singleThreaded(returnsEngineFresh) },
   ],
 };
 
-export default [advantageAlignment, discountedReturns];
+const suites = [advantageAlignment, discountedReturns];
+export default suites;
+
+/** Every case of every suite, with its throughput in result elements per second. */
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const n = native();
+  console.log(
+    `node ${process.version}, engine threads ${n.engineInfo().threads as number}, [${B}, ${T}] = ${B * T} elements per call` +
+      (quick ? ', quick run' : ''),
+  );
+  for (const suite of suites) {
+    await suite.check?.();
+    const bench = new Bench({ time: quick ? 300 : 1500, warmupTime: quick ? 50 : 300 });
+    for (const c of suite.cases) bench.add(c.name, c.fn);
+    await bench.run();
+    console.log(`\n${suite.name} — ${suite.description}`);
+    console.log(`${'case'.padEnd(28)} ${'mean'.padStart(10)} ${'p50'.padStart(10)} ${'Gelem/s'.padStart(8)} ${'(p50)'.padStart(8)}`);
+    for (const c of suite.cases) {
+      const r = bench.getTask(c.name)?.result;
+      if (!r || !('latency' in r)) {
+        console.log(`${c.name.padEnd(28)} did not complete`);
+        continue;
+      }
+      const { mean, p50 } = r.latency;
+      const g = (ms: number) => ((B * T) / (ms * 1e-3) / 1e9).toFixed(3).padStart(8);
+      console.log(
+        `${c.name.padEnd(28)} ${`${(mean * 1e3).toFixed(1)} µs`.padStart(10)} ${`${((p50 ?? mean) * 1e3).toFixed(1)} µs`.padStart(10)} ${g(mean)} ${g(p50 ?? mean)}`,
+      );
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

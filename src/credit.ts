@@ -15,6 +15,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { cudaStatus } from './info.js';
 import { native } from './native.js';
+import { resultFloat32 } from './result-array.js';
 import {
   checkBoolean,
   checkInteger,
@@ -192,8 +193,11 @@ function unit(name: string, value: unknown): number {
   return checkNumber(name, value, 0, 1);
 }
 
+/** options.out, or a new array that the native function fills completely (see result-array.ts). */
 function output(o: Record<string, unknown>, length: number): Float32Array {
-  return o.out === undefined ? new Float32Array(length) : checkTypedArray('options.out', o.out, Float32Array, length);
+  return o.out === undefined
+    ? resultFloat32('the result', length)
+    : checkTypedArray('options.out', o.out, Float32Array, length);
 }
 
 /** Checks options.backend and resolves 'auto' for an input of `elementCount` elements. */

@@ -18,6 +18,7 @@
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { native } from './native.js';
+import { resultFloat32 } from './result-array.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkTypedArray, describe, invalid } from './validate.js';
 
 /** The native loss functions, unforgiving; the wrappers below validate first. */
@@ -181,12 +182,6 @@ function optionalArray<C extends Float32ArrayConstructor | Uint8ArrayConstructor
   return value === undefined ? undefined : checkTypedArray(name, value, ctor, length);
 }
 
-function checkFiniteAt(name: string, values: Float32Array | undefined, i: number): void {
-  if (values !== undefined && !Number.isFinite(values[i])) {
-    invalid(`${name}[${i}]`, `must be finite on a live row, got ${values[i]}`);
-  }
-}
-
 /**
  * The policy loss of a batch of decisions and its gradient with respect to
  * the logits.
@@ -216,10 +211,10 @@ function checkFiniteAt(name: string, values: Float32Array | undefined, i: number
  * `gradLogits[i, k] = ∂loss/∂z_{i,k}`. Sums run in a fixed order, so results
  * are bit-identical for any thread count.
  *
- * Everything is checked here first; the O(rows · actions) finiteness checks
- * of `logits` and `referenceLogits` run in the native core only (same code,
- * naming the row), so that they cost one native pass rather than a second
- * JavaScript one.
+ * Arrays, shapes and options are checked here; the per-row checks (mask
+ * values, actions, finite credits, log-probabilities, logits and reference
+ * logits on live rows) run in the native core only, in one pass that names
+ * the option and the row, so that they cost no second JavaScript pass.
  *
  * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, length,
  *   option or row (an action outside [−1, A) on a row whose mask is 1, a mask
@@ -291,19 +286,6 @@ function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
     invalid('options.klCoef', '> 0 needs a reference policy: options.referenceLogits or options.referenceLogProbs');
   }
 
-  for (let i = 0; i < rows; i++) {
-    if (mask !== undefined) {
-      if (mask[i] > 1) invalid(`options.mask[${i}]`, `must be 0 or 1, got ${mask[i]}`);
-      if (mask[i] === 0) continue;
-    }
-    const a = actions[i];
-    if (a === -1) continue;
-    if (a < 0 || a >= A) invalid(`options.actions[${i}]`, `must be -1 (padding) or in [0, ${A}), got ${a}`);
-    checkFiniteAt('options.credits', credits, i);
-    checkFiniteAt('options.behaviorLogProbs', behaviorLogProbs, i);
-    checkFiniteAt('options.referenceLogProbs', referenceLogProbs, i);
-  }
-
   const r = binding().policyGradient({
     logits,
     actions,
@@ -312,7 +294,7 @@ function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
     ...(behaviorLogProbs ? { behaviorLogProbs } : {}),
     ...(referenceLogits ? { referenceLogits } : {}),
     ...(referenceLogProbs ? { referenceLogProbs } : {}),
-    ...(out ? { out } : {}),
+    out: out ?? resultFloat32('gradLogits', n),
     rows,
     actionCount: A,
     objective,
@@ -347,7 +329,7 @@ function logSoftmax(logits: Float32Array, options: LogSoftmaxOptions): Float32Ar
   checkKeys('options', o, ['rows', 'actions', 'out']);
   const { rows, actions, n } = checkShape('options', o.rows, o.actions);
   checkTypedArray('logits', logits, Float32Array, n);
-  const out = optionalArray('options.out', o.out, Float32Array, n);
+  const out = optionalArray('options.out', o.out, Float32Array, n) ?? resultFloat32('the log-probabilities', n);
   return binding().logSoftmax(logits, out, rows, actions);
 }
 

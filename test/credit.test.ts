@@ -243,6 +243,52 @@ test('out: reused buffers and in-place use give the same numbers', (t) => {
   }
 });
 
+function shared(x: Float32Array): Float32Array {
+  const s = new Float32Array(new SharedArrayBuffer(x.byteLength));
+  s.set(x);
+  return s;
+}
+
+test('without out: each result is a new, exactly sized, fully written array; shared inputs give the same numbers', (t) => {
+  // 80 KB per result: past the size where results come from uninitialised memory.
+  const B = 400;
+  const T = 50;
+  const r = random(B * T, 11);
+  const v = random(B * (T + 1), 12);
+  const o = random(B * T, 13);
+  const groups = Int32Array.from({ length: B }, (_, i) => i % 7);
+  const cases: Array<[string, (x: Float32Array, y: Float32Array, out?: Float32Array) => Float32Array, Float32Array]> = [
+    ['discountedReturns', (x, _y, out) => credit.discountedReturns(x, { batch: B, steps: T, gamma: 0.9, out }), o],
+    ['gae', (x, y, out) => credit.gae(x, y, { batch: B, steps: T, gamma: 0.9, lambda: 0.8, out }), v],
+    ['leaveOneOut', (x, _y, out) => credit.leaveOneOut(x, { batch: B, steps: T, groups, out }), o],
+    [
+      'advantageAlignment',
+      (x, y, out) => credit.advantageAlignment({ own: x, others: y, batch: B, steps: T, beta: 2, gamma: 0.9, out }),
+      o,
+    ],
+    ['sumOfRewards', (x, y, out) => credit.sumOfRewards(x, y, { out }), o],
+    ['whiten', (x, _y, out) => credit.whiten(x, { batch: B, steps: T, out }), o],
+  ];
+  for (const [name, fn, second] of cases) {
+    const want = new Float32Array(B * T).fill(NaN);
+    fn(r, second, want);
+    const results = [fn(r, second), fn(r, second), fn(r, second)];
+    for (const got of results) {
+      t.true(got instanceof Float32Array, name);
+      t.is(got.length, B * T, name);
+      t.is(got.byteOffset, 0, name);
+      t.is(got.buffer.byteLength, B * T * 4, name);
+      t.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), name);
+    }
+    t.not(results[0].buffer, results[1].buffer, name);
+    t.not(results[1].buffer, results[2].buffer, name);
+    t.deepEqual(fn(shared(r), shared(second)), want, `${name} on SharedArrayBuffers`);
+    const io = shared(r);
+    fn(io, second, io);
+    t.deepEqual(io, want, `${name} in place on a SharedArrayBuffer`);
+  }
+});
+
 const INVALID = { code: 'ERR_INVALID_ARGUMENT' };
 
 test('errors: wrong length, wrong type, NaN γ, negative batch, unknown option', (t) => {

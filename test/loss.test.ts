@@ -339,6 +339,58 @@ test('out: a reused buffer and in-place use give the same numbers', (t) => {
   t.deepEqual(l2, lsm);
 });
 
+function onShared<T extends Float32Array | Int32Array | Uint8Array>(x: T): T {
+  const ctor = x.constructor as new (b: SharedArrayBuffer) => T;
+  const s = new ctor(new SharedArrayBuffer(x.byteLength));
+  s.set(x as never);
+  return s;
+}
+
+test('without out: large gradients are new, exactly sized and fully written; shared inputs give the same numbers', (t) => {
+  // 120 KB of gradient: past the size where results come from uninitialised memory.
+  const N = 6000;
+  const A = 5;
+  const b = randomBatch(N, A, 21);
+  const opts = {
+    logits: b.logits,
+    actions: b.actions,
+    credits: b.credits,
+    mask: b.mask,
+    behaviorLogProbs: b.behaviorLogProbs,
+    referenceLogits: b.referenceLogits,
+    actionsCount: A,
+    entropyCoef: 0.1,
+    klCoef: 0.05,
+  };
+  const out = new Float32Array(N * A).fill(NaN);
+  const want = loss.policyGradient({ ...opts, out });
+  const first = loss.policyGradient(opts);
+  const second = loss.policyGradient(opts);
+  for (const r of [first, second]) {
+    t.is(r.gradLogits.byteOffset, 0);
+    t.is(r.gradLogits.buffer.byteLength, N * A * 4);
+    t.deepEqual(new Uint32Array(r.gradLogits.buffer), new Uint32Array(out.buffer));
+    t.is(r.loss, want.loss);
+  }
+  t.not(first.gradLogits.buffer, second.gradLogits.buffer);
+
+  const onSab = loss.policyGradient({
+    ...opts,
+    logits: onShared(b.logits),
+    actions: onShared(b.actions),
+    credits: onShared(b.credits),
+    mask: onShared(b.mask),
+    behaviorLogProbs: onShared(b.behaviorLogProbs),
+    referenceLogits: onShared(b.referenceLogits),
+  });
+  t.deepEqual(onSab.gradLogits, out);
+  t.is(onSab.loss, want.loss);
+
+  const lsm = loss.logSoftmax(b.logits, { rows: N, actions: A });
+  t.is(lsm.buffer.byteLength, N * A * 4);
+  t.deepEqual(loss.logSoftmax(onShared(b.logits), { rows: N, actions: A }), lsm);
+});
+
 test('results are bit-identical on 1 and 2 threads', (t) => {
   const A = 6;
   const N = 30000;

@@ -7,6 +7,10 @@
 // TypeScript side resolved: "cpu" (or absent) or "cuda", which runs the
 // loaded library's host-pointer entry point (copies in, kernel, copies out)
 // with the same arrays.
+//
+// An input that the core reads more than once (GAE's values, leave-one-out's
+// values, whiten's x) is copied first when it lives on a SharedArrayBuffer
+// (read_stable); the others are read exactly once per element.
 #include <napi.h>
 
 #include <cfloat>
@@ -17,6 +21,7 @@
 #include "env.hpp"
 #include "errors.hpp"
 #include "exports.hpp"
+#include "typed_out.hpp"
 
 namespace dilemma::addon {
 
@@ -93,7 +98,9 @@ Napi::Value Gae(const Napi::CallbackInfo& info) {
           "gae");
       return info[2];
     }
-    credit::gae(rewards.data, values.data, out.data, s.batch, s.steps, gamma, lambda);
+    std::vector<float> copy;
+    const float* v = read_stable(env, info[1], values, copy);
+    credit::gae(rewards.data, v, out.data, s.batch, s.steps, gamma, lambda);
     return info[2];
   });
 }
@@ -113,7 +120,9 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
                          m.text, "leaveOneOut");
       return info[2];
     }
-    credit::leave_one_out(values.data, groups, out.data, s.batch, s.steps);
+    std::vector<float> copy;
+    const float* v = read_stable(env, info[0], values, copy);
+    credit::leave_one_out(v, groups, out.data, s.batch, s.steps);
     return info[2];
   });
 }
@@ -173,7 +182,8 @@ Napi::Value Whiten(const Napi::CallbackInfo& info) {
     auto out = typed_array<float>(env, info[1], "out", s.elements);
     const bool per_step = boolean(env, info[4], "perStep");
     const double eps = number(env, info[5], "eps", 0.0, DBL_MAX);
-    credit::whiten(x.data, out.data, s.batch, s.steps, per_step, eps);
+    std::vector<float> copy;
+    credit::whiten(read_stable(env, info[0], x, copy), out.data, s.batch, s.steps, per_step, eps);
     return info[1];
   });
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "args.hpp"
 #include "env.hpp"
@@ -24,11 +25,19 @@ constexpr const char* kOwner = "options";
 
 std::string member(const char* key) { return std::string(kOwner) + "." + key; }
 
-// An optional typed-array member: null data when absent or undefined.
+// The core reads every input twice (a checking pass, then the loss), so an
+// array on a SharedArrayBuffer is copied first: otherwise another thread
+// could turn a checked action into an out-of-range index between the passes.
 template <typename T>
-const T* optional_array(Napi::Env env, const Napi::Object& o, const char* key, int64_t length) {
-  if (!has(o, key)) return nullptr;
-  return typed_array<T>(env, o.Get(key), member(key), length).data;
+const T* input(Napi::Env env, const Napi::Object& o, const char* key, int64_t length, std::vector<T>& copy) {
+  const Napi::Value v = o.Get(key);
+  return read_stable(env, v, typed_array<T>(env, v, member(key), length), copy);
+}
+
+// An optional input: null when absent or undefined.
+template <typename T>
+const T* optional_input(Napi::Env env, const Napi::Object& o, const char* key, int64_t length, std::vector<T>& copy) {
+  return has(o, key) ? input<T>(env, o, key, length, copy) : nullptr;
 }
 
 // The core names its arguments as C++ does; a JavaScript caller sees the
@@ -70,13 +79,16 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
     const int A = static_cast<int>(integer(env, o.Get("actionCount"), member("actionCount"), 1, kMaxElements));
     const int64_t n = checked_elements("options.logits", {rows, static_cast<int64_t>(A)});
 
-    auto logits = typed_array<float>(env, o.Get("logits"), member("logits"), n);
-    auto actions = typed_array<int32_t>(env, o.Get("actions"), member("actions"), rows);
-    auto credits = typed_array<float>(env, o.Get("credits"), member("credits"), rows);
-    const uint8_t* mask = optional_array<uint8_t>(env, o, "mask", rows);
-    const float* behavior = optional_array<float>(env, o, "behaviorLogProbs", rows);
-    const float* ref_logits = optional_array<float>(env, o, "referenceLogits", n);
-    const float* ref_logp = optional_array<float>(env, o, "referenceLogProbs", rows);
+    std::vector<float> logits_copy, credits_copy, behavior_copy, ref_logits_copy, ref_logp_copy;
+    std::vector<int32_t> actions_copy;
+    std::vector<uint8_t> mask_copy;
+    const float* logits = input<float>(env, o, "logits", n, logits_copy);
+    const int32_t* actions = input<int32_t>(env, o, "actions", rows, actions_copy);
+    const float* credits = input<float>(env, o, "credits", rows, credits_copy);
+    const uint8_t* mask = optional_input<uint8_t>(env, o, "mask", rows, mask_copy);
+    const float* behavior = optional_input<float>(env, o, "behaviorLogProbs", rows, behavior_copy);
+    const float* ref_logits = optional_input<float>(env, o, "referenceLogits", n, ref_logits_copy);
+    const float* ref_logp = optional_input<float>(env, o, "referenceLogProbs", rows, ref_logp_copy);
 
     learn::LossTerms terms;
     const std::string objective = string(env, o.Get("objective"), member("objective"));
@@ -116,8 +128,8 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
     float* dlogits = typed_array<float>(env, out, member("out"), n).data;
 
     const learn::LossResult r = renamed([&] {
-      return learn::policy_loss(logits.data, rows, A, actions.data, credits.data, mask, behavior, ref_logits, ref_logp,
-                                terms, dlogits);
+      return learn::policy_loss(logits, rows, A, actions, credits, mask, behavior, ref_logits, ref_logp, terms,
+                                dlogits);
     });
     Napi::Object res = Napi::Object::New(env);
     res.Set("loss", r.loss);
@@ -138,10 +150,11 @@ Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
     const int64_t rows = integer(env, info[2], "rows", 1, kMaxElements);
     const int A = static_cast<int>(integer(env, info[3], "actions", 1, kMaxElements));
     const int64_t n = checked_elements("logits", {rows, static_cast<int64_t>(A)});
-    auto logits = typed_array<float>(env, info[0], "logits", n);
+    std::vector<float> copy;
+    const float* logits = read_stable(env, info[0], typed_array<float>(env, info[0], "logits", n), copy);
     Napi::Value out_value = info[1].IsUndefined() ? Napi::Value(new_array<float>(env, n)) : info[1];
     auto out = typed_array<float>(env, out_value, "out", n);
-    learn::log_softmax(logits.data, rows, A, out.data);
+    learn::log_softmax(logits, rows, A, out.data);
     return out_value;
   });
 }

@@ -1,13 +1,14 @@
 #include "credit.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
+#include "credit_lanes.hpp"
 #include "env.hpp"
 #include "error.hpp"
 #include "parallel.hpp"
@@ -54,47 +55,186 @@ void for_columns(int64_t batch, int64_t steps, int threads, Fn&& fn) {
   parallel_for(steps, resolve(threads), std::max<int64_t>(1, kGrain / batch), fn);
 }
 
-// Rows are scanned kLanes at a time, one step of each row in turn. Each row
-// is still exactly its row function's chain of arithmetic (called one step at
-// a time through its carry), but the CPU overlaps the chains of neighbouring
-// rows instead of waiting on one (a lone row is latency-bound). Four lanes
-// measured fastest on x86-64: more spread the loads over too many streams.
-constexpr int64_t kLanes = 4;
+// The row scans run W rows at a time on SIMD lanes (credit_lanes.hpp),
+// with the same results as the row functions of credit_math.hpp. W is 8
+// where the CPU has AVX2 and 4 (SSE, baseline x86-64) otherwise; the rows
+// that do not fill a block go through the row function. A row's result is
+// the same whichever way it is computed, so neither the ISA nor the thread
+// split changes any bit.
+std::atomic<int> g_lanes{0};
 
-// step(b, t, carry) -> carry for rows [b0, b0 + kLanes); whole(b) for the rest.
-template <bool Backward, typename Step, typename Whole>
-void scan_rows(int64_t b0, int64_t b1, int64_t steps, Step&& step, Whole&& whole) {
-  int64_t b = b0;
-  for (; b + kLanes <= b1; b += kLanes) {
-    float carry[kLanes] = {};
-    for (int64_t i = 0; i < steps; ++i) {
-      const int64_t t = Backward ? steps - 1 - i : i;
-      for (int64_t j = 0; j < kLanes; ++j) carry[j] = step(b + j, t, carry[j]);
-    }
-  }
-  for (; b < b1; ++b) whole(b);
+#if DLM_CREDIT_LANES && (defined(__x86_64__) || defined(__i386__))
+#define DLM_CREDIT_AVX2 1
+#else
+#define DLM_CREDIT_AVX2 0
+#endif
+
+int detect_lanes() {
+#if DLM_CREDIT_AVX2
+  return __builtin_cpu_supports("avx2") ? 8 : 4;
+#elif DLM_CREDIT_LANES
+  return 4;
+#else
+  return 1;
+#endif
 }
 
-template <bool Backward, typename Step, typename Whole>
-void scan_all_rows(int64_t batch, int64_t steps, int threads, Step&& step, Whole&& whole) {
-  parallel_for(batch, resolve(threads), row_grain(steps),
-               [&](int64_t b0, int64_t b1) { scan_rows<Backward>(b0, b1, steps, step, whole); });
+int lanes_in_use() {
+  const int forced = g_lanes.load(std::memory_order_relaxed);
+  static const int detected = detect_lanes();
+  return forced > 0 ? std::min(forced, detected) : detected;
+}
+
+// Arguments of one scan over rows [b0, b1). Each entry point below walks
+// the rows in blocks of its width and is compiled for one ISA; the kernels
+// are always_inline so that they take that ISA.
+struct ScanArgs {
+  const float* a;
+  const float* b;
+  float* out;
+  int64_t steps;
+  float beta, gamma, lambda;
+  bool include_current;
+  AaForm form;
+};
+
+// One row of leave-one-out: leave_one_out_element with the group size
+// hoisted out of the loop (the same operations, so the same bits), which
+// lets the loop vectorise; the AVX2 copy divides four doubles at once.
+inline __attribute__((always_inline)) void leave_one_out_row(const float* v, const double* s, float* out,
+                                                              int64_t steps, int64_t n) {
+  if (n <= 1) {
+    if (out != v) std::memmove(out, v, sizeof(float) * static_cast<size_t>(steps));
+    return;
+  }
+  const double others = static_cast<double>(n - 1);
+  for (int64_t t = 0; t < steps; ++t) {
+    const double x = static_cast<double>(v[t]);
+    out[t] = static_cast<float>(x - (s[t] - x) / others);
+  }
+}
+
+void leave_one_out_row_base(const float* v, const double* s, float* out, int64_t steps, int64_t n) {
+  leave_one_out_row(v, s, out, steps, n);
+}
+
+#if DLM_CREDIT_LANES
+#define DLM_SCAN_ENTRIES(SUFFIX, LANES)                                                                           \
+  void returns_rows_##SUFFIX(const ScanArgs& s, int64_t b0, int64_t b1) {                                        \
+    constexpr int64_t W = lanes::LANES::kWidth;                                                                  \
+    int64_t b = b0;                                                                                              \
+    for (; b + W <= b1; b += W)                                                                                  \
+      lanes::discounted_returns_rows<lanes::LANES>(s.a + b * s.steps, s.out + b * s.steps, s.steps, s.gamma);    \
+    for (; b < b1; ++b) discounted_returns_row(s.a + b * s.steps, s.out + b * s.steps, s.steps, s.gamma);        \
+  }                                                                                                              \
+  void gae_rows_##SUFFIX(const ScanArgs& s, int64_t b0, int64_t b1) {                                            \
+    constexpr int64_t W = lanes::LANES::kWidth;                                                                  \
+    const int64_t vs = s.steps + 1;                                                                              \
+    int64_t b = b0;                                                                                              \
+    for (; b + W <= b1; b += W)                                                                                  \
+      lanes::gae_rows<lanes::LANES>(s.a + b * s.steps, s.b + b * vs, s.out + b * s.steps, s.steps, s.gamma,      \
+                                    s.lambda);                                                                   \
+    for (; b < b1; ++b)                                                                                          \
+      gae_row(s.a + b * s.steps, s.b + b * vs, s.out + b * s.steps, s.steps, s.gamma, s.lambda);                 \
+  }                                                                                                              \
+  template <bool kCurrent, AaForm kForm>                                                                         \
+  DLM_LANES_INLINE void aa_rows_##SUFFIX##_t(const ScanArgs& s, int64_t b0, int64_t b1) {                        \
+    constexpr int64_t W = lanes::LANES::kWidth;                                                                  \
+    int64_t b = b0;                                                                                              \
+    for (; b + W <= b1; b += W) {                                                                                \
+      const int64_t o = b * s.steps;                                                                             \
+      lanes::advantage_alignment_rows<lanes::LANES, kCurrent, kForm>(s.a + o, s.b + o, s.out + o, s.steps,      \
+                                                                      s.beta, s.gamma);                          \
+    }                                                                                                            \
+    for (; b < b1; ++b) {                                                                                        \
+      const int64_t o = b * s.steps;                                                                             \
+      advantage_alignment_row(s.a + o, s.b + o, s.out + o, s.steps, s.beta, s.gamma, kCurrent, kForm);           \
+    }                                                                                                            \
+  }                                                                                                              \
+  void aa_rows_##SUFFIX(const ScanArgs& s, int64_t b0, int64_t b1) {                                             \
+    if (s.form == AaForm::kMean)                                                                                 \
+      s.include_current ? aa_rows_##SUFFIX##_t<true, AaForm::kMean>(s, b0, b1)                                   \
+                        : aa_rows_##SUFFIX##_t<false, AaForm::kMean>(s, b0, b1);                                 \
+    else                                                                                                         \
+      s.include_current ? aa_rows_##SUFFIX##_t<true, AaForm::kDiscounted>(s, b0, b1)                             \
+                        : aa_rows_##SUFFIX##_t<false, AaForm::kDiscounted>(s, b0, b1);                           \
+  }
+
+DLM_SCAN_ENTRIES(sse, Lanes4)
+#endif
+
+#if DLM_CREDIT_AVX2
+// Only "avx2": it does not enable FMA, so no multiply and add can fuse and
+// round differently from the baseline code.
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#endif
+DLM_SCAN_ENTRIES(avx2, Lanes8)
+void leave_one_out_row_avx2(const float* v, const double* s, float* out, int64_t steps, int64_t n) {
+  leave_one_out_row(v, s, out, steps, n);
+}
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
+#pragma GCC pop_options
+#endif
+
+// The plain row functions, one row after another.
+void returns_rows_scalar(const ScanArgs& s, int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; ++b) discounted_returns_row(s.a + b * s.steps, s.out + b * s.steps, s.steps, s.gamma);
+}
+void gae_rows_scalar(const ScanArgs& s, int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; ++b)
+    gae_row(s.a + b * s.steps, s.b + b * (s.steps + 1), s.out + b * s.steps, s.steps, s.gamma, s.lambda);
+}
+void aa_rows_scalar(const ScanArgs& s, int64_t b0, int64_t b1) {
+  for (int64_t b = b0; b < b1; ++b) {
+    const int64_t o = b * s.steps;
+    advantage_alignment_row(s.a + o, s.b + o, s.out + o, s.steps, s.beta, s.gamma, s.include_current, s.form);
+  }
+}
+
+using RowsFn = void (*)(const ScanArgs&, int64_t, int64_t);
+using LooRowFn = void (*)(const float*, const double*, float*, int64_t, int64_t);
+struct ScanKernels {
+  RowsFn returns, gae, aa;
+  LooRowFn loo = leave_one_out_row_base;
+};
+
+ScanKernels kernels() {
+  switch (lanes_in_use()) {
+#if DLM_CREDIT_AVX2
+    case 8:
+      return {returns_rows_avx2, gae_rows_avx2, aa_rows_avx2, leave_one_out_row_avx2};
+#endif
+#if DLM_CREDIT_LANES
+    case 4:
+      return {returns_rows_sse, gae_rows_sse, aa_rows_sse};
+#endif
+    default:
+      return {returns_rows_scalar, gae_rows_scalar, aa_rows_scalar};
+  }
+}
+
+void scan_all_rows(int64_t batch, int threads, RowsFn fn, const ScanArgs& args) {
+  parallel_for(batch, resolve(threads), row_grain(args.steps), [&](int64_t b0, int64_t b1) { fn(args, b0, b1); });
 }
 
 }  // namespace
+
+void set_scan_lanes(int lanes) { g_lanes.store(lanes > 0 ? lanes : 0, std::memory_order_relaxed); }
+
+int scan_lanes() { return lanes_in_use(); }
 
 void discounted_returns(const float* rewards, float* out, int64_t batch, int64_t steps, float gamma, int threads) {
   check_shape("rewards", batch, steps);
   check_ptr(rewards, "rewards");
   check_ptr(out, "out");
   check_unit(gamma, "gamma");
-  scan_all_rows<true>(
-      batch, steps, threads,
-      [&](int64_t b, int64_t t, float c) {
-        const int64_t i = b * steps + t;
-        return discounted_returns_row(rewards + i, out + i, 1, gamma, c);
-      },
-      [&](int64_t b) { discounted_returns_row(rewards + b * steps, out + b * steps, steps, gamma); });
+  ScanArgs args{rewards, nullptr, out, steps, 0.0f, gamma, 0.0f, false, AaForm::kDiscounted};
+  scan_all_rows(batch, threads, kernels().returns, args);
 }
 
 void gae(const float* rewards, const float* values, float* out, int64_t batch, int64_t steps, float gamma,
@@ -106,13 +246,8 @@ void gae(const float* rewards, const float* values, float* out, int64_t batch, i
   check_ptr(out, "out");
   check_unit(gamma, "gamma");
   check_unit(lambda, "lambda");
-  scan_all_rows<true>(
-      batch, steps, threads,
-      [&](int64_t b, int64_t t, float c) {
-        const int64_t i = b * steps + t;
-        return gae_row(rewards + i, values + b * (steps + 1) + t, out + i, 1, gamma, lambda, c);
-      },
-      [&](int64_t b) { gae_row(rewards + b * steps, values + b * (steps + 1), out + b * steps, steps, gamma, lambda); });
+  ScanArgs args{rewards, values, out, steps, 0.0f, gamma, lambda, false, AaForm::kDiscounted};
+  scan_all_rows(batch, threads, kernels().gae, args);
 }
 
 void leave_one_out(const float* values, const int32_t* groups, float* out, int64_t batch, int64_t steps,
@@ -149,10 +284,10 @@ void leave_one_out(const float* values, const int32_t* groups, float* out, int64
       for (int64_t t = t0; t < t1; ++t) s[t] += row[t];
     }
   });
+  const LooRowFn row = kernels().loo;
   for_rows(batch, steps, threads, [&](int64_t b, int64_t o) {
-    const int64_t n = sizes[dense[b]];
     const double* s = sums.data() + static_cast<int64_t>(dense[b]) * steps;
-    for (int64_t t = 0; t < steps; ++t) out[o + t] = leave_one_out_element(values[o + t], s[t], n);
+    row(values + o, s, out + o, steps, sizes[dense[b]]);
   });
 }
 
@@ -165,28 +300,8 @@ void advantage_alignment(const float* own, const float* others, float* out, int6
   if (!std::isfinite(beta)) invalid("beta must be a finite number, got " + std::to_string(beta));
   check_unit(gamma, "gamma");
   if (form != AaForm::kDiscounted && form != AaForm::kMean) invalid("form must be discounted or mean");
-  // The options become compile-time constants so that their branches fold
-  // out of the interleaved loop.
-  auto run = [&](auto current, auto form_constant) {
-    constexpr bool kCurrent = decltype(current)::value;
-    constexpr AaForm kForm = decltype(form_constant)::value;
-    scan_all_rows<false>(
-        batch, steps, threads,
-        [&](int64_t b, int64_t t, float c) {
-          const int64_t i = b * steps + t;
-          return advantage_alignment_row(own + i, others + i, out + i, 1, beta, gamma, kCurrent, kForm, c, t);
-        },
-        [&](int64_t b) {
-          const int64_t o = b * steps;
-          advantage_alignment_row(own + o, others + o, out + o, steps, beta, gamma, kCurrent, kForm);
-        });
-  };
-  using Discounted = std::integral_constant<AaForm, AaForm::kDiscounted>;
-  using Mean = std::integral_constant<AaForm, AaForm::kMean>;
-  if (form == AaForm::kMean)
-    include_current ? run(std::true_type{}, Mean{}) : run(std::false_type{}, Mean{});
-  else
-    include_current ? run(std::true_type{}, Discounted{}) : run(std::false_type{}, Discounted{});
+  ScanArgs args{own, others, out, steps, beta, gamma, 0.0f, include_current, form};
+  scan_all_rows(batch, threads, kernels().aa, args);
 }
 
 void sum_of_rewards(const float* own, const float* others, float* out, int64_t n, int threads) {

@@ -37,4 +37,12 @@ void sum_of_rewards(const float* own, const float* others, float* out, int64_t n
 // per step (per column, over the batch) when per_step is set.
 void whiten(const float* x, float* out, int64_t batch, int64_t steps, bool per_step, double eps, int threads = 0);
 
+// How many rows the scans (discounted_returns, gae, advantage_alignment)
+// run at once: 8 with AVX2, 4 with SSE, 1 for the plain row functions.
+// Every width gives the same bits; set_scan_lanes lets the tests check that
+// by capping the width (0 restores the widest the CPU runs). Not for use
+// while a scan runs.
+void set_scan_lanes(int lanes);
+int scan_lanes();
+
 }  // namespace dilemma::credit

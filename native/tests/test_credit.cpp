@@ -1,6 +1,7 @@
 // Credit assignment against hand-worked numbers and against plain double
 // implementations written straight from the formulas in DESIGN.md (direct
 // sums, not the recursions the core uses).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -346,6 +347,74 @@ TEST("batched results equal the row functions bit for bit") {
         cr::advantage_alignment_row(r.data() + b * T, o.data() + b * T, want.data() + b * T, T, 1.3f, 0.93f, current,
                                     form);
       CHECK(same_bits(got, want));
+    }
+}
+
+TEST("every SIMD width gives the row functions' bits, for any shape") {
+  // Widths 1 (the row functions), 4 (SSE) and 8 (AVX2, where the CPU has
+  // it; leave-one-out's AVX2 rows too); shapes around the block and tile sizes, so that full tiles, step
+  // tails and leftover rows all occur; inputs include huge, tiny and
+  // non-finite values so that rounding, overflow and NaN must match too.
+  const int widest = cr::scan_lanes();
+  struct Restore {
+    ~Restore() { cr::set_scan_lanes(0); }
+  } restore;
+  for (int64_t B : {1, 3, 4, 8, 9, 17, 23})
+    for (int64_t T : {1, 2, 4, 7, 8, 9, 16, 31, 33}) {
+      Vec r = random_vec(B * T, uint32_t(71 + B * 100 + T), -3.0f, 3.0f);
+      const Vec v = random_vec(B * (T + 1), uint32_t(72 + B * 100 + T), -3.0f, 3.0f);
+      const Vec o = random_vec(B * T, uint32_t(73 + B * 100 + T), -3.0f, 3.0f);
+      if (B * T > 5) {
+        r[1] = 3e38f;
+        r[2] = 1e-40f;
+        r[B * T - 1] = std::numeric_limits<float>::infinity();
+        r[B * T / 2] = std::numeric_limits<float>::quiet_NaN();
+      }
+      Vec want_dr(B * T), want_gae(B * T), want_aa[4], want_loo(B * T), got(B * T), io;
+      DVec column(T, 0.0);  // one group: the column sums, rows added in order
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t) column[t] += r[b * T + t];
+      for (int64_t i = 0; i < B * T; ++i) want_loo[i] = cr::leave_one_out_element(r[i], column[i % T], B);
+      for (int64_t b = 0; b < B; ++b) {
+        cr::discounted_returns_row(r.data() + b * T, want_dr.data() + b * T, T, 0.93f);
+        cr::gae_row(r.data() + b * T, v.data() + b * (T + 1), want_gae.data() + b * T, T, 0.93f, 0.7f);
+      }
+      for (int k = 0; k < 4; ++k) {
+        want_aa[k].resize(B * T);
+        for (int64_t b = 0; b < B; ++b)
+          cr::advantage_alignment_row(r.data() + b * T, o.data() + b * T, want_aa[k].data() + b * T, T, -1.7f, 0.93f,
+                                      k & 1, k & 2 ? AaForm::kMean : AaForm::kDiscounted);
+      }
+      for (int lanes : {1, 4, 8}) {
+        cr::set_scan_lanes(lanes);
+        CHECK_EQ(cr::scan_lanes(), std::min(lanes, widest));
+        cr::discounted_returns(r.data(), got.data(), B, T, 0.93f);
+        CHECK(same_bits(got, want_dr));
+        io = r;
+        cr::discounted_returns(io.data(), io.data(), B, T, 0.93f);
+        CHECK(same_bits(io, want_dr));
+        cr::gae(r.data(), v.data(), got.data(), B, T, 0.93f, 0.7f);
+        CHECK(same_bits(got, want_gae));
+        cr::leave_one_out(r.data(), nullptr, got.data(), B, T);
+        CHECK(same_bits(got, want_loo));
+        io = r;
+        cr::leave_one_out(io.data(), nullptr, io.data(), B, T);
+        CHECK(same_bits(io, want_loo));
+        io = r;
+        cr::gae(io.data(), v.data(), io.data(), B, T, 0.93f, 0.7f);
+        CHECK(same_bits(io, want_gae));
+        for (int k = 0; k < 4; ++k) {
+          const AaForm form = k & 2 ? AaForm::kMean : AaForm::kDiscounted;
+          cr::advantage_alignment(r.data(), o.data(), got.data(), B, T, -1.7f, 0.93f, k & 1, form);
+          CHECK(same_bits(got, want_aa[k]));
+          io = r;
+          cr::advantage_alignment(io.data(), o.data(), io.data(), B, T, -1.7f, 0.93f, k & 1, form);
+          CHECK(same_bits(io, want_aa[k]));
+          io = o;
+          cr::advantage_alignment(r.data(), io.data(), io.data(), B, T, -1.7f, 0.93f, k & 1, form);
+          CHECK(same_bits(io, want_aa[k]));
+        }
+      }
     }
 }
 

@@ -700,7 +700,7 @@ TEST("invalid arguments raise coded errors and write nothing") {
   CHECK_THROWS_CODE(call(bad, ok), kBad);
   bad = x;
   bad.credits[9] = inf;
-  CHECK_MESSAGE(message(bad, ok), "credits[9] must be finite on a live row, got inf");
+  CHECK_MESSAGE(message(bad, ok), "credits[9] must be finite on a live row, got Infinity");
   bad = x;
   bad.behavior[0] = nan;
   CHECK_THROWS_CODE(call(bad, ok), kBad);
@@ -716,7 +716,7 @@ TEST("invalid arguments raise coded errors and write nothing") {
   bad = x;
   bad.logits[9 * 3] = nan;
   bad.credits[4] = nan;
-  CHECK_MESSAGE(message(bad, ok), "credits[4] must be finite on a live row, got nan");
+  CHECK_MESSAGE(message(bad, ok), "credits[4] must be finite on a live row, got NaN");
 
   // nothing was written by the failed calls
   for (float g : dz) CHECK_EQ(g, 7.0f);
