@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <set>
+#include <vector>
 
+#include "../core/draws.hpp"
 #include "../core/rng.hpp"
 #include "check.hpp"
 
@@ -39,4 +42,20 @@ TEST("uniform draws lie in [0, 1), have mean 1/2 and differ by counter and domai
   CHECK(dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4) !=
         dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kSample, 4));
   CHECK(dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4) == dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4));
+}
+
+TEST("uniform_planes equals uniform, environment by environment, on every width and tail") {
+  for (int64_t n : {1, 7, 8, 9, 31, 256, 300})
+    for (uint32_t slot : {0u, 1u, 2u, 5u})
+      for (int count = 1; count <= 3; ++count) {
+        std::vector<float> out(static_cast<size_t>(count * n), -1.0f);
+        const uint64_t seed = 0x123456789abcull + static_cast<uint64_t>(n);
+        dilemma::rng::uniform_planes(seed, 4000000000u, n, 3, 17, dilemma::rng::kSample, slot, count, out.data());
+        const int words = std::min<int>(count, 4 - static_cast<int>(slot & 3u));
+        for (int w = 0; w < words; ++w)
+          for (int64_t j = 0; j < n; ++j)
+            CHECK_EQ(out[w * n + j], dilemma::rng::uniform(seed, 4000000000u + static_cast<uint32_t>(j), 3, 17,
+                                                           dilemma::rng::kSample, slot + w));
+        for (int64_t i = words * n; i < count * n; ++i) CHECK_EQ(out[i], -1.0f);  // words past the group stay untouched
+      }
 }

@@ -1,5 +1,7 @@
 // The trainer's fused matrix-game iteration against its general path: the
-// same parameters, bit for bit, after several iterations from the same seed,
+// same parameters (up to the float rounding of the gradient sum, which the
+// fused path takes in double from per-state sums) after several iterations
+// from the same seed,
 // over the options the fused path takes (noise, random episode ends,
 // padding, groups, every credit algorithm, whitening, temperature, PPO with
 // several epochs, longer memories read directly or through the observation,
@@ -53,18 +55,18 @@ Run train(TrainerConfig c, bool fused, int iterations, int threads = 0) {
 void same_runs(const TrainerConfig& c, int iterations = 6) {
   const Run general = train(c, false, iterations), fused = train(c, true, iterations);
   CHECK_EQ(general.params.size(), fused.params.size());
-  for (size_t i = 0; i < general.params.size(); ++i) CHECK_EQ(general.params[i], fused.params[i]);
+  for (size_t i = 0; i < general.params.size(); ++i) CHECK_CLOSE(fused.params[i], general.params[i], 1e-5, 1e-6);
   for (int i = 0; i < iterations; ++i) {
     const IterationMetrics &g = general.metrics[i], &f = fused.metrics[i];
     for (int a = 0; a < 2; ++a) {
       CHECK_CLOSE(f.mean_return[a], g.mean_return[a], 1e-12, 1e-12);
       CHECK_CLOSE(f.action0_rate[a], g.action0_rate[a], 1e-12, 1e-12);
     }
-    CHECK_CLOSE(f.policy_loss, g.policy_loss, 1e-9, 1e-12);
-    CHECK_CLOSE(f.entropy, g.entropy, 1e-9, 1e-12);
+    CHECK_CLOSE(f.policy_loss, g.policy_loss, 1e-5, 1e-7);
+    CHECK_CLOSE(f.entropy, g.entropy, 1e-6, 1e-9);
     CHECK_CLOSE(f.clipped_fraction, g.clipped_fraction, 1e-12, 1e-12);
-    CHECK_CLOSE(f.grad_norm, g.grad_norm, 1e-12, 1e-12);
-    CHECK_CLOSE(f.credit_abs_mean, g.credit_abs_mean, 1e-9, 1e-12);
+    CHECK_CLOSE(f.grad_norm, g.grad_norm, 1e-5, 1e-7);
+    CHECK_CLOSE(f.credit_abs_mean, g.credit_abs_mean, 1e-6, 1e-9);
     CHECK_EQ(f.buffer_opponent, g.buffer_opponent);
   }
 }

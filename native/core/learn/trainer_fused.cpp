@@ -99,8 +99,6 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
   alive.assign(static_cast<size_t>(n), 1);
   u.resize(static_cast<size_t>(2 * n));
   for (int64_t j = 0; j < n; ++j) matrix::reset(hist.data() + j * H, H);
-  const bool sample = ep.temperature > 0.0f;
-  (void)sample;
   for (int64_t t = 0; t < T; ++t) {
     rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
                         u.data());
@@ -118,8 +116,10 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
       int64_t state[2];
       for (int a = 0; a < 2; ++a) {
         state[a] = ep.read.direct ? direct_state<H>(h, a) : ep.read(h, a);
+        // choose_action over two legal actions: action 0 when u * total
+        // falls below the first weight (the same float comparison).
         const SamplerRow& row = ep.sampler[a][state[a]];
-        move[a] = choose_action(row.prep, row.z, row.e, 2, ep.temperature, false, u[a * n + j], nullptr);
+        move[a] = u[a * n + j] * row.prep.total < row.e[0] ? 0 : 1;
       }
       const matrix::DrawKey key{ep.seed, static_cast<uint32_t>(ep.groups ? ep.groups[b] : b), 0,
                                 static_cast<uint32_t>(t)};
@@ -130,14 +130,18 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
       ep.returns[1][i] = r[1];
       for (int a = 0; a < 2; ++a) {
         ep.coop[b * 2 + a] += move[a] == 0;
-        ep.reward_sum[b * 2 + a] += r[a];
         if (ep.seat_of[a] >= 0) ep.codes[ep.seat_of[a] * BT + i] = static_cast<int32_t>(state[a] * 2 + move[a]);
       }
     }
   }
   for (int64_t b = b0; b < b1; ++b)
-    for (int a = 0; a < 2; ++a)
-      credit::discounted_returns_row(ep.returns[a] + b * T, ep.returns[a] + b * T, T, ep.gamma);
+    for (int a = 0; a < 2; ++a) {
+      float* r = ep.returns[a] + b * T;
+      double total = 0.0;
+      for (int64_t t = 0; t < T; ++t) total += r[t];
+      ep.reward_sum[b * 2 + a] = total;
+      credit::discounted_returns_row(r, r, T, ep.gamma);
+    }
   return true;
 }
 
@@ -256,7 +260,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   if (whiten) w.credits.resize(rows);
   std::vector<double> sums(static_cast<size_t>(env_chunks * codes * kSumFields), 0.0);
   std::vector<double> abs_sums(static_cast<size_t>(env_chunks), 0.0);
-  auto credits_of = [&](int64_t b, float* adv, float* others, float* c, auto&& use) {
+  auto credits_of = [&](int64_t b, float* adv, float* c, auto&& use) {
     const int64_t g = groups[b];
     const int64_t size = std::min<int64_t>(cfg_.group_size, B - g * cfg_.group_size);
     for (int64_t a = 0; a < A; ++a) {
@@ -266,8 +270,8 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     }
     for (int64_t k = 0; k < S; ++k) {
       const int64_t a = seats[k];
-      const float* own = adv + a * T;
-      for (int64_t t = 0; t < T; ++t) others[t] = 0.0f + adv[(1 - a) * T + t];
+      // Two agents: the other's advantages are the "others" sum itself.
+      const float *own = adv + a * T, *others = adv + (1 - a) * T;
       switch (cfg_.algorithm) {
         case Algorithm::kNaive: std::copy(own, own + T, c); break;
         case Algorithm::kSumOfRewards: credit::sum_row(own, others, c, T); break;
@@ -280,13 +284,13 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   };
   parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>(4 * T));
-    float *adv = scratch.data(), *others = adv + 2 * T, *c = others + T;
+    scratch.resize(static_cast<size_t>(3 * T));
+    float *adv = scratch.data(), *c = adv + 2 * T;
     for (int64_t chunk = c0; chunk < c1; ++chunk) {
       double* part = sums.data() + chunk * codes * kSumFields;
       double abs_part = 0.0;
       for (int64_t b = chunk * kEnvChunk, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b)
-        credits_of(b, adv, others, c, [&](int64_t k, const float* credit) {
+        credits_of(b, adv, c, [&](int64_t k, const float* credit) {
           if (whiten) {
             std::copy(credit, credit + T, w.credits.data() + k * BT + b * T);
             return;
