@@ -145,18 +145,22 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
   return true;
 }
 
-// Adds one learner row's credit to its (state, action) sums.
+// Adds one learner row's credit to its (state, action) sums. Branch-free:
+// the sign of a credit is a coin flip for the branch predictor.
 inline void accumulate(double* sums, int32_t code, float c) {
   double* q = sums + static_cast<int64_t>(code) * kSumFields;
-  if (c > 0.0f) {
-    q[0] += c;
-    q[2] += 1;
-  } else if (c < 0.0f) {
-    q[1] += c;
-    q[3] += 1;
-  } else {
-    q[4] += 1;
-  }
+  // GCC keeps float comparisons as branches under its default
+  // -ftrapping-math; the sign and magnitude bits give the same answer for a
+  // finite credit without one.
+  uint32_t bits;
+  std::memcpy(&bits, &c, sizeof bits);
+  const int nonzero = (bits & 0x7FFFFFFFu) != 0, negative = static_cast<int>(bits >> 31);
+  const double d = c, pos = nonzero & (1 - negative), neg = nonzero & negative;
+  q[0] += d * pos;
+  q[1] += d * neg;
+  q[2] += pos;
+  q[3] += neg;
+  q[4] += 1 - nonzero;
 }
 
 }  // namespace
