@@ -1,7 +1,10 @@
 // rollout(game, policies, options) -> Promise<trajectory>. Arguments are
 // checked and copied into a plain struct on the main thread; the output
-// typed arrays are allocated there too (unreachable from JavaScript until the
-// promise resolves), and the core fills them off the event loop.
+// typed arrays are allocated there too, or taken from options.out (arrays of
+// an earlier trajectory, reused), and the core fills them off the event loop
+// while the job holds their memory (trajectory_buffers.hpp).
+// allocateTrajectory(game, { batch, steps? }) -> zeroed arrays of the same
+// shapes, for options.out.
 #include <napi.h>
 
 #include "addon_data.hpp"
@@ -11,6 +14,7 @@
 #include "game_wrap.hpp"
 #include "policy_wrap.hpp"
 #include "rollout.hpp"
+#include "trajectory_buffers.hpp"
 #include "typed_out.hpp"
 
 namespace dilemma::addon {
@@ -22,6 +26,7 @@ struct RolloutJob {
   std::vector<std::shared_ptr<const Policy>> policies;
   RolloutOptions options;
   TrajectoryView out{};
+  BufferLease lease;
 };
 
 class RolloutWorker : public Napi::AsyncWorker {
@@ -40,8 +45,12 @@ class RolloutWorker : public Napi::AsyncWorker {
       SetError(failure_.message);
     }
   }
-  void OnOK() override { deferred_.Resolve(result_.Value()); }
+  void OnOK() override {
+    job_.lease.release();
+    deferred_.Resolve(result_.Value());
+  }
   void OnError(const Napi::Error&) override {
+    job_.lease.release();
     deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
   }
 
@@ -52,7 +61,96 @@ class RolloutWorker : public Napi::AsyncWorker {
   Failure failure_;
 };
 
+// The seven trajectory arrays and stats, in this order everywhere below.
+struct Field {
+  const char* name;
+  const char* shape;
+};
+constexpr Field kFields[] = {
+    {"observations", "[batch, steps, agents, obsDim]"}, {"actions", "[batch, steps, agents]"},
+    {"logProbs", "[batch, steps, agents]"},             {"entropies", "[batch, steps, agents]"},
+    {"rewards", "[batch, steps, agents]"},              {"dones", "[batch, steps]"},
+    {"mask", "[batch, steps]"},                         {"stats", "[batch, statNames.length]"},
+};
+
+// Fills result with the trajectory's arrays (fresh, or out's when out is
+// given) and returns the view the core writes through.
+TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutOptions& opt, const Napi::Value& out,
+                                 Napi::Object result, BufferLease* lease) {
+  const TrajectorySizes n = trajectory_sizes(game, opt);
+  const int steps = rollout_steps(game, opt);
+  const GameInfo& g = game.info();
+  const int n_stats = game.stat_count();
+  const int64_t lengths[] = {n.obs, n.per_agent, n.per_agent, n.per_agent, n.per_agent, n.per_step, n.per_step,
+                             opt.batch * n_stats};
+  Napi::Value arrays[8];
+  void* data[8];
+  if (out.IsUndefined()) {
+    // A rollout writes every element (padding included) before the promise
+    // resolves, so its fresh arrays need no fill; allocateTrajectory's do.
+    const bool zero = lease == nullptr;
+    arrays[0] = new_owned_array<float>(env, lengths[0], lease, zero);
+    arrays[1] = new_owned_array<int32_t>(env, lengths[1], lease, zero);
+    for (int k = 2; k < 5; ++k) arrays[k] = new_owned_array<float>(env, lengths[k], lease, zero);
+    for (int k = 5; k < 7; ++k) arrays[k] = new_owned_array<uint8_t>(env, lengths[k], lease, zero);
+    arrays[7] = new_owned_array<int32_t>(env, lengths[7], lease, zero);
+    for (int k = 0; k < 8; ++k) {
+      napi_typedarray_type type;
+      size_t len, offset;
+      napi_value buffer;
+      napi_get_typedarray_info(env, arrays[k], &type, &len, &data[k], &buffer, &offset);
+    }
+  } else {
+    Napi::Object o = object_arg(env, out, "options.out");
+    const std::string dims = "batch = " + std::to_string(opt.batch) + ", steps = " + std::to_string(steps) +
+                             ", agents = " + std::to_string(g.agents) + ", obsDim = " + std::to_string(g.obs_dim) +
+                             ", statNames.length = " + std::to_string(n_stats);
+    for (int k = 0; k < 8; ++k) {
+      const std::string name = std::string("options.out.") + kFields[k].name;
+      arrays[k] = o.Get(kFields[k].name);
+      const std::string shape = std::string(kFields[k].shape) + " with " + dims;
+      switch (k) {
+        case 0: case 2: case 3: case 4:
+          data[k] = lease_owned_array<float>(env, arrays[k], name, lengths[k], shape, lease);
+          break;
+        case 1: case 7:
+          data[k] = lease_owned_array<int32_t>(env, arrays[k], name, lengths[k], shape, lease);
+          break;
+        default:
+          data[k] = lease_owned_array<uint8_t>(env, arrays[k], name, lengths[k], shape, lease);
+      }
+      for (int j = 0; j < k; ++j)
+        if (lengths[k] > 0 && lengths[j] > 0 && data[j] == data[k])
+          throw_error(env, codes::kInvalidArgument,
+                      name + " and options.out." + kFields[j].name + " share memory; each field needs its own array");
+    }
+  }
+  for (int k = 0; k < 8; ++k) result.Set(kFields[k].name, arrays[k]);
+  result.Set("steps", steps);
+  Napi::Array stat_names = Napi::Array::New(env, n_stats);
+  const auto names = game.stat_names();
+  for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
+  result.Set("statNames", stat_names);
+  return TrajectoryView{static_cast<float*>(data[0]),   static_cast<int32_t*>(data[1]), static_cast<float*>(data[2]),
+                        static_cast<float*>(data[3]),   static_cast<float*>(data[4]),   static_cast<uint8_t*>(data[5]),
+                        static_cast<uint8_t*>(data[6]), n_stats ? static_cast<int32_t*>(data[7]) : nullptr};
+}
+
 }  // namespace
+
+Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
+    Napi::Object o = object_arg(env, info[1], "options");
+    RolloutOptions opt;
+    opt.batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
+    opt.steps = static_cast<int>(integer_or(env, o, "steps", "options", 0, 1, 1 << 24));
+    Napi::Object result = Napi::Object::New(env);
+    trajectory_arrays(env, *game, opt, env.Undefined(), result, nullptr);
+    return result;
+  });
+}
 
 Napi::Value Rollout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -79,33 +177,9 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
       opt.groups.assign(g.data, g.data + g.length);
     }
     check_policies(*job.game, job.policies);
-    const TrajectorySizes n = trajectory_sizes(*job.game, opt);
-
     Napi::Object result = Napi::Object::New(env);
-    auto obs = new_array<float>(env, n.obs);
-    auto actions = new_array<int32_t>(env, n.per_agent);
-    auto logp = new_array<float>(env, n.per_agent);
-    auto entropy = new_array<float>(env, n.per_agent);
-    auto rewards = new_array<float>(env, n.per_agent);
-    auto dones = new_array<uint8_t>(env, n.per_step);
-    auto mask = new_array<uint8_t>(env, n.per_step);
-    result.Set("observations", obs);
-    result.Set("actions", actions);
-    result.Set("logProbs", logp);
-    result.Set("entropies", entropy);
-    result.Set("rewards", rewards);
-    result.Set("dones", dones);
-    result.Set("mask", mask);
-    result.Set("steps", rollout_steps(*job.game, opt));
-    const int n_stats = job.game->stat_count();
-    auto stats = new_array<int32_t>(env, opt.batch * n_stats);
-    result.Set("stats", stats);
-    Napi::Array stat_names = Napi::Array::New(env, n_stats);
-    const auto names = job.game->stat_names();
-    for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
-    result.Set("statNames", stat_names);
-    job.out = TrajectoryView{obs.Data(),     actions.Data(), logp.Data(), entropy.Data(), rewards.Data(),
-                             dones.Data(),   mask.Data(),    n_stats ? stats.Data() : nullptr};
+    job.out = trajectory_arrays(env, *job.game, opt, has(o, "out") ? o.Get("out") : env.Undefined(), result,
+                                &job.lease);
 
     auto* worker = new RolloutWorker(env, std::move(job), result);
     Napi::Promise promise = worker->Promise();
