@@ -34,7 +34,12 @@ export interface RolloutOptions {
    * of an earlier `rollout()` or of `allocateTrajectory()`, with the shapes
    * this call produces (listed on `Trajectory`; checked, ERR_INVALID_ARGUMENT
    * naming the field otherwise). Its arrays are filled in place and the same
-   * object is returned; leave them alone until the promise settles. Reusing
+   * object is returned; leave them alone until the promise settles. Arrays
+   * over a SharedArrayBuffer, detached arrays and fields sharing memory are
+   * refused. A rollout that runs off the event loop (any learned policy, or
+   * more than 65536 agent-steps) writes only into arrays the engine
+   * allocated, which stay valid while it writes; a small scripted rollout
+   * runs before the call returns and accepts any typed arrays. Reusing
    * arrays saves the allocation and the first-touch page faults of a fresh
    * trajectory, which dominate large rollouts.
    */
@@ -96,6 +101,12 @@ const FIELDS = [
   ['mask', Uint8Array, 'batch, steps'],
   ['stats', Int32Array, 'batch, statNames.length'],
 ] as const;
+
+/** Fills ids with 0, 1, 2, ... (every rollout its own group); returns it. */
+function identityGroups(ids: Uint32Array): Uint32Array {
+  for (let b = 0; b < ids.length; b++) ids[b] = b;
+  return ids;
+}
 
 // A detached buffer refuses new views (its arrays just read as empty).
 function isDetached(buffer: ArrayBufferLike): boolean {
@@ -175,7 +186,7 @@ export function allocateTrajectory(options: { game: GameSpec; batch: number; ste
       rewards: t.rewards,
       dones: t.dones,
       mask: t.mask,
-      groups: Uint32Array.from({ length: batch }, (_, b) => b),
+      groups: identityGroups(new Uint32Array(batch)),
       stats: t.stats,
       statNames: t.statNames,
     };
@@ -230,12 +241,12 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
         ...(out ? { out } : {}),
       },
     );
-    const ids = groups ?? Uint32Array.from({ length: batch }, (_, b) => b);
     if (out) {
       const reuse = out.groups instanceof Uint32Array && out.groups.length === batch && out.groups.buffer.byteLength > 0 &&
         !(typeof SharedArrayBuffer !== 'undefined' && out.groups.buffer instanceof SharedArrayBuffer);
       const outGroups = reuse ? out.groups : new Uint32Array(batch);
-      outGroups.set(ids);
+      if (groups) outGroups.set(groups);
+      else identityGroups(outGroups);
       Object.assign(out, { batch, steps: t.steps, agents: game.info.agents, obsDim: game.info.obsDim, groups: outGroups, statNames: t.statNames });
       return out;
     }
@@ -251,7 +262,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       rewards: t.rewards,
       dones: t.dones,
       mask: t.mask,
-      groups: ids,
+      groups: groups ?? identityGroups(new Uint32Array(batch)),
       stats: t.stats,
       statNames: t.statNames,
     };

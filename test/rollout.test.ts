@@ -158,11 +158,19 @@ test('out: wrong shapes, types, foreign, shared, detached, aliased or busy array
   await refuse({ ...base(), actions: new Float32Array(160) }, /options\.out\.actions must be a Int32Array/);
   await refuse({ ...base(), mask: undefined }, /options\.out\.mask must be a Uint8Array/);
   await refuse('nope', /options\.out must be an object/);
-  // Arrays the engine did not allocate: plain, subarray views, SharedArrayBuffer-backed.
-  await refuse({ ...base(), rewards: new Float32Array(160) }, /options\.out\.rewards was not allocated by the engine/);
-  const wide = allocateTrajectory({ game: 'ipd', batch: 16 });
-  await refuse({ ...base(), logProbs: wide.logProbs.subarray(0, 160) }, /options\.out\.logProbs was not allocated by the engine/);
   await refuse({ ...base(), entropies: new Float32Array(new SharedArrayBuffer(640)) }, /options\.out\.entropies is backed by a SharedArrayBuffer/);
+  // A rollout that runs off the event loop writes only into the engine's own
+  // arrays (plain ones and views are refused); a small scripted one, which
+  // finishes before the call returns, writes into any array.
+  const big = { ...spec, policies: [...spec.policies], batch: 5000 };
+  const bigOut = () => allocateTrajectory({ game: 'ipd', batch: 5000 });
+  const foreign = /options\.out\.rewards was not allocated by the engine/;
+  await t.throwsAsync(rollout({ ...big, out: { ...bigOut(), rewards: new Float32Array(100000) } }), { code: 'ERR_INVALID_ARGUMENT', message: foreign });
+  const wide = allocateTrajectory({ game: 'ipd', batch: 10000 });
+  await t.throwsAsync(rollout({ ...big, out: { ...bigOut(), rewards: wide.rewards.subarray(0, 100000) } }), { code: 'ERR_INVALID_ARGUMENT', message: foreign });
+  const plain = { ...base(), rewards: new Float32Array(160) };
+  const small = await rollout({ ...spec, policies: [...spec.policies], seed: 4, out: plain });
+  t.deepEqual(arrays(small), arrays(await rollout({ ...spec, policies: [...spec.policies], seed: 4 })));
   // Aliasing between fields.
   const b = base();
   await refuse({ ...b, entropies: b.logProbs }, /options\.out\.entropies shares memory with options\.out\.logProbs/);
@@ -171,17 +179,18 @@ test('out: wrong shapes, types, foreign, shared, detached, aliased or busy array
   const gone = new Float32Array(160);
   structuredClone(gone.buffer, { transfer: [gone.buffer] });
   await refuse({ ...base(), rewards: gone }, /options\.out\.rewards is backed by a detached ArrayBuffer/);
-  // In use by a rollout that has not finished.
-  const busy = base();
-  const running = rollout({ ...spec, policies: [...spec.policies], out: busy });
-  await refuse(busy, /in use by a rollout that has not finished/);
+  // In use by a rollout that has not finished (one big enough to run off the
+  // event loop; small scripted rollouts run at once).
+  const busy = allocateTrajectory({ game: 'ipd', batch: 5000 });
+  const running = rollout({ ...big, out: busy });
+  await t.throwsAsync(rollout({ ...big, out: busy }), { code: 'ERR_INVALID_ARGUMENT', message: /in use by a rollout that has not finished/ });
   await running;
   // Once it has finished, the arrays can be used again.
-  await t.notThrowsAsync(rollout({ ...spec, policies: [...spec.policies], out: busy }));
+  await t.notThrowsAsync(rollout({ ...big, out: busy }));
   t.throws(() => allocateTrajectory({ game: 'ipd', batch: 0 }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.batch/ });
 });
 
-test('out: the arrays survive being detached while a rollout writes into them', async (t) => {
+test('out: transferring an array while a rollout writes into it is harmless', async (t) => {
   const out = allocateTrajectory({ game: 'ipd', batch: 50000 });
   const running = rollout({ game: 'ipd', policies: ['random', 'random'], batch: 50000, seed: 3, out });
   // Moving the buffer away mid-rollout must not free the memory being written

@@ -73,10 +73,31 @@ constexpr Field kFields[] = {
     {"mask", "[batch, steps]"},                         {"stats", "[batch, statNames.length]"},
 };
 
+// Inline: every policy a cheap scripted rule (it asks for blocks of
+// environments rather than whole batches) and at most 2^16 agent-steps.
+bool runs_inline(const RolloutJob& job) {
+  for (const auto& p : job.policies)
+    if (p->preferred_block() <= 0) return false;
+  const int64_t steps = rollout_steps(*job.game, job.options);
+  return job.options.batch * steps * job.game->info().agents <= (int64_t{1} << 16);
+}
+
+// A fresh result array: V8's own for a rollout that runs before the call
+// returns (cheapest for small arrays; V8 aborts on a failed allocation, so
+// large ones stay ours), else engine-owned memory the lease holds.
+template <typename T>
+Napi::TypedArrayOf<T> result_array(Napi::Env env, int64_t length, BufferLease* lease, bool zero) {
+  if (lease == nullptr && zero == false && static_cast<size_t>(length) * sizeof(T) < (size_t{1} << 20))
+    return Napi::TypedArrayOf<T>::New(env, static_cast<size_t>(length));
+  return new_owned_array<T>(env, length, lease, zero);
+}
+
 // Fills result with the trajectory's arrays (fresh, or out's when out is
-// given) and returns the view the core writes through.
+// given) and returns the view the core writes through. lease: null when the
+// arrays are written before the call returns (an inline rollout) or never
+// (allocateTrajectory, which asks for zeroed engine-owned memory).
 TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutOptions& opt, const Napi::Value& out,
-                                 Napi::Object result, BufferLease* lease) {
+                                 Napi::Object result, BufferLease* lease, bool zero) {
   const TrajectorySizes n = trajectory_sizes(game, opt);
   const int steps = rollout_steps(game, opt);
   const GameInfo& g = game.info();
@@ -88,12 +109,11 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
   if (out.IsUndefined()) {
     // A rollout writes every element (padding included) before the promise
     // resolves, so its fresh arrays need no fill; allocateTrajectory's do.
-    const bool zero = lease == nullptr;
-    arrays[0] = new_owned_array<float>(env, lengths[0], lease, zero);
-    arrays[1] = new_owned_array<int32_t>(env, lengths[1], lease, zero);
-    for (int k = 2; k < 5; ++k) arrays[k] = new_owned_array<float>(env, lengths[k], lease, zero);
-    for (int k = 5; k < 7; ++k) arrays[k] = new_owned_array<uint8_t>(env, lengths[k], lease, zero);
-    arrays[7] = new_owned_array<int32_t>(env, lengths[7], lease, zero);
+    arrays[0] = result_array<float>(env, lengths[0], lease, zero);
+    arrays[1] = result_array<int32_t>(env, lengths[1], lease, zero);
+    for (int k = 2; k < 5; ++k) arrays[k] = result_array<float>(env, lengths[k], lease, zero);
+    for (int k = 5; k < 7; ++k) arrays[k] = result_array<uint8_t>(env, lengths[k], lease, zero);
+    arrays[7] = result_array<int32_t>(env, lengths[7], lease, zero);
     for (int k = 0; k < 8; ++k) {
       napi_typedarray_type type;
       size_t len, offset;
@@ -119,10 +139,14 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
         default:
           data[k] = lease_owned_array<uint8_t>(env, arrays[k], name, lengths[k], shape, lease);
       }
-      for (int j = 0; j < k; ++j)
-        if (lengths[k] > 0 && lengths[j] > 0 && data[j] == data[k])
+      const size_t size[] = {4, 4, 4, 4, 4, 1, 1, 4};
+      const auto* lo = static_cast<const char*>(data[k]);
+      for (int j = 0; j < k; ++j) {
+        const auto* other = static_cast<const char*>(data[j]);
+        if (lengths[k] > 0 && lengths[j] > 0 && lo < other + lengths[j] * size[j] && other < lo + lengths[k] * size[k])
           throw_error(env, codes::kInvalidArgument,
-                      name + " and options.out." + kFields[j].name + " share memory; each field needs its own array");
+                      name + " shares memory with options.out." + kFields[j].name + "; each field needs its own array");
+      }
     }
   }
   for (int k = 0; k < 8; ++k) result.Set(kFields[k].name, arrays[k]);
@@ -147,7 +171,7 @@ Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info) {
     opt.batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
     opt.steps = static_cast<int>(integer_or(env, o, "steps", "options", 0, 1, 1 << 24));
     Napi::Object result = Napi::Object::New(env);
-    trajectory_arrays(env, *game, opt, env.Undefined(), result, nullptr);
+    trajectory_arrays(env, *game, opt, env.Undefined(), result, nullptr, true);
     return result;
   });
 }
@@ -178,9 +202,27 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
     }
     check_policies(*job.game, job.policies);
     Napi::Object result = Napi::Object::New(env);
+    const bool inline_run = runs_inline(job);
     job.out = trajectory_arrays(env, *job.game, opt, has(o, "out") ? o.Get("out") : env.Undefined(), result,
-                                &job.lease);
+                                inline_run ? nullptr : &job.lease, false);
 
+    // Small rollouts of scripted players take microseconds: run them here
+    // rather than pay for the hop to a worker thread and back, and settle
+    // the promise at once.
+    if (inline_run) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      try {
+        rollout(job.game, job.policies, job.options, job.out);
+      } catch (...) {
+        const Failure f = current_failure();
+        job.lease.release();
+        deferred.Reject(make_error(env, f.code, f.message).Value());
+        return deferred.Promise();
+      }
+      job.lease.release();
+      deferred.Resolve(result);
+      return deferred.Promise();
+    }
     auto* worker = new RolloutWorker(env, std::move(job), result);
     Napi::Promise promise = worker->Promise();
     worker->Queue();

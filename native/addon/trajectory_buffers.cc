@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -26,9 +27,44 @@ std::unordered_map<const void*, OwnedBuffer*>& registry() {
   return *map;
 }
 
+// Memory of released buffers, kept for the next allocation of the same
+// size: a rollout's arrays are fresh on every call, and memory the system
+// hands out anew costs a page fault per 4 KiB on first touch, more than the
+// rollout's own work. Bounded; larger buffers go straight back.
+constexpr size_t kKeepBytes = size_t{96} << 20;
+constexpr size_t kKeepLargest = size_t{32} << 20;
+std::mutex spare_mutex;
+std::unordered_multimap<size_t, void*>& spare() {
+  static auto* map = new std::unordered_multimap<size_t, void*>();
+  return *map;
+}
+size_t spare_bytes = 0;
+
+void* take_spare(size_t bytes) {
+  std::lock_guard<std::mutex> lock(spare_mutex);
+  auto it = spare().find(bytes);
+  if (it == spare().end()) return nullptr;
+  void* p = it->second;
+  spare().erase(it);
+  spare_bytes -= bytes;
+  return p;
+}
+
+void give_back(void* p, size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(spare_mutex);
+    if (bytes > 0 && bytes <= kKeepLargest && spare_bytes + bytes <= kKeepBytes) {
+      spare().emplace(bytes, p);
+      spare_bytes += bytes;
+      return;
+    }
+  }
+  std::free(p);
+}
+
 void unref(OwnedBuffer* b) {
   if (b->refs.fetch_sub(1) != 1) return;
-  std::free(b->data);
+  give_back(b->data, b->bytes);
   delete b;
 }
 
@@ -59,7 +95,12 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
   const size_t n = static_cast<size_t>(length), bytes = n * sizeof(T);
   // Our own allocation: a failure becomes ERR_OUT_OF_MEMORY where V8 would
   // abort the process.
-  void* memory = zero ? std::calloc(n > 0 ? n : 1, sizeof(T)) : std::malloc(bytes > 0 ? bytes : 1);
+  void* memory = take_spare(bytes);
+  if (memory != nullptr) {
+    if (zero) std::memset(memory, 0, bytes);
+  } else {
+    memory = zero ? std::calloc(n > 0 ? n : 1, sizeof(T)) : std::malloc(bytes > 0 ? bytes : 1);
+  }
   if (memory == nullptr)
     throw_error(env, codes::kOutOfMemory,
                 "out of memory: cannot allocate " + std::to_string(bytes) + " bytes for a result array of " +
@@ -116,12 +157,12 @@ T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string&
     throw_error(env, codes::kInvalidArgument,
                 name + " must have " + std::to_string(length) + " elements (" + expected_shape + "), got " +
                     std::to_string(n));
-  if (length == 0) return static_cast<T*>(data);  // nothing is written
+  if (length == 0 || lease == nullptr) return static_cast<T*>(data);  // nothing written, or written before we return
   OwnedBuffer* owned = data != nullptr && offset == 0 ? find(data) : nullptr;
   if (owned == nullptr || owned->bytes != n * sizeof(T))
     throw_error(env, codes::kInvalidArgument,
-                name + " was not allocated by the engine: pass a trajectory from a previous rollout or from "
-                       "allocateTrajectory()");
+                name + " was not allocated by the engine: a rollout that runs off the event loop writes only into "
+                       "arrays from allocateTrajectory() or from an earlier such rollout");
   if (owned->busy)
     throw_error(env, codes::kInvalidArgument,
                 name + " is in use by a rollout that has not finished (or appears twice in this call)");

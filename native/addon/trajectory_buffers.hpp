@@ -43,9 +43,11 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
 
 // The memory of `value` (field `name`, e.g. "options.out.actions") for a
 // job to write into: it must be a T typed array of exactly `length`
-// elements, over a whole engine-owned buffer that is neither detached nor
-// shared nor already in use; the lease takes it. expected_shape names the
-// shape for the error message.
+// elements over an ArrayBuffer that is not detached (a SharedArrayBuffer is
+// refused). For a job that runs off the event loop (lease not null) it must
+// also cover a whole engine-owned buffer not already in use, and the lease
+// takes it; a job that runs before the call returns can write into any
+// array. expected_shape names the shape for the error message.
 template <typename T>
 T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string& name, int64_t length,
                      const std::string& expected_shape, BufferLease* lease);

@@ -11,6 +11,7 @@
 #include "env.hpp"
 #include "game.hpp"
 #include "params.hpp"
+#include "strategy_rules.hpp"
 
 namespace dilemma {
 
@@ -52,6 +53,10 @@ class Policy {
   // keep a block's trajectory in cache; 0 (the default) asks for as many as
   // possible, for policies whose every call has a fixed cost (a model run).
   virtual int64_t preferred_block() const { return 0; }
+  // Scripted two-action strategies describe themselves as a rule for agent
+  // in game (strategy_rules.hpp), so that fused loops can run them without a
+  // call per step; false for every other policy.
+  virtual bool scripted_rule(const Game& /*game*/, int /*agent*/, strategy::Rule* /*rule*/) const { return false; }
   // Acts in environments [b0, b1).
   virtual void act(const ActContext& ctx, int64_t b0, int64_t b1) const = 0;
   // Acts for several seats the policy holds in the same game (self-play);

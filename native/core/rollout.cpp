@@ -8,6 +8,7 @@
 #include "env.hpp"
 #include "error.hpp"
 #include "parallel.hpp"
+#include "scripted_matrix.hpp"
 
 namespace dilemma {
 
@@ -217,6 +218,11 @@ void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::sha
   const int64_t obs_stride = static_cast<int64_t>(T) * A * O;
   const int64_t out_stride = static_cast<int64_t>(T) * A;
   const int threads = o.threads > 0 ? o.threads : default_threads();
+  ScriptedMatrixPlan plan;
+  if (plan_scripted_matrix(*game, policies, &plan)) {
+    parallel_for(B, threads, 256, [&](int64_t b0, int64_t b1) { scripted_matrix_rollout(plan, o, T, b0, b1, out); });
+    return;
+  }
   parallel_for(B, threads, 256, [&](int64_t b0, int64_t b1) {
     const int64_t block = rollout_block(policies, b1 - b0);
     RolloutRunner runner(game, o, block);
@@ -259,6 +265,14 @@ RolloutSummary RolloutSummarizer::run(const std::shared_ptr<const Game>& game,
   const int A = g.agents, O = g.obs_dim;
   const int64_t B = o.batch;
   const int T = rollout_steps(*game, o);
+  RolloutSummary r;
+  r.returns.assign(A, 0.0);
+  r.action0.assign(A, 0.0);
+  ScriptedMatrixPlan plan;
+  if (plan_scripted_matrix(*game, policies, &plan)) {
+    scripted_matrix_summary(plan, o, T, 0, B, &r);
+    return r;
+  }
   // Blocks keep their rewards for the summation below; bound that scratch.
   const int64_t budget = std::max<int64_t>(1, (int64_t{1} << 20) / (static_cast<int64_t>(T) * A));
   const int64_t block = std::min(rollout_block(policies, B), budget);
@@ -280,9 +294,6 @@ RolloutSummary RolloutSummarizer::run(const std::shared_ptr<const Game>& game,
   m.entropy.resize(m.actions.size());
   m.rewards.resize(m.actions.size());
   m.reward_log.resize(static_cast<size_t>(block * T * A));
-  RolloutSummary r;
-  r.returns.assign(A, 0.0);
-  r.action0.assign(A, 0.0);
   for (int64_t s = 0; s < B; s += block) {
     const int64_t n = std::min(block, B - s);
     RolloutRunner::Target x{m.obs.data(),     static_cast<int64_t>(A) * O,

@@ -57,6 +57,7 @@ class Scripted final : public Policy {
       default: break;
     }
     p.reject_unknown();
+    random_terms_ = strategy::log_terms(p_);
   }
 
   std::string name() const override { return name_; }
@@ -69,6 +70,15 @@ class Scripted final : public Policy {
   }
 
   int64_t preferred_block() const override { return 256; }
+
+  bool scripted_rule(const Game& game, int agent, strategy::Rule* rule) const override {
+    *rule = strategy::Rule{kind_, forgive_, p_, {0.0, 0.0, 0.0, 0.0}};
+    if (kind_ == Kind::kZdExtortion) {
+      const std::array<double, 4> zd = zd_probabilities(game, agent, chi_, phi_);
+      std::copy(zd.begin(), zd.end(), rule->zd);
+    }
+    return true;
+  }
 
   // Batch-first: per block of environments, the game's last moves in one
   // range call, the draws in one uniform_block, and the rule chosen once per
@@ -84,8 +94,9 @@ class Scripted final : public Policy {
     const bool stochastic = strategy::stochastic(kind_);
     // A strategy's cooperation probability takes few distinct values: keep the
     // log terms of the last one instead of recomputing them per environment.
-    strategy::LogTerms cache = strategy::log_terms(1.0);
-    const strategy::LogTerms fixed = strategy::log_terms(kind_ == Kind::kRandom ? p_ : 1.0);
+    static const strategy::LogTerms sure = strategy::log_terms(1.0);
+    strategy::LogTerms cache = sure;
+    const strategy::LogTerms& fixed = random_terms_;
     constexpr int kBlock = 256;
     int8_t own[kBlock], other[kBlock];
     uint8_t cooperate[kBlock];
@@ -170,6 +181,7 @@ class Scripted final : public Policy {
   double p_ = 0.5;
   double chi_ = 3.0;
   double phi_ = 0.5;
+  strategy::LogTerms random_terms_{};  // log terms of p_, for kRandom
 };
 
 }  // namespace
