@@ -22,44 +22,41 @@ bool plan_scripted_matrix(const Game& game, const std::vector<std::shared_ptr<co
 
 namespace {
 
-// One environment's episode: calls visit(t, obs_state, moves, p, rewards, done)
-// after every taken step, with the state the agents observed before it.
+// One environment's episode, a step at a time: step(t) plays round t and
+// says whether the episode ended with it; s is the game state (what the
+// agents observe before the next step). Callers keep their sums in their own
+// locals, so they stay in registers.
+template <int kH>  // the history length when known at compile time (1, the default game); 0: plan.history
 struct Episode {
   const ScriptedMatrixPlan& plan;
   uint64_t seed;
   uint32_t stream, index;  // the game's stream, and the rollout index the strategies draw at
+  int32_t s[matrix::kMaxHistory];
+  int32_t memory[2] = {0, 0};
+  int move[2];
+  double p[2];
+  float rewards[2];
 
-  // kH: the history length when known at compile time (1, the default
-  // game), so that the state and observation loops unroll; 0: plan.history.
-  template <int kH, typename Visit>
-  void run(int T, Visit&& visit) const {
-    const int H = kH > 0 ? kH : plan.history;
-    int32_t s[matrix::kMaxHistory];
-    matrix::reset(s, H);
-    int32_t memory[2] = {0, 0};
-    const bool draws = plan.stochastic[0] || plan.stochastic[1];
-    for (int t = 0; t < T; ++t) {
-      int32_t before[matrix::kMaxHistory];
-      for (int k = 0; k < H; ++k) before[k] = s[k];
-      double p[2];
-      for (int a = 0; a < 2; ++a) {
-        int own, other;
-        matrix::last_moves(s, a, &own, &other);
-        p[a] = strategy::cooperate_probability(plan.rule[a], own, other, t, &memory[a]);
-      }
-      // Both seats' scripted draws are words 0 and 1 of one Philox call (slots 0 and 1).
-      rng::U32x4 w{{0, 0, 0, 0}};
-      if (draws) w = rng::words(seed, index, 0, static_cast<uint32_t>(t), rng::kScripted, 0);
-      int move[2];
-      for (int a = 0; a < 2; ++a)
-        move[a] = strategy::cooperates(p[a], plan.stochastic[a] ? rng::to_unit_float(w.v[a]) : 0.0f) ? 0 : 1;
-      float rewards[2];
-      const bool ended = matrix::step(*plan.rules, s, H, t, move[0], move[1], rewards,
-                                      matrix::DrawKey{seed, stream, 0, static_cast<uint32_t>(t)});
-      const bool done = ended || t + 1 >= plan.max_steps;
-      visit(t, before, move, p, rewards, done);
-      if (done) return;
+  Episode(const ScriptedMatrixPlan& pl, uint64_t sd, uint32_t st, uint32_t ix) : plan(pl), seed(sd), stream(st), index(ix) {
+    matrix::reset(s, history());
+  }
+  int history() const { return kH > 0 ? kH : plan.history; }
+
+  bool step(int t) {
+    for (int a = 0; a < 2; ++a) {
+      int own, other;
+      matrix::last_moves(s, a, &own, &other);
+      p[a] = strategy::cooperate_probability(plan.rule[a], own, other, t, &memory[a]);
     }
+    // Both seats' scripted draws are words 0 and 1 of one Philox call (slots 0 and 1).
+    rng::U32x4 w{{0, 0, 0, 0}};
+    if (plan.stochastic[0] || plan.stochastic[1])
+      w = rng::words(seed, index, 0, static_cast<uint32_t>(t), rng::kScripted, 0);
+    for (int a = 0; a < 2; ++a)
+      move[a] = strategy::cooperates(p[a], plan.stochastic[a] ? rng::to_unit_float(w.v[a]) : 0.0f) ? 0 : 1;
+    const bool ended = matrix::step(*plan.rules, s, history(), t, move[0], move[1], rewards,
+                                    matrix::DrawKey{seed, stream, 0, static_cast<uint32_t>(t)});
+    return ended || t + 1 >= plan.max_steps;
   }
 };
 
@@ -93,33 +90,34 @@ void rollout_rows(const ScriptedMatrixPlan& plan, const RolloutOptions& o, int T
   }
   for (int64_t b = b0; b < b1; ++b) {
     const uint32_t stream = o.groups.empty() ? static_cast<uint32_t>(b) : o.groups[b];
-    const Episode episode{plan, o.seed, stream, static_cast<uint32_t>(b)};
+    Episode<kH> e(plan, o.seed, stream, static_cast<uint32_t>(b));
     int taken = 0;
-    episode.template run<kH>(T, [&](int t, const int32_t* s, const int* move, const double* p, const float* rewards,
-                                    bool done) {
+    for (int t = 0; t < T; ++t) {
       const int64_t row = b * T + t;
       float* obs = out.obs + row * 2 * O;
       for (int i = 0; i < 2 * O; ++i) obs[i] = 0.0f;
       for (int k = 0; k < H; ++k) {
-        obs[k * matrix::kSlot + matrix::observation_index(s[k], 0)] = 1.0f;
-        obs[O + k * matrix::kSlot + matrix::observation_index(s[k], 1)] = 1.0f;
+        obs[k * matrix::kSlot + matrix::observation_index(e.s[k], 0)] = 1.0f;
+        obs[O + k * matrix::kSlot + matrix::observation_index(e.s[k], 1)] = 1.0f;
       }
+      const bool done = e.step(t);
       for (int a = 0; a < 2; ++a) {
         float logp = 0.0f, entropy = 0.0f;
         if (!sure[a]) {
-          const strategy::LogTerms& lt = constant[a] ? fixed[a] : cache[a].at(p[a]);
-          logp = move[a] == 0 ? lt.log_c : lt.log_d;
+          const strategy::LogTerms& lt = constant[a] ? fixed[a] : cache[a].at(e.p[a]);
+          logp = e.move[a] == 0 ? lt.log_c : lt.log_d;
           entropy = lt.entropy;
         }
-        out.actions[row * 2 + a] = move[a];
+        out.actions[row * 2 + a] = e.move[a];
         out.logp[row * 2 + a] = logp;
         out.entropy[row * 2 + a] = entropy;
-        out.rewards[row * 2 + a] = rewards[a];
+        out.rewards[row * 2 + a] = e.rewards[a];
       }
       out.mask[row] = 1;
       out.dones[row] = done;
       taken = t + 1;
-    });
+      if (done) break;
+    }
     // Padding after the episode's end.
     for (int t = taken; t < T; ++t) {
       const int64_t row = b * T + t;
@@ -148,19 +146,23 @@ void scripted_matrix_rollout(const ScriptedMatrixPlan& plan, const RolloutOption
 
 void scripted_matrix_summary(const ScriptedMatrixPlan& plan, const RolloutOptions& o, int T, int64_t b0, int64_t b1,
                              RolloutSummary* s) {
-  double ret[2] = {s->returns[0], s->returns[1]};
-  int64_t coop[2] = {0, 0}, live = 0;
+  double ret0 = s->returns[0], ret1 = s->returns[1];
+  int64_t coop0 = 0, coop1 = 0, live = 0;
   for (int64_t b = b0; b < b1; ++b) {
     const uint32_t stream = o.groups.empty() ? static_cast<uint32_t>(b) : o.groups[b];
-    const Episode episode{plan, o.seed, stream, static_cast<uint32_t>(b)};
-    episode.run<0>(T, [&](int, const int32_t*, const int* move, const double*, const float* rewards, bool) {
-      ret[0] += rewards[0];
-      ret[1] += rewards[1];
-      coop[0] += move[0] == 0;
-      coop[1] += move[1] == 0;
+    Episode<0> e(plan, o.seed, stream, static_cast<uint32_t>(b));
+    for (int t = 0; t < T; ++t) {
+      const bool done = e.step(t);
+      ret0 += e.rewards[0];
+      ret1 += e.rewards[1];
+      coop0 += e.move[0] == 0;
+      coop1 += e.move[1] == 0;
       ++live;
-    });
+      if (done) break;
+    }
   }
+  const double ret[2] = {ret0, ret1};
+  const int64_t coop[2] = {coop0, coop1};
   s->returns[0] = ret[0];
   s->returns[1] = ret[1];
   s->action0[0] += static_cast<double>(coop[0]);
