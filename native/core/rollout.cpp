@@ -38,7 +38,7 @@ void check_policies(const Game& game, const std::vector<std::shared_ptr<const Po
 
 namespace {
 
-// Checks shared by rollout() and rollout_summary().
+// Checks shared by rollout() and RolloutSummarizer::run().
 void check_rollout(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies,
                    const RolloutOptions& o) {
   rollout_steps(game, o);
