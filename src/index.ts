@@ -28,7 +28,7 @@ export {
   type StrategyName,
   type StrategyParams,
 } from './policies.js';
-export { rollout, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
+export { rollout, allocateTrajectory, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
 export { negotiationMetrics, negotiationMetricsFromStats, type NegotiationMetrics } from './negotiation.js';
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
 export {

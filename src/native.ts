@@ -73,8 +73,10 @@ export interface NativeBinding {
       threads?: number;
       temperature?: number;
       greedy?: boolean;
+      out?: object;
     },
   ): Promise<NativeTrajectory>;
+  allocateTrajectory(game: NativeGame, options: { batch: number; steps?: number }): NativeTrajectory;
   tournament(
     game: NativeGame,
     players: NativePolicy[],

@@ -6,7 +6,7 @@ import { type GameSpec, resolveGame } from './games.js';
 import { native } from './native.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
-import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed } from './validate.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid } from './validate.js';
 
 export interface RolloutOptions {
   game: GameSpec;
@@ -29,11 +29,27 @@ export interface RolloutOptions {
   temperature?: number;
   /** Learned policies take their most probable action (evaluation). Default false. */
   greedy?: boolean;
+  /**
+   * A trajectory to write into instead of allocating a new one: the result
+   * of an earlier `rollout()` or of `allocateTrajectory()`, with the shapes
+   * this call produces (listed on `Trajectory`; checked, ERR_INVALID_ARGUMENT
+   * naming the field otherwise). Its arrays are filled in place and the same
+   * object is returned; leave them alone until the promise settles. Arrays
+   * over a SharedArrayBuffer, detached arrays and fields sharing memory are
+   * refused. A rollout that runs off the event loop (any learned policy, or
+   * more than 65536 agent-steps) writes only into arrays the engine
+   * allocated, which stay valid while it writes; a small scripted rollout
+   * runs before the call returns and accepts any typed arrays. Reusing
+   * arrays saves the allocation and the first-touch page faults of a fresh
+   * trajectory, which dominate large rollouts.
+   */
+  out?: Trajectory;
 }
 
 /**
  * A batch of trajectories, struct-of-arrays, row-major. B = batch, T = steps,
- * A = agents, O = obsDim.
+ * A = agents, O = obsDim. A trajectory can be passed back as `out` to a later
+ * rollout with the same shapes, which then writes into its arrays.
  */
 export interface Trajectory {
   batch: number;
@@ -74,9 +90,114 @@ function resolveGroups(groups: RolloutOptions['groups'], batch: number): Uint32A
   return toUint32('options.groups', ids, batch);
 }
 
+// Arrays of a trajectory in field order, with their element type and shape.
+const FIELDS = [
+  ['observations', Float32Array, 'batch, steps, agents, obsDim'],
+  ['actions', Int32Array, 'batch, steps, agents'],
+  ['logProbs', Float32Array, 'batch, steps, agents'],
+  ['entropies', Float32Array, 'batch, steps, agents'],
+  ['rewards', Float32Array, 'batch, steps, agents'],
+  ['dones', Uint8Array, 'batch, steps'],
+  ['mask', Uint8Array, 'batch, steps'],
+  ['stats', Int32Array, 'batch, statNames.length'],
+] as const;
+
+/** Fills ids with 0, 1, 2, ... (every rollout its own group); returns it. */
+function identityGroups(ids: Uint32Array): Uint32Array {
+  for (let b = 0; b < ids.length; b++) ids[b] = b;
+  return ids;
+}
+
+// A detached buffer refuses new views (its arrays just read as empty).
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength > 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Checks options.out against the shapes of this call: every field the right
+ * typed array, the right length, not detached, not over a SharedArrayBuffer,
+ * and no two fields sharing memory. The native side checks again (and that
+ * the arrays are the engine's own).
+ */
+function checkOut(value: unknown, shape: { batch: number; steps: number; agents: number; obsDim: number }): Trajectory {
+  const out = checkObject('options.out', value) as unknown as Trajectory;
+  const dims: Record<string, number> = {
+    batch: shape.batch,
+    steps: shape.steps,
+    agents: shape.agents,
+    obsDim: shape.obsDim,
+  };
+  const seen: Array<{ name: string; buffer: ArrayBufferLike; start: number; end: number }> = [];
+  for (const [field, ctor, dimList] of FIELDS) {
+    const name = `options.out.${field}`;
+    const arr = (out as unknown as Record<string, unknown>)[field];
+    if (!(arr instanceof ctor)) invalid(name, `must be a ${ctor.name}, got ${describe(arr)}`);
+    const names = dimList.split(', ');
+    const length = names.reduce((n, d) => n * (dims[d] ?? NaN), 1);
+    if (typeof SharedArrayBuffer !== 'undefined' && arr.buffer instanceof SharedArrayBuffer) {
+      invalid(name, 'is backed by a SharedArrayBuffer; the engine writes into its own buffers only');
+    }
+    if (isDetached(arr.buffer)) invalid(name, 'is backed by a detached ArrayBuffer');
+    // The game's statistics count is known natively, which checks stats' length.
+    if (!Number.isNaN(length) && arr.length !== length) {
+      const shown = names.map((d) => `${d} = ${dims[d]}`).join(', ');
+      invalid(name, `must have ${length} elements ([${dimList}] with ${shown}), got ${arr.length}`);
+    }
+    if (arr.byteLength === 0) continue;
+    const start = arr.byteOffset, end = arr.byteOffset + arr.byteLength;
+    for (const other of seen) {
+      if (other.buffer === arr.buffer && start < other.end && other.start < end) {
+        invalid(name, `shares memory with ${other.name}; each field needs its own array`);
+      }
+    }
+    seen.push({ name, buffer: arr.buffer, start, end });
+  }
+  return out;
+}
+
+/**
+ * A zero-filled trajectory of the shapes `rollout()` produces for this game,
+ * batch and steps, to pass as `out` (its arrays are the engine's own, which
+ * `out` requires). groups is 0, 1, ..., batch - 1.
+ */
+export function allocateTrajectory(options: { game: GameSpec; batch: number; steps?: number }): Trajectory {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['game', 'batch', 'steps']);
+  const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
+  const { game, owned } = resolveGame(o.game as GameSpec, 'options.game');
+  try {
+    const t = native().allocateTrajectory(game.handle, { batch, ...(steps ? { steps } : {}) });
+    return {
+      batch,
+      steps: t.steps,
+      agents: game.info.agents,
+      obsDim: game.info.obsDim,
+      observations: t.observations,
+      actions: t.actions,
+      logProbs: t.logProbs,
+      entropies: t.entropies,
+      rewards: t.rewards,
+      dones: t.dones,
+      mask: t.mask,
+      groups: identityGroups(new Uint32Array(batch)),
+      stats: t.stats,
+      statNames: t.statNames,
+    };
+  } finally {
+    if (owned) game.dispose();
+  }
+}
+
 export async function rollout(options: RolloutOptions): Promise<Trajectory> {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy']);
+  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out']);
   const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
   const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
@@ -97,6 +218,15 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       );
     }
     o.policies.forEach((p, i) => resolved.push(resolvePolicy(p as PolicySpec, `options.policies[${i}]`)));
+    const out =
+      o.out === undefined
+        ? undefined
+        : checkOut(o.out, {
+            batch,
+            steps: steps ?? game.info.maxSteps,
+            agents: game.info.agents,
+            obsDim: game.info.obsDim,
+          });
     const t = await native().rollout(
       game.handle,
       resolved.map((r) => r.policy.handle),
@@ -108,9 +238,18 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
         ...(threads ? { threads } : {}),
         ...(temperature !== undefined ? { temperature } : {}),
         ...(greedy !== undefined ? { greedy } : {}),
+        ...(out ? { out } : {}),
       },
     );
-    const ids = groups ?? Uint32Array.from({ length: batch }, (_, b) => b);
+    if (out) {
+      const reuse = out.groups instanceof Uint32Array && out.groups.length === batch && out.groups.buffer.byteLength > 0 &&
+        !(typeof SharedArrayBuffer !== 'undefined' && out.groups.buffer instanceof SharedArrayBuffer);
+      const outGroups = reuse ? out.groups : new Uint32Array(batch);
+      if (groups) outGroups.set(groups);
+      else identityGroups(outGroups);
+      Object.assign(out, { batch, steps: t.steps, agents: game.info.agents, obsDim: game.info.obsDim, groups: outGroups, statNames: t.statNames });
+      return out;
+    }
     return {
       batch,
       steps: t.steps,
@@ -123,7 +262,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       rewards: t.rewards,
       dones: t.dones,
       mask: t.mask,
-      groups: ids,
+      groups: groups ?? identityGroups(new Uint32Array(batch)),
       stats: t.stats,
       statNames: t.statNames,
     };

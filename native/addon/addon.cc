@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Env", envs);
   exports.Set("strategy", Napi::Function::New<Strategy>(env, "strategy"));
   exports.Set("rollout", Napi::Function::New<Rollout>(env, "rollout"));
+  exports.Set("allocateTrajectory", Napi::Function::New<AllocateTrajectory>(env, "allocateTrajectory"));
   exports.Set("tournament", Napi::Function::New<Tournament>(env, "tournament"));
   exports.Set("engineInfo", Napi::Function::New<EngineInfo>(env, "engineInfo"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));

@@ -1,7 +1,10 @@
 // rollout(game, policies, options) -> Promise<trajectory>. Arguments are
 // checked and copied into a plain struct on the main thread; the output
-// typed arrays are allocated there too (unreachable from JavaScript until the
-// promise resolves), and the core fills them off the event loop.
+// typed arrays are allocated there too, or taken from options.out (arrays of
+// an earlier trajectory, reused), and the core fills them off the event loop
+// while the job holds their memory (trajectory_buffers.hpp).
+// allocateTrajectory(game, { batch, steps? }) -> zeroed arrays of the same
+// shapes, for options.out.
 #include <napi.h>
 
 #include "addon_data.hpp"
@@ -11,6 +14,7 @@
 #include "game_wrap.hpp"
 #include "policy_wrap.hpp"
 #include "rollout.hpp"
+#include "trajectory_buffers.hpp"
 #include "typed_out.hpp"
 
 namespace dilemma::addon {
@@ -22,6 +26,7 @@ struct RolloutJob {
   std::vector<std::shared_ptr<const Policy>> policies;
   RolloutOptions options;
   TrajectoryView out{};
+  BufferLease lease;
 };
 
 class RolloutWorker : public Napi::AsyncWorker {
@@ -40,8 +45,12 @@ class RolloutWorker : public Napi::AsyncWorker {
       SetError(failure_.message);
     }
   }
-  void OnOK() override { deferred_.Resolve(result_.Value()); }
+  void OnOK() override {
+    job_.lease.release();
+    deferred_.Resolve(result_.Value());
+  }
   void OnError(const Napi::Error&) override {
+    job_.lease.release();
     deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
   }
 
@@ -52,7 +61,120 @@ class RolloutWorker : public Napi::AsyncWorker {
   Failure failure_;
 };
 
+// The seven trajectory arrays and stats, in this order everywhere below.
+struct Field {
+  const char* name;
+  const char* shape;
+};
+constexpr Field kFields[] = {
+    {"observations", "[batch, steps, agents, obsDim]"}, {"actions", "[batch, steps, agents]"},
+    {"logProbs", "[batch, steps, agents]"},             {"entropies", "[batch, steps, agents]"},
+    {"rewards", "[batch, steps, agents]"},              {"dones", "[batch, steps]"},
+    {"mask", "[batch, steps]"},                         {"stats", "[batch, statNames.length]"},
+};
+
+// Inline: every policy a cheap scripted rule (it asks for blocks of
+// environments rather than whole batches) and at most 2^16 agent-steps.
+bool runs_inline(const RolloutJob& job) {
+  for (const auto& p : job.policies)
+    if (p->preferred_block() <= 0) return false;
+  const int64_t steps = rollout_steps(*job.game, job.options);
+  return job.options.batch * steps * job.game->info().agents <= (int64_t{1} << 16);
+}
+
+// A fresh result array: V8's own for a rollout that runs before the call
+// returns (cheapest for small arrays; V8 aborts on a failed allocation, so
+// large ones stay ours), else engine-owned memory the lease holds.
+template <typename T>
+Napi::TypedArrayOf<T> result_array(Napi::Env env, int64_t length, BufferLease* lease, bool zero) {
+  if (lease == nullptr && zero == false && static_cast<size_t>(length) * sizeof(T) < (size_t{1} << 20))
+    return Napi::TypedArrayOf<T>::New(env, static_cast<size_t>(length));
+  return new_owned_array<T>(env, length, lease, zero);
+}
+
+// Fills result with the trajectory's arrays (fresh, or out's when out is
+// given) and returns the view the core writes through. lease: null when the
+// arrays are written before the call returns (an inline rollout) or never
+// (allocateTrajectory, which asks for zeroed engine-owned memory).
+TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutOptions& opt, const Napi::Value& out,
+                                 Napi::Object result, BufferLease* lease, bool zero) {
+  const TrajectorySizes n = trajectory_sizes(game, opt);
+  const int steps = rollout_steps(game, opt);
+  const GameInfo& g = game.info();
+  const int n_stats = game.stat_count();
+  const int64_t lengths[] = {n.obs, n.per_agent, n.per_agent, n.per_agent, n.per_agent, n.per_step, n.per_step,
+                             opt.batch * n_stats};
+  Napi::Value arrays[8];
+  void* data[8];
+  if (out.IsUndefined()) {
+    // A rollout writes every element (padding included) before the promise
+    // resolves, so its fresh arrays need no fill; allocateTrajectory's do.
+    arrays[0] = result_array<float>(env, lengths[0], lease, zero);
+    arrays[1] = result_array<int32_t>(env, lengths[1], lease, zero);
+    for (int k = 2; k < 5; ++k) arrays[k] = result_array<float>(env, lengths[k], lease, zero);
+    for (int k = 5; k < 7; ++k) arrays[k] = result_array<uint8_t>(env, lengths[k], lease, zero);
+    arrays[7] = result_array<int32_t>(env, lengths[7], lease, zero);
+    for (int k = 0; k < 8; ++k) {
+      napi_typedarray_type type;
+      size_t len, offset;
+      napi_value buffer;
+      napi_get_typedarray_info(env, arrays[k], &type, &len, &data[k], &buffer, &offset);
+    }
+  } else {
+    Napi::Object o = object_arg(env, out, "options.out");
+    const std::string dims = "batch = " + std::to_string(opt.batch) + ", steps = " + std::to_string(steps) +
+                             ", agents = " + std::to_string(g.agents) + ", obsDim = " + std::to_string(g.obs_dim) +
+                             ", statNames.length = " + std::to_string(n_stats);
+    for (int k = 0; k < 8; ++k) {
+      const std::string name = std::string("options.out.") + kFields[k].name;
+      arrays[k] = o.Get(kFields[k].name);
+      const std::string shape = std::string(kFields[k].shape) + " with " + dims;
+      switch (k) {
+        case 0: case 2: case 3: case 4:
+          data[k] = lease_owned_array<float>(env, arrays[k], name, lengths[k], shape, lease);
+          break;
+        case 1: case 7:
+          data[k] = lease_owned_array<int32_t>(env, arrays[k], name, lengths[k], shape, lease);
+          break;
+        default:
+          data[k] = lease_owned_array<uint8_t>(env, arrays[k], name, lengths[k], shape, lease);
+      }
+      const size_t size[] = {4, 4, 4, 4, 4, 1, 1, 4};
+      const auto* lo = static_cast<const char*>(data[k]);
+      for (int j = 0; j < k; ++j) {
+        const auto* other = static_cast<const char*>(data[j]);
+        if (lengths[k] > 0 && lengths[j] > 0 && lo < other + lengths[j] * size[j] && other < lo + lengths[k] * size[k])
+          throw_error(env, codes::kInvalidArgument,
+                      name + " shares memory with options.out." + kFields[j].name + "; each field needs its own array");
+      }
+    }
+  }
+  for (int k = 0; k < 8; ++k) result.Set(kFields[k].name, arrays[k]);
+  result.Set("steps", steps);
+  Napi::Array stat_names = Napi::Array::New(env, n_stats);
+  const auto names = game.stat_names();
+  for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
+  result.Set("statNames", stat_names);
+  return TrajectoryView{static_cast<float*>(data[0]),   static_cast<int32_t*>(data[1]), static_cast<float*>(data[2]),
+                        static_cast<float*>(data[3]),   static_cast<float*>(data[4]),   static_cast<uint8_t*>(data[5]),
+                        static_cast<uint8_t*>(data[6]), n_stats ? static_cast<int32_t*>(data[7]) : nullptr};
+}
+
 }  // namespace
+
+Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value {
+    auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
+    Napi::Object o = object_arg(env, info[1], "options");
+    RolloutOptions opt;
+    opt.batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
+    opt.steps = static_cast<int>(integer_or(env, o, "steps", "options", 0, 1, 1 << 24));
+    Napi::Object result = Napi::Object::New(env);
+    trajectory_arrays(env, *game, opt, env.Undefined(), result, nullptr, true);
+    return result;
+  });
+}
 
 Napi::Value Rollout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -79,34 +201,28 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
       opt.groups.assign(g.data, g.data + g.length);
     }
     check_policies(*job.game, job.policies);
-    const TrajectorySizes n = trajectory_sizes(*job.game, opt);
-
     Napi::Object result = Napi::Object::New(env);
-    auto obs = new_array<float>(env, n.obs);
-    auto actions = new_array<int32_t>(env, n.per_agent);
-    auto logp = new_array<float>(env, n.per_agent);
-    auto entropy = new_array<float>(env, n.per_agent);
-    auto rewards = new_array<float>(env, n.per_agent);
-    auto dones = new_array<uint8_t>(env, n.per_step);
-    auto mask = new_array<uint8_t>(env, n.per_step);
-    result.Set("observations", obs);
-    result.Set("actions", actions);
-    result.Set("logProbs", logp);
-    result.Set("entropies", entropy);
-    result.Set("rewards", rewards);
-    result.Set("dones", dones);
-    result.Set("mask", mask);
-    result.Set("steps", rollout_steps(*job.game, opt));
-    const int n_stats = job.game->stat_count();
-    auto stats = new_array<int32_t>(env, opt.batch * n_stats);
-    result.Set("stats", stats);
-    Napi::Array stat_names = Napi::Array::New(env, n_stats);
-    const auto names = job.game->stat_names();
-    for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
-    result.Set("statNames", stat_names);
-    job.out = TrajectoryView{obs.Data(),     actions.Data(), logp.Data(), entropy.Data(), rewards.Data(),
-                             dones.Data(),   mask.Data(),    n_stats ? stats.Data() : nullptr};
+    const bool inline_run = runs_inline(job);
+    job.out = trajectory_arrays(env, *job.game, opt, has(o, "out") ? o.Get("out") : env.Undefined(), result,
+                                inline_run ? nullptr : &job.lease, false);
 
+    // Small rollouts of scripted players take microseconds: run them here
+    // rather than pay for the hop to a worker thread and back, and settle
+    // the promise at once.
+    if (inline_run) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      try {
+        rollout(job.game, job.policies, job.options, job.out);
+      } catch (...) {
+        const Failure f = current_failure();
+        job.lease.release();
+        deferred.Reject(make_error(env, f.code, f.message).Value());
+        return deferred.Promise();
+      }
+      job.lease.release();
+      deferred.Resolve(result);
+      return deferred.Promise();
+    }
     auto* worker = new RolloutWorker(env, std::move(job), result);
     Napi::Promise promise = worker->Promise();
     worker->Queue();

@@ -26,20 +26,22 @@ EnvBatch::EnvBatch(std::shared_ptr<const Game> game, int64_t batch, uint64_t see
   const GameInfo& g = game_->info();
   checked_elements("environment state", {batch, std::max(1, g.state_size)});
   checked_elements("observations", {batch, g.agents, g.obs_dim});
-  if (streams.empty()) {
-    stream_.resize(batch);
-    for (int64_t b = 0; b < batch; ++b) stream_[b] = static_cast<uint32_t>(b);
-  } else {
-    if (static_cast<int64_t>(streams.size()) != batch)
-      throw Error(codes::kInvalidArgument, "streams must have one entry per environment");
-    stream_ = std::move(streams);
-  }
+  if (!streams.empty() && static_cast<int64_t>(streams.size()) != batch)
+    throw Error(codes::kInvalidArgument, "streams must have one entry per environment");
+  restart(batch, streams.empty() ? nullptr : streams.data(), 0);
+}
+
+void EnvBatch::restart(int64_t batch, const uint32_t* streams, uint32_t first_stream) {
+  const GameInfo& g = game_->info();
+  batch_ = batch;
+  stream_.resize(batch);
+  for (int64_t b = 0; b < batch; ++b) stream_[b] = streams ? streams[b] : first_stream + static_cast<uint32_t>(b);
   episode_.assign(batch, 0);
   t_.assign(batch, 0);
   done_.assign(batch, 0);
   returns_.assign(batch * g.agents, 0.0f);
   state_.assign(batch * stride_, 0);
-  for (int64_t b = 0; b < batch; ++b) game_->reset(state_.data() + b * stride_, draw(b));
+  game_->reset_range(range(0, batch));
 }
 
 void EnvBatch::reset(int64_t b0, int64_t b1) {
@@ -49,8 +51,8 @@ void EnvBatch::reset(int64_t b0, int64_t b1) {
     t_[b] = 0;
     done_[b] = 0;
     std::fill_n(returns_.begin() + b * agents, agents, 0.0f);
-    game_->reset(state_.data() + b * stride_, draw(b));
   }
+  game_->reset_range(range(b0, b1));
 }
 
 void EnvBatch::observe_agent(int64_t b, int agent, float* obs) const {
@@ -59,8 +61,15 @@ void EnvBatch::observe_agent(int64_t b, int agent, float* obs) const {
 
 void EnvBatch::observe(int64_t b0, int64_t b1, float* obs) const {
   const GameInfo& g = game_->info();
+  observe(b0, b1, obs, static_cast<int64_t>(g.agents) * g.obs_dim, false);
+}
+
+void EnvBatch::observe(int64_t b0, int64_t b1, float* obs, int64_t row_stride, bool zero_finished) const {
+  game_->observe_range(range(b0, b1, zero_finished), obs, row_stride);
+  if (!zero_finished) return;
+  const int64_t row = static_cast<int64_t>(game_->info().agents) * game_->info().obs_dim;
   for (int64_t b = b0; b < b1; ++b)
-    for (int a = 0; a < g.agents; ++a) observe_agent(b, a, obs + (b * g.agents + a) * g.obs_dim);
+    if (done_[b]) std::fill_n(obs + b * row_stride, row, 0.0f);
 }
 
 void EnvBatch::check_actions(const int32_t* actions) const {
@@ -77,7 +86,11 @@ void EnvBatch::check_actions(const int32_t* actions) const {
 void EnvBatch::step(int64_t b0, int64_t b1, const int32_t* actions, float* rewards, uint8_t* done, uint8_t* stepped,
                     int64_t stride) {
   const int agents = game_->info().agents;
+  const int max_steps = game_->info().max_steps;
   if (stride == 0) stride = agents;
+  // The game writes whether each live environment's episode ended into done;
+  // the bookkeeping pass then turns that into the batch's done flags.
+  game_->step_range(range(b0, b1, true), actions, stride, rewards, done);
   for (int64_t b = b0; b < b1; ++b) {
     float* r = rewards + b * stride;
     if (done_[b]) {
@@ -86,10 +99,9 @@ void EnvBatch::step(int64_t b0, int64_t b1, const int32_t* actions, float* rewar
       if (stepped) stepped[b] = 0;
       continue;
     }
-    const bool ended = game_->step(state_.data() + b * stride_, t_[b], actions + b * stride, r, draw(b));
     ++t_[b];
     for (int a = 0; a < agents; ++a) returns_[b * agents + a] += r[a];
-    done_[b] = ended || t_[b] >= game_->info().max_steps;
+    done_[b] = done[b] || t_[b] >= max_steps;
     done[b] = done_[b];
     if (stepped) stepped[b] = 1;
   }

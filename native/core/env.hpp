@@ -22,6 +22,12 @@ class EnvBatch {
   // share a stream see the same random events); empty means stream = index.
   EnvBatch(std::shared_ptr<const Game> game, int64_t batch, uint64_t seed, std::vector<uint32_t> streams = {});
 
+  // Starts over with `batch` fresh environments (episode 0, as after
+  // construction), reusing this batch's memory: environment b's stream is
+  // streams[b], or first_stream + b when streams is null. For loops that run
+  // a long batch one block of environments at a time.
+  void restart(int64_t batch, const uint32_t* streams, uint32_t first_stream);
+
   const Game& game() const { return *game_; }
   const std::shared_ptr<const Game>& game_ptr() const { return game_; }
   int64_t batch() const { return batch_; }
@@ -31,6 +37,9 @@ class EnvBatch {
   void reset(int64_t b0, int64_t b1);
   // obs: [batch, agents, obs_dim]; rows outside [b0, b1) are untouched.
   void observe(int64_t b0, int64_t b1, float* obs) const;
+  // Environment b's rows go to obs + b * row_stride. Finished environments'
+  // rows are zeroed when zero_finished, else observed like the others.
+  void observe(int64_t b0, int64_t b1, float* obs, int64_t row_stride, bool zero_finished) const;
   void observe_agent(int64_t b, int agent, float* obs) const;
   // Environment b's joint action is at actions + b * stride and its rewards
   // go to rewards + b * stride (stride = agents for dense [batch, agents]);
@@ -45,6 +54,12 @@ class EnvBatch {
   bool done(int64_t b) const { return done_[b] != 0; }
   const int32_t* state(int64_t b) const { return state_.data() + b * stride_; }
   const float* returns() const { return returns_.data(); }  // [batch, agents] this episode
+  // The range view the game's range entry points take. done is set only
+  // when finished environments are to be skipped.
+  EnvRange range(int64_t b0, int64_t b1, bool skip_finished = false) const {
+    return EnvRange{b0,         b1,   const_cast<int32_t*>(state_.data()), stride_, t_.data(),
+                    skip_finished ? done_.data() : nullptr, seed_, stream_.data(), episode_.data()};
+  }
 
  private:
   EnvDraw draw(int64_t b) const { return EnvDraw{seed_, stream_[b], episode_[b], static_cast<uint32_t>(t_[b])}; }

@@ -18,6 +18,34 @@ void Game::legal_actions(const int32_t*, int, int, uint8_t* mask) const {
   for (int i = 0; i < info_.actions; ++i) mask[i] = 1;
 }
 
+void Game::reset_range(const EnvRange& r) const {
+  for (int64_t b = r.b0; b < r.b1; ++b) reset(r.at(b), r.draw(b));
+}
+
+void Game::observe_range(const EnvRange& r, float* obs, int64_t obs_stride) const {
+  const int agents = info_.agents, dim = info_.obs_dim;
+  for (int64_t b = r.b0; b < r.b1; ++b) {
+    if (r.finished(b)) continue;
+    for (int a = 0; a < agents; ++a) observe(r.at(b), r.t[b], a, obs + b * obs_stride + a * dim);
+  }
+}
+
+void Game::step_range(const EnvRange& r, const int32_t* actions, int64_t stride, float* rewards,
+                      uint8_t* ended) const {
+  for (int64_t b = r.b0; b < r.b1; ++b) {
+    if (r.finished(b)) continue;
+    ended[b] = step(r.at(b), r.t[b], actions + b * stride, rewards + b * stride, r.draw(b));
+  }
+}
+
+void Game::last_moves_range(const EnvRange& r, int agent, int8_t* own, int8_t* other) const {
+  for (int64_t b = r.b0; b < r.b1; ++b) {
+    const LastMoves m = last_moves(r.at(b), r.t[b], agent);
+    own[b - r.b0] = static_cast<int8_t>(m.own);
+    other[b - r.b0] = static_cast<int8_t>(m.other);
+  }
+}
+
 namespace {
 using Factory = std::function<std::shared_ptr<const Game>(const Params&)>;
 

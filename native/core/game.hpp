@@ -1,7 +1,9 @@
-// A game is parameters plus a pure step over a flat int32 state, one
-// environment at a time. Batching, bookkeeping (step counters, done flags,
-// returns) and random numbers live in EnvBatch, so each game only writes its
-// rules.
+// A game is parameters plus a pure step over a flat int32 state. Games step
+// a range of environments per call (the range entry points); the defaults
+// loop over the per-environment functions, which every game writes and which
+// stay the reference the range versions are tested against. Bookkeeping
+// (step counters, done flags, returns) and the draw keys live in EnvBatch,
+// so each game only writes its rules.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,25 @@ struct EnvDraw {
   float uniform(uint32_t slot) const { return rng::uniform(seed, stream, episode, step, rng::kEnv, slot); }
 };
 
+// Environments [b0, b1) of a batch, struct-of-arrays and indexed by b:
+// environment b's state is at state + b * state_size, it has taken t[b]
+// steps, and its draws are keyed (seed, stream[b], episode[b], t[b]).
+// done (may be null) marks finished environments, which observe_range and
+// step_range leave alone.
+struct EnvRange {
+  int64_t b0, b1;
+  int32_t* state;
+  int state_size;
+  const int32_t* t;
+  const uint8_t* done;
+  uint64_t seed;
+  const uint32_t* stream;
+  const uint32_t* episode;
+  int32_t* at(int64_t b) const { return state + b * state_size; }
+  EnvDraw draw(int64_t b) const { return EnvDraw{seed, stream[b], episode[b], static_cast<uint32_t>(t[b])}; }
+  bool finished(int64_t b) const { return done != nullptr && done[b] != 0; }
+};
+
 class Game {
  public:
   virtual ~Game() = default;
@@ -51,6 +72,19 @@ class Game {
   // Applies one joint action (agents ints) taken at step t; writes rewards
   // (agents floats) and returns true when the episode ends with this step.
   virtual bool step(int32_t* state, int t, const int32_t* actions, float* rewards, const EnvDraw& draw) const = 0;
+
+  // The range entry points. reset_range starts every environment of the
+  // range (t[b] = 0). observe_range writes agent a's observation of
+  // environment b to obs + b * obs_stride + a * obs_dim. step_range plays
+  // the joint action at actions + b * stride, writes the rewards to
+  // rewards + b * stride and ended[b] (the episode ends with this step).
+  virtual void reset_range(const EnvRange& r) const;
+  virtual void observe_range(const EnvRange& r, float* obs, int64_t obs_stride) const;
+  virtual void step_range(const EnvRange& r, const int32_t* actions, int64_t stride, float* rewards,
+                          uint8_t* ended) const;
+  // last_moves of agent for every environment of the range, to own[b - b0]
+  // and other[b - b0] (two-action games only).
+  virtual void last_moves_range(const EnvRange& r, int agent, int8_t* own, int8_t* other) const;
 
   // Legal actions of agent in the state reached after t steps (mask of
   // `actions` flags). Games where every action is always legal skip this.

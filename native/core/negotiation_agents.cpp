@@ -140,6 +140,8 @@ class NegotiationAgent final : public Policy {
       throw Error(codes::kUnsupported, "strategy '" + name_ + "' plays seat 0 or 1; got " + std::to_string(agent));
   }
 
+  int64_t preferred_block() const override { return 256; }
+
   void act(const ActContext& c, int64_t b0, int64_t b1) const override {
     const ts::TrustAndSplitGame& g = trust_and_split_game(c.envs->game(), name_);
     for (int64_t b = b0; b < b1; ++b) {

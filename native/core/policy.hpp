@@ -11,6 +11,7 @@
 #include "env.hpp"
 #include "game.hpp"
 #include "params.hpp"
+#include "strategy_rules.hpp"
 
 namespace dilemma {
 
@@ -33,6 +34,10 @@ struct ActContext {
   float* logp;
   float* entropy;
   int64_t out_stride;
+  // The rollout's index of environment 0 of envs: loops that run a batch one
+  // block of environments at a time hand each block its own EnvBatch, and a
+  // policy keys its draws by first_env + b, so they do not depend on blocks.
+  int64_t first_env = 0;
 };
 
 class Policy {
@@ -44,6 +49,14 @@ class Policy {
   virtual int memory_size() const { return 0; }
   // Float state per environment (e.g. a recurrent hidden state).
   virtual int64_t float_memory_size() const { return 0; }
+  // Environments per act() call this policy runs best with: scripted rules
+  // keep a block's trajectory in cache; 0 (the default) asks for as many as
+  // possible, for policies whose every call has a fixed cost (a model run).
+  virtual int64_t preferred_block() const { return 0; }
+  // Scripted two-action strategies describe themselves as a rule for agent
+  // in game (strategy_rules.hpp), so that fused loops can run them without a
+  // call per step; false for every other policy.
+  virtual bool scripted_rule(const Game& /*game*/, int /*agent*/, strategy::Rule* /*rule*/) const { return false; }
   // Acts in environments [b0, b1).
   virtual void act(const ActContext& ctx, int64_t b0, int64_t b1) const = 0;
   // Acts for several seats the policy holds in the same game (self-play);

@@ -54,4 +54,30 @@ void check_policies(const Game& game, const std::vector<std::shared_ptr<const Po
 void rollout(const std::shared_ptr<const Game>& game, const std::vector<std::shared_ptr<const Policy>>& policies,
              const RolloutOptions& options, const TrajectoryView& out);
 
+// A rollout's totals without its trajectory: per agent, the sum of every
+// reward (rollout by rollout, step by step, as a trajectory's rewards are
+// summed in order) and the number of taken steps with action 0; and the
+// number of taken steps (mask = 1).
+struct RolloutSummary {
+  std::vector<double> returns, action0;
+  int64_t live = 0;
+};
+
+// Runs rollouts on the calling thread (options.threads is ignored) and keeps
+// only their summary; the draws are exactly rollout()'s. Its memory is reused
+// from one call to the next (a tournament's pairs), so a thread keeps one.
+class RolloutSummarizer {
+ public:
+  RolloutSummarizer();
+  ~RolloutSummarizer();
+  RolloutSummarizer(const RolloutSummarizer&) = delete;
+  RolloutSummarizer& operator=(const RolloutSummarizer&) = delete;
+  RolloutSummary run(const std::shared_ptr<const Game>& game, const std::vector<std::shared_ptr<const Policy>>& policies,
+                     const RolloutOptions& options);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace dilemma

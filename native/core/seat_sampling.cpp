@@ -29,7 +29,7 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
       if (!c.greedy) {
         if ((c.agent >> 2) != group) {
           group = c.agent >> 2;
-          words = rng::words(c.seed, static_cast<uint32_t>(b), 0, static_cast<uint32_t>(c.step), rng::kSample,
+          words = rng::words(c.seed, static_cast<uint32_t>(c.first_env + b), 0, static_cast<uint32_t>(c.step), rng::kSample,
                              static_cast<uint32_t>(c.agent));
         }
         u = rng::to_unit_float(words.v[c.agent & 3]);
@@ -37,11 +37,11 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
       const Sample smp = sample_logits(logits + (s * n + k) * actions, actions, c.temperature, c.greedy, u,
                                        masked ? legal.data() : nullptr);
       if (!smp.finite)
-        throw Error(codes::kModelOutput, who + " has a non-finite logit (environment " + std::to_string(b) +
+        throw Error(codes::kModelOutput, who + " has a non-finite logit (environment " + std::to_string(c.first_env + b) +
                                              ", step " + std::to_string(c.step) + ")");
       if (smp.action < 0 && !c.envs->done(b))
         throw Error(codes::kModelOutput, who + " has no legal action for agent " + std::to_string(c.agent) +
-                                             " in environment " + std::to_string(b));
+                                             " in environment " + std::to_string(c.first_env + b));
       const int64_t i = b * c.out_stride + c.agent;
       c.actions[i] = smp.action;
       c.logp[i] = smp.logp;

@@ -57,6 +57,7 @@ class Scripted final : public Policy {
       default: break;
     }
     p.reject_unknown();
+    random_terms_ = strategy::log_terms(p_);
   }
 
   std::string name() const override { return name_; }
@@ -68,6 +69,20 @@ class Scripted final : public Policy {
     if (kind_ == Kind::kZdExtortion) zd_probabilities(game, agent, chi_, phi_);
   }
 
+  int64_t preferred_block() const override { return 256; }
+
+  bool scripted_rule(const Game& game, int agent, strategy::Rule* rule) const override {
+    *rule = strategy::Rule{kind_, forgive_, p_, {0.0, 0.0, 0.0, 0.0}};
+    if (kind_ == Kind::kZdExtortion) {
+      const std::array<double, 4> zd = zd_probabilities(game, agent, chi_, phi_);
+      std::copy(zd.begin(), zd.end(), rule->zd);
+    }
+    return true;
+  }
+
+  // Batch-first: per block of environments, the game's last moves in one
+  // range call, the draws in one uniform_block, and the rule chosen once per
+  // block (a loop per kind), never per environment.
   void act(const ActContext& c, int64_t b0, int64_t b1) const override {
     const Game& game = c.envs->game();
     const int coop = game.cooperate_action(), defect = game.defect_action();
@@ -76,36 +91,85 @@ class Scripted final : public Policy {
       const std::array<double, 4> zd = zd_probabilities(game, c.agent, chi_, phi_);
       std::copy(zd.begin(), zd.end(), rule.zd);
     }
-    const int mem = memory_size();
     const bool stochastic = strategy::stochastic(kind_);
     // A strategy's cooperation probability takes few distinct values: keep the
     // log terms of the last one instead of recomputing them per environment.
-    strategy::LogTerms cache = strategy::log_terms(1.0);
-    // Blocks of environments: rules first, then the draws in a tight
-    // branch-free loop (the counter-based generator pipelines well there).
-    constexpr int kBlock = 64;
+    static const strategy::LogTerms sure = strategy::log_terms(1.0);
+    strategy::LogTerms cache = sure;
+    const strategy::LogTerms& fixed = random_terms_;
+    constexpr int kBlock = 256;
+    int8_t own[kBlock], other[kBlock];
+    uint8_t cooperate[kBlock];
     double pc[kBlock];
     float u[kBlock];
     for (int64_t start = b0; start < b1; start += kBlock) {
       const int n = static_cast<int>(std::min<int64_t>(kBlock, b1 - start));
-      for (int k = 0; k < n; ++k) {
-        const int64_t b = start + k;
-        const int t = c.envs->steps_taken(b);
-        int32_t* memory = c.memory + b * mem;
-        if (t == 0 && mem) memory[0] = 0;
-        const LastMoves m = game.last_moves(c.envs->state(b), t, c.agent);
-        pc[k] = strategy::cooperate_probability(rule, m.own, m.other, t, memory);
-      }
+      const EnvRange range = c.envs->range(start, start + n);
+      const int32_t* t = range.t + start;
+      game.last_moves_range(range, c.agent, own, other);
       if (stochastic)
-        rng::uniform_block(c.seed, static_cast<uint32_t>(start), n, 0, static_cast<uint32_t>(c.step), rng::kScripted,
-                           static_cast<uint32_t>(c.agent), u);
+        rng::uniform_block(c.seed, static_cast<uint32_t>(c.first_env + start), n, 0, static_cast<uint32_t>(c.step),
+                           rng::kScripted, static_cast<uint32_t>(c.agent), u);
+      // Deterministic rules cooperate with probability 0 or 1: logp and
+      // entropy are +0 (strategy::log_terms of 0 and 1).
+      bool deterministic = true;
+      switch (kind_) {
+        case Kind::kAlwaysCooperate:
+          for (int k = 0; k < n; ++k) cooperate[k] = 1;
+          break;
+        case Kind::kAlwaysDefect:
+          for (int k = 0; k < n; ++k) cooperate[k] = 0;
+          break;
+        case Kind::kTitForTat:
+          for (int k = 0; k < n; ++k) cooperate[k] = own[k] < 0 || other[k] == 0;
+          break;
+        case Kind::kSuspiciousTitForTat:
+          for (int k = 0; k < n; ++k) cooperate[k] = own[k] >= 0 && other[k] == 0;
+          break;
+        case Kind::kWinStayLoseShift:
+          for (int k = 0; k < n; ++k) cooperate[k] = own[k] < 0 || own[k] == other[k];
+          break;
+        case Kind::kAlternate:
+          for (int k = 0; k < n; ++k) cooperate[k] = t[k] % 2 == 0;
+          break;
+        case Kind::kGrimTrigger:
+          for (int k = 0; k < n; ++k) {
+            int32_t* memory = c.memory + (start + k);
+            if (t[k] == 0) memory[0] = 0;
+            if (own[k] >= 0 && other[k] == 1) memory[0] = 1;
+            cooperate[k] = memory[0] == 0;
+          }
+          break;
+        case Kind::kRandom:
+          deterministic = false;
+          for (int k = 0; k < n; ++k) cooperate[k] = strategy::cooperates(p_, u[k]);
+          for (int k = 0; k < n; ++k) {
+            const int64_t i = (start + k) * c.out_stride + c.agent;
+            c.actions[i] = cooperate[k] ? coop : defect;
+            c.logp[i] = cooperate[k] ? fixed.log_c : fixed.log_d;
+            c.entropy[i] = fixed.entropy;
+          }
+          break;
+        case Kind::kGenerousTitForTat:
+        case Kind::kZdExtortion:
+          deterministic = false;
+          for (int k = 0; k < n; ++k) pc[k] = strategy::cooperate_probability(rule, own[k], other[k], t[k], nullptr);
+          for (int k = 0; k < n; ++k) {
+            const bool yes = strategy::cooperates(pc[k], stochastic ? u[k] : 0.0f);
+            if (pc[k] != cache.p) cache = strategy::log_terms(pc[k]);
+            const int64_t i = (start + k) * c.out_stride + c.agent;
+            c.actions[i] = yes ? coop : defect;
+            c.logp[i] = yes ? cache.log_c : cache.log_d;
+            c.entropy[i] = cache.entropy;
+          }
+          break;
+      }
+      if (!deterministic) continue;
       for (int k = 0; k < n; ++k) {
-        const bool cooperate = strategy::cooperates(pc[k], stochastic ? u[k] : 0.0f);
-        if (pc[k] != cache.p) cache = strategy::log_terms(pc[k]);
         const int64_t i = (start + k) * c.out_stride + c.agent;
-        c.actions[i] = cooperate ? coop : defect;
-        c.logp[i] = cooperate ? cache.log_c : cache.log_d;
-        c.entropy[i] = cache.entropy;
+        c.actions[i] = cooperate[k] ? coop : defect;
+        c.logp[i] = 0.0f;
+        c.entropy[i] = 0.0f;
       }
     }
   }
@@ -117,6 +181,7 @@ class Scripted final : public Policy {
   double p_ = 0.5;
   double chi_ = 3.0;
   double phi_ = 0.5;
+  strategy::LogTerms random_terms_{};  // log terms of p_, for kRandom
 };
 
 }  // namespace

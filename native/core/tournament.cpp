@@ -13,35 +13,22 @@ TournamentResult run_tournament(const std::shared_ptr<const Game>& game,
   if (n < 1) throw Error(codes::kInvalidArgument, "players must not be empty");
   for (int i = 0; i < n; ++i)
     for (int seat = 0; seat < 2; ++seat) players[i]->check(*game, seat);
-  const TrajectorySizes sizes = trajectory_sizes(*game, options);
+  trajectory_sizes(*game, options);
   TournamentResult r;
   r.players = n;
   r.mean_return.assign(static_cast<size_t>(n) * n * 2, 0.0);
   r.action0_rate.assign(r.mean_return.size(), 0.0);
   const int threads = options.threads > 0 ? options.threads : default_threads();
+  // Each pair runs on one thread and keeps only its totals; a thread's
+  // scratch serves all its pairs.
   parallel_for(static_cast<int64_t>(n) * n, threads, 1, [&](int64_t p0, int64_t p1) {
-    std::vector<float> obs(sizes.obs), logp(sizes.per_agent), entropy(sizes.per_agent), rewards(sizes.per_agent);
-    std::vector<int32_t> actions(sizes.per_agent);
-    std::vector<uint8_t> dones(sizes.per_step), mask(sizes.per_step);
-    RolloutOptions o = options;
-    o.threads = 1;
+    RolloutSummarizer summarizer;
     for (int64_t p = p0; p < p1; ++p) {
       const int i = static_cast<int>(p / n), j = static_cast<int>(p % n);
-      rollout(game, {players[i], players[j]}, o,
-              {obs.data(), actions.data(), logp.data(), entropy.data(), rewards.data(), dones.data(), mask.data()});
-      double ret[2] = {0, 0}, coop[2] = {0, 0};
-      int64_t live = 0;
-      for (int64_t k = 0; k < sizes.per_step; ++k) {
-        ret[0] += rewards[2 * k];
-        ret[1] += rewards[2 * k + 1];
-        if (!mask[k]) continue;
-        ++live;
-        coop[0] += actions[2 * k] == 0;
-        coop[1] += actions[2 * k + 1] == 0;
-      }
-      for (int s = 0; s < 2; ++s) {
-        r.mean_return[p * 2 + s] = ret[s] / static_cast<double>(o.batch);
-        r.action0_rate[p * 2 + s] = live ? coop[s] / static_cast<double>(live) : 0.0;
+      const RolloutSummary s = summarizer.run(game, {players[i], players[j]}, options);
+      for (int seat = 0; seat < 2; ++seat) {
+        r.mean_return[p * 2 + seat] = s.returns[seat] / static_cast<double>(options.batch);
+        r.action0_rate[p * 2 + seat] = s.live ? s.action0[seat] / static_cast<double>(s.live) : 0.0;
       }
     }
   });

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -141,4 +142,93 @@ TEST("bad parameters and actions are errors with codes") {
   const int32_t bad[4] = {0, 1, 2, 0};
   CHECK_THROWS_CODE(e.check_actions(bad), codes::kInvalidArgument);
   CHECK_THROWS_CODE(EnvBatch(make_game("ipd", P({})), 0, 0), codes::kInvalidArgument);
+}
+
+namespace {
+// A second, plain implementation of the range entry points: the
+// per-environment functions called one environment at a time.
+struct Reference {
+  const Game& g;
+  void reset(const EnvRange& r) const {
+    for (int64_t b = r.b0; b < r.b1; ++b) g.reset(r.at(b), r.draw(b));
+  }
+  void observe(const EnvRange& r, float* obs, int64_t stride) const {
+    for (int64_t b = r.b0; b < r.b1; ++b) {
+      if (r.finished(b)) continue;
+      for (int a = 0; a < g.info().agents; ++a) g.observe(r.at(b), r.t[b], a, obs + b * stride + a * g.info().obs_dim);
+    }
+  }
+  void step(const EnvRange& r, const int32_t* actions, int64_t stride, float* rewards, uint8_t* ended) const {
+    for (int64_t b = r.b0; b < r.b1; ++b) {
+      if (r.finished(b)) continue;
+      ended[b] = g.step(r.at(b), r.t[b], actions + b * stride, rewards + b * stride, r.draw(b));
+    }
+  }
+};
+
+// Variants of every registered game with random events switched on where the game has them.
+std::vector<std::shared_ptr<const Game>> game_variants() {
+  std::vector<std::shared_ptr<const Game>> out;
+  for (const auto& id : game_ids()) out.push_back(make_game(id, P({})));
+  out.push_back(make_game("matrix", P({{"preset", std::string("chicken")}, {"noise", 0.2}, {"continuation", 0.8},
+                                       {"rounds", 30.0}, {"history", 3.0}})));
+  out.push_back(make_game("ipd", P({{"noise", 0.1}, {"continuation", 0.9}})));
+  out.push_back(make_game("public-goods", P({{"players", 3.0}, {"levels", 4.0}, {"multiplier", 2.3}})));
+  out.push_back(make_game("coin", P({{"size", 4.0}})));
+  return out;
+}
+}  // namespace
+
+TEST("range entry points equal the per-environment functions for every registered game") {
+  for (const auto& gp : game_variants()) {
+    const Game& g = *gp;
+    const GameInfo& gi = g.info();
+    const int64_t B = 53, lo = 3, hi = 50;  // a range that is not the whole batch
+    const int S = gi.state_size, A = gi.agents, O = gi.obs_dim;
+    const int64_t stride = A + 1;  // rows wider than the joint action, as in a trajectory
+    std::vector<int32_t> s1(B * S + 1), s2(B * S + 1), t(B, 0);
+    std::vector<uint32_t> stream(B), episode(B, 2);
+    for (int64_t b = 0; b < B; ++b) stream[b] = static_cast<uint32_t>(7 * b % 11);  // some shared streams
+    std::vector<uint8_t> done(B, 0), e1(B, 9), e2(B, 9);
+    EnvRange r1{lo, hi, s1.data(), S, t.data(), done.data(), 77, stream.data(), episode.data()};
+    EnvRange r2 = r1;
+    r2.state = s2.data();
+    Reference{g}.reset(r1);
+    g.reset_range(r2);
+    CHECK(s1 == s2);
+    uint32_t lcg = 12345;
+    for (int step = 0; step < gi.max_steps + 2; ++step) {
+      std::vector<float> o1(B * stride * O, -7.0f), o2 = o1;
+      Reference{g}.observe(r1, o1.data(), stride * O);
+      g.observe_range(r2, o2.data(), stride * O);
+      CHECK(std::memcmp(o1.data(), o2.data(), o1.size() * sizeof(float)) == 0);
+      if (g.two_action())
+        for (int a = 0; a < A; ++a) {
+          std::vector<int8_t> own(hi - lo), other(hi - lo);
+          g.last_moves_range(r2, a, own.data(), other.data());
+          for (int64_t b = lo; b < hi; ++b) {
+            const LastMoves m = g.last_moves(r1.at(b), t[b], a);
+            CHECK_EQ(static_cast<int>(own[b - lo]), m.own);
+            CHECK_EQ(static_cast<int>(other[b - lo]), m.other);
+          }
+        }
+      std::vector<int32_t> actions(B * stride, -5);
+      for (int64_t b = 0; b < B; ++b)
+        for (int a = 0; a < A; ++a) {
+          lcg = lcg * 1664525u + 1013904223u;
+          actions[b * stride + a] = static_cast<int32_t>((lcg >> 8) % gi.actions);
+        }
+      std::vector<float> w1(B * stride, -3.0f), w2 = w1;
+      Reference{g}.step(r1, actions.data(), stride, w1.data(), e1.data());
+      g.step_range(r2, actions.data(), stride, w2.data(), e2.data());
+      CHECK(s1 == s2);
+      CHECK(std::memcmp(w1.data(), w2.data(), w1.size() * sizeof(float)) == 0);
+      CHECK(e1 == e2);
+      for (int64_t b = lo; b < hi; ++b) {
+        if (done[b]) continue;
+        ++t[b];
+        if (e1[b] || t[b] >= gi.max_steps || (lcg >> 3) % 17 == b % 17) done[b] = 1;  // some stop early
+      }
+    }
+  }
 }

@@ -68,6 +68,46 @@ class MatrixGame final : public Game {
                         matrix::DrawKey{draw.seed, draw.stream, draw.episode, draw.step});
   }
 
+  // The range versions run the same rules (matrix_rules.hpp) in one loop,
+  // with no call per environment.
+  void reset_range(const EnvRange& r) const override {
+    for (int64_t b = r.b0; b < r.b1; ++b) matrix::reset(r.at(b), history_);
+  }
+
+  void observe_range(const EnvRange& r, float* obs, int64_t obs_stride) const override {
+    const int dim = kSlot * history_;
+    for (int64_t b = r.b0; b < r.b1; ++b) {
+      if (r.finished(b)) continue;
+      const int32_t* s = r.at(b);
+      float* row = obs + b * obs_stride;
+      for (int i = 0; i < 2 * dim; ++i) row[i] = 0.0f;
+      for (int k = 0; k < history_; ++k) {
+        row[k * kSlot + matrix::observation_index(s[k], 0)] = 1.0f;
+        row[dim + k * kSlot + matrix::observation_index(s[k], 1)] = 1.0f;
+      }
+    }
+  }
+
+  void step_range(const EnvRange& r, const int32_t* actions, int64_t stride, float* rewards,
+                  uint8_t* ended) const override {
+    for (int64_t b = r.b0; b < r.b1; ++b) {
+      if (r.finished(b)) continue;
+      const int32_t* a = actions + b * stride;
+      ended[b] = matrix::step(rules_, r.at(b), history_, r.t[b], a[0], a[1], rewards + b * stride,
+                              matrix::DrawKey{r.seed, r.stream[b], r.episode[b], static_cast<uint32_t>(r.t[b])});
+    }
+  }
+
+  void last_moves_range(const EnvRange& r, int agent, int8_t* own, int8_t* other) const override {
+    const int me = agent == 0 ? 1 : 0;  // shift of agent's own move in a joint move 2 * a0 + a1
+    for (int64_t b = r.b0; b < r.b1; ++b) {
+      const int32_t joint = r.at(b)[0];
+      const bool none = joint < 0;
+      own[b - r.b0] = static_cast<int8_t>(none ? -1 : (joint >> me) & 1);
+      other[b - r.b0] = static_cast<int8_t>(none ? -1 : (joint >> (1 - me)) & 1);
+    }
+  }
+
   const matrix::Rules* matrix_rules(int* history) const override {
     *history = history_;
     return &rules_;

@@ -1,0 +1,182 @@
+#include "trajectory_buffers.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "args.hpp"
+#include "errors.hpp"
+
+namespace dilemma::addon {
+
+struct OwnedBuffer {
+  void* data;
+  size_t bytes;
+  std::atomic<int> refs{1};  // the JavaScript array's, plus one per lease
+  bool busy = false;         // touched on the main thread only
+};
+
+namespace {
+
+// Buffers by address, for every environment (worker thread) loading the addon.
+std::mutex registry_mutex;
+std::unordered_map<const void*, OwnedBuffer*>& registry() {
+  static auto* map = new std::unordered_map<const void*, OwnedBuffer*>();
+  return *map;
+}
+
+// Memory of released buffers, kept for the next allocation of the same
+// size: a rollout's arrays are fresh on every call, and memory the system
+// hands out anew costs a page fault per 4 KiB on first touch, more than the
+// rollout's own work. Bounded; larger buffers go straight back.
+constexpr size_t kKeepBytes = size_t{96} << 20;
+constexpr size_t kKeepLargest = size_t{32} << 20;
+std::mutex spare_mutex;
+std::unordered_multimap<size_t, void*>& spare() {
+  static auto* map = new std::unordered_multimap<size_t, void*>();
+  return *map;
+}
+size_t spare_bytes = 0;
+
+void* take_spare(size_t bytes) {
+  std::lock_guard<std::mutex> lock(spare_mutex);
+  auto it = spare().find(bytes);
+  if (it == spare().end()) return nullptr;
+  void* p = it->second;
+  spare().erase(it);
+  spare_bytes -= bytes;
+  return p;
+}
+
+void give_back(void* p, size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(spare_mutex);
+    if (bytes > 0 && bytes <= kKeepLargest && spare_bytes + bytes <= kKeepBytes) {
+      spare().emplace(bytes, p);
+      spare_bytes += bytes;
+      return;
+    }
+  }
+  std::free(p);
+}
+
+void unref(OwnedBuffer* b) {
+  if (b->refs.fetch_sub(1) != 1) return;
+  give_back(b->data, b->bytes);
+  delete b;
+}
+
+OwnedBuffer* find(const void* data) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = registry().find(data);
+  return it == registry().end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+void BufferLease::add(OwnedBuffer* b) {
+  b->refs.fetch_add(1);
+  b->busy = true;
+  held_.push_back(b);
+}
+
+void BufferLease::release() {
+  for (OwnedBuffer* b : held_) {
+    b->busy = false;
+    unref(b);
+  }
+  held_.clear();
+}
+
+template <typename T>
+Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease* lease, bool zero) {
+  const size_t n = static_cast<size_t>(length), bytes = n * sizeof(T);
+  // Our own allocation: a failure becomes ERR_OUT_OF_MEMORY where V8 would
+  // abort the process.
+  void* memory = take_spare(bytes);
+  if (memory != nullptr) {
+    if (zero) std::memset(memory, 0, bytes);
+  } else {
+    memory = zero ? std::calloc(n > 0 ? n : 1, sizeof(T)) : std::malloc(bytes > 0 ? bytes : 1);
+  }
+  if (memory == nullptr)
+    throw_error(env, codes::kOutOfMemory,
+                "out of memory: cannot allocate " + std::to_string(bytes) + " bytes for a result array of " +
+                    std::to_string(n) + " elements");
+  auto* owned = new OwnedBuffer{memory, bytes};
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    registry()[memory] = owned;
+  }
+  Napi::ArrayBuffer buffer;
+  try {
+    buffer = Napi::ArrayBuffer::New(
+        env, memory, bytes,
+        [](Napi::Env e, void*, OwnedBuffer* b) {
+          {
+            std::lock_guard<std::mutex> lock(registry_mutex);
+            registry().erase(b->data);
+          }
+          Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(b->bytes));
+          unref(b);
+        },
+        owned);
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(registry_mutex);
+      registry().erase(memory);
+    }
+    unref(owned);
+    throw;
+  }
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  if (lease) lease->add(owned);
+  return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
+}
+
+template <typename T>
+T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string& name, int64_t length,
+                     const std::string& expected_shape, BufferLease* lease) {
+  using Tr = TypedArrayTraits<T>;
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != Tr::type)
+    throw_error(env, codes::kInvalidArgument, name + " must be a " + Tr::name);
+  napi_typedarray_type type;
+  size_t n = 0, offset = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, &n, &data, &buffer, &offset) != napi_ok)
+    throw_error(env, codes::kInvalidArgument, name + " cannot be read");
+  const Napi::Value buf(env, buffer);
+  if (!buf.IsArrayBuffer())
+    throw_error(env, codes::kInvalidArgument, name + " is backed by a SharedArrayBuffer; the engine writes into its own buffers only");
+  if (buf.As<Napi::ArrayBuffer>().IsDetached())
+    throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
+  if (n != static_cast<size_t>(length))
+    throw_error(env, codes::kInvalidArgument,
+                name + " must have " + std::to_string(length) + " elements (" + expected_shape + "), got " +
+                    std::to_string(n));
+  if (length == 0 || lease == nullptr) return static_cast<T*>(data);  // nothing written, or written before we return
+  OwnedBuffer* owned = data != nullptr && offset == 0 ? find(data) : nullptr;
+  if (owned == nullptr || owned->bytes != n * sizeof(T))
+    throw_error(env, codes::kInvalidArgument,
+                name + " was not allocated by the engine: a rollout that runs off the event loop writes only into "
+                       "arrays from allocateTrajectory() or from an earlier such rollout");
+  if (owned->busy)
+    throw_error(env, codes::kInvalidArgument,
+                name + " is in use by a rollout that has not finished (or appears twice in this call)");
+  lease->add(owned);
+  return static_cast<T*>(data);
+}
+
+#define DILEMMA_OWNED(T)                                                                                      \
+  template Napi::TypedArrayOf<T> new_owned_array<T>(Napi::Env, int64_t, BufferLease*, bool);                      \
+  template T* lease_owned_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t, const std::string&, \
+                                   BufferLease*);
+DILEMMA_OWNED(float)
+DILEMMA_OWNED(int32_t)
+DILEMMA_OWNED(uint8_t)
+#undef DILEMMA_OWNED
+
+}  // namespace dilemma::addon
