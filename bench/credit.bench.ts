@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { credit } from '../src/credit.js';
 import { native } from '../src/native.js';
+import { referenceAdvantageAlignment, referenceAdvantageAlignmentCase } from './reference/index.js';
 import type { BenchSuite } from './suite.js';
 
 const B = 4096;
@@ -87,10 +88,13 @@ const aaEngineFresh = () => credit.advantageAlignment({ own, others, ...shape, b
 const advantageAlignment: BenchSuite = {
   name: 'credit: advantage alignment',
   description: `A* over [${B}, ${T}], discounted form, γ = ${GAMMA}`,
+  units: { count: B * T, name: 'element' },
   check: () => {
     const fresh = aaEngineFresh();
     assertClose('advantageAlignment', aaEngine().slice(), advantageAlignmentTs(own, others, out, GAMMA, BETA));
     assertClose('advantageAlignment without out', fresh, out);
+    // The single-pass C++ loop computes the same credits (it also builds the reference addon before timing).
+    assertClose('reference loop', referenceAdvantageAlignment(own, others, new Float32Array(B * T), B, T, BETA, GAMMA), out);
   },
   cases: [
     { name: 'typescript', baseline: true, fn: () => advantageAlignmentTs(own, others, out, GAMMA, BETA) },
@@ -98,6 +102,7 @@ const advantageAlignment: BenchSuite = {
     { name: 'engine, 1 thread', fn: () => singleThreaded(aaEngine) },
     { name: 'engine, no out', fn: aaEngineFresh },
     { name: 'engine, 1 thread, no out', fn: () => singleThreaded(aaEngineFresh) },
+    referenceAdvantageAlignmentCase(own, others, new Float32Array(B * T), B, T, BETA, GAMMA),
   ],
 };
 
@@ -107,6 +112,7 @@ const returnsEngineFresh = () => credit.discountedReturns(own, { ...shape, gamma
 const discountedReturns: BenchSuite = {
   name: 'credit: discounted returns',
   description: `G over [${B}, ${T}], γ = ${GAMMA}`,
+  units: { count: B * T, name: 'element' },
   check: () => {
     const fresh = returnsEngineFresh();
     assertClose('discountedReturns', returnsEngine().slice(), discountedReturnsTs(own, out, GAMMA));
