@@ -17,4 +17,9 @@ namespace dilemma::rng {
 void uniform_planes(uint64_t seed, uint32_t stream0, int64_t n, uint32_t episode, uint32_t step, Domain domain,
                     uint32_t slot, int count, float* out);
 
+// The same for one stream at steps step0 .. step0 + n - 1 (one environment's
+// draws for a block of rounds): out[w * n + j] is slot + w at step0 + j.
+void uniform_steps(uint64_t seed, uint32_t stream, uint32_t episode, uint32_t step0, int64_t n, Domain domain,
+                   uint32_t slot, int count, float* out);
+
 }  // namespace dilemma::rng

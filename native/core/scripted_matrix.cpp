@@ -1,6 +1,9 @@
 #include "scripted_matrix.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include "draws.hpp"
 
 namespace dilemma {
 
@@ -36,11 +39,19 @@ struct Episode {
   int move[2];
   double p[2];
   float rewards[2];
+  int u_n = kBlock;
 
   Episode(const ScriptedMatrixPlan& pl, uint64_t sd, uint32_t st, uint32_t ix) : plan(pl), seed(sd), stream(st), index(ix) {
     matrix::reset(s, history());
   }
   int history() const { return kH > 0 ? kH : plan.history; }
+
+  // Both seats' scripted draws are words 0 and 1 of one Philox call (slots
+  // 0 and 1), computed for a block of rounds at a time (rng::uniform_steps,
+  // vectorised over the rounds) when a seat is stochastic.
+  static constexpr int kBlock = 64;
+  float u[2 * kBlock];
+  int block_start = -kBlock;
 
   bool step(int t) {
     for (int a = 0; a < 2; ++a) {
@@ -48,12 +59,15 @@ struct Episode {
       matrix::last_moves(s, a, &own, &other);
       p[a] = strategy::cooperate_probability(plan.rule[a], own, other, t, &memory[a]);
     }
-    // Both seats' scripted draws are words 0 and 1 of one Philox call (slots 0 and 1).
-    rng::U32x4 w{{0, 0, 0, 0}};
-    if (plan.stochastic[0] || plan.stochastic[1])
-      w = rng::words(seed, index, 0, static_cast<uint32_t>(t), rng::kScripted, 0);
+    const bool draws = plan.stochastic[0] || plan.stochastic[1];
+    if (draws && t >= block_start + kBlock) {
+      block_start = t;
+      const int n = std::min(kBlock, plan.max_steps - t);
+      rng::uniform_steps(seed, index, 0, static_cast<uint32_t>(t), std::max(n, 1), rng::kScripted, 0, 2, u);
+      u_n = std::max(n, 1);
+    }
     for (int a = 0; a < 2; ++a)
-      move[a] = strategy::cooperates(p[a], plan.stochastic[a] ? rng::to_unit_float(w.v[a]) : 0.0f) ? 0 : 1;
+      move[a] = strategy::cooperates(p[a], plan.stochastic[a] ? u[a * u_n + (t - block_start)] : 0.0f) ? 0 : 1;
     const bool ended = matrix::step(*plan.rules, s, history(), t, move[0], move[1], rewards,
                                     matrix::DrawKey{seed, stream, 0, static_cast<uint32_t>(t)});
     return ended || t + 1 >= plan.max_steps;
@@ -144,13 +158,16 @@ void scripted_matrix_rollout(const ScriptedMatrixPlan& plan, const RolloutOption
     rollout_rows<0>(plan, o, T, b0, b1, out);
 }
 
-void scripted_matrix_summary(const ScriptedMatrixPlan& plan, const RolloutOptions& o, int T, int64_t b0, int64_t b1,
-                             RolloutSummary* s) {
+namespace {
+
+template <int kH>
+void summary_rows(const ScriptedMatrixPlan& plan, const RolloutOptions& o, int T, int64_t b0, int64_t b1,
+                  RolloutSummary* s) {
   double ret0 = s->returns[0], ret1 = s->returns[1];
   int64_t coop0 = 0, coop1 = 0, live = 0;
   for (int64_t b = b0; b < b1; ++b) {
     const uint32_t stream = o.groups.empty() ? static_cast<uint32_t>(b) : o.groups[b];
-    Episode<0> e(plan, o.seed, stream, static_cast<uint32_t>(b));
+    Episode<kH> e(plan, o.seed, stream, static_cast<uint32_t>(b));
     for (int t = 0; t < T; ++t) {
       const bool done = e.step(t);
       ret0 += e.rewards[0];
@@ -168,6 +185,16 @@ void scripted_matrix_summary(const ScriptedMatrixPlan& plan, const RolloutOption
   s->action0[0] += static_cast<double>(coop[0]);
   s->action0[1] += static_cast<double>(coop[1]);
   s->live += live;
+}
+
+}  // namespace
+
+void scripted_matrix_summary(const ScriptedMatrixPlan& plan, const RolloutOptions& o, int T, int64_t b0, int64_t b1,
+                             RolloutSummary* s) {
+  if (plan.history == 1)
+    summary_rows<1>(plan, o, T, b0, b1, s);
+  else
+    summary_rows<0>(plan, o, T, b0, b1, s);
 }
 
 }  // namespace dilemma

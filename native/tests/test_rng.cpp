@@ -59,3 +59,17 @@ TEST("uniform_planes equals uniform, environment by environment, on every width 
         for (int64_t i = words * n; i < count * n; ++i) CHECK_EQ(out[i], -1.0f);  // words past the group stay untouched
       }
 }
+
+TEST("uniform_steps equals uniform, step by step, on every width and tail") {
+  for (int64_t n : {1, 8, 13, 64, 200})
+    for (uint32_t slot : {0u, 3u, 6u}) {
+      const int count = 2;
+      std::vector<float> out(static_cast<size_t>(count * n), -1.0f);
+      dilemma::rng::uniform_steps(99, 12, 4, 4294967290u, n, dilemma::rng::kScripted, slot, count, out.data());
+      const int words = std::min<int>(count, 4 - static_cast<int>(slot & 3u));
+      for (int w = 0; w < words; ++w)
+        for (int64_t j = 0; j < n; ++j)
+          CHECK_EQ(out[w * n + j], dilemma::rng::uniform(99, 12, 4, 4294967290u + static_cast<uint32_t>(j),
+                                                         dilemma::rng::kScripted, slot + w));
+    }
+}
