@@ -559,8 +559,10 @@ TEST("mlp: row-block kernels give the per-row reference's bytes (shapes, zeros, 
     Floats want_grad = randoms(ref.num_params, ++seed);
     const Floats grad0 = want_grad;
     ref.backward(params.data(), obs.data(), dlogits.data(), c.B, c.T, want_cache.data(), want_grad.data());
-    for (int threads : {1, 2, 3}) {
-      dilemma::set_default_threads(threads);
+    for (int threads : {1, 2, 3, -1, -2}) {
+      // Negative: that many threads with the baseline kernels instead of AVX2.
+      dilemma::learn::dense::blocks::avx2_allowed() = threads > 0;
+      dilemma::set_default_threads(std::abs(threads));
       Floats logits(want_logits.size()), cache(static_cast<size_t>(m->cache_size(c.B, c.T)));
       m->forward(params.data(), obs.data(), c.B, c.T, logits.data(), cache.data());
       CHECK(same_bytes(logits, want_logits));
@@ -574,6 +576,7 @@ TEST("mlp: row-block kernels give the per-row reference's bytes (shapes, zeros, 
       m->backward(params.data(), obs.data(), dlogits.data(), c.B, c.T, cache.data(), grad.data());
       CHECK(same_bytes(grad, want_grad));
     }
+    dilemma::learn::dense::blocks::avx2_allowed() = true;
     dilemma::set_default_threads(0);
   }
 }

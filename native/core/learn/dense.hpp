@@ -5,6 +5,7 @@
 // row's result never depends on which thread computes it.
 #pragma once
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -179,18 +180,56 @@ DLM_DENSE_INLINE void store(float* p, const V& v) { std::memcpy(p, &v, sizeof v)
 DLM_DENSE_INLINE V blend(const M& m, const V& a, const V& b) {
   return (V)(((M)a & m) | ((M)b & ~m));
 }
-// Bit i set when lane i of m is set.
-DLM_DENSE_INLINE int lane_bits(const M& m) {
+// Which instruction set a kernel is inlined into: Base (baseline x86-64, or
+// any other CPU) or Avx2 (only ever inside target("avx2") functions).
+struct Base {};
+struct Avx2 {};
+
+// Whether the models may take their AVX2 kernels where the CPU has AVX2;
+// false makes them take the baseline ones, so that tests check both on one
+// machine. Both give the same bits.
+inline std::atomic<bool>& avx2_allowed() {
+  static std::atomic<bool> allowed{true};
+  return allowed;
+}
+
+// Bit i set when lane i of m is set: one movmskps per half.
+DLM_DENSE_INLINE int lane_bits(const M& m, Base) {
+#if defined(__x86_64__) || defined(__i386__)
+  typedef float V4 __attribute__((vector_size(16)));
+  V4 lo, hi;
+  std::memcpy(&lo, &m, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&m) + sizeof lo, sizeof hi);
+  return __builtin_ia32_movmskps(lo) | (__builtin_ia32_movmskps(hi) << 4);
+#else
   int bits = 0;
   for (int i = 0; i < kLanes; ++i) bits |= (m[i] != 0) << i;
   return bits;
+#endif
 }
+// The AVX form (vmovmskps on a whole register) is not declared outside
+// AVX functions, and these kernels are not AVX functions until inlined.
+DLM_DENSE_INLINE int lane_bits(const M& m, Avx2) { return lane_bits(m, Base{}); }
 
 // Indices of the nonzero inputs among x[0, in), in order, into idx (room for
-// in); returns their count. Branch-free, since ReLU outputs are zero at random.
+// in); returns their count. Eight inputs per compare, then one step per
+// nonzero: one-hot observations are mostly zeros, ReLU outputs zero at random.
+template <class Isa>
 DLM_DENSE_INLINE int64_t nonzeros(const float* __restrict x, int64_t in, int32_t* __restrict idx) {
-  int64_t n = 0;
-  for (int64_t k = 0; k < in; ++k) {
+  int64_t n = 0, k = 0;
+  for (; k + kLanes <= in; k += kLanes) {
+    unsigned bits = static_cast<unsigned>(lane_bits(load(x + k) != splat(0.0f), Isa{}));
+    if (bits == (1u << kLanes) - 1) {
+      for (int i = 0; i < kLanes; ++i) idx[n + i] = static_cast<int32_t>(k + i);
+      n += kLanes;
+      continue;
+    }
+    while (bits) {
+      idx[n++] = static_cast<int32_t>(k + __builtin_ctz(bits));
+      bits &= bits - 1;
+    }
+  }
+  for (; k < in; ++k) {
     idx[n] = static_cast<int32_t>(k);
     n += x[k] != 0.0f;
   }
@@ -241,7 +280,7 @@ DLM_DENSE_INLINE void transpose_rows(const float* __restrict x, int64_t stride, 
 // [j0, j1) of y = x W + b: each vector holds one column of 8 rows, so a
 // narrow layer (the logits) still fills the lanes. Rows whose input k is
 // zero keep their sum unchanged, as affine skips it.
-template <int J>
+template <int J, class Isa>
 DLM_DENSE_INLINE void affine_columns(const float* __restrict xt, int64_t in, const float* __restrict W,
                                      const float* __restrict b, int64_t out, int64_t j, int64_t n,
                                      float* __restrict y, int64_t y_stride) {
@@ -250,7 +289,7 @@ DLM_DENSE_INLINE void affine_columns(const float* __restrict xt, int64_t in, con
   for (int64_t k = 0; k < in; ++k) {
     const V xv = load(xt + k * kLanes);
     const M m = xv != splat(0.0f);
-    const int bits = lane_bits(m);
+    const int bits = lane_bits(m, Isa{});
     const float* w = W + k * out + j;
     if (bits == (1 << kLanes) - 1) {
       for (int q = 0; q < J; ++q) a[q] = a[q] + xv * splat(w[q]);
@@ -262,12 +301,13 @@ DLM_DENSE_INLINE void affine_columns(const float* __restrict xt, int64_t in, con
     for (int64_t r = 0; r < n; ++r) y[r * y_stride + j + q] = a[q][r];
 }
 
+template <class Isa>
 DLM_DENSE_INLINE void affine_columns_all(const float* __restrict xt, int64_t in, const float* __restrict W,
                                          const float* __restrict b, int64_t out, int64_t j0, int64_t j1, int64_t n,
                                          float* __restrict y, int64_t y_stride) {
   int64_t j = j0;
-  for (; j + 4 <= j1; j += 4) affine_columns<4>(xt, in, W, b, out, j, n, y, y_stride);
-  for (; j < j1; ++j) affine_columns<1>(xt, in, W, b, out, j, n, y, y_stride);
+  for (; j + 4 <= j1; j += 4) affine_columns<4, Isa>(xt, in, W, b, out, j, n, y, y_stride);
+  for (; j < j1; ++j) affine_columns<1, Isa>(xt, in, W, b, out, j, n, y, y_stride);
 }
 
 // G[k, j0..j1) += x[k] dy[j0..j1) for the nonzero x[k] listed in idx, for
@@ -301,7 +341,7 @@ DLM_DENSE_INLINE void add_outer_row(const float* __restrict x, const int32_t* __
 // transposed so that 8 inputs of one column share a vector; the rows
 // x_r = x(i), dy_r = dy(i) for i < m are added in order, each skipping its
 // zero inputs as add_outer does.
-template <int J, class X, class D>
+template <int J, class Isa, class X, class D>
 DLM_DENSE_INLINE void add_outer_columns(int64_t m, X&& x, D&& dy, int64_t in8, int64_t j, float* __restrict gt) {
   for (int64_t k = 0; k < in8; k += kLanes) {
     V a[J];
@@ -309,7 +349,7 @@ DLM_DENSE_INLINE void add_outer_columns(int64_t m, X&& x, D&& dy, int64_t in8, i
     for (int64_t i = 0; i < m; ++i) {
       const V xv = load(x(i) + k);
       const M mask = xv != splat(0.0f);
-      const int bits = lane_bits(mask);
+      const int bits = lane_bits(mask, Isa{});
       const float* d = dy(i) + j;
       if (bits == (1 << kLanes) - 1) {
         for (int q = 0; q < J; ++q) a[q] = a[q] + xv * splat(d[q]);

@@ -110,7 +110,7 @@ class Mlp final : public Model {
   static bool use_avx2() {
 #if defined(__x86_64__) || defined(__i386__)
     static const bool avx2 = __builtin_cpu_supports("avx2");
-    return avx2;
+    return avx2 && dense::blocks::avx2_allowed().load(std::memory_order_relaxed);
 #else
     return false;
 #endif
@@ -128,17 +128,18 @@ class Mlp final : public Model {
 
   void forward_rows_base(const float* params, const float* obs, int64_t r0, int64_t r1, float* logits,
                          float* cache) const {
-    forward_rows(params, obs, r0, r1, logits, cache);
+    forward_rows<dense::blocks::Base>(params, obs, r0, r1, logits, cache);
   }
   DLM_AVX2 void forward_rows_avx2(const float* params, const float* obs, int64_t r0, int64_t r1, float* logits,
                                   float* cache) const {
-    forward_rows(params, obs, r0, r1, logits, cache);
+    forward_rows<dense::blocks::Avx2>(params, obs, r0, r1, logits, cache);
   }
 
   // Rows [r0, r1) a block of 8 at a time, layer after layer. Wide layers run
   // one row at a time over the row's nonzero inputs with 32 columns held in
   // registers; the columns past the last multiple of 8 (all of a narrow
   // logits layer) run with 8 rows in the lanes.
+  template <class Isa>
   DLM_DENSE_INLINE void forward_rows(const float* params, const float* obs, int64_t r0, int64_t r1, float* logits,
                                      float* cache) const {
     namespace bl = dense::blocks;
@@ -165,12 +166,12 @@ class Mlp final : public Model {
         const int64_t ys = last ? A : cache ? hidden_total_ : H;
         if (out8 > 0)
           for (int64_t r = 0; r < n; ++r) {
-            const int64_t count = bl::nonzeros(x + r * xs, in, idx);
+            const int64_t count = bl::nonzeros<Isa>(x + r * xs, in, idx);
             bl::affine_row(x + r * xs, idx, count, W, b, out, 0, out8, y + r * ys);
           }
         if (out8 < out) {
           bl::transpose_rows(x, xs, n, in, xt);
-          bl::affine_columns_all(xt, in, W, b, out, out8, out, n, y, ys);
+          bl::affine_columns_all<Isa>(xt, in, W, b, out, out8, out, n, y, ys);
         }
         if (last) break;
         for (int64_t r = 0; r < n; ++r) {
@@ -200,11 +201,11 @@ class Mlp final : public Model {
 
   void backward_chunk_base(const float* obs, const float* dlogits, int64_t T, const float* cache, const float* wt,
                            int64_t s0, int64_t s1, float* g, BackwardScratch& s) const {
-    backward_chunk(obs, dlogits, T, cache, wt, s0, s1, g, s);
+    backward_chunk<dense::blocks::Base>(obs, dlogits, T, cache, wt, s0, s1, g, s);
   }
   DLM_AVX2 void backward_chunk_avx2(const float* obs, const float* dlogits, int64_t T, const float* cache,
                                     const float* wt, int64_t s0, int64_t s1, float* g, BackwardScratch& s) const {
-    backward_chunk(obs, dlogits, T, cache, wt, s0, s1, g, s);
+    backward_chunk<dense::blocks::Avx2>(obs, dlogits, T, cache, wt, s0, s1, g, s);
   }
 
   // Adds to g the gradient of sequences [s0, s1), rows in order, 8 at a
@@ -212,6 +213,7 @@ class Mlp final : public Model {
   // order, whichever kernel computes it: the columns of a layer past its last
   // multiple of 8 (all of a narrow logits layer) sum in a transposed copy gt,
   // 8 inputs per vector, taken from g before the chunk and put back after.
+  template <class Isa>
   DLM_DENSE_INLINE void backward_chunk(const float* obs, const float* dlogits, int64_t T, const float* cache,
                                        const float* wt, int64_t s0, int64_t s1, float* g,
                                        BackwardScratch& s) const {
@@ -252,14 +254,14 @@ class Mlp final : public Model {
         float* G = g + w_offset_[i];
         if (out8 > 0)
           for (int64_t j = 0; j < m; ++j) {
-            const int64_t count = bl::nonzeros(input(j), in, idx);
+            const int64_t count = bl::nonzeros<Isa>(input(j), in, idx);
             bl::add_outer_row(input(j), idx, count, dout(j), out, 0, out8, G);
           }
         if (out8 < out) {
           float* gt = s.gt.data() + gt_offset_[i];
           int64_t c = out8;
-          for (; c + 4 <= out; c += 4) bl::add_outer_columns<4>(m, input, dout, in8, c, gt + (c - out8) * in8);
-          for (; c < out; ++c) bl::add_outer_columns<1>(m, input, dout, in8, c, gt + (c - out8) * in8);
+          for (; c + 4 <= out; c += 4) bl::add_outer_columns<4, Isa>(m, input, dout, in8, c, gt + (c - out8) * in8);
+          for (; c < out; ++c) bl::add_outer_columns<1, Isa>(m, input, dout, in8, c, gt + (c - out8) * in8);
           for (int64_t j = 0; j < m; ++j) {
             const float *x = input(j), *d = dout(j);
             for (int64_t k = in8; k < in; ++k) {
@@ -275,7 +277,7 @@ class Mlp final : public Model {
         for (int64_t j = 0; j < m; ++j) {
           float* d = dx + j * H;
           const float *x = input(j), *dj = dout(j);
-          const int64_t count = bl::nonzeros(dj, out, idx);
+          const int64_t count = bl::nonzeros<Isa>(dj, out, idx);
           bl::affine_row(dj, idx, count, wt_i, nullptr, in, 0, in8, d);
           for (int64_t k = in8; k < in; ++k) {
             float v = 0.0f;
