@@ -265,15 +265,49 @@ DLM_DENSE_INLINE void affine_row(const float* __restrict x, const int32_t* __res
   }
 }
 
+#if defined(__clang__)
+#define DLM_DENSE_SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define DLM_DENSE_SHUFFLE(a, b, ...) __builtin_shuffle(a, b, M{__VA_ARGS__})
+#endif
+
+// The 8 x 8 tile r[0..8) transposed in registers: unpack pairs, then
+// quadruples, then halves (unpcklps/unpckhps, shufps, vperm2f128 on AVX).
+DLM_DENSE_INLINE void transpose8(V* r) {
+  V t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = DLM_DENSE_SHUFFLE(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = DLM_DENSE_SHUFFLE(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = DLM_DENSE_SHUFFLE(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 1] = DLM_DENSE_SHUFFLE(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[i + 2] = DLM_DENSE_SHUFFLE(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 3] = DLM_DENSE_SHUFFLE(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = DLM_DENSE_SHUFFLE(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[i + 4] = DLM_DENSE_SHUFFLE(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
 // xt[k * 8 + r] = x[r * stride + k] for k < in, rows r < n (n <= 8); the
-// lanes of missing rows are zero.
+// lanes of missing rows are zero. Only copies: no arithmetic to keep.
 DLM_DENSE_INLINE void transpose_rows(const float* __restrict x, int64_t stride, int64_t n, int64_t in,
                                      float* __restrict xt) {
-  if (n < kLanes) {
-    for (int64_t k = 0; k < in; ++k) store(xt + k * kLanes, splat(0.0f));
+  int64_t k = 0;
+  if (n == kLanes) {
+    for (; k + kLanes <= in; k += kLanes) {
+      V r[kLanes];
+      for (int i = 0; i < kLanes; ++i) r[i] = load(x + i * stride + k);
+      transpose8(r);
+      for (int i = 0; i < kLanes; ++i) store(xt + (k + i) * kLanes, r[i]);
+    }
+  } else {
+    for (int64_t c = 0; c < in; ++c) store(xt + c * kLanes, splat(0.0f));
   }
   for (int64_t r = 0; r < n; ++r)
-    for (int64_t k = 0; k < in; ++k) xt[k * kLanes + r] = x[r * stride + k];
+    for (int64_t c = k; c < in; ++c) xt[c * kLanes + r] = x[r * stride + c];
 }
 
 // For rows r < n (n <= 8) given transposed as xt (transpose_rows), columns
