@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "../core/learn/chunked.hpp"
 #include "../core/learn/dense.hpp"
 #include "../core/learn/model.hpp"
 #include "../core/parallel.hpp"
@@ -232,6 +233,88 @@ Floats golden_obs(int64_t n) {
   return o;
 }
 
+// The MLP's per-row forward and backward as they were before the row-block
+// kernels, kept as the reference the kernels must match bit for bit: every
+// output element gets the same float operations in the same order. Layout
+// and chunking as documented in mlp.cpp and chunked.hpp.
+struct MlpRows {
+  std::vector<int> widths;
+  bool relu;
+  std::vector<int64_t> w_off, b_off, h_off;
+  int64_t hidden_total = 0, num_params = 0;
+
+  MlpRows(std::vector<int> w, bool r) : widths(std::move(w)), relu(r) {
+    for (size_t i = 0; i + 1 < widths.size(); ++i) {
+      w_off.push_back(num_params);
+      num_params += static_cast<int64_t>(widths[i]) * widths[i + 1];
+      b_off.push_back(num_params);
+      num_params += widths[i + 1];
+      if (i + 2 < widths.size()) {
+        h_off.push_back(hidden_total);
+        hidden_total += widths[i + 1];
+      }
+    }
+  }
+
+  void forward(const float* params, const float* obs, int64_t n, float* logits, float* cache) const {
+    namespace dense = dilemma::learn::dense;
+    const int layers = static_cast<int>(widths.size()) - 1;
+    const int64_t X = widths.front(), A = widths.back();
+    for (int64_t r = 0; r < n; ++r) {
+      float* hidden = cache + r * hidden_total;
+      const float* x = obs + r * X;
+      for (int i = 0; i < layers; ++i) {
+        const int64_t in = widths[i], out = widths[i + 1];
+        float* y = i == layers - 1 ? logits + r * A : hidden + h_off[i];
+        dense::affine(x, in, params + w_off[i], params + b_off[i], out, y);
+        if (i == layers - 1) break;
+        for (int64_t j = 0; j < out; ++j) y[j] = relu ? (y[j] > 0.0f ? y[j] : 0.0f) : dense::tanh(y[j]);
+        x = y;
+      }
+    }
+  }
+
+  void backward(const float* params, const float* obs, const float* dlogits, int64_t B, int64_t T,
+                const float* cache, float* grad) const {
+    namespace dense = dilemma::learn::dense;
+    const int layers = static_cast<int>(widths.size()) - 1;
+    const int64_t X = widths.front(), A = widths.back();
+    const int64_t size = dilemma::learn::chunk_sequences(T);
+    Floats partial(static_cast<size_t>(num_params)), dy, dx;
+    for (int64_t s0 = 0; s0 < B; s0 += size) {
+      std::fill(partial.begin(), partial.end(), 0.0f);
+      float* g = partial.data();
+      for (int64_t r = s0 * T; r < std::min(B, s0 + size) * T; ++r) {
+        if (dense::all_zero(dlogits + r * A, A)) continue;
+        dy.assign(dlogits + r * A, dlogits + (r + 1) * A);
+        for (int i = layers - 1; i >= 0; --i) {
+          const int64_t in = widths[i], out = widths[i + 1];
+          const float* x = i == 0 ? obs + r * X : cache + r * hidden_total + h_off[i - 1];
+          dense::add_outer(x, in, dy.data(), out, g + w_off[i]);
+          dense::add(dy.data(), out, g + b_off[i]);
+          if (i == 0) break;
+          Floats wt(static_cast<size_t>(in * out));
+          dense::transpose(params + w_off[i], in, out, wt.data());
+          dx.assign(static_cast<size_t>(in), 0.0f);
+          dense::add_xw(dy.data(), out, wt.data(), in, dx.data());
+          for (int64_t k = 0; k < in; ++k) dx[k] = relu ? (x[k] > 0.0f ? dx[k] : 0.0f) : dx[k] * (1.0f - x[k] * x[k]);
+          std::swap(dy, dx);
+        }
+      }
+      for (int64_t j = 0; j < num_params; ++j) grad[j] += partial[j];
+    }
+  }
+};
+
+// Values with exact zeros (a share `zeros` of them), negative zeros among them.
+Floats sparse_randoms(int64_t n, uint64_t seed, double zeros) {
+  Floats v = randoms(n, seed, -1.5f, 1.5f);
+  const Floats u = randoms(n, seed + 1000, 0.0f, 1.0f);
+  for (int64_t i = 0; i < n; ++i)
+    if (u[i] < zeros) v[i] = u[i] < zeros / 4 ? -0.0f : 0.0f;
+  return v;
+}
+
 }  // namespace
 
 // --- tabular ---------------------------------------------------------------
@@ -437,6 +520,65 @@ TEST("forward and backward bytes do not depend on the thread count") {
       *make("mlp", 8, 3, {{"hidden", std::vector<double>{48}}, {"activation", std::string("relu")}}), 100, 7, 53);
   check_thread_invariance(*make("gru", 8, 3, {{"hidden", 24.0}}), 100, 7, 54);
   check_thread_invariance(*make("gru", 4, 3, {{"hidden", 8.0}}), 9, 100, 55);
+}
+
+TEST("mlp: row-block kernels give the per-row reference's bytes (shapes, zeros, masks, threads)") {
+  struct Case {
+    std::vector<int> widths;
+    bool relu;
+    int64_t B, T;
+    double zeros;
+  };
+  const std::vector<Case> cases = {
+      {{36, 32, 4}, false, 64, 16, 0.9},   // the Coin policy: one-hot observations
+      {{36, 32, 4}, true, 13, 5, 0.5},
+      {{7, 13, 5}, false, 9, 3, 0.3},      // nothing a multiple of 8
+      {{9, 40, 17, 3}, true, 11, 7, 0.4},  // 32 + 8 columns, then 16 + 1, then 3
+      {{16, 8, 8, 9}, false, 5, 1, 0.0},
+      {{5, 3}, false, 7, 2, 0.5},           // linear
+      {{12, 64}, true, 3, 4, 0.2},          // linear, wide output
+      {{3, 1, 2, 1}, true, 17, 3, 0.3},
+      {{33, 24, 12}, false, 40, 20, 0.6},  // several chunks of 25 sequences
+  };
+  uint64_t seed = 900;
+  for (const Case& c : cases) {
+    std::vector<double> hidden(c.widths.begin() + 1, c.widths.end() - 1);
+    auto m = make("mlp", c.widths.front(), c.widths.back(),
+                  {{"hidden", hidden}, {"activation", std::string(c.relu ? "relu" : "tanh")}});
+    const MlpRows ref(c.widths, c.relu);
+    CHECK_EQ(m->num_params(), ref.num_params);
+    const int64_t n = c.B * c.T, A = c.widths.back();
+    Floats params = randoms(ref.num_params, ++seed, -0.8f, 0.8f);
+    // A few exact zeros in the weights and biases too (outputs of -0 and +0).
+    for (int64_t i = 0; i < ref.num_params; i += 7) params[i] = (i % 14) ? 0.0f : -0.0f;
+    const Floats obs = sparse_randoms(n * c.widths.front(), ++seed, c.zeros);
+    Floats dlogits = sparse_randoms(n * A, ++seed, 0.2);
+    for (int64_t r = 0; r < n; r += 3) std::fill_n(dlogits.begin() + r * A, A, 0.0f);  // masked rows
+    Floats want_logits(static_cast<size_t>(n * A)), want_cache(static_cast<size_t>(n * ref.hidden_total));
+    ref.forward(params.data(), obs.data(), n, want_logits.data(), want_cache.data());
+    Floats want_grad = randoms(ref.num_params, ++seed);
+    const Floats grad0 = want_grad;
+    ref.backward(params.data(), obs.data(), dlogits.data(), c.B, c.T, want_cache.data(), want_grad.data());
+    for (int threads : {1, 2, 3, -1, -2}) {
+      // Negative: that many threads with the baseline kernels instead of AVX2.
+      dilemma::learn::dense::blocks::avx2_allowed() = threads > 0;
+      dilemma::set_default_threads(std::abs(threads));
+      Floats logits(want_logits.size()), cache(static_cast<size_t>(m->cache_size(c.B, c.T)));
+      m->forward(params.data(), obs.data(), c.B, c.T, logits.data(), cache.data());
+      CHECK(same_bytes(logits, want_logits));
+      CHECK(same_bytes(cache, want_cache));
+      Floats bare(logits.size());
+      m->forward(params.data(), obs.data(), c.B, c.T, bare.data(), nullptr);
+      CHECK(same_bytes(bare, want_logits));
+      m->step(params.data(), obs.data(), nullptr, n, bare.data(), nullptr);
+      CHECK(same_bytes(bare, want_logits));
+      Floats grad = grad0;
+      m->backward(params.data(), obs.data(), dlogits.data(), c.B, c.T, cache.data(), grad.data());
+      CHECK(same_bytes(grad, want_grad));
+    }
+    dilemma::learn::dense::blocks::avx2_allowed() = true;
+    dilemma::set_default_threads(0);
+  }
 }
 
 TEST("backward adds to grad and skips masked rows") {
