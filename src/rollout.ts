@@ -3,7 +3,7 @@
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameSpec, resolveGame } from './games.js';
-import { native } from './native.js';
+import { native, type NativeTrajectory } from './native.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid } from './validate.js';
@@ -108,6 +108,31 @@ function identityGroups(ids: Uint32Array): Uint32Array {
   return ids;
 }
 
+/** A trajectory from the binding's arrays, with the game's shape and the rollouts' groups. */
+function trajectoryOf(
+  t: NativeTrajectory,
+  info: { agents: number; obsDim: number },
+  batch: number,
+  groups: Uint32Array,
+): Trajectory {
+  return {
+    batch,
+    steps: t.steps,
+    agents: info.agents,
+    obsDim: info.obsDim,
+    observations: t.observations,
+    actions: t.actions,
+    logProbs: t.logProbs,
+    entropies: t.entropies,
+    rewards: t.rewards,
+    dones: t.dones,
+    mask: t.mask,
+    groups,
+    stats: t.stats,
+    statNames: t.statNames,
+  };
+}
+
 // A detached buffer refuses new views (its arrays just read as empty).
 function isDetached(buffer: ArrayBufferLike): boolean {
   if (buffer.byteLength > 0) return false;
@@ -174,22 +199,7 @@ export function allocateTrajectory(options: { game: GameSpec; batch: number; ste
   const { game, owned } = resolveGame(o.game as GameSpec, 'options.game');
   try {
     const t = native().allocateTrajectory(game.handle, { batch, ...(steps ? { steps } : {}) });
-    return {
-      batch,
-      steps: t.steps,
-      agents: game.info.agents,
-      obsDim: game.info.obsDim,
-      observations: t.observations,
-      actions: t.actions,
-      logProbs: t.logProbs,
-      entropies: t.entropies,
-      rewards: t.rewards,
-      dones: t.dones,
-      mask: t.mask,
-      groups: identityGroups(new Uint32Array(batch)),
-      stats: t.stats,
-      statNames: t.statNames,
-    };
+    return trajectoryOf(t, game.info, batch, identityGroups(new Uint32Array(batch)));
   } finally {
     if (owned) game.dispose();
   }
@@ -250,22 +260,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       Object.assign(out, { batch, steps: t.steps, agents: game.info.agents, obsDim: game.info.obsDim, groups: outGroups, statNames: t.statNames });
       return out;
     }
-    return {
-      batch,
-      steps: t.steps,
-      agents: game.info.agents,
-      obsDim: game.info.obsDim,
-      observations: t.observations,
-      actions: t.actions,
-      logProbs: t.logProbs,
-      entropies: t.entropies,
-      rewards: t.rewards,
-      dones: t.dones,
-      mask: t.mask,
-      groups: groups ?? identityGroups(new Uint32Array(batch)),
-      stats: t.stats,
-      statNames: t.statNames,
-    };
+    return trajectoryOf(t, game.info, batch, groups ?? identityGroups(new Uint32Array(batch)));
   } finally {
     for (const r of resolved) if (r.owned) r.policy.dispose();
     if (ownGame) game.dispose();

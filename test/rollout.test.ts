@@ -196,7 +196,7 @@ test('out: transferring an array while a rollout writes into it is harmless', as
   // Moving the buffer away mid-rollout must not free the memory being written
   // (where the runtime lets an engine-owned buffer be transferred at all).
   try {
-    structuredClone(out.observations.buffer, { transfer: [out.observations.buffer] });
+    structuredClone(out.observations.buffer, { transfer: [out.observations.buffer as ArrayBuffer] });
   } catch {
     // not transferable: nothing to check
   }

@@ -212,7 +212,7 @@ test('Coin Game: Advantage Alignment agents pick up their own coins far more oft
   t.true(aa > 0.8, `AA own-coin rate ${aa}`);
 });
 
-test('Trust-and-Split from a cooperative start: naive learning turns greedy; Advantage Alignment keeps the efficient split and resists the greedy splitter', async (t) => {
+test('Trust-and-Split from a cooperative start: naive learning turns greedy; Advantage Alignment keeps the efficient split and resists the greedy splitter better than sum-of-rewards', async (t) => {
   // The README's study, seed 1 of its warm protocol: 400 sum-of-rewards iterations, then 300 of each algorithm.
   const warm = await train(trustAndSplitRecipe('sum-of-rewards', 1001, 400));
   const start = warm.trainer.params();
@@ -224,7 +224,7 @@ test('Trust-and-Split from a cooperative start: naive learning turns greedy; Adv
     const b = await rollout({ game, policies: [greedy, policy], batch: 1024, seed: 77 });
     return (meanReturns(a)[0] + meanReturns(b)[1]) / 2;
   };
-  const result = async (algorithm: 'naive' | 'advantage-alignment') => {
+  const result = async (algorithm: 'naive' | 'advantage-alignment' | 'sum-of-rewards') => {
     const { trainer } = await train(trustAndSplitRecipe(algorithm, 1, 300), { initParams: start });
     const policy = trainer.policy();
     const self = negotiationMetrics(await rollout({ game, policies: [policy, policy], batch: 1024, seed: 77 }));
@@ -235,11 +235,13 @@ test('Trust-and-Split from a cooperative start: naive learning turns greedy; Adv
   };
   const naive = await result('naive');
   const aa = await result('advantage-alignment');
-  // Always proposing 5 against the greedy splitter's 10: 10·5/15 coins a round, at value 10 or 1 equally
-  // often, over 10 rounds.
-  const always5 = 10 * ((10 * 5) / 15) * ((10 + 1) / 2);
+  // The control: the prosocial objective the start was trained with, for as many more iterations.
+  const prosocial = await result('sum-of-rewards');
   greedy.dispose();
   t.true(naive.efficiency < 0.6, `naive efficiency ${naive.efficiency}`);
   t.true(aa.efficiency > 0.9, `AA efficiency ${aa.efficiency}`);
-  t.true(aa.payoff >= always5, `AA payoff against the greedy splitter ${aa.payoff} < ${always5}`);
+  // How much the greedy splitter can take depends on the start (the study's starts range from
+  // 8 to 208 against it); from the same start, Advantage Alignment keeps more than
+  // sum-of-rewards does (in every seed of the study).
+  t.true(aa.payoff > prosocial.payoff, `AA payoff against the greedy splitter ${aa.payoff} <= sum-of-rewards ${prosocial.payoff}`);
 });

@@ -286,6 +286,16 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
       use(k, c);
     }
   };
+  // One learner row (seat k, environment b): its live steps' credits into the sums.
+  auto add_row = [&](double* part, double* abs_part, int64_t k, int64_t b, const float* credit) {
+    const int32_t* code = w.actions.data() + k * BT + b * T;
+    const uint8_t* lv = live.data() + b * T;
+    for (int64_t t = 0; t < T; ++t)
+      if (lv[t]) {
+        accumulate(part, code[t], credit[t]);
+        *abs_part += std::fabs(credit[t]);
+      }
+  };
   parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
     thread_local std::vector<float> scratch;
     scratch.resize(static_cast<size_t>(3 * T));
@@ -299,13 +309,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
             std::copy(credit, credit + T, w.credits.data() + k * BT + b * T);
             return;
           }
-          const int32_t* code = w.actions.data() + k * BT + b * T;
-          const uint8_t* lv = live.data() + b * T;
-          for (int64_t t = 0; t < T; ++t)
-            if (lv[t]) {
-              accumulate(part, code[t], credit[t]);
-              abs_part += std::fabs(credit[t]);
-            }
+          add_row(part, &abs_part, k, b, credit);
         });
       abs_sums[chunk] = abs_part;
     }
@@ -317,16 +321,8 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
         double* part = sums.data() + chunk * codes * kSumFields;
         double abs_part = 0.0;
         for (int64_t k = 0; k < S; ++k)
-          for (int64_t b = chunk * kEnvChunk, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b) {
-            const float* credit = w.credits.data() + k * BT + b * T;
-            const int32_t* code = w.actions.data() + k * BT + b * T;
-            const uint8_t* lv = live.data() + b * T;
-            for (int64_t t = 0; t < T; ++t)
-              if (lv[t]) {
-                accumulate(part, code[t], credit[t]);
-                abs_part += std::fabs(credit[t]);
-              }
-          }
+          for (int64_t b = chunk * kEnvChunk, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b)
+            add_row(part, &abs_part, k, b, w.credits.data() + k * BT + b * T);
         abs_sums[chunk] = abs_part;
       }
     });
