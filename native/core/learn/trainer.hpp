@@ -90,13 +90,13 @@ class Trainer {
   void restore(const TrainerState& s);  // checks sizes; throws ERR_INVALID_ARGUMENT
   const TrainerConfig& config() const { return cfg_; }
   std::shared_ptr<const std::vector<float>> params_snapshot() const;
+  // Whether iterate() takes the fused matrix-game path (trainer_fused.cpp):
+  // a 2x2 game with a tabular policy and a leave-one-out baseline, the
+  // general path's numbers with the rollout, credits and gradient fused.
+  bool fused_applies() const;
 
  private:
   uint64_t iteration_seed(uint32_t purpose) const;
-  // The fused matrix-game iteration (trainer_fused.cpp): matrix games with a
-  // tabular policy and a leave-one-out baseline, the same numbers as the
-  // general path in one pass over each environment's episode.
-  bool fused_applies() const;
   // Counts the iteration and takes the buffer's snapshot.
   void advance(IterationMetrics& m);
   IterationMetrics iterate_fused(IterationMetrics m, const std::vector<int>& seats, const std::vector<float>* opponent);

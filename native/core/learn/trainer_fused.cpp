@@ -39,6 +39,9 @@ namespace {
 // Environments per part of the rollout and of the credit pass. Fixed (not a
 // function of the thread count), so that per-part sums add up the same way.
 constexpr int64_t kEnvChunk = 256;
+// Chunks a thread takes at least: waking a worker costs about as much as a
+// few chunks of work.
+constexpr int64_t kChunksPerThread = 4;
 // Per (state, action): credit sums of positive and negative credits (double)
 // and the counts of positive, negative and zero credits.
 constexpr int kSumFields = 5;
@@ -238,7 +241,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   ep.coop = coop.data();
   ep.reward_sum = reward_sum.data();
   const int64_t env_chunks = (B + kEnvChunk - 1) / kEnvChunk;
-  parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
+  parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c)
       matrix::with_history(
           history, [&](auto h) { return play<decltype(h)::value>(ep, c * kEnvChunk, std::min(B, (c + 1) * kEnvChunk)); },
@@ -296,7 +299,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
         *abs_part += std::fabs(credit[t]);
       }
   };
-  parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
+  parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
     thread_local std::vector<float> scratch;
     scratch.resize(static_cast<size_t>(3 * T));
     float *adv = scratch.data(), *c = adv + 2 * T;
@@ -316,7 +319,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   });
   if (whiten) {
     credit::whiten(w.credits.data(), w.credits.data(), S * B, T, false, 1e-8, cfg_.threads);
-    parallel_for(env_chunks, threads, 1, [&](int64_t c0, int64_t c1) {
+    parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
       for (int64_t chunk = c0; chunk < c1; ++chunk) {
         double* part = sums.data() + chunk * codes * kSumFields;
         double abs_part = 0.0;
