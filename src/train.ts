@@ -146,6 +146,7 @@ export class Trainer {
   readonly config: ResolvedTrainConfig;
   readonly game: Game;
   #native: NativeTrainer | undefined;
+  #stepping = false;
 
   private constructor(config: ResolvedTrainConfig) {
     this.config = config;
@@ -188,11 +189,29 @@ export class Trainer {
     return this.#trainer.info().statNames;
   }
 
-  /** Runs one iteration off the event loop: rollouts, credits, loss, backward, Adam. */
+  /**
+   * Runs one iteration: rollouts, credits, loss, backward, Adam. Off the event
+   * loop, except small iterations of the fused matrix-game path (at most 2^14
+   * agent-steps, a fraction of a millisecond), which run before the call
+   * returns; either way the promise settles on a later turn of the event
+   * loop, so timers, I/O and signals (Ctrl-C) are served between iterations.
+   * One iteration at a time: a call while another's promise is pending is
+   * refused with ERR_BUSY.
+   */
   async step(): Promise<IterationMetrics> {
-    const start = performance.now();
-    const m = await this.#trainer.iterate();
-    return { ...m, seconds: (performance.now() - start) / 1000 };
+    if (this.#stepping) {
+      throw new DilemmaError(ErrorCode.Busy, 'the trainer is running an iteration; wait for its promise first');
+    }
+    this.#stepping = true;
+    try {
+      const start = performance.now();
+      const m = await this.#trainer.iterate();
+      const seconds = (performance.now() - start) / 1000;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return { ...m, seconds };
+    } finally {
+      this.#stepping = false;
+    }
   }
 
   /** The current policy, frozen, for rollouts and evaluation. */
