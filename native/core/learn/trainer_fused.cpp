@@ -276,8 +276,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     lr.codes = ep.codes;
     lr.coop = ep.coop;
     lr.reward_sum = ep.reward_sum;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t) live[b * T + t] = t < L;
+    for (int64_t b = 0; b < B; ++b) {
+      std::fill_n(live.data() + b * T, L, uint8_t{1});
+      std::fill_n(live.data() + b * T + L, T - L, uint8_t{0});
+    }
   }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {

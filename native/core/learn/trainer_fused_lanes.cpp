@@ -125,7 +125,7 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
   double* credit_d = values.data();
   double* abs_d = values.data() + S * L * 8;
   double sums[kCodes * 2] = {};
-  int32_t counts[kCodes * 3] = {};
+  int32_t counts[8][kCodes * 3] = {};
   double abs_total = *abs_part;
   const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), two = _mm256_set1_epi32(2);
   const __m256 abs_mask = _mm256_castsi256_ps(magnitude);
@@ -214,15 +214,20 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
         for (int64_t t = 0; t < L; ++t) {
           const int64_t e = (k * L + t) * 8 + j;
           sums[sum_index[e]] += credit_d[e];
-          ++counts[count_index[e]];
           abs_total += abs_d[e];
         }
+    // Counts are exact in any order: one histogram per lane, so that
+    // repeated codes do not wait on each other's increments.
+    for (int64_t e = 0; e < S * L * 8; e += 8)
+      for (int64_t j = 0; j < count; ++j) ++counts[j][count_index[e + j]];
   }
+  for (int j = 1; j < 8; ++j)
+    for (int i = 0; i < kCodes * 3; ++i) counts[0][i] += counts[j][i];
   for (int code = 0; code < kCodes; ++code) {
     double* q = part + code * 5;
     q[0] += sums[code * 2];
     q[1] += sums[code * 2 + 1];
-    for (int f = 0; f < 3; ++f) q[2 + f] += counts[code * 3 + f];
+    for (int f = 0; f < 3; ++f) q[2 + f] += counts[0][code * 3 + f];
   }
   *abs_part = abs_total;
 }
