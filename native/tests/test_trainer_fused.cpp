@@ -13,6 +13,7 @@
 #include "../core/game.hpp"
 #include "../core/learn/model.hpp"
 #include "../core/learn/trainer.hpp"
+#include "../core/learn/trainer_fused_lanes.hpp"
 #include "../core/sampling.hpp"
 #include "check.hpp"
 
@@ -71,7 +72,89 @@ void same_runs(const TrainerConfig& c, int iterations = 6) {
   }
 }
 
+// The lane path against the scalar fused path: the same bits, parameters
+// and metrics. Returns whether the lane path ran.
+bool same_bits_with_lanes(TrainerConfig c, int iterations = 5, int threads = 1) {
+  namespace lanes = dilemma::learn::fused_lanes;
+  lanes::set_enabled(false);
+  const Run scalar = train(c, true, iterations, threads);
+  lanes::set_enabled(true);
+  const int64_t before = lanes::iterations_taken();
+  const Run lane = train(c, true, iterations, threads);
+  const bool ran = lanes::iterations_taken() > before;
+  CHECK_EQ(scalar.params.size(), lane.params.size());
+  for (size_t i = 0; i < scalar.params.size(); ++i) CHECK_EQ(lane.params[i], scalar.params[i]);
+  for (int i = 0; i < iterations; ++i) {
+    const IterationMetrics &s = scalar.metrics[i], &l = lane.metrics[i];
+    for (int a = 0; a < 2; ++a) {
+      CHECK_EQ(l.mean_return[a], s.mean_return[a]);
+      CHECK_EQ(l.action0_rate[a], s.action0_rate[a]);
+    }
+    CHECK_EQ(l.policy_loss, s.policy_loss);
+    CHECK_EQ(l.entropy, s.entropy);
+    CHECK_EQ(l.clipped_fraction, s.clipped_fraction);
+    CHECK_EQ(l.grad_norm, s.grad_norm);
+    CHECK_EQ(l.credit_abs_mean, s.credit_abs_mean);
+    CHECK_EQ(l.buffer_opponent, s.buffer_opponent);
+  }
+  return ran;
+}
+
 }  // namespace
+
+TEST("fused matrix iteration, 8 environments per register: the scalar fused path's bits") {
+  const bool avx2 = dilemma::learn::fused_lanes::available();
+  {
+    TrainerConfig c = base(Params("game", {}));
+    c.batch = 101;  // not a multiple of 8: a part-filled register
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+  }
+  {
+    TrainerConfig c = base(Params("game", {}));
+    c.batch = 700;  // several chunks, the last one part-filled
+    c.group_size = 6;
+    c.include_current = true;
+    CHECK_EQ(same_bits_with_lanes(c, 4, 2), avx2);
+  }
+  {
+    TrainerConfig c = base(Params("game", {{"rounds", 7.0}}));
+    c.steps = 9;  // padding steps after the last round
+    c.group_size = 5;  // the last group has one environment: no baseline
+    c.batch = 41;
+    c.aa_form = dilemma::credit::AaForm::kMean;
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+    c.include_current = true;
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+  }
+  {
+    TrainerConfig c = base(Params("game", {{"preset", std::string("stag-hunt")}}), 1, "matrix");
+    c.algorithm = Algorithm::kNaive;
+    c.temperature = 0.7f;
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+    c.algorithm = Algorithm::kSumOfRewards;
+    c.loss.objective = dilemma::learn::LossObjective::kPpo;
+    c.epochs = 3;
+    c.loss.entropy_coef = 0.05f;
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+  }
+  {
+    TrainerConfig c = base(Params("game", {}));
+    c.batch = 203;
+    c.buffer_probability = 0.6f;
+    c.buffer_size = 3;
+    CHECK_EQ(same_bits_with_lanes(c, 10), avx2);
+  }
+  {
+    // Cases the lane path leaves to the scalar path: whitening, noise,
+    // random ends, memory-2.
+    TrainerConfig c = base(Params("game", {}));
+    c.whiten_credits = true;
+    CHECK(!same_bits_with_lanes(c, 2));
+    CHECK(!same_bits_with_lanes(base(Params("game", {{"noise", 0.05}})), 2));
+    CHECK(!same_bits_with_lanes(base(Params("game", {{"continuation", 0.9}})), 2));
+    CHECK(!same_bits_with_lanes(base(Params("game", {{"history", 2.0}}), 2, "matrix"), 2));
+  }
+}
 
 TEST("fused matrix iteration: Advantage Alignment on the IPD equals the general path") {
   same_runs(base(Params("game", {})));

@@ -30,6 +30,7 @@
 #include "../error.hpp"
 #include "../parallel.hpp"
 #include "loss_cache.hpp"
+#include "trainer_fused_lanes.hpp"
 #include "trainer_stages.hpp"
 
 namespace dilemma::learn {
@@ -212,10 +213,19 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   for (int64_t b = 0; b < B; ++b) groups[b] = static_cast<int32_t>(b / cfg_.group_size);
   const int64_t group_count = (B + cfg_.group_size - 1) / cfg_.group_size;
 
+  // The lane path (trainer_fused_lanes.hpp) covers memory-1 read directly,
+  // with every episode as long as the others; its arrays are step-major.
+  const bool direct = layout.size == matrix::kSlot && layout.blocks == history;
+  const int64_t Bp = fused_lanes::padded(B);
+  const bool lanes = fused_lanes::available() && history == 1 && direct && states == fused_lanes::kStates &&
+                     rules.noise == 0 && rules.continuation >= 1.0 && !cfg_.whiten_credits &&
+                     static_cast<double>(Bp) * static_cast<double>(T) < 2e9;
+  const int64_t cells = lanes ? Bp * T : BT;
+
   // 1. Rollout.
   w.rewards_by_agent.resize(A);
-  for (auto& r : w.rewards_by_agent) r.resize(BT);
-  w.actions.resize(rows);  // the learner's (state, action) codes
+  for (auto& r : w.rewards_by_agent) r.resize(cells);
+  w.actions.resize(S * cells);  // the learner's (state, action) codes
   std::vector<uint8_t>& live = w.t.mask;
   live.resize(BT);
   std::vector<int32_t>& coop = w.stats;
@@ -241,17 +251,62 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   ep.coop = coop.data();
   ep.reward_sum = reward_sum.data();
   const int64_t env_chunks = (B + kEnvChunk - 1) / kEnvChunk;
+  // Steps every episode lives on the lane path (a game of no rounds still
+  // plays one).
+  const int64_t L = std::min<int64_t>(T, std::max<int32_t>(1, rules.rounds));
+  fused_lanes::Rollout lr;
+  if (lanes) {
+    fused_lanes::count_iteration();
+    for (int a = 0; a < 2; ++a)
+      for (int s = 0; s < 8; ++s) {
+        lr.total[a][s] = s < states ? sampler[a][s].prep.total : 1.0f;
+        lr.e0[a][s] = s < states ? sampler[a][s].e[0] : 0.0f;
+      }
+    std::copy(rules.rewards, rules.rewards + 8, lr.rewards);
+    lr.seed = seed;
+    lr.B = B;
+    lr.Bp = Bp;
+    lr.T = T;
+    lr.L = L;
+    lr.gamma = cfg_.gamma;
+    for (int a = 0; a < 2; ++a) {
+      lr.returns[a] = ep.returns[a];
+      lr.seat_of[a] = ep.seat_of[a];
+    }
+    lr.codes = ep.codes;
+    lr.coop = ep.coop;
+    lr.reward_sum = ep.reward_sum;
+    for (int64_t b = 0; b < B; ++b) {
+      std::fill_n(live.data() + b * T, L, uint8_t{1});
+      std::fill_n(live.data() + b * T + L, T - L, uint8_t{0});
+    }
+  }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c)
-      matrix::with_history(
-          history, [&](auto h) { return play<decltype(h)::value>(ep, c * kEnvChunk, std::min(B, (c + 1) * kEnvChunk)); },
-          false);
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t b0 = c * kEnvChunk, b1 = std::min(B, (c + 1) * kEnvChunk);
+      if (lanes) {
+        fused_lanes::play(lr, b0, b1);
+        continue;
+      }
+      matrix::with_history(history, [&](auto h) { return play<decltype(h)::value>(ep, b0, b1); }, false);
+    }
   });
 
   // 2. Group sums of the returns, each column summed over environments in
   // order (credit::leave_one_out's arithmetic).
   std::vector<double> group_sums(static_cast<size_t>(A * group_count * T), 0.0);
   parallel_for(T, threads, std::max<int64_t>(1, 16384 / B), [&](int64_t t0, int64_t t1) {
+    if (lanes) {
+      for (int64_t a = 0; a < A; ++a) {
+        const float* g = w.rewards_by_agent[a].data();
+        double* sums = group_sums.data() + a * group_count * T;
+        for (int64_t b = 0; b < B; ++b) {
+          double* s = sums + static_cast<int64_t>(groups[b]) * T;
+          for (int64_t t = t0; t < t1; ++t) s[t] += g[t * Bp + b];
+        }
+      }
+      return;
+    }
     for (int64_t a = 0; a < A; ++a) {
       const float* g = w.rewards_by_agent[a].data();
       double* sums = group_sums.data() + a * group_count * T;
@@ -299,7 +354,36 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
         *abs_part += std::fabs(credit[t]);
       }
   };
+  fused_lanes::Credits lc;
+  if (lanes) {
+    for (int a = 0; a < 2; ++a) lc.returns[a] = w.rewards_by_agent[a].data();
+    lc.codes = w.actions.data();
+    lc.groups = groups.data();
+    lc.group_sums = group_sums.data();
+    lc.group_count = group_count;
+    lc.group_size = cfg_.group_size;
+    lc.B = B;
+    lc.Bp = Bp;
+    lc.T = T;
+    lc.L = L;
+    lc.S = static_cast<int>(S);
+    for (int64_t k = 0; k < S; ++k) lc.seats[k] = seats[k];
+    lc.algorithm = cfg_.algorithm;
+    lc.beta = cfg_.beta;
+    lc.gamma = cfg_.gamma;
+    lc.include_current = cfg_.include_current;
+    lc.form = cfg_.aa_form;
+  }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
+    if (lanes) {
+      for (int64_t chunk = c0; chunk < c1; ++chunk) {
+        double abs_part = 0.0;
+        fused_lanes::credit_chunk(lc, chunk * kEnvChunk, std::min(B, (chunk + 1) * kEnvChunk),
+                                  sums.data() + chunk * codes * kSumFields, &abs_part);
+        abs_sums[chunk] = abs_part;
+      }
+      return;
+    }
     thread_local std::vector<float> scratch;
     scratch.resize(static_cast<size_t>(3 * T));
     float *adv = scratch.data(), *c = adv + 2 * T;

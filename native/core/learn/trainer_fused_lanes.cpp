@@ -1,0 +1,250 @@
+#include "trainer_fused_lanes.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "../draws.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define DILEMMA_FUSED_AVX2 1
+#endif
+
+namespace dilemma::learn::fused_lanes {
+
+namespace {
+std::atomic<bool> enabled{true};
+std::atomic<int64_t> taken{0};
+}  // namespace
+
+void set_enabled(bool on) { enabled = on; }
+int64_t iterations_taken() { return taken; }
+void count_iteration() { ++taken; }
+
+#ifdef DILEMMA_FUSED_AVX2
+
+bool available() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2 && enabled;
+}
+
+namespace {
+
+__attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, int64_t b1) {
+  const int64_t n = b1 - b0, T = ep.T, Bp = ep.Bp, L = ep.L, blocks = (n + 7) / 8;
+  thread_local std::vector<float> u;
+  thread_local std::vector<int32_t> state, coop;
+  // The last block reads up to 8 draws past the second plane: zeros.
+  u.resize(static_cast<size_t>(2 * n + 8));
+  std::fill(u.begin() + 2 * n, u.end(), 0.0f);
+  state.assign(static_cast<size_t>(blocks * 8), 0);  // agent 0's state: 1 + joint, 0 before the first round
+  coop.assign(static_cast<size_t>(blocks * 16), 0);
+  const __m256 total[2] = {_mm256_loadu_ps(ep.total[0]), _mm256_loadu_ps(ep.total[1])};
+  const __m256 e0[2] = {_mm256_loadu_ps(ep.e0[0]), _mm256_loadu_ps(ep.e0[1])};
+  const float* rw = ep.rewards;
+  const __m256 pay[2] = {_mm256_setr_ps(rw[0], rw[2], rw[4], rw[6], 0, 0, 0, 0),
+                         _mm256_setr_ps(rw[1], rw[3], rw[5], rw[7], 0, 0, 0, 0)};
+  // Agent 1 sees the joint move with the moves swapped: CD <-> DC.
+  const __m256i other_side = _mm256_setr_epi32(0, 1, 3, 2, 4, 5, 6, 7);
+  const __m256i one = _mm256_set1_epi32(1);
+  for (int64_t t = 0; t < L; ++t) {
+    rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
+                        u.data());
+    for (int64_t k = 0; k < blocks; ++k) {
+      const int64_t col = t * Bp + b0 + 8 * k;
+      __m256i s[2];
+      s[0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(state.data() + 8 * k));
+      s[1] = _mm256_permutevar8x32_epi32(other_side, s[0]);
+      __m256i move[2];
+      for (int a = 0; a < 2; ++a) {
+        // Action 0 when u * total falls below the first weight: the scalar
+        // path's float product and comparison.
+        const __m256 uu = _mm256_loadu_ps(u.data() + a * n + 8 * k);
+        const __m256 below = _mm256_cmp_ps(_mm256_mul_ps(uu, _mm256_permutevar8x32_ps(total[a], s[a])),
+                                           _mm256_permutevar8x32_ps(e0[a], s[a]), _CMP_LT_OQ);
+        const __m256i zero_move = _mm256_castps_si256(below);
+        move[a] = _mm256_andnot_si256(zero_move, one);
+        __m256i* c = reinterpret_cast<__m256i*>(coop.data() + 16 * k + 8 * a);
+        _mm256_storeu_si256(c, _mm256_sub_epi32(_mm256_loadu_si256(c), zero_move));
+        if (ep.seat_of[a] >= 0)
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(ep.codes + ep.seat_of[a] * T * Bp + col),
+                              _mm256_add_epi32(_mm256_add_epi32(s[a], s[a]), move[a]));
+      }
+      const __m256i joint = _mm256_add_epi32(_mm256_add_epi32(move[0], move[0]), move[1]);
+      _mm256_storeu_ps(ep.returns[0] + col, _mm256_permutevar8x32_ps(pay[0], joint));
+      _mm256_storeu_ps(ep.returns[1] + col, _mm256_permutevar8x32_ps(pay[1], joint));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(state.data() + 8 * k), _mm256_add_epi32(joint, one));
+    }
+  }
+  const int64_t width = blocks * 8;
+  for (int64_t t = L; t < T; ++t) {
+    std::fill_n(ep.returns[0] + t * Bp + b0, width, 0.0f);
+    std::fill_n(ep.returns[1] + t * Bp + b0, width, 0.0f);
+    for (int a = 0; a < 2; ++a)
+      if (ep.seat_of[a] >= 0) std::fill_n(ep.codes + ep.seat_of[a] * T * Bp + t * Bp + b0, width, -1);
+  }
+  const __m256 gamma = _mm256_set1_ps(ep.gamma);
+  for (int64_t k = 0; k < blocks; ++k) {
+    const int64_t b = b0 + 8 * k, count = std::min<int64_t>(8, b1 - b);
+    for (int a = 0; a < 2; ++a) {
+      float* r = ep.returns[a] + b;
+      __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+      for (int64_t t = 0; t < T; ++t) {
+        const __m256 v = _mm256_loadu_ps(r + t * Bp);
+        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+      }
+      __m256 acc = _mm256_setzero_ps();
+      for (int64_t t = T - 1; t >= 0; --t) {
+        acc = _mm256_add_ps(_mm256_loadu_ps(r + t * Bp), _mm256_mul_ps(gamma, acc));
+        _mm256_storeu_ps(r + t * Bp, acc);
+      }
+      double sums[8];
+      _mm256_storeu_pd(sums, lo);
+      _mm256_storeu_pd(sums + 4, hi);
+      for (int64_t j = 0; j < count; ++j) {
+        ep.reward_sum[(b + j) * 2 + a] = sums[j];
+        ep.coop[(b + j) * 2 + a] += coop[16 * k + 8 * a + j];
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, int64_t b1, double* part,
+                                                 double* abs_part) {
+  const int64_t T = c.T, L = c.L, Bp = c.Bp, S = c.S;
+  thread_local std::vector<float> adv;
+  thread_local std::vector<int32_t> idx;     // per (seat, step, lane): code * 2 + sign, code * 3 + class
+  thread_local std::vector<double> values;   // per (seat, step, lane): credit, |credit|
+  adv.resize(static_cast<size_t>(2 * L * 8));
+  idx.resize(static_cast<size_t>(2 * S * L * 8));
+  values.resize(static_cast<size_t>(2 * S * L * 8));
+  int32_t* sum_index = idx.data();
+  int32_t* count_index = idx.data() + S * L * 8;
+  double* credit_d = values.data();
+  double* abs_d = values.data() + S * L * 8;
+  double sums[kCodes * 2] = {};
+  int32_t counts[8][kCodes * 3] = {};
+  double abs_total = *abs_part;
+  const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), two = _mm256_set1_epi32(2);
+  const __m256 abs_mask = _mm256_castsi256_ps(magnitude);
+  const __m256 beta = _mm256_set1_ps(c.beta), gamma = _mm256_set1_ps(c.gamma);
+  for (int64_t b = b0; b < b1; b += 8) {
+    const int64_t count = std::min<int64_t>(8, b1 - b);
+    int32_t offset[8];
+    double less_one[8];
+    int32_t single[8];
+    for (int j = 0; j < 8; ++j) {
+      const int64_t g = c.groups[std::min<int64_t>(b + j, b1 - 1)];
+      const int64_t size = std::min<int64_t>(c.group_size, c.B - g * c.group_size);
+      offset[j] = static_cast<int32_t>(g * T);
+      less_one[j] = static_cast<double>(size - 1);
+      single[j] = size <= 1 ? -1 : 0;
+    }
+    const __m128i off_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(offset));
+    const __m128i off_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(offset + 4));
+    const __m256d n_lo = _mm256_loadu_pd(less_one), n_hi = _mm256_loadu_pd(less_one + 4);
+    const __m256 keep = _mm256_castsi256_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(single)));
+    // Leave-one-out advantages (credit::leave_one_out_element, in double).
+    const __m256d zero_d = _mm256_setzero_pd(), all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+    for (int a = 0; a < 2; ++a) {
+      const double* base = c.group_sums + a * c.group_count * T;
+      for (int64_t t = 0; t < L; ++t) {
+        const __m256 v = _mm256_loadu_ps(c.returns[a] + t * Bp + b);
+        const __m256d s_lo = _mm256_mask_i32gather_pd(zero_d, base + t, off_lo, all, 8);
+        const __m256d s_hi = _mm256_mask_i32gather_pd(zero_d, base + t, off_hi, all, 8);
+        const __m256d v_lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), v_hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+        const __m256d r_lo = _mm256_sub_pd(v_lo, _mm256_div_pd(_mm256_sub_pd(s_lo, v_lo), n_lo));
+        const __m256d r_hi = _mm256_sub_pd(v_hi, _mm256_div_pd(_mm256_sub_pd(s_hi, v_hi), n_hi));
+        const __m256 r = _mm256_set_m128(_mm256_cvtpd_ps(r_hi), _mm256_cvtpd_ps(r_lo));
+        _mm256_storeu_ps(adv.data() + (a * L + t) * 8, _mm256_blendv_ps(r, v, keep));
+      }
+    }
+    // Credits of each learner seat (the row functions of credit_math.hpp),
+    // then the indices and values the sums take.
+    for (int64_t k = 0; k < S; ++k) {
+      const int a = c.seats[k];
+      const float *own = adv.data() + a * L * 8, *others = adv.data() + (1 - a) * L * 8;
+      const int32_t* code_row = c.codes + k * T * Bp + b;
+      __m256 s = _mm256_setzero_ps();
+      for (int64_t t = 0; t < L; ++t) {
+        const __m256 o = _mm256_loadu_ps(own + t * 8), x = _mm256_loadu_ps(others + t * 8);
+        __m256 cr;
+        switch (c.algorithm) {
+          case Algorithm::kNaive: cr = o; break;
+          case Algorithm::kSumOfRewards: cr = _mm256_add_ps(o, x); break;
+          default: {
+            __m256 w;
+            if (c.form == credit::AaForm::kMean) {
+              if (c.include_current)
+                w = _mm256_div_ps(_mm256_add_ps(s, o), _mm256_set1_ps(static_cast<float>(t + 1)));
+              else
+                w = t == 0 ? _mm256_setzero_ps() : _mm256_div_ps(s, _mm256_set1_ps(static_cast<float>(t)));
+              s = _mm256_add_ps(s, o);
+            } else {
+              w = c.include_current ? _mm256_add_ps(s, o) : _mm256_mul_ps(gamma, s);
+              s = _mm256_mul_ps(gamma, _mm256_add_ps(s, o));
+            }
+            cr = _mm256_add_ps(o, _mm256_mul_ps(_mm256_mul_ps(beta, w), x));
+          }
+        }
+        const __m256i bits = _mm256_castps_si256(cr);
+        const __m256i sign = _mm256_srli_epi32(bits, 31);
+        const __m256i zero = _mm256_cmpeq_epi32(_mm256_and_si256(bits, magnitude), _mm256_setzero_si256());
+        const __m256i code = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(code_row + t * Bp));
+        const __m256i code2 = _mm256_add_epi32(code, code);
+        const int64_t e = (k * L + t) * 8;
+        // A zero credit goes to the negative sum when its sign bit is set:
+        // -0 there, as the scalar path adds, and nothing else changes.
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(sum_index + e), _mm256_add_epi32(code2, sign));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(count_index + e),
+                            _mm256_add_epi32(_mm256_add_epi32(code2, code), _mm256_blendv_epi8(sign, two, zero)));
+        const __m256 mag = _mm256_and_ps(cr, abs_mask);
+        _mm256_storeu_pd(credit_d + e, _mm256_cvtps_pd(_mm256_castps256_ps128(cr)));
+        _mm256_storeu_pd(credit_d + e + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(cr, 1)));
+        _mm256_storeu_pd(abs_d + e, _mm256_cvtps_pd(_mm256_castps256_ps128(mag)));
+        _mm256_storeu_pd(abs_d + e + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(mag, 1)));
+      }
+    }
+    // The sums, one environment after another: double addition depends on
+    // the order, and this is the scalar path's.
+    for (int64_t j = 0; j < count; ++j)
+      for (int64_t k = 0; k < S; ++k)
+        for (int64_t t = 0; t < L; ++t) {
+          const int64_t e = (k * L + t) * 8 + j;
+          sums[sum_index[e]] += credit_d[e];
+          abs_total += abs_d[e];
+        }
+    // Counts are exact in any order: one histogram per lane, so that
+    // repeated codes do not wait on each other's increments.
+    for (int64_t e = 0; e < S * L * 8; e += 8)
+      for (int64_t j = 0; j < count; ++j) ++counts[j][count_index[e + j]];
+  }
+  for (int j = 1; j < 8; ++j)
+    for (int i = 0; i < kCodes * 3; ++i) counts[0][i] += counts[j][i];
+  for (int code = 0; code < kCodes; ++code) {
+    double* q = part + code * 5;
+    q[0] += sums[code * 2];
+    q[1] += sums[code * 2 + 1];
+    for (int f = 0; f < 3; ++f) q[2 + f] += counts[0][code * 3 + f];
+  }
+  *abs_part = abs_total;
+}
+
+}  // namespace
+
+void play(const Rollout& ep, int64_t b0, int64_t b1) { play_avx2(ep, b0, b1); }
+void credit_chunk(const Credits& c, int64_t b0, int64_t b1, double* part, double* abs_part) {
+  credit_avx2(c, b0, b1, part, abs_part);
+}
+
+#else
+
+bool available() { return false; }
+void play(const Rollout&, int64_t, int64_t) {}
+void credit_chunk(const Credits&, int64_t, int64_t, double*, double*) {}
+
+#endif
+
+}  // namespace dilemma::learn::fused_lanes

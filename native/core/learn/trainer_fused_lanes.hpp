@@ -1,0 +1,75 @@
+// The fused matrix-game iteration's rollout and credit pass for its most
+// common case, eight environments per AVX2 register: memory-1 history read
+// directly as the tabular state (5 states), two agents, no move noise and no
+// random episode end (every episode lives for the same steps). Every lane
+// performs the scalar path's float and double operations in the same order,
+// so the results are its bits; trainer_fused.cpp keeps the scalar path for
+// other cases and for CPUs without AVX2.
+//
+// The lane path keeps its per-step arrays step-major, [t][Bp] with the batch
+// padded to a multiple of 8 (Bp), so that one step of eight environments is
+// one load or store; the padding lanes are computed and never read back.
+#pragma once
+
+#include <cstdint>
+
+#include "../credit_math.hpp"
+#include "trainer.hpp"
+
+namespace dilemma::learn::fused_lanes {
+
+inline constexpr int kStates = 5;
+inline constexpr int kCodes = kStates * 2;
+
+// Whether the lane path runs here: the CPU has AVX2 and tests have not
+// switched it off.
+bool available();
+// Tests switch the lane path off to compare it with the scalar path.
+void set_enabled(bool on);
+// Iterations that took the lane path, for tests.
+int64_t iterations_taken();
+void count_iteration();
+
+// Batch padded to whole registers.
+inline int64_t padded(int64_t B) { return (B + 7) / 8 * 8; }
+
+struct Rollout {
+  float total[2][8];  // per seat and state: the sampler's total weight (padding entries 1)
+  float e0[2][8];     // and its first weight
+  float rewards[8];   // the payoff table, rewards[2 * joint + player]
+  uint64_t seed;
+  int64_t B, Bp, T;
+  int64_t L;  // live steps of every episode: min(T, rounds)
+  float gamma;
+  float* returns[2];  // [A][T, Bp]: rewards, turned into returns-to-go
+  int32_t* codes;     // [S][T, Bp]: state * 2 + action of the learner's seats, -1 for padding steps
+  int seat_of[2];
+  int32_t* coop;       // [B, A]
+  double* reward_sum;  // [B, A]
+};
+
+// Plays environments [b0, b1) (b0 a multiple of 8) together.
+void play(const Rollout& ep, int64_t b0, int64_t b1);
+
+struct Credits {
+  const float* returns[2];  // [A][T, Bp] returns-to-go
+  const int32_t* codes;     // [S][T, Bp]
+  const int32_t* groups;    // [B]
+  const double* group_sums;  // [A][groups][T]
+  int64_t group_count, group_size, B, Bp, T, L;
+  int S;
+  int seats[2];
+  Algorithm algorithm;
+  float beta, gamma;
+  bool include_current;
+  credit::AaForm form;
+};
+
+// Advantages and credits of environments [b0, b1) (b0 a multiple of 8) and
+// their sums per (state, action) into part (kCodes * 5 doubles, zero on
+// entry: positive and negative credit sums, counts of positive, negative
+// and zero credits), the sum of |credit| into *abs_part, both in the scalar
+// path's order (environment, seat, step).
+void credit_chunk(const Credits& c, int64_t b0, int64_t b1, double* part, double* abs_part);
+
+}  // namespace dilemma::learn::fused_lanes
