@@ -6,6 +6,7 @@
  */
 import { Trainer, type TrainConfig } from '../src/train.js';
 import type { BenchSuite } from './suite.js';
+import { centralDifferences } from './baselines/central-differences.js';
 import { PlainCoinTrainer } from './baselines/train-coin.js';
 
 /**
@@ -68,25 +69,14 @@ function checkGradient(): void {
   t.rollout();
   t.computeCredits();
   const analytic = t.gradient(new Float64Array(t.params.length));
-  const p = Float64Array.from(t.params);
-  const h = 1e-5;
-  const numeric = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i++) {
-    const p0 = p[i];
-    p[i] = p0 + h;
-    const up = t.loss(p);
-    p[i] = p0 - h;
-    const down = t.loss(p);
-    p[i] = p0;
-    numeric[i] = (up - down) / (2 * h);
-  }
+  const numeric = centralDifferences((x) => t.loss(x), t.params);
   // Relative per entry, plus 1e-5 of the largest entry: the backward pass
   // reads the rollout's float32 hidden layers and probabilities, so an entry
   // that sums many rows to near zero keeps their rounding (~1e-7 each) as an
   // absolute error. A wrong term is off by the order of the whole entry.
   const scale = Math.max(...numeric.map(Math.abs));
   if (!(scale > 0)) throw new Error('gradient check: the loss does not depend on the parameters (all credits zero?)');
-  for (let i = 0; i < p.length; i++) {
+  for (let i = 0; i < numeric.length; i++) {
     const err = Math.abs(analytic[i] - numeric[i]);
     if (!(err <= 1e-4 * Math.abs(numeric[i]) + 1e-5 * scale)) {
       throw new Error(

@@ -6,6 +6,7 @@
  */
 import { Trainer, type TrainConfig } from '../src/train.js';
 import type { BenchSuite } from './suite.js';
+import { centralDifferences } from './baselines/central-differences.js';
 import { PlainIpdTrainer, selfPlayCooperation } from './baselines/train-ipd.js';
 import { referenceIpdTrainer, type ReferenceIpdTrainer } from './reference/index.js';
 
@@ -51,23 +52,12 @@ function checkGradient(): void {
   t.rollout();
   t.computeCredits();
   const analytic = t.gradient(t.table, new Float64Array(t.table.length));
-  const z = Float64Array.from(t.table);
-  const h = 1e-5;
-  const numeric = new Float64Array(z.length);
-  for (let i = 0; i < z.length; i++) {
-    const z0 = z[i];
-    z[i] = z0 + h;
-    const up = t.loss(z);
-    z[i] = z0 - h;
-    const down = t.loss(z);
-    z[i] = z0;
-    numeric[i] = (up - down) / (2 * h);
-  }
+  const numeric = centralDifferences((x) => t.loss(x), t.table);
   // Relative per entry, with a floor at 1e-3 of the largest entry: a state the
   // batch barely visits has a near-zero gradient whose own relative error means nothing.
   const scale = Math.max(...numeric.map(Math.abs));
   if (!(scale > 0)) throw new Error('gradient check: the loss does not depend on the table (all credits zero?)');
-  for (let i = 0; i < z.length; i++) {
+  for (let i = 0; i < numeric.length; i++) {
     const err = Math.abs(analytic[i] - numeric[i]);
     if (!(err <= 1e-4 * Math.max(Math.abs(numeric[i]), 1e-3 * scale))) {
       throw new Error(
