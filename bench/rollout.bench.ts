@@ -5,7 +5,7 @@
  * trajectory arrays; at batch 64, 4096 and 262144, so that the cost per
  * agent-step shows from small batches to large ones.
  */
-import { meanReturns, rollout, scripted, Game } from '../src/index.js';
+import { allocateTrajectory, meanReturns, rollout, scripted, Game } from '../src/index.js';
 import type { BenchSuite } from './suite.js';
 import { Domain, uniform } from './baselines/philox.js';
 import { allocate, observe, OBS_DIM, PAYOFF, type PlainTrajectory } from './baselines/ipd.js';
@@ -94,6 +94,9 @@ function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite 
   let seed = 0;
   const native = () => rollout({ game, policies: [random, tft], batch, seed: seed++ });
   const nativeOneThread = () => rollout({ game, policies: [random, tft], batch, seed: seed++, threads: 1 });
+  // A trajectory refilled on every call: no fresh pages to fault in.
+  const reused = allocateTrajectory({ game, batch });
+  const nativeReused = () => rollout({ game, policies: [random, tft], batch, seed: seed++, out: reused });
   // The reference writes into buffers the caller owns, made once.
   const out = allocate(batch, ROUNDS);
   return {
@@ -106,6 +109,7 @@ function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite 
       { name: 'plain TypeScript, xorshift draws', fn: () => plainRollout(batch, ROUNDS, P, 12345, false) },
       { name: 'engine rollout (native)', fn: native },
       { name: 'engine rollout (native, 1 thread)', fn: nativeOneThread },
+      { name: 'engine rollout, out reused', fn: nativeReused },
       { name: 'reference loop, xorshift draws (C++, 1 thread)', fn: () => referenceIpdRollout(out, batch, ROUNDS, P, 12345, false) },
       { name: "reference loop, engine's draws (C++, 1 thread)", limit: true, fn: () => referenceIpdRollout(out, batch, ROUNDS, P, 12345, true) },
     ],
