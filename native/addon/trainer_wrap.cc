@@ -166,9 +166,7 @@ constexpr int64_t kInlineAgentSteps = int64_t{1} << 14;
 
 bool runs_inline(const learn::Trainer& t) {
   const learn::TrainerConfig& c = t.config();
-  const GameInfo& g = c.game->info();
-  const int64_t steps = c.steps > 0 ? c.steps : g.max_steps;
-  return t.fused_applies() && c.batch * steps * g.agents <= kInlineAgentSteps;
+  return t.fused_applies() && c.batch * t.steps() * c.game->info().agents <= kInlineAgentSteps;
 }
 
 class IterateWorker : public Napi::AsyncWorker {

@@ -70,14 +70,4 @@ DLM_HD float uniform(uint64_t seed, uint32_t stream, uint32_t episode, uint32_t 
   return to_unit_float(words(seed, stream, episode, step, domain, slot).v[slot & 3u]);
 }
 
-// Uniforms of one slot for consecutive streams stream0 .. stream0 + n - 1 (the
-// environments of a block), written to u[0 .. n). A plain loop over
-// independent counters, which the compiler can vectorise.
-inline void uniform_block(uint64_t seed, uint32_t stream0, int n, uint32_t episode, uint32_t step, Domain domain,
-                          uint32_t slot, float* u) {
-  const uint32_t c3 = slot_counter(domain, slot), w = slot & 3u;
-  for (int k = 0; k < n; ++k)
-    u[k] = to_unit_float(philox4x32(seed, stream0 + static_cast<uint32_t>(k), episode, step, c3).v[w]);
-}
-
 }  // namespace dilemma::rng

@@ -5,6 +5,7 @@
 #include <array>
 #include <functional>
 
+#include "draws.hpp"
 #include "error.hpp"
 #include "policy.hpp"
 #include "strategy_rules.hpp"
@@ -81,7 +82,7 @@ class Scripted final : public Policy {
   }
 
   // Batch-first: per block of environments, the game's last moves in one
-  // range call, the draws in one uniform_block, and the rule chosen once per
+  // range call, the draws in one uniform_planes call, and the rule chosen once per
   // block (a loop per kind), never per environment.
   void act(const ActContext& c, int64_t b0, int64_t b1) const override {
     const Game& game = c.envs->game();
@@ -108,8 +109,8 @@ class Scripted final : public Policy {
       const int32_t* t = range.t + start;
       game.last_moves_range(range, c.agent, own, other);
       if (stochastic)
-        rng::uniform_block(c.seed, static_cast<uint32_t>(c.first_env + start), n, 0, static_cast<uint32_t>(c.step),
-                           rng::kScripted, static_cast<uint32_t>(c.agent), u);
+        rng::uniform_planes(c.seed, static_cast<uint32_t>(c.first_env + start), n, 0, static_cast<uint32_t>(c.step),
+                            rng::kScripted, static_cast<uint32_t>(c.agent), 1, u);
       // Deterministic rules cooperate with probability 0 or 1: logp and
       // entropy are +0 (strategy::log_terms of 0 and 1).
       bool deterministic = true;

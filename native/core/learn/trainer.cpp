@@ -21,6 +21,33 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw Error(codes::kInvalidArgument, message);
 }
 
+// Returns-to-go of one agent's rewards r [B, T] and their leave-one-out
+// baseline within groups (dense ids [B]): ret and adv [B, T].
+void leave_one_out_advantages(const TrainerConfig& cfg, const float* r, const int32_t* groups, int64_t B, int64_t T,
+                              float* ret, float* adv) {
+  credit::discounted_returns(r, ret, B, T, cfg.gamma, cfg.threads);
+  credit::leave_one_out(ret, groups, adv, B, T, cfg.threads);
+}
+
+// The credit of agent a ([B, T] into out) from every agent's advantages, by
+// the configured algorithm; others is scratch of B * T floats.
+void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv, int64_t a, int64_t B, int64_t T,
+                 std::vector<float>& others, float* out) {
+  const int64_t BT = B * T, A = static_cast<int64_t>(adv.size());
+  others.assign(static_cast<size_t>(BT), 0.0f);
+  for (int64_t j = 0; j < A; ++j)
+    if (j != a)
+      for (int64_t i = 0; i < BT; ++i) others[i] += adv[j][i];
+  switch (cfg.algorithm) {
+    case Algorithm::kNaive: std::memcpy(out, adv[a].data(), sizeof(float) * BT); break;
+    case Algorithm::kSumOfRewards: credit::sum_of_rewards(adv[a].data(), others.data(), out, BT, cfg.threads); break;
+    case Algorithm::kAdvantageAlignment:
+      credit::advantage_alignment(adv[a].data(), others.data(), out, B, T, cfg.beta, cfg.gamma, cfg.include_current,
+                                  cfg.aa_form, cfg.threads);
+      break;
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(TrainerConfig c)
@@ -80,24 +107,28 @@ IterationMetrics Trainer::iterate() {
 
   // Opponents: the current policy in every seat, or a past snapshot in the
   // other seats (the learner then holds seat 0 only).
-  auto learner = make_model_policy(cfg_.model, params_snapshot(), "learner");
-  std::vector<std::shared_ptr<const Policy>> policies(A, learner);
   std::vector<int> seats;
   const std::vector<float>* opponent = nullptr;
   const float u_buffer = rng::uniform(cfg_.seed, static_cast<uint32_t>(iteration_), 0, 0, rng::kInit, 3);
   const float u_pick = rng::uniform(cfg_.seed, static_cast<uint32_t>(iteration_), 0, 0, rng::kInit, 4);
   m.buffer_opponent = !buffer_.empty() && u_buffer < cfg_.buffer_probability;
   if (m.buffer_opponent) {
-    const size_t pick = std::min(buffer_.size() - 1, static_cast<size_t>(u_pick * buffer_.size()));
-    opponent = &buffer_[pick];
-    auto past = make_model_policy(cfg_.model, std::make_shared<const std::vector<float>>(buffer_[pick]), "snapshot");
-    for (int64_t a = 1; a < A; ++a) policies[a] = past;
+    opponent = &buffer_[std::min(buffer_.size() - 1, static_cast<size_t>(u_pick * buffer_.size()))];
     seats = {0};
   } else {
     for (int a = 0; a < A; ++a) seats.push_back(a);
   }
 
   if (fused_applies()) return iterate_fused(std::move(m), seats, opponent);
+
+  // The general path plays policy objects: the learner's parameters in its
+  // seats, a snapshot's in the others.
+  auto learner = make_model_policy(cfg_.model, params_snapshot(), "learner");
+  std::vector<std::shared_ptr<const Policy>> policies(A, learner);
+  if (opponent) {
+    auto past = make_model_policy(cfg_.model, std::make_shared<const std::vector<float>>(*opponent), "snapshot");
+    for (int64_t a = 1; a < A; ++a) policies[a] = past;
+  }
 
   RolloutOptions ro;
   ro.batch = B;
@@ -152,7 +183,7 @@ IterationMetrics Trainer::iterate() {
     ret[a].resize(BT);
     adv[a].resize(BT);
     if (cfg_.baseline == Baseline::kLeaveOneOut) {
-      stages::leave_one_out_advantages(cfg_, r.data(), groups.data(), B, T, ret[a].data(), adv[a].data());
+      leave_one_out_advantages(cfg_, r.data(), groups.data(), B, T, ret[a].data(), adv[a].data());
       continue;
     }
     credit::discounted_returns(r.data(), ret[a].data(), B, T, cfg_.gamma, threads);
@@ -198,7 +229,7 @@ IterationMetrics Trainer::iterate() {
   others.resize(BT);
   for (int64_t k = 0; k < S; ++k) {
     const int64_t a = seats[k];
-    stages::seat_credit(cfg_, adv, a, B, T, others, credits.data() + k * BT);
+    seat_credit(cfg_, adv, a, B, T, others, credits.data() + k * BT);
     agent_obs(a, obs.data() + k * BT * O);
     for (int64_t i = 0; i < BT; ++i) {
       actions[k * BT + i] = t.actions[i * A + a];
@@ -318,29 +349,6 @@ void Trainer::restore(const TrainerState& s) {
 }
 
 namespace stages {
-
-void leave_one_out_advantages(const TrainerConfig& cfg, const float* r, const int32_t* groups, int64_t B, int64_t T,
-                              float* ret, float* adv) {
-  credit::discounted_returns(r, ret, B, T, cfg.gamma, cfg.threads);
-  credit::leave_one_out(ret, groups, adv, B, T, cfg.threads);
-}
-
-void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv, int64_t a, int64_t B, int64_t T,
-                 std::vector<float>& others, float* out) {
-  const int64_t BT = B * T, A = static_cast<int64_t>(adv.size());
-  others.assign(static_cast<size_t>(BT), 0.0f);
-  for (int64_t j = 0; j < A; ++j)
-    if (j != a)
-      for (int64_t i = 0; i < BT; ++i) others[i] += adv[j][i];
-  switch (cfg.algorithm) {
-    case Algorithm::kNaive: std::memcpy(out, adv[a].data(), sizeof(float) * BT); break;
-    case Algorithm::kSumOfRewards: credit::sum_of_rewards(adv[a].data(), others.data(), out, BT, cfg.threads); break;
-    case Algorithm::kAdvantageAlignment:
-      credit::advantage_alignment(adv[a].data(), others.data(), out, B, T, cfg.beta, cfg.gamma, cfg.include_current,
-                                  cfg.aa_form, cfg.threads);
-      break;
-  }
-}
 
 void apply_schedule(const TrainerConfig& cfg, int64_t iteration, Adam& adam, Adam& critic_adam) {
   if (cfg.schedule != TrainerConfig::Schedule::kLinear || cfg.iterations <= 0) return;

@@ -89,6 +89,7 @@ class Trainer {
   TrainerState state() const;
   void restore(const TrainerState& s);  // checks sizes; throws ERR_INVALID_ARGUMENT
   const TrainerConfig& config() const { return cfg_; }
+  int steps() const { return steps_; }  // rollout steps per iteration (config.steps, or the game's maximum)
   std::shared_ptr<const std::vector<float>> params_snapshot() const;
   // Whether iterate() takes the fused matrix-game path (trainer_fused.cpp):
   // a 2x2 game with a tabular policy and a leave-one-out baseline, the

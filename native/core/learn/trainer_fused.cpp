@@ -48,18 +48,15 @@ constexpr int64_t kChunksPerThread = 4;
 constexpr int kSumFields = 5;
 
 // The tabular state of agent from the matrix game's joint-move history, as
-// the model reads the game's observation.
+// the model reads the game's observation. When each observation slot is one
+// tabular block (`direct`), the state is the slots' mixed-radix code and
+// direct_state reads it without building the observation.
 struct StateReader {
   const TabularLayout* layout;
   int history;
-  bool direct;  // one observation slot per block: the state is the slots' mixed-radix code
+  bool direct;
 
-  int64_t operator()(const int32_t* h, int agent) const {
-    if (direct) {
-      int64_t state = 0, place = 1;
-      for (int k = 0; k < history; ++k, place *= matrix::kSlot) state += matrix::observation_index(h[k], agent) * place;
-      return state;
-    }
+  int64_t observed(const int32_t* h, int agent) const {
     float obs[matrix::kSlot * matrix::kMaxHistory];
     matrix::observe(h, history, agent, obs);
     return tabular_state(obs, *layout);
@@ -119,7 +116,7 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
       int move[2];
       int64_t state[2];
       for (int a = 0; a < 2; ++a) {
-        state[a] = ep.read.direct ? direct_state<H>(h, a) : ep.read(h, a);
+        state[a] = ep.read.direct ? direct_state<H>(h, a) : ep.read.observed(h, a);
         // choose_action over two legal actions: action 0 when u * total
         // falls below the first weight (the same float comparison).
         const SamplerRow& row = ep.sampler[a][state[a]];
@@ -236,7 +233,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   ep.rules = &rules;
   ep.sampler[0] = sampler[0];
   ep.sampler[1] = sampler[1];
-  ep.read = StateReader{&layout, history, layout.size == matrix::kSlot && layout.blocks == history};
+  ep.read = StateReader{&layout, history, direct};
   ep.seed = seed;
   ep.groups = cfg_.group_size < B ? groups.data() : nullptr;
   ep.T = T;
@@ -295,24 +292,15 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   // 2. Group sums of the returns, each column summed over environments in
   // order (credit::leave_one_out's arithmetic).
   std::vector<double> group_sums(static_cast<size_t>(A * group_count * T), 0.0);
+  // The returns are [b][t] on the scalar path and [t][Bp] on the lane path.
+  const int64_t env_stride = lanes ? 1 : T, step_stride = lanes ? Bp : 1;
   parallel_for(T, threads, std::max<int64_t>(1, 16384 / B), [&](int64_t t0, int64_t t1) {
-    if (lanes) {
-      for (int64_t a = 0; a < A; ++a) {
-        const float* g = w.rewards_by_agent[a].data();
-        double* sums = group_sums.data() + a * group_count * T;
-        for (int64_t b = 0; b < B; ++b) {
-          double* s = sums + static_cast<int64_t>(groups[b]) * T;
-          for (int64_t t = t0; t < t1; ++t) s[t] += g[t * Bp + b];
-        }
-      }
-      return;
-    }
     for (int64_t a = 0; a < A; ++a) {
       const float* g = w.rewards_by_agent[a].data();
       double* sums = group_sums.data() + a * group_count * T;
       for (int64_t b = 0; b < B; ++b) {
         double* s = sums + static_cast<int64_t>(groups[b]) * T;
-        for (int64_t t = t0; t < t1; ++t) s[t] += g[b * T + t];
+        for (int64_t t = t0; t < t1; ++t) s[t] += g[b * env_stride + t * step_stride];
       }
     }
   });

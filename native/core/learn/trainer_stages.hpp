@@ -1,6 +1,6 @@
-// The stages of a training iteration that the general path (trainer.cpp) and
-// the fused matrix-game path (trainer_fused.cpp) share, and the buffers an
-// iteration keeps between iterations.
+// What the general training iteration (trainer.cpp) and the fused
+// matrix-game iteration (trainer_fused.cpp) share: the buffers an iteration
+// keeps between iterations and the learning-rate schedule.
 #pragma once
 
 #include <cstdint>
@@ -33,26 +33,15 @@ struct Trainer::Workspace {
   std::vector<int32_t> groups, stats, actions;
   std::vector<std::vector<float>> adv, ret;
   std::vector<float> r, obs_a, v, critic_cache, values, dv, critic_grad;
-  std::vector<float> obs, credits, behavior, others, c, logits, dlogits, cache, grad;
+  std::vector<float> obs, credits, behavior, others, logits, dlogits, cache, grad;
   std::vector<uint8_t> mask;
   // Fused path: rewards per agent [A][B*T], per-state tables.
   std::vector<std::vector<float>> rewards_by_agent;
   std::vector<SamplerRow> sampler;
-  std::vector<uint8_t> capped;
   std::vector<double> partial;
 };
 
 namespace stages {
-
-// Returns-to-go of one agent's rewards r [B, T] and their leave-one-out
-// baseline within groups (dense ids [B]): ret and adv [B, T].
-void leave_one_out_advantages(const TrainerConfig& cfg, const float* r, const int32_t* groups, int64_t B, int64_t T,
-                              float* ret, float* adv);
-
-// The credit of agent a ([B, T] into out) from every agent's advantages,
-// by the configured algorithm; others is scratch of B * T floats.
-void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv, int64_t a, int64_t B, int64_t T,
-                 std::vector<float>& others, float* out);
 
 // Learning rates of this iteration under the configured schedule.
 void apply_schedule(const TrainerConfig& cfg, int64_t iteration, Adam& adam, Adam& critic_adam);
