@@ -7,6 +7,7 @@
  * TypeScript user would write it: typed arrays allocated once, plain loops.
  */
 import { PAYOFF } from './ipd.js';
+import { selfPlayCredits } from './credits.js';
 
 /** Observation states: 0 before the first round, then 1 + 2 · own move + other's move. */
 export const STATES = 5;
@@ -132,45 +133,10 @@ export class PlainIpdTrainer {
 
   /** Returns, leave-one-out advantages and Advantage Alignment credits of the last rollout. */
   computeCredits(): void {
-    const { batch, rounds: T, gamma, beta, rewards, returns, advantages, credits } = this;
-    const sums = this.#columnSums;
-    const half = batch * T;
-    for (let a = 0; a < 2; a++) {
-      const base = a * half;
-      sums.fill(0);
-      for (let b = 0; b < batch; b++) {
-        const row = base + b * T;
-        let g = 0;
-        for (let t = T - 1; t >= 0; t--) {
-          g = rewards[row + t] + gamma * g;
-          returns[row + t] = g;
-          sums[t] += returns[row + t];
-        }
-      }
-      // A batch of one has no other episode to compare with: its advantage is its return.
-      const others = batch > 1 ? batch - 1 : 0;
-      for (let b = 0; b < batch; b++) {
-        const row = base + b * T;
-        for (let t = 0; t < T; t++) {
-          const g = returns[row + t];
-          advantages[row + t] = others ? g - (sums[t] - g) / others : g;
-        }
-      }
-    }
-    for (let a = 0; a < 2; a++) {
-      const own = a * half, other = (1 - a) * half;
-      for (let b = 0; b < batch; b++) {
-        const o1 = own + b * T, o2 = other + b * T;
-        // S_t = Σ_{k<t} γ^{t−k} A¹_k carried forward, never through γ^{−t}.
-        let s = 0;
-        for (let t = 0; t < T; t++) {
-          const a1 = advantages[o1 + t];
-          credits[o1 + t] = a1 + beta * gamma * s * advantages[o2 + t];
-          s = gamma * (s + a1);
-        }
-      }
-    }
+    const { batch, rounds, gamma, beta, rewards, returns, advantages, credits } = this;
+    selfPlayCredits({ batch, rounds, gamma, beta, rewards, returns, advantages, credits, columnSums: this.#columnSums });
   }
+
 
   /**
    * L = −Σ A* · log π(a | s) / N over all rows, the credits held constant
