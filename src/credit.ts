@@ -10,10 +10,11 @@
  * otherwise into a new array, and returns it.
  *
  * discountedReturns, gae, leaveOneOut and advantageAlignment also run on a
- * GPU (`options.backend`, see {@link CreditBackend}).
+ * GPU (`options.gpu`, see {@link GpuOption}; `options.backend`, see
+ * {@link CreditBackend}, is its older alias).
  */
 import { DilemmaError, ErrorCode } from './errors.js';
-import { cudaStatus } from './info.js';
+import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
 import { native } from './native.js';
 import { resultFloat32 } from './result-array.js';
 import {
@@ -106,7 +107,13 @@ export type CreditBackend = 'auto' | 'cpu' | 'cuda';
 export const AUTO_CUDA_MIN_ELEMENTS = 1 << 20;
 
 export interface BackendOptions {
-  /** `'auto'` (default), `'cpu'` or `'cuda'`; see {@link CreditBackend}. */
+  /**
+   * `'auto'`, `'cuda'` or `false` (the CPU); default: the engine's (see
+   * {@link setGpu}), 'auto' unless changed. 'auto' sends inputs of at least
+   * {@link AUTO_CUDA_MIN_ELEMENTS} elements to a usable GPU.
+   */
+  gpu?: GpuOption;
+  /** Older alias of `gpu` (`'cpu'` is `gpu: false`); see {@link CreditBackend}. Not together with `gpu`. */
   backend?: CreditBackend;
 }
 
@@ -200,21 +207,9 @@ function output(o: Record<string, unknown>, length: number): Float32Array {
     : checkTypedArray('options.out', o.out, Float32Array, length);
 }
 
-/** Checks options.backend and resolves 'auto' for an input of `elementCount` elements. */
-function backendFor(value: unknown, elementCount: number): ResolvedBackend {
-  const backend = value === undefined ? 'auto' : value;
-  if (backend !== 'auto' && backend !== 'cpu' && backend !== 'cuda') {
-    invalid('options.backend', `must be "auto", "cpu" or "cuda", got ${describe(backend)}`);
-  }
-  if (backend === 'cpu') return 'cpu';
-  if (backend === 'auto') {
-    return elementCount >= AUTO_CUDA_MIN_ELEMENTS && cudaStatus().available ? 'cuda' : 'cpu';
-  }
-  const status = cudaStatus();
-  if (!status.available) {
-    throw new DilemmaError(ErrorCode.BackendUnavailable, `options.backend 'cuda' is unavailable: ${status.reason}`);
-  }
-  return 'cuda';
+/** Reads options.gpu (or its alias options.backend) and resolves 'auto' for an input of `elementCount` elements. */
+function backendFor(o: Record<string, unknown>, elementCount: number): ResolvedBackend {
+  return resolveGpu(gpuOption(o), elementCount, AUTO_CUDA_MIN_ELEMENTS);
 }
 
 function groupIds(value: unknown, batch: number): Int32Array | undefined {
@@ -247,11 +242,11 @@ function groupIds(value: unknown, batch: number): Int32Array | undefined {
  *   for `backend: 'cuda'` without a usable GPU.
  */
 function discountedReturns(rewards: Float32Array, opts: DiscountedReturnsOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'gamma', 'out', 'backend']);
+  const o = options(opts, ['batch', 'steps', 'gamma', 'out', 'gpu', 'backend']);
   const n = elements(o);
   checkTypedArray('rewards', rewards, Float32Array, n);
   const gamma = unit('options.gamma', o.gamma);
-  const backend = backendFor(o.backend, n);
+  const backend = backendFor(o, n);
   return binding().discountedReturns(rewards, output(o, n), o.batch as number, o.steps as number, gamma, backend);
 }
 
@@ -269,7 +264,7 @@ function discountedReturns(rewards: Float32Array, opts: DiscountedReturnsOptions
  *   backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a usable GPU.
  */
 function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'gamma', 'lambda', 'out', 'backend']);
+  const o = options(opts, ['batch', 'steps', 'gamma', 'lambda', 'out', 'gpu', 'backend']);
   const n = elements(o, 1);
   const batch = o.batch as number;
   const steps = o.steps as number;
@@ -277,7 +272,7 @@ function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Flo
   checkTypedArray('values', values, Float32Array, batch * (steps + 1));
   const gamma = unit('options.gamma', o.gamma);
   const lambda = unit('options.lambda', o.lambda);
-  const backend = backendFor(o.backend, n);
+  const backend = backendFor(o, n);
   return binding().gae(rewards, values, output(o, n), batch, steps, gamma, lambda, backend);
 }
 
@@ -294,11 +289,11 @@ function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Flo
  *   or backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a usable GPU.
  */
 function leaveOneOut(values: Float32Array, opts: LeaveOneOutOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'groups', 'out', 'backend']);
+  const o = options(opts, ['batch', 'steps', 'groups', 'out', 'gpu', 'backend']);
   const n = elements(o);
   checkTypedArray('values', values, Float32Array, n);
   const groups = groupIds(o.groups, o.batch as number);
-  const backend = backendFor(o.backend, n);
+  const backend = backendFor(o, n);
   return binding().leaveOneOut(values, groups, output(o, n), o.batch as number, o.steps as number, backend);
 }
 
@@ -331,6 +326,7 @@ function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
     'includeCurrent',
     'form',
     'out',
+    'gpu',
     'backend',
   ]);
   const n = elements(o);
@@ -344,7 +340,7 @@ function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
   if (form !== 'discounted' && form !== 'mean') {
     invalid('options.form', `must be "discounted" or "mean", got ${describe(form)}`);
   }
-  const backend = backendFor(o.backend, n);
+  const backend = backendFor(o, n);
   return binding().advantageAlignment(
     own,
     others,

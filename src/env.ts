@@ -25,7 +25,7 @@ export interface StepResult {
   observations: Float32Array;
   /** [batch, agents] */
   rewards: Float32Array;
-  /** [batch]: 1 once the environment's episode has ended (it then stays ended until reset). */
+  /** `[batch]`: 1 once the environment's episode has ended (it then stays ended until reset). */
   dones: Uint8Array;
 }
 
@@ -82,7 +82,7 @@ export class Env {
     return this.#env.stepsTaken();
   }
 
-  /** [batch]: 1 where the episode has ended. */
+  /** `[batch]`: 1 where the episode has ended. */
   dones(): Uint8Array {
     return this.#env.dones();
   }

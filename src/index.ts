@@ -35,6 +35,7 @@ export {
   credit,
   AUTO_CUDA_MIN_ELEMENTS,
   type CreditBackend,
+  type BackendOptions,
   type AdvantageAlignmentForm,
   type AdvantageAlignmentOptions,
   type DiscountedReturnsOptions,
@@ -73,6 +74,7 @@ export {
 } from './train.js';
 export { evaluate, type Evaluation, type EvaluateOptions, type MatchResult } from './evaluate.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
+export { setGpu, defaultGpu, type GpuOption, type GpuChoice } from './gpu.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';
 export { formatTable } from './format.js';
 export {

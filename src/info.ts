@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native, packageRoot } from './native.js';
+import { prebuildsDir } from './binding-loader.js';
+import { gpuChoice, type GpuChoice } from './gpu.js';
 import { checkInteger } from './validate.js';
 import { onnxStatus } from './onnx-runtime.js';
 
@@ -26,30 +28,37 @@ export interface EngineInfo {
   strategies: string[];
   onnx: BackendStatus;
   cuda: BackendStatus;
+  /** The engine's `gpu` option, where its backend-aware work runs, and why. */
+  gpu: GpuChoice;
 }
 
 let cuda: BackendStatus | undefined;
 
 /**
- * Loads the CUDA kernels library once (DILEMMA_CUDA_LIBRARY, else the CMake
- * build's) and says whether a GPU backend is usable, or exactly why not.
+ * Loads the CUDA kernels library once (DILEMMA_CUDA_LIBRARY, else a CMake
+ * build in this checkout, else the one prebuilt in the package) and says
+ * whether a GPU backend is usable, or exactly why not.
  */
 export function cudaStatus(): BackendStatus {
   if (cuda) return cuda;
-  const candidates = [process.env.DILEMMA_CUDA_LIBRARY, join(packageRoot, 'build-cmake', 'cuda', 'libdilemma_cuda.so')]
-    .filter((p): p is string => !!p);
+  const candidates = [
+    process.env.DILEMMA_CUDA_LIBRARY,
+    join(packageRoot, 'build-cmake', 'cuda', 'libdilemma_cuda.so'),
+    join(prebuildsDir(packageRoot), 'libdilemma_cuda.so'),
+  ].filter((p): p is string => !!p);
   const found = candidates.find((p) => existsSync(p));
   cuda = found
     ? (native().cudaLoad(found) as BackendStatus)
     : {
         available: false,
-        reason: `the CUDA library is not built (looked for ${candidates.join(', ')}; CMake builds it where nvcc is found)`,
+        reason: `the CUDA library is not built (looked for ${candidates.join(', ')}; \`npm run prebuild\` or CMake builds it where nvcc is found)`,
       };
   return cuda;
 }
 
 let version: string | undefined;
-function packageVersion(): string {
+/** The installed package's version, from its package.json. */
+export function packageVersion(): string {
   version ??= (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   return version;
 }
@@ -67,6 +76,7 @@ export function engineInfo(): EngineInfo {
     strategies: n.strategies as string[],
     onnx: onnxStatus(),
     cuda,
+    gpu: gpuChoice(),
   };
 }
 

@@ -3,10 +3,9 @@
  * used only by the wrappers in this package.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DilemmaError, ErrorCode } from './errors.js';
+import { addonPath } from './binding-loader.js';
 
 export interface NativeGameInfo {
   id: string;
@@ -103,19 +102,7 @@ let cached: NativeBinding | undefined;
 
 export function native(): NativeBinding {
   if (cached) return cached;
-  const candidates = [
-    process.env.DILEMMA_ADDON_PATH,
-    join(packageRoot, 'build', 'Release', 'dilemma.node'),
-    join(packageRoot, 'build', 'Debug', 'dilemma.node'),
-  ].filter((p): p is string => !!p);
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) {
-    throw new DilemmaError(
-      ErrorCode.NativeUnavailable,
-      `the native addon is not built (looked in ${candidates.join(', ')}); run \`npm install\` or \`npm run build\``,
-    );
-  }
   const require = createRequire(import.meta.url);
-  cached = require(path) as NativeBinding;
+  cached = require(addonPath(packageRoot)) as NativeBinding;
   return cached;
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
 import { native, packageRoot } from './native.js';
+import { prebuildsDir } from './binding-loader.js';
 import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
 import type { BackendStatus } from './info.js';
@@ -18,11 +19,17 @@ const LIBRARY_NAMES: Record<string, string> = {
   win32: 'onnxruntime.dll',
 };
 
-/** Where the runtime library is: DILEMMA_ORT_LIBRARY, else inside onnxruntime-node. */
+/**
+ * Where the runtime library is: DILEMMA_ORT_LIBRARY, else the copy shipped
+ * beside the prebuilt addon, else inside an installed onnxruntime-node (a
+ * development dependency of a checkout).
+ */
 export function onnxRuntimeLibrary(): { path?: string; reason?: string } {
   if (process.env.DILEMMA_ORT_LIBRARY) return { path: process.env.DILEMMA_ORT_LIBRARY };
   const file = LIBRARY_NAMES[process.platform];
   if (!file) return { reason: `no ONNX Runtime library is known for platform ${process.platform}` };
+  const shipped = join(prebuildsDir(packageRoot), file);
+  if (existsSync(shipped)) return { path: shipped };
   try {
     const require = createRequire(import.meta.url);
     const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
@@ -30,7 +37,7 @@ export function onnxRuntimeLibrary(): { path?: string; reason?: string } {
     if (!existsSync(path)) return { reason: `onnxruntime-node has no ${file} for ${process.platform}/${process.arch}` };
     return { path };
   } catch {
-    return { reason: 'the onnxruntime-node package is not installed' };
+    return { reason: `no ${file} in the package's prebuilds and the onnxruntime-node package is not installed` };
   }
 }
 

@@ -56,23 +56,23 @@ export interface Trajectory {
   steps: number;
   agents: number;
   obsDim: number;
-  /** [B, T, A, O]: what each agent saw before acting. */
+  /** `[B, T, A, O]`: what each agent saw before acting. */
   observations: Float32Array;
-  /** [B, T, A]: chosen actions; -1 after the episode ended. */
+  /** `[B, T, A]`: chosen actions; -1 after the episode ended. */
   actions: Int32Array;
-  /** [B, T, A]: log-probability of the chosen action under the acting policy. */
+  /** `[B, T, A]`: log-probability of the chosen action under the acting policy. */
   logProbs: Float32Array;
-  /** [B, T, A]: entropy of the acting policy's distribution. */
+  /** `[B, T, A]`: entropy of the acting policy's distribution. */
   entropies: Float32Array;
   /** [B, T, A] */
   rewards: Float32Array;
-  /** [B, T]: 1 at the step an episode ended. */
+  /** `[B, T]`: 1 at the step an episode ended. */
   dones: Uint8Array;
-  /** [B, T]: 1 where a step was taken (0 for padding after the end). */
+  /** `[B, T]`: 1 where a step was taken (0 for padding after the end). */
   mask: Uint8Array;
-  /** [B]: the group (random stream) of each rollout. */
+  /** `[B]`: the group (random stream) of each rollout. */
   groups: Uint32Array;
-  /** [B, statNames.length]: the game's statistics at the end of each rollout (e.g. coins picked up). */
+  /** `[B, statNames.length]`: the game's statistics at the end of each rollout (e.g. coins picked up). */
   stats: Int32Array;
   statNames: string[];
 }

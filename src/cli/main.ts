@@ -3,7 +3,9 @@
  * The `dilemma` command.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { engineInfo } from '../info.js';
+import { join } from 'node:path';
+import { engineInfo, packageVersion } from '../info.js';
+import { packageRoot } from '../native.js';
 import { isDilemmaError } from '../errors.js';
 import { strategiesFor } from '../policies.js';
 import { benchCommand } from './bench-command.js';
@@ -32,7 +34,17 @@ function json(value: string): Record<string, unknown> {
 const list = (value: string) => value.split(/[\s;]+/).filter(Boolean);
 
 const program = new Command();
-program.name('dilemma').description('Multi-agent social dilemmas on a native engine').showHelpAfterError();
+program
+  .name('dilemma')
+  .description('Multi-agent social dilemmas on a native engine')
+  .version(packageVersion(), '-V, --version', 'print the package version')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `\nExamples (experiment files and scripts to copy) are in ${join(packageRoot, 'examples')}:\n` +
+      '  dilemma train <that folder>/ipd-experiment.yaml\n' +
+      '  node --import tsx <that folder>/custom-payoff.ts   (also onnx-rollout.ts, external-trainer.ts, text-match.ts)',
+  );
 
 program
   .command('info')
@@ -47,6 +59,7 @@ program
     console.log(`@dilemma/engine ${info.version} on Node ${info.node}`);
     console.log(`threads: ${info.threads} (hardware ${info.hardwareThreads})`);
     console.log(`backends: ${info.backends.join(', ')}`);
+    console.log(`gpu: ${String(info.gpu.option)} -> ${info.gpu.chosen} (${info.gpu.reason})`);
     console.log(`cuda: ${info.cuda.available ? `available (${String(info.cuda.device ?? '')})` : `unavailable: ${info.cuda.reason}`}`);
     console.log(`onnx: ${info.onnx.available ? `available (ONNX Runtime ${String(info.onnx.runtimeVersion)})` : `unavailable: ${info.onnx.reason}`}`);
     console.log(`games: ${info.games.join(', ')}`);
