@@ -83,6 +83,36 @@ if (!existsSync(`${root}build/Release/dilemma.node`)) {
   failed += tsFailed;
 }
 
+// The API reference: TypeDoc's validation (broken links, undocumented exports).
+section('API reference (TypeDoc)');
+{
+  const docs = run('node', ['scripts/docs-check.mjs'], { capture: true });
+  const out = `${docs.stdout}${docs.stderr}`;
+  console.log(out.trimEnd());
+  const ok = out.split('\n').filter((l) => /^ok - /.test(l)).length;
+  let bad = out.split('\n').filter((l) => /^not ok - /.test(l)).length;
+  if (docs.status !== 0 && bad === 0) bad = 1;
+  passed += ok;
+  failed += bad;
+}
+
+// The packed package installed into an empty project without compilers.
+section('Package (npm pack, install without a compiler, demo)');
+if (!existsSync(`${root}build/Release/dilemma.node`) && !existsSync(`${root}prebuilds`)) {
+  console.log('not ok - package: nothing to pack (run `npm install` first)');
+  failed += 1;
+} else {
+  const pkg = run('node', ['scripts/package-test.mjs'], { capture: true });
+  const out = `${pkg.stdout}${pkg.stderr}`;
+  console.log(out.trimEnd());
+  const ok = out.split('\n').filter((l) => /^ok - /.test(l)).length;
+  let bad = out.split('\n').filter((l) => /^not ok - /.test(l)).length;
+  if (pkg.status !== 0 && bad === 0) bad = 1;
+  console.log(`Package: ${ok} passed, ${bad} failed`);
+  passed += ok;
+  failed += bad;
+}
+
 if (skipped > 0) console.log(`${skipped} skipped (not counted)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

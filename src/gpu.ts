@@ -8,6 +8,7 @@ import { DilemmaError, ErrorCode } from './errors.js';
 import { cudaStatus } from './info.js';
 import { describe, invalid } from './validate.js';
 
+/** `'auto'` (a usable GPU for large work), `'cuda'` (the GPU or ERR_BACKEND_UNAVAILABLE) or `false` (the CPU). */
 export type GpuOption = 'auto' | 'cuda' | false;
 
 /** What the engine chose for its GPU option, and why. */
@@ -16,6 +17,7 @@ export interface GpuChoice {
   option: GpuOption;
   /** Where large backend-aware work runs. */
   chosen: 'cpu' | 'cuda';
+  /** Why: the device found, or why none is usable. */
   reason: string;
 }
 

@@ -10,23 +10,34 @@ import { gpuChoice, type GpuChoice } from './gpu.js';
 import { checkInteger } from './validate.js';
 import { onnxStatus } from './onnx-runtime.js';
 
+/** Whether a backend (ONNX Runtime, CUDA) can run here; details vary by backend. */
 export interface BackendStatus {
+  /** True when the backend loaded and can run. */
   available: boolean;
   /** Why the backend is unavailable (absent when available). */
   reason?: string;
   [detail: string]: unknown;
 }
 
+/** What {@link engineInfo} reports. */
 export interface EngineInfo {
+  /** The package version. */
   version: string;
+  /** The Node.js version running the engine. */
   node: string;
   /** Threads used by batched native work. */
   threads: number;
+  /** Hardware threads of this machine. */
   hardwareThreads: number;
+  /** The backends usable here. */
   backends: Array<'cpu' | 'cuda'>;
+  /** The game ids of the native core. */
   games: string[];
+  /** The scripted strategies' names. */
   strategies: string[];
+  /** ONNX Runtime policies: the runtime version, or why unavailable. */
   onnx: BackendStatus;
+  /** The CUDA kernels library: the device, or why unavailable. */
   cuda: BackendStatus;
   /** The engine's `gpu` option, where its backend-aware work runs, and why. */
   gpu: GpuChoice;
@@ -63,6 +74,7 @@ export function packageVersion(): string {
   return version;
 }
 
+/** What this build of the engine can do on this machine, and why not where it cannot. */
 export function engineInfo(): EngineInfo {
   const n = native().engineInfo() as Record<string, unknown>;
   const cuda = cudaStatus();
