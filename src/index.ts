@@ -127,6 +127,7 @@ export {
   chatClient,
   isLlmError,
   LlmErrorCode,
+  redact,
   tokenCredits,
   tokenCreditsRows,
   toJsonLines,
