@@ -201,7 +201,13 @@ test('the key never shows: echoing endpoint, credentialed base URL, every error 
 test('redact strips URL credentials and bearer tokens from any text', (t) => {
   t.is(redact('GET https://alice:hunter2-secret@example.test/v1 failed'), 'GET https://[redacted]@example.test/v1 failed');
   t.is(redact('authorization: Bearer abc.def-ghi'), 'authorization: Bearer [redacted]');
-  t.is(redact('nothing to hide'), 'nothing to hide');
+  t.is(redact('{"Authorization":"Basic dXNlcjpwYXNz","api-key":"k1"}'), '{"Authorization":"Basic [redacted]","api-key":"[redacted]"}');
+  t.is(redact('sent Bearer eyJhbGciOi.x'), 'sent Bearer [redacted]');
+  t.is(redact('nothing to hide: Basic strategy, a bearer of news'), 'nothing to hide: Basic strategy, a bearer of news');
+  // Linear time on long hostile text (a quadratic scan would take minutes here).
+  const t0 = performance.now();
+  redact('a.'.repeat(2_000_000) + 'a://' + 'b:'.repeat(1_000_000) + ' Bearer'.repeat(200_000));
+  t.true(performance.now() - t0 < 2000);
 });
 
 // ---- body size ----

@@ -6,7 +6,8 @@
  * passwords) here, so one function, `redact`, cleans any text at any boundary,
  * also text built outside the client (a custom policy's error that quotes the
  * same key). Independently of what is registered it removes URL credentials
- * (`scheme://user:pass@`) and bearer/basic tokens.
+ * (`scheme://user:pass@`), bearer tokens and the values of quoted credential
+ * headers (`authorization: ...`, `api-key: ...`).
  */
 
 export const REDACTED = '[redacted]';
@@ -36,14 +37,21 @@ export function registerSecret(value: string | undefined | null): void {
   if (added) ordered = [...secrets].sort((a, b) => b.length - a.length);
 }
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi;
-const AUTH_TOKEN = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+// Every repetition is bounded, so that a long hostile text is scanned in linear time.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]{1,1024}@/gi;
+// A credential header quoted with its value (as an echoing endpoint or a debug log would).
+const AUTH_HEADER = /\b((?:proxy-)?authorization|(?:x-)?api[-_]?key)(["']?\s{0,8}[:=]\s{0,8}["']?)((?:Bearer|Basic|Token)\s{1,8})?[A-Za-z0-9._~+/=-]{1,4096}/gi;
+// "Bearer" is capitalised and rare in prose; "Basic" is not, so basic tokens count only next to a header name.
+const BEARER = /\bBearer\s{1,8}[A-Za-z0-9._~+/=-]{8,4096}/g;
 
-/** The text with every registered secret, URL credential and bearer/basic token replaced by `[redacted]`. */
+/** The text with every registered secret, URL credential and credential header value replaced by `[redacted]`. */
 export function redact(text: string): string {
   let out = text;
   for (const s of ordered) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(AUTH_TOKEN, `$1 ${REDACTED}`);
+  return out
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(AUTH_HEADER, (_m, name: string, sep: string, scheme: string | undefined) => `${name}${sep}${scheme ?? ''}${REDACTED}`)
+    .replace(BEARER, `Bearer ${REDACTED}`);
 }
 
 /**
@@ -52,9 +60,18 @@ export function redact(text: string): string {
  * depth), other own properties dropped except finite numbers and booleans.
  */
 export function redactError(e: unknown, depth = 0): unknown {
+  try {
+    return copyError(e, depth);
+  } catch {
+    // A foreign error whose getters throw: nothing of it is kept.
+    return new Error('[an error that could not be read]');
+  }
+}
+
+function copyError(e: unknown, depth: number): unknown {
   if (typeof e === 'string') return redact(e);
   if (!(e instanceof Error)) return e === null || typeof e !== 'object' ? e : redact(safeString(e));
-  const copy = new Error(redact(e.message));
+  const copy = new Error(redact(String(e.message)));
   Object.defineProperty(copy, 'name', { value: redact(String(e.name)), writable: true, configurable: true });
   Object.defineProperty(copy, 'stack', { value: redact(String(e.stack ?? '')), writable: true, configurable: true });
   for (const [k, v] of Object.entries(e)) {
