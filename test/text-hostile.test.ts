@@ -181,6 +181,11 @@ test('the key never shows: echoing endpoint, credentialed base URL, every error 
   const unreachable = new ChatClient({ baseURL: `http://user:${PASSWORD}@127.0.0.1:${closed.port}/v1`, model: 'm', retries: 0 });
   const ne = await t.throwsAsync(unreachable.complete(messages), { code: LlmErrorCode.Network });
   for (const s of errorTexts(ne)) assertClean(t, 'network error', s);
+  // Options in the wrong place or of the wrong type are refused without quoting them.
+  for (const o of [{ headers: `Bearer ${KEY}` }, { apiKey: [KEY] }, { headers: { 'api-key': [HEADER_KEY] } }]) {
+    const oe = t.throws(() => new ChatClient({ baseURL: echo.baseURL, model: 'm', ...(o as object) }), { code: 'ERR_INVALID_ARGUMENT' });
+    for (const s of errorTexts(oe)) assertClean(t, 'option error', s);
+  }
   // A bad base URL holding the key is quoted only redacted.
   const bad = t.throws(() => new ChatClient({ baseURL: `ftp://user:${PASSWORD}@host/v1`, model: 'm' }), { code: LlmErrorCode.Config });
   for (const s of errorTexts(bad)) assertClean(t, 'config error', s);

@@ -264,10 +264,14 @@ export class ChatClient {
       'maxRetryAfterMs', 'maxResponseBytes', 'concurrency', 'seed', 'extraBody', 'headers', 'onRetry',
     ]);
     // Secrets are registered before anything can fail, so that no error quotes them.
+    // These checks never quote the value: a misplaced key must not end up in the message.
+    if (options.apiKey !== undefined && typeof options.apiKey !== 'string') invalid('options.apiKey', 'must be a string');
+    const h: unknown = options.headers;
+    if (h !== undefined && (typeof h !== 'object' || h === null || Array.isArray(h))) invalid('options.headers', 'must be an object of header names to strings');
     const key = options.apiKey ?? process.env.OPENAI_API_KEY;
     const apiKey = typeof key === 'string' && key.length > 0 ? key : undefined;
     registerSecret(apiKey);
-    const extraHeaders = options.headers === undefined ? {} : ({ ...checkObject('options.headers', options.headers) } as Record<string, string>);
+    const extraHeaders = { ...(h as Record<string, string> | undefined) };
     for (const [name, value] of Object.entries(extraHeaders)) {
       if (typeof value !== 'string') invalid(`options.headers.${name}`, 'must be a string');
       if (isSecretName(name)) {
