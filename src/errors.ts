@@ -21,6 +21,8 @@ export const ErrorCode = {
   LlmNetwork: 'ERR_LLM_NETWORK',
   LlmResponse: 'ERR_LLM_RESPONSE',
   LlmAborted: 'ERR_LLM_ABORTED',
+  LlmRedirect: 'ERR_LLM_REDIRECT',
+  LlmTooLarge: 'ERR_LLM_TOO_LARGE',
   Internal: 'ERR_INTERNAL',
 } as const;
 

@@ -129,6 +129,7 @@ export {
   chatClient,
   isLlmError,
   LlmErrorCode,
+  redact,
   tokenCredits,
   tokenCreditsRows,
   toJsonLines,

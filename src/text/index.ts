@@ -39,7 +39,11 @@ export {
   type ChatCompletion,
   type LlmErrorDetails,
   type RetryInfo,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_REDIRECTS,
 } from './openai.js';
+export { MAX_TOKENS_PER_CALL } from './completion.js';
+export { MIN_SECRET_LENGTH, REDACTED, displayURL, redact, redactError, registerSecret } from './redact.js';
 export { Semaphore } from './semaphore.js';
 export { counterUniform, SeededStream } from './random.js';
 export { greedyAgent, honestAgent, liarAgent, malformedAgent, malformedReplies, type MalformedAgentOptions } from './agents.js';

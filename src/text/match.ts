@@ -8,11 +8,13 @@
  */
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { checkInteger, checkKeys, checkObject, checkSeed, invalid } from '../validate.js';
+import { MAX_TOKENS_PER_CALL } from './completion.js';
 import { interpretMessage, type MessageToken } from './interpret.js';
 import { nativeTextEngine } from './native.js';
 import { resolveTextParams } from './params.js';
 import { emptyMalformedCounts, parseMessage, parseProposal, type MalformedCounts, type MalformedKind } from './parse.js';
 import { DEFAULT_MAX_MESSAGE_CHARS, renderPrompt } from './prompt.js';
+import { redact, redactError } from './redact.js';
 import type {
   AgentIndex,
   ChatMessage,
@@ -77,7 +79,7 @@ export interface TranscriptRecord {
   round: number;
   phase: Phase;
   prompt: ChatMessage[];
-  /** The agent's raw reply ('' when it threw). */
+  /** The agent's raw reply, redacted ('' when it threw). */
   reply: string;
   /** The accepted message text ('' when malformed) or the accepted proposal (coins when malformed). */
   parsed: string | number;
@@ -85,7 +87,7 @@ export interface TranscriptRecord {
   token: MessageToken | null;
   malformed: MalformedKind | null;
   tokens: TokenUsage;
-  /** The agent's error message, when it threw and the match went on. */
+  /** The agent's error message (redacted), when it threw and the match went on. */
   error?: string;
 }
 
@@ -144,13 +146,32 @@ export interface TextMatchOptions {
   onAgentError?: 'throw' | 'malformed';
   /** Called with each transcript record as soon as it is complete. */
   onRecord?: (record: TranscriptRecord) => void;
-  /** Aborts the match (passed on to every policy call). */
+  /**
+   * Aborts the match (passed on to every policy call). The match then rejects
+   * with ERR_LLM_ABORTED at once, also while a policy that ignores the signal
+   * is still running.
+   */
   signal?: AbortSignal;
+}
+
+function abortError(signal: AbortSignal): DilemmaError {
+  return new DilemmaError(ErrorCode.LlmAborted, 'the text match was aborted', { cause: redactError(signal.reason) });
+}
+
+/** The policy's answer, or a rejection as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function tokensOf(usage: unknown): TokenUsage {
   const u = (usage ?? {}) as Partial<TokenUsage>;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+  const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_CALL ? v : null);
   return { promptTokens: n(u.promptTokens), completionTokens: n(u.completionTokens) };
 }
 
@@ -224,18 +245,22 @@ export async function playTextMatch(options: TextMatchOptions): Promise<TextMatc
   };
 
   const ask = async (agent: AgentIndex, phase: Phase, v: RoundView) => {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw abortError(signal);
     const prompt = renderPrompt(v, phase, params, { maxMessageChars });
     try {
-      const r = await agents[agent]({ agent, round: v.round, phase, prompt, view: v, params, maxMessageChars, signal });
-      if (typeof r === 'string') return { prompt, reply: r, tokens: tokensOf(null) };
+      const r = await untilAborted(
+        Promise.resolve(agents[agent]({ agent, round: v.round, phase, prompt, view: v, params, maxMessageChars, signal })),
+        signal,
+      );
+      if (typeof r === 'string') return { prompt, reply: redact(r), tokens: tokensOf(null) };
       if (typeof r !== 'object' || r === null || typeof r.text !== 'string') {
         throw new DilemmaError(ErrorCode.InvalidArgument, `agent ${agent} returned neither a string nor { text }`);
       }
-      return { prompt, reply: r.text, tokens: tokensOf(r.usage) };
+      return { prompt, reply: redact(r.text), tokens: tokensOf(r.usage) };
     } catch (e) {
-      if (onAgentError === 'throw' || signal?.aborted) throw e;
-      return { prompt, reply: '', tokens: tokensOf(null), error: e instanceof Error ? e.message : String(e) };
+      if (signal?.aborted) throw abortError(signal);
+      if (onAgentError === 'throw') throw e;
+      return { prompt, reply: '', tokens: tokensOf(null), error: redact(e instanceof Error ? e.message : String(e)) };
     }
   };
 

@@ -5,11 +5,21 @@
  * `retry-after-ms` and `retry-after`), one concurrency limit shared by every
  * call of a client, and usage accounting from the responses' `usage` field.
  *
+ * Toward a hostile endpoint: redirects are followed only within the
+ * endpoint's origin (the prompt and the key go nowhere else), bodies are read
+ * as a stream up to a limit on their decompressed size, completions and usage
+ * are checked against a schema, retry-after waits are clamped, and every
+ * error message, cause, completion and displayed URL passes through `redact`.
+ *
  * Every failure is a DilemmaError whose `code` is one of LlmErrorCode.
  */
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkSeed, invalid } from '../validate.js';
+import { parseCompletion } from './completion.js';
+import { discardBody, readLimited } from './http-body.js';
 import { SeededStream } from './random.js';
+import { displayURL, isSecretName, redact, redactError, registerSecret } from './redact.js';
+import { clampRetryAfter, parseRetryAfter } from './retry-after.js';
 import { Semaphore } from './semaphore.js';
 import type { ChatMessage, TextPolicy, TextReply, TokenUsage } from './types.js';
 
@@ -26,6 +36,10 @@ export const LlmErrorCode = {
   Response: ErrorCode.LlmResponse,
   /** The caller's signal aborted the call. */
   Aborted: ErrorCode.LlmAborted,
+  /** The endpoint redirected to another origin, with 303, or more than MAX_REDIRECTS times. */
+  Redirect: ErrorCode.LlmRedirect,
+  /** The response body, decompressed, exceeded maxResponseBytes. */
+  TooLarge: ErrorCode.LlmTooLarge,
 } as const;
 export type LlmErrorCode = (typeof LlmErrorCode)[keyof typeof LlmErrorCode];
 
@@ -39,9 +53,10 @@ export interface LlmErrorDetails {
 
 export type LlmError = DilemmaError & { code: LlmErrorCode | ErrorCode } & Partial<LlmErrorDetails>;
 
+/** Builds every error of the client: message and cause are redacted here, once for all paths. */
 function llmError(code: LlmErrorCode, message: string, details: LlmErrorDetails, cause?: unknown): LlmError {
-  // DilemmaError's code union is the engine's; the LLM codes follow the same ERR_ convention.
-  const e = new DilemmaError(code as unknown as ErrorCode, message, cause === undefined ? undefined : { cause }) as LlmError;
+  const safeCause = cause === undefined ? undefined : { cause: redactError(cause) };
+  const e = new DilemmaError(code, redact(message), safeCause) as LlmError;
   Object.assign(e, details);
   return e;
 }
@@ -67,7 +82,12 @@ export interface ChatClientOptions {
    * in `/v1`). Default: env OPENAI_BASE_URL.
    */
   baseURL?: string;
-  /** Sent as a bearer token when set. Default: env OPENAI_API_KEY (may be unset for local servers). */
+  /**
+   * Sent as a bearer token when set. Default: env OPENAI_API_KEY (may be unset
+   * for local servers). A base URL with credentials (`http://user:pass@host`)
+   * sends them as HTTP basic authentication instead; it cannot be combined
+   * with a key.
+   */
   apiKey?: string;
   /** Model name sent with every request. */
   model: string;
@@ -82,13 +102,19 @@ export interface ChatClientOptions {
   backoff?: BackoffOptions;
   /** Longest wait a retry-after header may impose, in ms. Default 60000. */
   maxRetryAfterMs?: number;
+  /**
+   * Largest response body accepted, counted after decompression, in bytes.
+   * A longer one is cut off (the request is aborted) with ERR_LLM_TOO_LARGE.
+   * Default 16 MiB; at most 256 MiB.
+   */
+  maxResponseBytes?: number;
   /** Requests in flight at once, over every call of this client. Default 4. */
   concurrency?: number;
   /** Seed of the backoff jitter. Default: drawn from Math.random. */
   seed?: number | bigint;
   /** Extra fields merged into every request body (e.g. `top_p`, `seed`). */
   extraBody?: Record<string, unknown>;
-  /** Extra request headers. */
+  /** Extra request headers (values of credential-like names, e.g. `api-key`, are redacted wherever shown). */
   headers?: Record<string, string>;
   /** Called before each retry's wait (for logging). */
   onRetry?: (info: RetryInfo) => void;
@@ -140,30 +166,57 @@ export interface ChatClientUsage {
 
 const RETRYABLE = (status: number) => status === 408 || status === 429 || (status >= 500 && status <= 599);
 
-function resolveEndpoint(baseURL: string): string {
+/** Redirects followed within the endpoint's origin before a call fails with ERR_LLM_REDIRECT. */
+export const MAX_REDIRECTS = 5;
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const MAX_RESPONSE_BYTES_LIMIT = 256 * 1024 * 1024;
+/** How much of an error body is read: enough for the snippet in the message. */
+const ERROR_BODY_BYTES = 64 * 1024;
+const REDIRECT = (status: number) => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+
+interface Endpoint {
+  /** Where requests go: no credentials in it. */
+  url: URL;
+  /** What is shown: no credentials, secret-looking query values replaced. */
+  display: string;
+  /** user:pass from the base URL, for basic authentication. */
+  basic: string | undefined;
+}
+
+function resolveEndpoint(baseURL: string): Endpoint {
   let url: URL;
   try {
     url = new URL(baseURL);
   } catch {
-    throw llmError(LlmErrorCode.Config, `the chat endpoint base URL is not a valid URL: ${JSON.stringify(baseURL)}`, { attempts: 0 });
+    // A malformed URL cannot be taken apart reliably, so one that may hold credentials is not quoted.
+    const quoted = baseURL.includes('@') ? '' : `: ${JSON.stringify(baseURL)}`;
+    throw llmError(LlmErrorCode.Config, `the chat endpoint base URL is not a valid URL${quoted}`, { attempts: 0 });
   }
+  registerSecret(url.password);
+  registerSecret(safeDecode(url.password));
+  for (const [name, value] of url.searchParams) if (isSecretName(name)) registerSecret(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw llmError(LlmErrorCode.Config, `the chat endpoint base URL must be http or https, got ${url.protocol}`, { attempts: 0 });
+  }
+  let basic: string | undefined;
+  if (url.username !== '' || url.password !== '') {
+    basic = Buffer.from(`${safeDecode(url.username)}:${safeDecode(url.password)}`).toString('base64');
+    registerSecret(basic);
+    url.username = '';
+    url.password = '';
   }
   let path = url.pathname.replace(/\/+$/, '');
   if (!path.endsWith('/v1')) path += '/v1';
   url.pathname = `${path}/chat/completions`;
-  return url.toString();
+  return { url, display: displayURL(url), basic };
 }
 
-function parseRetryAfter(headers: Headers): number | null {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Number(ms);
-  const ra = headers.get('retry-after');
-  if (ra === null) return null;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra) * 1000;
-  const date = Date.parse(ra);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -181,8 +234,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-const count = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
-
 type Attempt =
   | { ok: true; completion: Omit<ChatCompletion, 'attempts'> }
   | { ok: false; retry: boolean; error: (attempts: number) => LlmError; retryAfterMs: number | null };
@@ -190,9 +241,11 @@ type Attempt =
 /** A chat client for one model on one OpenAI-compatible endpoint. */
 export class ChatClient {
   readonly model: string;
+  /** The request URL as it may be shown (credentials and secret-looking query values removed). */
   readonly endpoint: string;
-  #apiKey: string | undefined;
-  #o: Required<Pick<ChatClientOptions, 'timeoutMs' | 'retries' | 'maxRetryAfterMs'>> & {
+  #url: URL;
+  #authorization: string | undefined;
+  #o: Required<Pick<ChatClientOptions, 'timeoutMs' | 'retries' | 'maxRetryAfterMs' | 'maxResponseBytes'>> & {
     temperature?: number;
     maxTokens?: number;
     backoff: Required<BackoffOptions>;
@@ -208,8 +261,24 @@ export class ChatClient {
     const o = checkObject('options', options);
     checkKeys('options', o, [
       'baseURL', 'apiKey', 'model', 'temperature', 'maxTokens', 'timeoutMs', 'retries', 'backoff',
-      'maxRetryAfterMs', 'concurrency', 'seed', 'extraBody', 'headers', 'onRetry',
+      'maxRetryAfterMs', 'maxResponseBytes', 'concurrency', 'seed', 'extraBody', 'headers', 'onRetry',
     ]);
+    // Secrets are registered before anything can fail, so that no error quotes them.
+    // These checks never quote the value: a misplaced key must not end up in the message.
+    if (options.apiKey !== undefined && typeof options.apiKey !== 'string') invalid('options.apiKey', 'must be a string');
+    const h: unknown = options.headers;
+    if (h !== undefined && (typeof h !== 'object' || h === null || Array.isArray(h))) invalid('options.headers', 'must be an object of header names to strings');
+    const key = options.apiKey ?? process.env.OPENAI_API_KEY;
+    const apiKey = typeof key === 'string' && key.length > 0 ? key : undefined;
+    registerSecret(apiKey);
+    const extraHeaders = { ...(h as Record<string, string> | undefined) };
+    for (const [name, value] of Object.entries(extraHeaders)) {
+      if (typeof value !== 'string') invalid(`options.headers.${name}`, 'must be a string');
+      if (isSecretName(name)) {
+        registerSecret(value);
+        registerSecret(/^\s*\S+\s+(\S+)\s*$/.exec(value)?.[1]);
+      }
+    }
     if (options.onRetry !== undefined && typeof options.onRetry !== 'function') invalid('options.onRetry', 'must be a function');
     this.#onRetry = options.onRetry;
     const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL;
@@ -219,10 +288,18 @@ export class ChatClient {
     if (typeof options.model !== 'string' || options.model.length === 0) {
       throw llmError(LlmErrorCode.Config, 'options.model must be a non-empty model name', { attempts: 0 });
     }
-    this.endpoint = resolveEndpoint(baseURL);
+    const endpoint = resolveEndpoint(baseURL);
+    if (endpoint.basic !== undefined && apiKey !== undefined) {
+      throw llmError(
+        LlmErrorCode.Config,
+        'the chat endpoint base URL carries credentials and an API key is set too (options.apiKey or OPENAI_API_KEY): use one',
+        { attempts: 0 },
+      );
+    }
+    this.#url = endpoint.url;
+    this.endpoint = endpoint.display;
+    this.#authorization = apiKey !== undefined ? `Bearer ${apiKey}` : endpoint.basic !== undefined ? `Basic ${endpoint.basic}` : undefined;
     this.model = options.model;
-    const key = options.apiKey ?? process.env.OPENAI_API_KEY;
-    this.#apiKey = typeof key === 'string' && key.length > 0 ? key : undefined;
     const b = options.backoff === undefined ? {} : checkObject('options.backoff', options.backoff);
     checkKeys('options.backoff', b, ['initialMs', 'factor', 'maxMs']);
     this.#o = {
@@ -230,13 +307,17 @@ export class ChatClient {
       retries: options.retries === undefined ? 4 : checkInteger('options.retries', options.retries, 0, 100),
       maxRetryAfterMs:
         options.maxRetryAfterMs === undefined ? 60_000 : checkInteger('options.maxRetryAfterMs', options.maxRetryAfterMs, 0, 2 ** 31 - 1),
+      maxResponseBytes:
+        options.maxResponseBytes === undefined
+          ? DEFAULT_MAX_RESPONSE_BYTES
+          : checkInteger('options.maxResponseBytes', options.maxResponseBytes, 1, MAX_RESPONSE_BYTES_LIMIT),
       backoff: {
         initialMs: b.initialMs === undefined ? 500 : checkNumber('options.backoff.initialMs', b.initialMs, 0, 2 ** 31 - 1),
         factor: b.factor === undefined ? 2 : checkNumber('options.backoff.factor', b.factor, 1, 100),
         maxMs: b.maxMs === undefined ? 20_000 : checkNumber('options.backoff.maxMs', b.maxMs, 0, 2 ** 31 - 1),
       },
       extraBody: options.extraBody === undefined ? {} : { ...checkObject('options.extraBody', options.extraBody) },
-      headers: options.headers === undefined ? {} : ({ ...checkObject('options.headers', options.headers) } as Record<string, string>),
+      headers: extraHeaders,
     };
     if (options.temperature !== undefined) this.#o.temperature = checkNumber('options.temperature', options.temperature, 0, 100);
     if (options.maxTokens !== undefined) this.#o.maxTokens = checkInteger('options.maxTokens', options.maxTokens, 1);
@@ -287,7 +368,7 @@ export class ChatClient {
         if (!result.retry || retry >= this.#o.retries) throw result.error(attempts);
         this.#usage.retries++;
         const wait =
-          result.retryAfterMs !== null ? Math.min(result.retryAfterMs, this.#o.maxRetryAfterMs) : this.#backoffMs(retry);
+          result.retryAfterMs !== null ? clampRetryAfter(result.retryAfterMs, this.#o.maxRetryAfterMs) : this.#backoffMs(retry);
         if (this.#onRetry) {
           const e = result.error(attempts);
           this.#onRetry({
@@ -320,16 +401,19 @@ export class ChatClient {
     this.#usage.attempts++;
     this.#usage.maxInFlight = Math.max(this.#usage.maxInFlight, this.#semaphore.active);
     const timeout = AbortSignal.timeout(this.#o.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // Aborted by the body reader to tear the connection down once a body is too long.
+    const local = new AbortController();
+    const combined = AbortSignal.any(signal ? [signal, timeout, local.signal] : [timeout, local.signal]);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...this.#o.headers };
-    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    if (this.#authorization) headers.authorization = this.#authorization;
     try {
       let res: Response;
-      let text: string;
+      let body: Awaited<ReturnType<typeof readLimited>>;
       try {
-        res = await fetch(this.endpoint, { method: 'POST', headers, body: payload, signal: combined });
-        text = await res.text();
+        res = await this.#post(payload, headers, combined);
+        body = await readLimited(res, res.ok ? this.#o.maxResponseBytes : ERROR_BODY_BYTES, () => local.abort());
       } catch (cause) {
+        if (cause instanceof DilemmaError) throw cause;
         if (signal?.aborted) {
           return { ok: false, retry: false, retryAfterMs: null, error: (n) => llmError(LlmErrorCode.Aborted, 'the chat call was aborted', { attempts: n }, cause) };
         }
@@ -344,9 +428,11 @@ export class ChatClient {
           error: (n) => llmError(LlmErrorCode.Network, `the chat endpoint could not be reached (${n} attempts): ${(cause as Error)?.message ?? String(cause)}`, { attempts: n }, cause),
         };
       }
+      const status = res.status;
       if (!res.ok) {
-        const status = res.status;
-        const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+        // Redacted whole before it is cut, so that a cut cannot leave part of a secret.
+        const text = redact(body.text);
+        const snippet = text.length > 200 || body.exceeded ? `${text.slice(0, 200)}…` : text;
         return {
           ok: false,
           retry: RETRYABLE(status),
@@ -354,7 +440,14 @@ export class ChatClient {
           error: (n) => llmError(LlmErrorCode.Http, `the chat endpoint answered HTTP ${status} (${n} attempts): ${snippet}`, { status, attempts: n }),
         };
       }
-      return { ok: true, completion: this.#readCompletion(text, res.status) };
+      if (body.exceeded) {
+        throw llmError(
+          LlmErrorCode.TooLarge,
+          `the chat endpoint's response exceeded maxResponseBytes (${this.#o.maxResponseBytes} bytes after decompression); the request was aborted`,
+          { status, attempts: 0 },
+        );
+      }
+      return { ok: true, completion: this.#readCompletion(body.text, status) };
     } catch (e) {
       if (e instanceof DilemmaError) {
         const err = e;
@@ -366,25 +459,47 @@ export class ChatClient {
     }
   }
 
+  /**
+   * POSTs the payload, following redirects by hand: only within the
+   * endpoint's origin and only those that keep the method (301, 302, 307,
+   * 308 are re-sent as the same POST), so that neither the prompt nor the
+   * key ever reaches another host.
+   */
+  async #post(payload: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    let url = this.#url;
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(url, { method: 'POST', headers, body: payload, signal, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (!REDIRECT(res.status) || location === null) return res;
+      await discardBody(res);
+      const fail = (why: string) =>
+        llmError(LlmErrorCode.Redirect, `the chat endpoint redirected (HTTP ${res.status}) ${why}; the request was not sent there`, { status: res.status, attempts: 0 });
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw fail('to a location that is not a URL');
+      }
+      if (next.origin !== this.#url.origin) throw fail(`to another origin (${next.origin === 'null' ? next.protocol : displayURL(new URL(next.origin))})`);
+      if (res.status === 303) throw fail('with 303, which would turn the chat request into a GET');
+      if (hop >= MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} times`);
+      next.username = '';
+      next.password = '';
+      url = next;
+    }
+  }
+
   #readCompletion(text: string, status: number): Omit<ChatCompletion, 'attempts'> {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (cause) {
-      throw llmError(LlmErrorCode.Response, 'the chat endpoint answered with a body that is not JSON', { status, attempts: 0 }, cause);
+    } catch {
+      // No cause: V8's SyntaxError quotes a cut-off piece of the body, which could hold part of a secret.
+      throw llmError(LlmErrorCode.Response, 'the chat endpoint answered with a body that is not JSON', { status, attempts: 0 });
     }
-    const choices = (json as { choices?: unknown })?.choices;
-    if (!Array.isArray(choices) || choices.length === 0 || typeof choices[0] !== 'object' || choices[0] === null) {
-      throw llmError(LlmErrorCode.Response, 'the chat endpoint answered without choices', { status, attempts: 0 });
-    }
-    const choice = choices[0] as { message?: { content?: unknown }; finish_reason?: unknown };
-    const content = choice.message?.content;
-    const usage = (json as { usage?: Record<string, unknown> }).usage;
-    return {
-      text: typeof content === 'string' ? content : '',
-      finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
-      usage: { promptTokens: count(usage?.prompt_tokens), completionTokens: count(usage?.completion_tokens) },
-    };
+    const parsed = parseCompletion(json);
+    if (!parsed.ok) throw llmError(LlmErrorCode.Response, `the chat endpoint answered ${parsed.problem}`, { status, attempts: 0 });
+    return { ...parsed.value, text: redact(parsed.value.text) };
   }
 
   /** A text policy that sends each request's prompt to this client's model. */
