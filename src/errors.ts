@@ -14,6 +14,11 @@ export const ErrorCode = {
   NativeUnavailable: 'ERR_NATIVE_UNAVAILABLE',
   BackendUnavailable: 'ERR_BACKEND_UNAVAILABLE',
   InvalidCheckpoint: 'ERR_INVALID_CHECKPOINT',
+  ModelLoad: 'ERR_MODEL_LOAD',
+  /** A read or write failed (full disk, permissions...): the error has path, syscall and errno. */
+  Io: 'ERR_IO',
+  /** A path names a device, FIFO, socket, folder or symlink where a regular file must be. */
+  NotAFile: 'ERR_NOT_A_FILE',
   Busy: 'ERR_BUSY',
   LlmConfig: 'ERR_LLM_CONFIG',
   LlmHttp: 'ERR_LLM_HTTP',

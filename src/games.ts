@@ -241,7 +241,8 @@ export class Game {
   #handle: NativeGame | undefined;
 
   constructor(id: GameId, params: Record<string, unknown> = {}) {
-    if (typeof id !== 'string' || !(id in schemas)) {
+    // Own keys only: ids such as 'constructor' or '__proto__' are inherited names, not games.
+    if (typeof id !== 'string' || !Object.hasOwn(schemas, id)) {
       throw new DilemmaError(
         ErrorCode.UnknownGame,
         `unknown game ${JSON.stringify(id)} (known: ${GAME_IDS.join(', ')})`,

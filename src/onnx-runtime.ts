@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
+import { checkInputFile } from './fs-safe.js';
 import { native, packageRoot } from './native.js';
 import { prebuildsDir } from './binding-loader.js';
 import { Policy } from './policies.js';
@@ -130,6 +131,7 @@ export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Polic
   const source = checkSource(model);
   const o = parseParams(optionsSchema, options, 'options', ErrorCode.InvalidArgument);
   requireRuntime();
+  if (typeof source === 'string') checkInputFile(source, { param: 'model', what: 'model', code: ErrorCode.ModelLoad });
   const label = o.label ?? (typeof source === 'string' ? `onnx(${source.split('/').pop()})` : 'onnx');
   const handle = native().onnxPolicy(source, nativeOptions({ ...o, label }));
   return new Policy(label, {}, handle);
@@ -139,5 +141,6 @@ export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Polic
 export function inspectOnnx(model: ModelSource): { inputs: OnnxTensorInfo[]; outputs: OnnxTensorInfo[] } {
   const source = checkSource(model);
   requireRuntime();
+  if (typeof source === 'string') checkInputFile(source, { param: 'model', what: 'model', code: ErrorCode.ModelLoad });
   return native().onnxInspect(source, {});
 }

@@ -3,8 +3,7 @@
  * sum-of-rewards self-play, with checkpoints that resume bit-identically.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
 import { Game, GAME_IDS, type GameId } from './games.js';
@@ -14,6 +13,9 @@ import { parseParams } from './schema.js';
 import { checkTypedArray } from './validate.js';
 import { modelLayout, toWriterWeights } from './models.js';
 import { gruPolicy, mlpPolicy } from './onnx/policies.js';
+import { readRegularFile, syncLog, writeAtomic } from './fs-safe.js';
+import { appendMetrics, repairMetricsLog } from './metrics-log.js';
+import { snapshotState } from './trainer-state.js';
 
 const modelSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tabular'), blocks: z.number().int().min(1).max(16).optional() }).strict(),
@@ -233,8 +235,13 @@ export class Trainer {
     return this.#trainer.state();
   }
 
+  /**
+   * Sets the trainer's state (e.g. another trainer's state()). Every field is
+   * checked first: counts, array lengths, finite values, second moments >= 0
+   * (ERR_INVALID_ARGUMENT naming the field, e.g. state.adamV[3]).
+   */
   restore(state: TrainerState): void {
-    this.#trainer.restore(state);
+    this.#trainer.restore(snapshotState(state, 'state', ErrorCode.InvalidArgument));
   }
 
   /**
@@ -259,39 +266,25 @@ export class Trainer {
     this.restore({ ...this.state(), params: Float32Array.from(params) });
   }
 
-  /** Writes a checkpoint atomically (a temporary file renamed over the target), with a content hash. */
+  /**
+   * Writes a checkpoint atomically (a temporary file renamed over the
+   * target), with a content hash. A failed write (ERR_IO, e.g. a full disk)
+   * leaves the previous checkpoint and no temporary file; a path that is a
+   * symlink, FIFO or device is refused with ERR_NOT_A_FILE.
+   */
   checkpoint(path: string): void {
-    const s = this.state();
-    const body = {
-      format: CHECKPOINT_FORMAT,
-      config: this.config,
-      state: {
-        iteration: s.iteration,
-        adamT: s.adamT,
-        criticT: s.criticT,
-        params: encode(s.params),
-        adamM: encode(s.adamM),
-        adamV: encode(s.adamV),
-        criticParams: encode(s.criticParams),
-        criticM: encode(s.criticM),
-        criticV: encode(s.criticV),
-        buffer: s.buffer.map(encode),
-      },
-    };
-    const text = JSON.stringify(body);
-    const file = JSON.stringify({ sha256: sha256(text), body: text });
-    writeAtomic(path, file);
+    writeCheckpoint(this, path, 'path');
   }
 
   /** A trainer restored from a checkpoint: continues exactly as the run that wrote it. */
-  static resume(path: string): Trainer {
-    const { config, state } = readCheckpoint(path);
+  static resume(path: string, param?: string): Trainer {
+    const { config, state } = readCheckpoint(path, param);
     const trainer = new Trainer(parseParams(trainConfigSchema, config, 'checkpoint.config'));
     try {
       trainer.restore(state);
     } catch (e) {
       trainer.dispose();
-      throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} does not fit its config: ${(e as Error).message}`);
+      throw new DilemmaError(ErrorCode.InvalidCheckpoint, `${param ? `${param}: ` : ''}checkpoint ${path} does not fit its config: ${(e as Error).message}`);
     }
     return trainer;
   }
@@ -339,8 +332,8 @@ export function modelPolicy(
 }
 
 /** The trained policy stored in a checkpoint. */
-export function loadPolicy(path: string, label?: string): Policy {
-  const { config, state } = readCheckpoint(path);
+export function loadPolicy(path: string, label?: string, param?: string): Policy {
+  const { config, state } = readCheckpoint(path, param);
   const c = parseParams(trainConfigSchema, config, 'checkpoint.config');
   const game = new Game(c.game.id, c.game.params ?? {});
   try {
@@ -354,70 +347,113 @@ function encode(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
 
-function decode(s: unknown, name: string): Float32Array {
-  if (typeof s !== 'string') throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint field ${name} is missing`);
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.length % 4 !== 0) throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint field ${name} is corrupt`);
-  const out = new Float32Array(bytes.length / 4);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
-
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Writes a file so that readers see either the old or the new content, never a part. */
-export function writeAtomic(path: string, content: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
+/** The largest checkpoint that can be read: the longest string V8 holds. */
+const MAX_CHECKPOINT_BYTES = Math.min(bufferConstants.MAX_STRING_LENGTH, 2 ** 31 - 1);
+
+function writeCheckpoint(trainer: Trainer, path: string, param: string): void {
+  const s = trainer.state();
+  const body = {
+    format: CHECKPOINT_FORMAT,
+    config: trainer.config,
+    state: {
+      iteration: s.iteration,
+      adamT: s.adamT,
+      criticT: s.criticT,
+      params: encode(s.params),
+      adamM: encode(s.adamM),
+      adamV: encode(s.adamV),
+      criticParams: encode(s.criticParams),
+      criticM: encode(s.criticM),
+      criticV: encode(s.criticV),
+      buffer: s.buffer.map(encode),
+    },
+  };
+  let file: string;
+  try {
+    const text = JSON.stringify(body);
+    file = JSON.stringify({ sha256: sha256(text), body: text });
+  } catch (e) {
+    // A state past the longest string V8 can build.
+    throw new DilemmaError(ErrorCode.TooLarge, `${param}: the checkpoint for ${path} is too large to encode (${(e as Error).message})`);
+  }
+  writeAtomic(path, file, param);
 }
 
-/** Reads and verifies a checkpoint: ERR_INVALID_CHECKPOINT when missing, truncated or tampered with. */
-export function readCheckpoint(path: string): { config: unknown; state: TrainerState } {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `cannot read checkpoint ${path}: ${(e as Error).message}`);
-  }
+/**
+ * Reads and verifies a checkpoint: ERR_INVALID_CHECKPOINT when missing,
+ * truncated, tampered with or holding a bad value (the message names the
+ * field, e.g. state.adamV[3]); ERR_NOT_A_FILE for a device, FIFO or folder;
+ * ERR_TOO_LARGE past the longest string V8 holds. `param` names the
+ * option that gave the path in messages.
+ */
+export function readCheckpoint(path: string, param?: string): { config: unknown; state: TrainerState } {
+  const at = param ? `${param}: ` : '';
+  const raw = readRegularFile(path, { param, what: 'checkpoint', maxBytes: MAX_CHECKPOINT_BYTES, code: ErrorCode.InvalidCheckpoint }).toString('utf8');
+  const invalid = (message: string) => new DilemmaError(ErrorCode.InvalidCheckpoint, `${at}checkpoint ${path} ${message}`);
   let outer: { sha256?: unknown; body?: unknown };
   try {
     outer = JSON.parse(raw);
   } catch {
-    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} is truncated or not a checkpoint`);
+    throw invalid('is truncated or not a checkpoint');
   }
-  if (typeof outer.body !== 'string' || typeof outer.sha256 !== 'string' || sha256(outer.body) !== outer.sha256) {
-    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} fails its integrity check (modified or corrupt)`);
+  if (typeof outer !== 'object' || outer === null || typeof outer.body !== 'string' || typeof outer.sha256 !== 'string' || sha256(outer.body) !== outer.sha256) {
+    throw invalid('fails its integrity check (modified or corrupt)');
   }
-  const body = JSON.parse(outer.body) as { format?: string; config?: unknown; state?: Record<string, unknown> };
-  if (body.format !== CHECKPOINT_FORMAT || !body.state) {
-    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `checkpoint ${path} has an unknown format`);
+  let body: { format?: unknown; config?: unknown; state?: unknown };
+  try {
+    body = JSON.parse(outer.body);
+  } catch {
+    throw invalid('has a body that is not JSON');
   }
-  const s = body.state;
-  return {
-    config: body.config,
-    state: {
-      iteration: Number(s.iteration),
-      adamT: Number(s.adamT),
-      criticT: Number(s.criticT ?? 0),
-      params: decode(s.params, 'params'),
-      adamM: decode(s.adamM, 'adamM'),
-      adamV: decode(s.adamV, 'adamV'),
-      criticParams: decode(s.criticParams, 'criticParams'),
-      criticM: decode(s.criticM, 'criticM'),
-      criticV: decode(s.criticV, 'criticV'),
-      buffer: Array.isArray(s.buffer) ? s.buffer.map((b, i) => decode(b, `buffer[${i}]`)) : [],
-    },
+  if (typeof body !== 'object' || body === null || body.format !== CHECKPOINT_FORMAT || typeof body.state !== 'object' || body.state === null) {
+    throw invalid('has an unknown format');
+  }
+  const s = body.state as Record<string, unknown>;
+  const decode = (field: string, value: unknown): Float32Array => {
+    if (typeof value !== 'string') throw invalid(`lacks the field state.${field}`);
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length % 4 !== 0) throw invalid(`has a corrupt field state.${field}`);
+    const out = new Float32Array(bytes.length / 4);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
   };
+  if (s.buffer !== undefined && !Array.isArray(s.buffer)) throw invalid('has a corrupt field state.buffer');
+  const state = snapshotState(
+    {
+      iteration: s.iteration,
+      adamT: s.adamT,
+      criticT: s.criticT ?? 0,
+      params: decode('params', s.params),
+      adamM: decode('adamM', s.adamM),
+      adamV: decode('adamV', s.adamV),
+      criticParams: decode('criticParams', s.criticParams),
+      criticM: decode('criticM', s.criticM),
+      criticV: decode('criticV', s.criticV),
+      buffer: ((s.buffer as unknown[] | undefined) ?? []).map((b, i) => decode(`buffer[${i}]`, b)),
+    },
+    `${at}checkpoint ${path}: state`,
+    ErrorCode.InvalidCheckpoint,
+  );
+  return { config: body.config, state };
 }
 
 export interface TrainOptions {
-  /** Called after every iteration; return false to stop early. */
-  onIteration?: (m: IterationMetrics) => void | boolean;
-  /** Appends one JSON line of metrics per iteration. */
+  /**
+   * Called after every iteration (after its metrics line and any checkpoint
+   * are written) and awaited; return (or resolve to) false to stop early. A
+   * throw or rejection stops training with that error, after a checkpoint
+   * when checkpointFile is set, so the run can be resumed.
+   */
+  onIteration?: (m: IterationMetrics) => void | boolean | Promise<void | boolean>;
+  /**
+   * Appends one JSON line of metrics per iteration (only ever appended). With
+   * resume, lines past the checkpoint and a torn last line (a kill or a full
+   * disk during an append) are cut off first.
+   */
   metricsFile?: string;
   /** Checkpoint path, written every `checkpointEvery` iterations and at the end. */
   checkpointFile?: string;
@@ -437,23 +473,31 @@ export interface TrainResult {
   stopped: boolean;
 }
 
-/** Trains for config.iterations (from the checkpoint's iteration when resuming). The caller disposes result.trainer. */
+/**
+ * Trains for config.iterations (from the checkpoint's iteration when
+ * resuming). The caller disposes result.trainer. Files: a failed write
+ * throws ERR_IO and leaves the checkpoint and metrics log as a resume needs
+ * them (the previous checkpoint, whole metrics lines).
+ */
 export async function train(config: TrainConfig = {}, options: TrainOptions = {}): Promise<TrainResult> {
   if (options.resume !== undefined && options.initParams !== undefined) {
     throw new DilemmaError(ErrorCode.InvalidArgument, 'initParams: a resumed run continues from its checkpoint and takes no initParams');
   }
-  const trainer = options.resume ? Trainer.resume(options.resume) : Trainer.create(config);
-  if (options.initParams !== undefined) {
-    try {
-      trainer.warmStart(options.initParams);
-    } catch (e) {
-      trainer.dispose();
-      throw e;
-    }
-  }
+  const { metricsFile, checkpointFile } = options;
+  const trainer = options.resume ? Trainer.resume(options.resume, 'resume') : Trainer.create(config);
   const history: IterationMetrics[] = [];
   let stopped = false;
+  // The metrics lines a checkpoint counts on reach the disk before it does.
+  let savedAt = -1;
+  const save = () => {
+    if (!checkpointFile || savedAt === trainer.iteration) return;
+    if (metricsFile) syncLog(metricsFile, 'metricsFile');
+    writeCheckpoint(trainer, checkpointFile, 'checkpointFile');
+    savedAt = trainer.iteration;
+  };
   try {
+    if (options.initParams !== undefined) trainer.warmStart(options.initParams);
+    if (options.resume && metricsFile) repairMetricsLog(metricsFile, trainer.iteration, 'metricsFile');
     const every = options.checkpointEvery ?? 10;
     while (trainer.iteration < trainer.config.iterations) {
       if (options.signal?.aborted) {
@@ -462,17 +506,26 @@ export async function train(config: TrainConfig = {}, options: TrainOptions = {}
       }
       const m = await trainer.step();
       history.push(m);
-      if (options.metricsFile) {
-        mkdirSync(dirname(options.metricsFile), { recursive: true });
-        appendFileSync(options.metricsFile, `${JSON.stringify(m)}\n`);
+      if (metricsFile) appendMetrics(metricsFile, m, 'metricsFile');
+      if (trainer.iteration % every === 0) save();
+      let verdict: void | boolean;
+      try {
+        verdict = await options.onIteration?.(m);
+      } catch (e) {
+        // The trainer is sound: keep its progress resumable, then report the callback's error.
+        try {
+          save();
+        } catch {
+          // the callback's error is the one to report
+        }
+        throw e;
       }
-      if (options.checkpointFile && trainer.iteration % every === 0) trainer.checkpoint(options.checkpointFile);
-      if (options.onIteration?.(m) === false) {
+      if (verdict === false) {
         stopped = true;
         break;
       }
     }
-    if (options.checkpointFile) trainer.checkpoint(options.checkpointFile);
+    save();
   } catch (e) {
     trainer.dispose();
     throw e;

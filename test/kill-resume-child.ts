@@ -4,9 +4,9 @@
  *   node --import tsx test/kill-resume-child.ts start  <checkpoint>
  *   node --import tsx test/kill-resume-child.ts resume <checkpoint>
  *
- * Writes a checkpoint after every iteration, prints `ITER n` once iteration
- * n is done and checkpointed, and at the end `DONE <iteration> <sha256 of
- * the parameters>`.
+ * Writes a checkpoint after every iteration and a metrics log beside it
+ * (<checkpoint>.metrics.jsonl), prints `ITER n` once iteration n is done
+ * and checkpointed, and at the end `DONE <iteration> <sha256 of the parameters>`.
  */
 import { createHash } from 'node:crypto';
 import { train } from '../src/index.js';
@@ -20,6 +20,7 @@ if ((mode !== 'start' && mode !== 'resume') || !checkpoint) {
 
 const { trainer } = await train(mode === 'start' ? KILL_RESUME_CONFIG : {}, {
   checkpointFile: checkpoint,
+  metricsFile: `${checkpoint}.metrics.jsonl`,
   checkpointEvery: 1,
   ...(mode === 'resume' ? { resume: checkpoint } : {}),
   onIteration: (m) => {

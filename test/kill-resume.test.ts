@@ -1,18 +1,20 @@
 /**
  * Interrupted work: a training child killed with SIGKILL at a random
- * (seeded) point leaves a checkpoint that resumes, in another child, to
- * exactly the parameters of an uninterrupted run. ONNX model files that are
+ * (seeded) point leaves a checkpoint and a metrics log that resume, in
+ * another child, to exactly the parameters and metrics of an uninterrupted
+ * run; so does `dilemma train` killed at random moments, --resume included. ONNX model files that are
  * truncated or tampered with are refused with ERR_MODEL_LOAD. (Truncated and
  * tampered checkpoints: test/train.test.ts.)
  */
 import avaTest from 'ava';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mlpPolicy, onnx, readCheckpoint, train } from '../src/index.js';
+import { readMetricsLog } from '../src/metrics-log.js';
 import { native } from '../src/native.js';
 import { KILL_RESUME_CONFIG } from './kill-resume-config.js';
 
@@ -71,7 +73,7 @@ function child(mode: 'start' | 'resume', checkpoint: string, killAt?: number, de
 
 test('a run killed with SIGKILL twice resumes from its checkpoint to the uninterrupted parameters', async (t) => {
   t.timeout(240_000);
-  const { trainer } = await train(KILL_RESUME_CONFIG);
+  const { trainer, history } = await train(KILL_RESUME_CONFIG);
   const p = trainer.params();
   const expected = createHash('sha256').update(Buffer.from(p.buffer, p.byteOffset, p.byteLength)).digest('hex');
   trainer.dispose();
@@ -95,8 +97,72 @@ test('a run killed with SIGKILL twice resumes from its checkpoint to the uninter
   const last = await child('resume', checkpoint);
   t.is(last.code, 0, last.output.slice(-2000));
   t.deepEqual(last.done, { iteration: total, hash: expected });
-  // A kill during a write leaves at most a stray temporary file, never a partial checkpoint.
-  t.log(`files left: ${readdirSync(dir).join(', ')}`);
+  // Every iteration's metrics exactly once, as the uninterrupted run computed them.
+  const log = readMetricsLog<{ iteration: number; meanReturn: number[]; gradNorm: number }>(`${checkpoint}.metrics.jsonl`);
+  t.deepEqual(log.map((m) => m.iteration), history.map((m) => m.iteration));
+  t.deepEqual(log.map((m) => [m.meanReturn, m.gradNorm]), history.map((m) => [m.meanReturn, m.gradNorm]));
+  // A temporary of a killed writer is swept by the next write of its file.
+  t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+});
+
+/** `dilemma train` (the built command) in a child; with killMs, SIGKILL after that many milliseconds. */
+function cli(args: string[], killMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; ms: number }> {
+  return new Promise((resolve) => {
+    const began = performance.now();
+    const p = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    p.stdout.on('data', (d) => (output += d));
+    p.stderr.on('data', (d) => (output += d));
+    const kill = killMs === undefined ? undefined : setTimeout(() => p.kill('SIGKILL'), killMs);
+    const limit = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code, signal) => {
+      clearTimeout(kill);
+      clearTimeout(limit);
+      resolve({ code, signal, output, ms: performance.now() - began });
+    });
+  });
+}
+
+test('`dilemma train` killed at random moments, --resume included, finishes with the results of an uninterrupted run', async (t) => {
+  t.timeout(240_000);
+  const experiment = (name: string) => {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(
+      path,
+      [
+        'algorithms: [advantage-alignment]',
+        'seeds: [3]',
+        `output: ${join(dir, name)}`,
+        'checkpointEvery: 4',
+        'train: { game: { id: ipd }, policy: { kind: tabular }, iterations: 100, batch: 256, bufferProbability: 0.5, bufferSize: 4 }',
+        'evaluate: { opponents: [always-defect], batch: 64 }',
+      ].join('\n'),
+    );
+    return path;
+  };
+  const reference = await cli(['train', experiment('cli-reference')]);
+  t.is(reference.code, 0, reference.output);
+  const random = rng(0xc11);
+  const config = experiment('cli-killed');
+  const kills: string[] = [];
+  let resume = false;
+  for (let round = 0; round < 4; round++) {
+    // Mostly before the run would end, so that most rounds are cut somewhere in it.
+    const at = Math.floor(random() * 0.9 * reference.ms);
+    const r = await cli(['train', config, ...(resume ? ['--resume'] : [])], at);
+    kills.push(`${resume ? 'resume' : 'start'} ${r.signal ? `killed at ${at} ms` : `exited ${r.code}`}`);
+    t.true(r.signal === 'SIGKILL' || r.code === 0, r.output.slice(-2000));
+    resume = true;
+  }
+  const last = await cli(['train', config, '--resume']);
+  t.log(`reference run ${reference.ms.toFixed(0)} ms; ${kills.join(', ')}`);
+  t.is(last.code, 0, last.output.slice(-2000));
+  const run = (name: string) => join(dir, name, 'advantage-alignment-seed3');
+  const strip = (m: { seconds: number }) => ({ ...m, seconds: 0 });
+  t.deepEqual(readMetricsLog<{ iteration: number; seconds: number }>(join(run('cli-killed'), 'metrics.jsonl')).map(strip), readMetricsLog<{ iteration: number; seconds: number }>(join(run('cli-reference'), 'metrics.jsonl')).map(strip));
+  t.deepEqual(readCheckpoint(join(run('cli-killed'), 'checkpoint.json')).state, readCheckpoint(join(run('cli-reference'), 'checkpoint.json')).state);
+  t.is(readFileSync(join(dir, 'cli-killed', 'summary.csv'), 'utf8'), readFileSync(join(dir, 'cli-reference', 'summary.csv'), 'utf8'));
+  for (const d of [join(dir, 'cli-killed'), run('cli-killed')]) t.deepEqual(readdirSync(d).filter((f) => f.endsWith('.tmp')), [], d);
 });
 
 const runtime = native().ortStatus().compiled ? test : test.skip;

@@ -9,7 +9,7 @@ import { Policy, scripted, STRATEGIES, type StrategyName } from '../policies.js'
 import { loadPolicy } from '../train.js';
 
 export function parsePlayer(spec: string): Policy {
-  if (spec.startsWith('ckpt:')) return loadPolicy(spec.slice(5), spec.slice(5).split('/').slice(-2).join('/'));
+  if (spec.startsWith('ckpt:')) return loadPolicy(spec.slice(5), spec.slice(5).split('/').slice(-2).join('/'), `player '${spec}'`);
   if (spec.startsWith('onnx:')) return onnx(spec.slice(5), { label: spec.slice(5).split('/').pop() });
   const [name, args] = spec.split(':', 2);
   if (!(STRATEGIES as readonly string[]).includes(name)) {
@@ -18,14 +18,15 @@ export function parsePlayer(spec: string): Policy {
       `unknown player '${spec}': use a strategy (${STRATEGIES.join(', ')}), ckpt:PATH or onnx:PATH`,
     );
   }
-  const params: Record<string, number> = {};
+  // Entries, not assignments: a key such as __proto__ must reach the schema as a key (and be refused).
+  const params: Array<[string, number]> = [];
   for (const kv of args ? args.split(',') : []) {
     const [k, v] = kv.split('=');
     const n = Number(v);
     if (!k || v === undefined || !Number.isFinite(n)) {
       throw new DilemmaError(ErrorCode.InvalidArgument, `player '${spec}': parameters are key=number pairs separated by commas`);
     }
-    params[k] = n;
+    params.push([k, n]);
   }
-  return scripted(name as StrategyName, params as never);
+  return scripted(name as StrategyName, Object.fromEntries(params) as never);
 }

@@ -2,14 +2,17 @@
  * Experiment files for `dilemma train` (YAML or JSON): a training config
  * plus what to run and where to write it. Every option has a default.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from '../errors.js';
+import { readRegularFile } from '../fs-safe.js';
 import { parseParams } from '../schema.js';
 import { ALGORITHMS, trainConfigSchema } from '../train.js';
 
+
+/** Experiment files are small; a larger one is a mistake (or a device). */
+const MAX_CONFIG_BYTES = 16 << 20;
 
 export const runConfigSchema = z
   .object({
@@ -48,12 +51,7 @@ export function seedList(seeds: RunConfig['seeds']): number[] {
 
 /** Reads and validates an experiment file; errors name the file and the option. */
 export function loadRunConfig(path: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DilemmaError(ErrorCode.InvalidArgument, `cannot read config ${path}: ${(e as Error).message}`);
-  }
+  const text = readRegularFile(path, { param: 'config', what: 'config', maxBytes: MAX_CONFIG_BYTES, code: ErrorCode.InvalidArgument }).toString('utf8');
   let raw: unknown;
   try {
     raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);

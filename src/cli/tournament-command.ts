@@ -3,9 +3,9 @@
  * scripted strategies, checkpoints and ONNX models on any two-player game,
  * over several seeds, written as tables (CSV, JSON) and a report.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../evaluate.js';
+import { writeAtomicAll } from '../fs-safe.js';
 import { formatTable } from '../format.js';
 import { tournament, type TournamentResult } from '../tournament.js';
 import { tournamentReport, writeReport } from '../report/index.js';
@@ -63,10 +63,14 @@ export async function tournamentCommand(o: TournamentCommandOptions): Promise<To
     console.log('\nMean payoff of the row player per episode:');
     console.log(formatTable(['row vs column', ...result.players], result.players.map((p, i) => [p, ...result.payoff[i]])));
     if (o.output) {
-      mkdirSync(o.output, { recursive: true });
-      writeFileSync(join(o.output, 'ranking.csv'), toCsv(['rank', 'player', 'score', 'cooperation'], result.ranking.map((s, k) => [k + 1, s.player, s.score, s.cooperation])));
-      writeFileSync(join(o.output, 'payoff-matrix.csv'), toCsv(['row vs column', ...result.players], result.players.map((p, i) => [p, ...result.payoff[i]])));
-      writeFileSync(join(o.output, 'tournament.json'), `${JSON.stringify({ game: o.game, params, seeds: o.seeds, ...result }, null, 2)}\n`);
+      writeAtomicAll(
+        [
+          { path: join(o.output, 'ranking.csv'), content: toCsv(['rank', 'player', 'score', 'cooperation'], result.ranking.map((s, k) => [k + 1, s.player, s.score, s.cooperation])) },
+          { path: join(o.output, 'payoff-matrix.csv'), content: toCsv(['row vs column', ...result.players], result.players.map((p, i) => [p, ...result.payoff[i]])) },
+          { path: join(o.output, 'tournament.json'), content: `${JSON.stringify({ game: o.game, params, seeds: o.seeds, ...result }, null, 2)}\n` },
+        ],
+        'out',
+      );
       writeReport(o.output, await tournamentReport(result));
       console.log(`\nwritten: ${join(o.output, 'report.html')}, ranking.csv, payoff-matrix.csv, tournament.json`);
     }
@@ -96,9 +100,13 @@ export async function evalCommand(o: EvalCommandOptions): Promise<void> {
     console.log(formatTable(header, rows));
     console.log(`\nexploitability (payoff lost against always-defect relative to mutual defection): ${e.exploitability.toFixed(3)}`);
     if (o.output) {
-      mkdirSync(o.output, { recursive: true });
-      writeFileSync(join(o.output, 'evaluation.csv'), toCsv(header, rows));
-      writeFileSync(join(o.output, 'evaluation.json'), `${JSON.stringify(e, null, 2)}\n`);
+      writeAtomicAll(
+        [
+          { path: join(o.output, 'evaluation.csv'), content: toCsv(header, rows) },
+          { path: join(o.output, 'evaluation.json'), content: `${JSON.stringify(e, null, 2)}\n` },
+        ],
+        'out',
+      );
     }
   } finally {
     policy.dispose();

@@ -3,12 +3,14 @@
  * live progress, checkpoints, Ctrl-C handling, --resume, evaluation of the
  * trained policies, CSV/JSON tables and an HTML report with plots.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { evaluate } from '../evaluate.js';
 import { formatTable } from '../format.js';
 import { DilemmaError, ErrorCode } from '../errors.js';
+import { writeAtomic, writeAtomicAll } from '../fs-safe.js';
+import { readMetricsLog } from '../metrics-log.js';
 import { readCheckpoint, Trainer, train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
 import { trainingReport, writeReport } from '../report/index.js';
 import { toCsv } from './csv.js';
@@ -28,14 +30,6 @@ interface RunOutcome {
   dir: string;
   history: IterationMetrics[];
   interrupted: boolean;
-}
-
-function readHistory(path: string): IterationMetrics[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as IterationMetrics);
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -75,11 +69,7 @@ export async function trainCommand(configPath: string, opts: TrainCommandOptions
 
 /** The policy parameters of the experiment's `init` checkpoint. */
 function initialParams(path: string): Float32Array {
-  try {
-    return readCheckpoint(path).state.params;
-  } catch (e) {
-    throw new DilemmaError(ErrorCode.InvalidCheckpoint, `config.init: ${(e as Error).message}`);
-  }
+  return readCheckpoint(path, 'config.init').state.params;
 }
 
 async function runOne(
@@ -111,10 +101,9 @@ async function runOne(
       `config.init: checkpoint ${config.init} holds ${init.length} policy parameters, but the runs' ${kind} policy on this game has ${expected}`,
     );
   }
-  // A fresh run replaces an earlier run's metrics; a resumed run keeps those
-  // before its checkpoint (a kill may have left later lines) and appends.
-  const kept = canResume ? readHistory(metricsFile).filter((m) => m.iteration < start) : [];
-  if (existsSync(metricsFile)) writeFileSync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  // A fresh run replaces an earlier run's metrics; a resumed run keeps the
+  // lines before its checkpoint (train() cuts later or torn ones) and appends.
+  if (!canResume) writeAtomic(metricsFile, '', 'metricsFile');
   const tty = stream.isTTY === true;
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -149,7 +138,7 @@ async function runOne(
   bar?.stop();
   const interrupted = stopped || trainer.iteration < total;
   trainer.dispose();
-  return { algorithm, seed, dir, history: readHistory(metricsFile), interrupted };
+  return { algorithm, seed, dir, history: readMetricsLog<IterationMetrics>(metricsFile), interrupted };
 }
 
 function statNamesOf(o: RunOutcome | undefined): string[] {
@@ -199,8 +188,13 @@ async function summarise(config: RunConfig, outcomes: RunOutcome[], output: stri
   const used = header.slice(0, width);
   console.log(`\n${gameId}: ${outcomes.length} runs`);
   console.log(formatTable(used, rows.map((r) => r.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(4)) : v)))));
-  writeFileSync(join(output, 'summary.csv'), toCsv(used, rows));
-  writeFileSync(join(output, 'summary.json'), `${JSON.stringify({ runs: outcomes.map(({ history: _h, ...r }) => r), evaluations }, null, 2)}\n`);
+  writeAtomicAll(
+    [
+      { path: join(output, 'summary.csv'), content: toCsv(used, rows) },
+      { path: join(output, 'summary.json'), content: `${JSON.stringify({ runs: outcomes.map(({ history: _h, ...r }) => r), evaluations }, null, 2)}\n` },
+    ],
+    'output',
+  );
   const statNames = statNamesOf(outcomes[0]);
   const report = await trainingReport(
     outcomes.map((o) => ({ algorithm: o.algorithm, seed: o.seed, history: o.history, statNames })),

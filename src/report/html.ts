@@ -3,10 +3,9 @@
  * tables, no script and nothing fetched from the network (a
  * Content-Security-Policy forbids it), plus the same plots as .svg files.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DilemmaError, ErrorCode } from '../errors.js';
+import { writeAtomicAll } from '../fs-safe.js';
 import type { Evaluation } from '../evaluate.js';
 import type { TournamentResult } from '../tournament.js';
 import {
@@ -190,32 +189,13 @@ export function renderReport(input: ReportInput): string {
 
 const SVG_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 
-function writeFileSynced(path: string, content: string): void {
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    const bytes = Buffer.from(content, 'utf8');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
-}
-
 /**
  * Writes `report.html` and `<name>.svg` for every plot into dir (created if
  * needed). Every file is first written in full to a temporary file in dir and
  * then renamed over its target, so a reader never sees a partial file; the
  * plots are renamed before report.html. On any error the temporary files are
- * removed and the error is rethrown.
+ * removed (ERR_IO for a failed write; ERR_NOT_A_FILE where a target is a
+ * symlink, FIFO, device or folder).
  */
 export function writeReport(dir: string, files: ReportFiles): WrittenReport {
   if (typeof dir !== 'string' || dir.length === 0) invalid('dir must be a non-empty path');
@@ -228,26 +208,13 @@ export function writeReport(dir: string, files: ReportFiles): WrittenReport {
     if (typeof svg !== 'string') invalid(`files.svgs['${name}'] must be an SVG string`);
   }
   const root = resolve(dir);
-  mkdirSync(root, { recursive: true });
-  const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
-  const targets: { tmp: string; path: string; content: string }[] = [
-    ...Object.entries(svgs).map(([name, svg]) => ({ tmp: join(root, `.${name}.svg.${tag}.tmp`), path: join(root, `${name}.svg`), content: svg })),
-    { tmp: join(root, `.report.html.${tag}.tmp`), path: join(root, 'report.html'), content: files.html },
-  ];
-  const pending = new Set<string>();
-  try {
-    for (const t of targets) {
-      pending.add(t.tmp);
-      writeFileSynced(t.tmp, t.content);
-    }
-    for (const t of targets) {
-      renameSync(t.tmp, t.path);
-      pending.delete(t.tmp);
-    }
-  } catch (e) {
-    for (const tmp of pending) removeQuietly(tmp);
-    throw e;
-  }
+  writeAtomicAll(
+    [
+      ...Object.entries(svgs).map(([name, svg]) => ({ path: join(root, `${name}.svg`), content: svg })),
+      { path: join(root, 'report.html'), content: files.html },
+    ],
+    'dir',
+  );
   const written: Record<string, string> = {};
   for (const name of Object.keys(svgs)) written[name] = join(root, `${name}.svg`);
   return { html: join(root, 'report.html'), svgs: written };

@@ -334,6 +334,14 @@ void Trainer::restore(const TrainerState& s) {
   require(static_cast<int>(s.buffer.size()) <= std::max(cfg_.buffer_size, 0), "state.buffer holds more snapshots than bufferSize");
   for (const auto& p : s.buffer) require(p.size() == np, "a buffer snapshot does not match the model");
   for (float x : s.params) require(std::isfinite(x), "state parameters must be finite");
+  // Moments and snapshots are checked too: a NaN or a negative second moment
+  // would train into non-finite parameters and an unresumable checkpoint.
+  const auto all_finite = [](const std::vector<float>& v) { return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); }); };
+  const auto all_moments = [](const std::vector<float>& v) { return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x) && x >= 0.0f; }); };
+  require(all_finite(s.adam_m) && all_finite(s.critic_params) && all_finite(s.critic_m), "state optimizer moments and critic parameters must be finite");
+  require(all_moments(s.adam_v) && all_moments(s.critic_v), "state second moments (adamV, criticV) must be finite and >= 0");
+  require(s.adam_t >= 0 && s.critic_t >= 0, "state step counts (adamT, criticT) must be >= 0");
+  for (const auto& p : s.buffer) require(all_finite(p), "state buffer snapshots must be finite");
   iteration_ = s.iteration;
   params_ = s.params;
   adam_.m() = s.adam_m;
