@@ -1,4 +1,6 @@
 /**
+ * `reproduce.ts ipd-family [--seeds N]`: the IPD family study (scripts/ipd-family.ts).
+ *
  * Reproduces the README's results: on the IPD, naive, Advantage Alignment and
  * sum-of-rewards self-play (3 seeds each) evaluated by sampled and greedy
  * play, against tit-for-tat and always-defect; on the Coin Game, naive and
@@ -12,6 +14,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { coinRecipe, ipdRecipe } from '../src/cli/train-demo.js';
 import { evaluate, formatTable, train, type Algorithm } from '../src/index.js';
+
+if (process.argv.includes('ipd-family')) {
+  const { runFamilyStudy } = await import('./ipd-family-study.js');
+  await runFamilyStudy(process.argv);
+  process.exit(0);
+}
 
 const seedsArg = process.argv.indexOf('--seeds');
 const seeds = seedsArg > 0 ? Number(process.argv[seedsArg + 1]) : 3;

@@ -72,7 +72,22 @@ export {
   type TrainOptions,
   type TrainResult,
 } from './train.js';
-export { evaluate, type Evaluation, type EvaluateOptions, type MatchResult } from './evaluate.js';
+export {
+  evaluate,
+  meanCI,
+  ratioCI,
+  REFERENCE_STRATEGIES,
+  type ActionTable,
+  type ActionTableRow,
+  type Estimate,
+  type Evaluation,
+  type EvaluateOptions,
+  type MatchResult,
+  type NamedStrategyDistance,
+  type ReferenceResult,
+  type References,
+} from './evaluate.js';
+export { iteratedGameRecipe, gameScale, DEFAULT_KNOBS, type GameScale, type RecipeKnobs } from './recipe.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { setGpu, defaultGpu, type GpuOption, type GpuChoice } from './gpu.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';

@@ -242,12 +242,23 @@ test('training and tournament reports: plots, tables, SVG files', async (t) => {
     statNames,
     history: r.history.map((m, i) => ({ ...m, gameStats: [10 + i / 4, 16, 1, 1, 2, 2] })),
   }));
-  const selfPlay = { opponent: 'self', cooperation: 0.99, opponentCooperation: 0.99, payoff: 29.7, opponentPayoff: 29.7, collective: 59.4 };
+  const selfPlay = {
+    opponent: 'self', seat: 0, cooperation: 0.99, opponentCooperation: 0.99, payoff: 29.7, opponentPayoff: 29.7, collective: 59.4,
+    cooperationCI: 0.01, payoffCI: 0.1,
+  };
+  const rows = [['-', 1], ['CC', 0.995], ['CD', 0.02], ['DC', 0.97], ['DD', 0.01]] as const;
   const evaluation = {
     greedy: false,
+    episodes: 4096,
     selfPlay,
     matches: [{ ...selfPlay, opponent: 'tit-for-tat' }, { ...selfPlay, opponent: 'always-defect', cooperation: 0.1, payoff: 9 }],
     exploitability: 1,
+    exploitabilityCI: 0.01,
+    actionTable: {
+      memory: 1,
+      rows: rows.map(([history, cooperate]) => ({ history, cooperate, visits: 100 })),
+      nearest: [{ name: 'tit-for-tat', distance: 0.013 }],
+    },
   };
   const training = await trainingReport(withStats, [{ algorithm: 'advantage-alignment', seed: 1, evaluation }], { description: 'IPD, 10 rounds' });
   t.deepEqual(Object.keys(training.svgs), ['training-curves', 'trust-and-split']);
@@ -255,7 +266,10 @@ test('training and tournament reports: plots, tables, SVG files', async (t) => {
   t.true(training.html.includes('<h2>Setup</h2>') && training.html.includes('<p>IPD, 10 rounds</p>'));
   t.true(training.html.includes('<th scope="col">cooperation vs always-defect</th>'));
   t.true(training.html.includes('<td>99.0%</td>'));
-  t.is(count(training.html, /<tr>/g), 1 + 6 + 1 + 1, 'runs table and evaluation table rows');
+  t.is(count(training.html, /<tr>/g), 1 + 6 + 1 + 1 + 1 + 1, 'runs table, evaluation table and learned-strategy table rows');
+  t.true(training.html.includes('<h2>Learned strategies</h2>'));
+  t.true(training.html.includes('<th scope="col" class="num">P(C | CD)</th>'));
+  t.true(training.html.includes('<td>tit-for-tat</td>'));
   t.false(/<script/i.test(training.html));
 
   const plain = await trainingReport(runs());

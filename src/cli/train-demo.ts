@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { evaluate, type Evaluation } from '../evaluate.js';
 import { trainingReport, writeReport } from '../report/index.js';
 import { formatTable } from '../format.js';
+import { iteratedGameRecipe } from '../recipe.js';
 import { train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
 
 export interface DemoOptions {
@@ -19,26 +20,15 @@ export interface DemoOptions {
 }
 
 /**
- * The recipe the demo and the README's results use: IPD, 10 rounds, memory-1
- * tabular policies, batch 512, β = 0.5, γ = 0.9 (the reference recipe), with
- * Adam at 0.2 decaying linearly to zero and, half of the time, an opponent
- * drawn from the last 50 snapshots (the seed paper's buffer).
+ * The recipe the demo and the README's results use: the library's recipe for
+ * two-action iterated games (src/recipe.ts) on the IPD, 10 rounds: memory-1
+ * tabular policies, batch 512 in common-random-number groups of 8, γ = 0.9
+ * and β = 1 from the game's horizon and payoff range, Adam at 0.2 decaying
+ * linearly to zero and, half of the time, an opponent drawn from the last 50
+ * snapshots (the seed paper's buffer).
  */
 export function ipdRecipe(algorithm: Algorithm, seed: number, iterations: number): TrainConfig {
-  return {
-    game: { id: 'ipd' },
-    algorithm,
-    policy: { kind: 'tabular' },
-    iterations,
-    batch: 512,
-    seed,
-    gamma: 0.9,
-    beta: 0.5,
-    lr: 0.2,
-    lrSchedule: 'linear',
-    bufferProbability: 0.5,
-    bufferSize: 50,
-  };
+  return iteratedGameRecipe({ id: 'ipd' }, { algorithm, seed, iterations });
 }
 
 /**

@@ -317,7 +317,7 @@ function evaluationSections(evaluations: RunEvaluation[]): ReportSection[] {
   const opponents: string[] = [];
   for (const e of evaluations) for (const m of e.evaluation.matches) if (!opponents.includes(m.opponent)) opponents.push(m.opponent);
   const rows = evaluations.map((e) => {
-    const byOpponent = new Map(e.evaluation.matches.map((m) => [m.opponent, m]));
+    const byOpponent = new Map(e.evaluation.matches.filter((m) => (m.seat ?? 0) === 0).map((m) => [m.opponent, m]));
     return [
       e.algorithm,
       e.seed,
@@ -338,6 +338,31 @@ function evaluationSections(evaluations: RunEvaluation[]): ReportSection[] {
       table: {
         columns: ['algorithm', 'seed', 'actions', 'self-play cooperation', 'self-play payoff', ...opponents.map((o) => `cooperation vs ${o}`), 'lost vs always-defect'],
         rows,
+        digits: 2,
+      },
+    },
+    ...actionTableSections(evaluations),
+  ];
+}
+
+// The learned strategies of tabular and memory-k policies (evaluate()'s actionTable), when there are any.
+function actionTableSections(evaluations: RunEvaluation[]): ReportSection[] {
+  const withTable = evaluations.filter((e) => e.evaluation.actionTable);
+  if (withTable.length === 0) return [];
+  const histories: string[] = [];
+  for (const e of withTable) for (const r of e.evaluation.actionTable!.rows) if (!histories.includes(r.history)) histories.push(r.history);
+  const shown = histories.slice(0, 25);
+  return [
+    {
+      heading: 'Learned strategies',
+      text: `Probability of cooperating after each remembered history (most recent round first, own move first; '-' before the first round), and the nearest named memory-1 strategy with its mean absolute distance.${shown.length < histories.length ? ` First ${shown.length} of ${histories.length} histories.` : ''}`,
+      table: {
+        columns: ['algorithm', 'seed', 'nearest', 'distance', ...shown.map((h) => `P(C | ${h})`)],
+        rows: withTable.map((e) => {
+          const t = e.evaluation.actionTable!;
+          const byHistory = new Map(t.rows.map((r) => [r.history, r.cooperate]));
+          return [e.algorithm, e.seed, t.nearest[0]?.name ?? '', t.nearest[0]?.distance ?? '', ...shown.map((h) => byHistory.get(h) ?? '')];
+        }),
         digits: 2,
       },
     },

@@ -1,0 +1,130 @@
+/**
+ * The default training recipe for two-action iterated games (`ipd`,
+ * `matrix`): every setting that depends on the game (discount, Advantage
+ * Alignment weight) is derived from the game's horizon and payoff scale, so
+ * that one recipe fits every length, payoff table, noise level and
+ * continuation probability of the family without tuning.
+ */
+import { DilemmaError, ErrorCode } from './errors.js';
+import { makeEnv } from './env.js';
+import { type GameSpec, resolveGame } from './games.js';
+import type { Algorithm, TrainConfig } from './train.js';
+
+/** What the recipe reads from a game. */
+export interface GameScale {
+  /** Expected episode length in rounds (continuation probability p, cap n: (1 − p^n) / (1 − p)). */
+  horizon: number;
+  /** Largest minus smallest one-round payoff of agent 0 (T − S in a prisoner's dilemma). */
+  payoffRange: number;
+}
+
+export interface RecipeKnobs {
+  iterations: number;
+  batch: number;
+  lr: number;
+  /** β = betaScale / (payoffRange · horizon). */
+  betaScale: number;
+  /** γ = 1 − 1 / (gammaHorizon · horizon), at least minGamma. */
+  gammaHorizon: number;
+  minGamma: number;
+  entropyCoef: number;
+  bufferProbability: number;
+  bufferSize: number;
+  /** Rounds remembered by the policy (the game's `history`). */
+  memory: number;
+  /** Move noise added during training when the game has less. */
+  trainNoise: number;
+  whitenCredits: boolean;
+  /** Episodes per common-random-number group (the leave-one-out baseline's groups); 0: the whole batch. */
+  groupSize: number;
+  lrSchedule: 'constant' | 'linear';
+  includeCurrent: boolean;
+  aaForm: 'discounted' | 'mean';
+  objective: 'reinforce' | 'ppo';
+  epochs: number;
+}
+
+export const DEFAULT_KNOBS: RecipeKnobs = {
+  iterations: 300,
+  batch: 512,
+  lr: 0.2,
+  betaScale: 50,
+  gammaHorizon: 1,
+  minGamma: 0.9,
+  entropyCoef: 0,
+  bufferProbability: 0.5,
+  bufferSize: 50,
+  memory: 1,
+  trainNoise: 0,
+  whitenCredits: false,
+  groupSize: 8,
+  lrSchedule: 'linear',
+  includeCurrent: false,
+  aaForm: 'discounted',
+  objective: 'reinforce',
+  epochs: 1,
+};
+
+/** Horizon and payoff range of a two-action matrix game, read from the native rules (one step per joint move). */
+export function gameScale(spec: GameSpec): GameScale {
+  const { game, owned } = resolveGame(spec, 'game');
+  try {
+    if (game.id !== 'ipd' && game.id !== 'matrix') {
+      throw new DilemmaError(ErrorCode.Unsupported, `the iterated-game recipe needs 'ipd' or 'matrix', not '${game.id}'`);
+    }
+    const params = { ...game.params, noise: 0, continuation: 1 } as Record<string, unknown>;
+    const env = makeEnv(game.id, params as never, { batch: 4, seed: 0 });
+    let rewards: Float32Array;
+    try {
+      env.reset();
+      rewards = env.step(Int32Array.from([0, 0, 0, 1, 1, 0, 1, 1])).rewards;
+    } finally {
+      env.dispose();
+    }
+    const own = [0, 1, 2, 3].map((b) => rewards[b * 2]);
+    const rounds = Number(game.params.rounds ?? 10);
+    const p = Number(game.params.continuation ?? 1);
+    const horizon = p >= 1 ? rounds : (1 - p ** rounds) / (1 - p);
+    return { horizon, payoffRange: Math.max(...own) - Math.min(...own) || 1 };
+  } finally {
+    if (owned) game.dispose();
+  }
+}
+
+/**
+ * The library's recipe for a two-action iterated game: a memory-`memory`
+ * tabular policy trained by self-play with the settings derived from the
+ * game's horizon and payoff range (see RecipeKnobs).
+ */
+export function iteratedGameRecipe(
+  spec: { id: 'ipd' | 'matrix'; params?: Record<string, unknown> },
+  options: { algorithm?: Algorithm; seed?: number; iterations?: number; knobs?: Partial<RecipeKnobs> } = {},
+): TrainConfig {
+  const k = { ...DEFAULT_KNOBS, ...options.knobs };
+  const { horizon, payoffRange } = gameScale(spec);
+  const params: Record<string, unknown> = { ...(spec.params ?? {}) };
+  if (k.memory !== 1) params.history = k.memory;
+  if (k.trainNoise > Number(params.noise ?? 0)) params.noise = k.trainNoise;
+  const gamma = Math.max(k.minGamma, 1 - 1 / (k.gammaHorizon * horizon));
+  return {
+    game: { id: spec.id, params },
+    algorithm: options.algorithm ?? 'advantage-alignment',
+    policy: { kind: 'tabular', ...(k.memory > 1 ? { blocks: k.memory } : {}) },
+    iterations: options.iterations ?? k.iterations,
+    batch: k.batch,
+    ...(k.groupSize > 0 ? { groupSize: k.groupSize } : {}),
+    seed: options.seed ?? 0,
+    gamma,
+    beta: k.betaScale / (payoffRange * horizon),
+    lr: k.lr,
+    lrSchedule: k.lrSchedule,
+    entropyCoef: k.entropyCoef,
+    whitenCredits: k.whitenCredits,
+    bufferProbability: k.bufferProbability,
+    bufferSize: k.bufferSize,
+    includeCurrent: k.includeCurrent,
+    aaForm: k.aaForm,
+    objective: k.objective,
+    epochs: k.epochs,
+  };
+}
