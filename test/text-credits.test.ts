@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credit } from '../src/credit.js';
@@ -108,4 +108,24 @@ test('the JSON-lines writer: one row per call with per-token mask and credits an
   const back = parseJsonLines(readFileSync(path, 'utf8'));
   t.is(back.length, 5);
   t.deepEqual(back.slice(0, 4), rows);
+});
+
+test('writeJsonLines refuses a symlink or a folder at the path and leaves no temporary', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dilemma-text-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const target = join(dir, 'elsewhere.txt');
+  writeFileSync(target, 'keep\n');
+  const link = join(dir, 'transcript.jsonl');
+  symlinkSync(target, link);
+  for (const append of [false, true]) {
+    const e = await t.throwsAsync(writeJsonLines(link, [{ a: 1 }], { append }));
+    t.is((e as { code?: string }).code, 'ERR_NOT_A_FILE');
+  }
+  t.is(readFileSync(target, 'utf8'), 'keep\n');
+  t.true(lstatSync(link).isSymbolicLink());
+  const folder = join(dir, 'sub');
+  mkdirSync(folder);
+  const e = await t.throwsAsync(writeJsonLines(folder, [{ a: 1 }]));
+  t.is((e as { code?: string }).code, 'ERR_NOT_A_FILE');
+  t.deepEqual(readdirSync(dir).sort(), ['elsewhere.txt', 'sub', 'transcript.jsonl']);
 });

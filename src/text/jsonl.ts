@@ -1,5 +1,5 @@
 /** JSON lines: one JSON value per line, '\n'-terminated. */
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendToLog, writeAtomic } from '../fs-safe.js';
 
 /** Serialises rows as JSON lines (typed arrays become plain arrays). */
 export function toJsonLines(rows: Iterable<unknown>): string {
@@ -14,11 +14,15 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Writes rows to `path` as JSON lines; with `append`, adds to the end of the file. */
+/**
+ * Writes rows to `path` as JSON lines, atomically (a reader sees the old file or the new one); with
+ * `append`, adds whole lines to the end of the file (a failed append is cut back to the previous end).
+ * Special files at `path` are refused; I/O failures throw `ERR_IO`.
+ */
 export async function writeJsonLines(path: string, rows: Iterable<unknown>, options: { append?: boolean } = {}): Promise<void> {
   const text = toJsonLines(rows);
-  if (options.append) await appendFile(path, text, 'utf8');
-  else await writeFile(path, text, 'utf8');
+  if (options.append) appendToLog(path, text, 'path');
+  else writeAtomic(path, text, 'path');
 }
 
 /** Parses JSON lines (blank lines are skipped). */
