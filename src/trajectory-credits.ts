@@ -70,8 +70,8 @@ export function trajectoryCredits(trajectory: Trajectory, options: TrajectoryCre
   const baselined = (rewards: Float32Array): Float32Array => {
     const g = credit.discountedReturns(rewards, { ...shape, gamma, gpu: false });
     if (baseline === 'none') return g;
-    if (baseline === 'batch') return credit.leaveOneOut(g, { ...shape, out: g, gpu: false });
-    return credit.leaveOneOut(g, { ...shape, groups: trajectory.groups, out: g, gpu: false });
+    if (baseline === 'batch') return credit.leaveOneOut(g, { ...shape, gpu: false });
+    return credit.leaveOneOut(g, { ...shape, groups: trajectory.groups, gpu: false });
   };
   let perAgent: Float32Array[];
   if (method === 'sum') {
