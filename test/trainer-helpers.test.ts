@@ -58,8 +58,9 @@ test('trajectoryCredits equals a hand-written recipe (naive, sum, aa)', async (t
   const aa = adv[0].map((x, i) => {
     const b = Math.floor(i / T), s = i % T;
     let w = 0;
+    // A*_t = A¹_t + β·γ·(Σ_{k<t} γ^{t−k} A¹_k)·A²_t, the documented (leading γ) form.
     for (let k = 0; k < s; k++) w += gamma ** (s - k) * adv[0][b * T + k];
-    return x + beta * w * adv[1][i];
+    return x + beta * gamma * w * adv[1][i];
   });
   const got = trajectoryCredits(tr, { method: 'aa', gamma, beta });
   close(got.perAgent[0], aa);
