@@ -146,6 +146,15 @@ export interface LeaveOneOutOptions extends ShapeOptions, BackendOptions {
    * the whole batch is one group.
    */
   groups?: Int32Array | Uint32Array | ArrayLike<number>;
+  /**
+   * What to do with a rollout alone in its group, which has no baseline and
+   * would keep its raw value: `'refuse'` (the default) throws
+   * ERR_INVALID_ARGUMENT naming the group, `'keep'` keeps the value as it is.
+   * A rollout made without `groups` puts every episode in a group of its own,
+   * so passing its `groups` here is refused rather than silently giving no
+   * baseline.
+   */
+  singletons?: 'refuse' | 'keep';
 }
 
 export type AdvantageAlignmentForm = 'discounted' | 'mean';
@@ -229,6 +238,25 @@ function groupIds(value: unknown, batch: number): Int32Array | undefined {
   return ids;
 }
 
+/** Throws when some rollout is alone in its group (it would get no baseline). */
+function refuseSingletons(groups: Int32Array | undefined, batch: number): void {
+  const fix =
+    "; a rollout needs others in its group for a baseline: roll out with `groups: { size: k }` (k ≥ 2), " +
+    "leave options.groups out for one batch-wide group, or pass `singletons: 'keep'` to keep lone values as they are";
+  if (groups === undefined) {
+    if (batch === 1) invalid('options.batch', `is 1, a group of one${fix}`);
+    return;
+  }
+  const counts = new Map<number, number>();
+  for (const g of groups) counts.set(g, (counts.get(g) ?? 0) + 1);
+  let lone = 0, first: number | undefined;
+  for (const [g, c] of counts) if (c === 1) { lone++; first ??= g; }
+  if (lone > 0) {
+    const all = lone === batch ? ' (every rollout is in a group of its own, as a rollout without `groups` gives)' : '';
+    invalid('options.groups', `puts ${lone} rollout(s) alone in a group (first: group ${first})${all}${fix}`);
+  }
+}
+
 /**
  * Discounted return-to-go of each rollout.
  *
@@ -283,16 +311,22 @@ function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Flo
  * `[batch, steps]`; `options.groups` is `[batch]`.
  *
  * `A[i, t] = values[i, t] − mean_{j ≠ i, group(j) = group(i)} values[j, t]`.
- * A rollout alone in its group has no baseline and keeps its value.
+ * A rollout alone in its group has no baseline: refused unless
+ * `singletons: 'keep'`, which keeps its value.
  *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, group id
- *   or backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a usable GPU.
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, shape, group id,
+ *   a group of one (unless `singletons: 'keep'`) or backend; `ERR_BACKEND_UNAVAILABLE` for `backend: 'cuda'` without a usable GPU.
  */
 function leaveOneOut(values: Float32Array, opts: LeaveOneOutOptions): Float32Array {
-  const o = options(opts, ['batch', 'steps', 'groups', 'out', 'gpu', 'backend']);
+  const o = options(opts, ['batch', 'steps', 'groups', 'singletons', 'out', 'gpu', 'backend']);
   const n = elements(o);
   checkTypedArray('values', values, Float32Array, n);
   const groups = groupIds(o.groups, o.batch as number);
+  const singletons = o.singletons === undefined ? 'refuse' : o.singletons;
+  if (singletons !== 'refuse' && singletons !== 'keep') {
+    invalid('options.singletons', `must be "refuse" or "keep", got ${describe(singletons)}`);
+  }
+  if (singletons === 'refuse') refuseSingletons(groups, o.batch as number);
   const backend = backendFor(o, n);
   return binding().leaveOneOut(values, groups, output(o, n), o.batch as number, o.steps as number, backend);
 }

@@ -16,7 +16,24 @@ export {
 } from './games.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
-export { onnx, inspectOnnx, onnxRuntimeLibrary, type OnnxPolicyOptions, type OnnxTensorInfo } from './onnx-runtime.js';
+export { onnx, inspectOnnx, onnxRuntimeLibrary, type ModelSource, type OnnxPolicyOptions, type OnnxTensorInfo } from './onnx-runtime.js';
+export {
+  TrainablePolicy,
+  trainableMlp,
+  type TrainableMlpOptions,
+  type WeightLayout,
+  type WeightTensor,
+  type WeightsInput,
+} from './trainable-policy.js';
+export { agentView, trajectoryRows, type AgentTrajectory, type TrajectoryRows } from './trajectory-views.js';
+export {
+  trajectoryCredits,
+  type CreditBaseline,
+  type CreditMethod,
+  type TrajectoryCredits,
+  type TrajectoryCreditsOptions,
+} from './trajectory-credits.js';
+export { toNpy, fromNpy, writeNpy, readNpy, writeTrajectoryNpy, type NpyArray, type NpyData } from './npy.js';
 export {
   Policy,
   scripted,

@@ -113,6 +113,13 @@ export interface PolicyGradientOptions {
   referenceLogProbs?: Float32Array;
   /** Default `'mask'`. */
   normalize?: LossNormalize;
+  /**
+   * The sampling temperature τ the rollout used (its `temperature` option):
+   * the policy is then π = softmax(z / τ), as the rollout's `logProbs` are,
+   * so ratios against `behaviorLogProbs` are right. `referenceLogits` are
+   * divided by τ too. `gradLogits` is with respect to the raw z. Default 1.
+   */
+  temperature?: number;
   /** Where to write `gradLogits` (`[rows, actions]`); may be `logits` itself. */
   out?: Float32Array;
 }
@@ -153,6 +160,7 @@ const POLICY_GRADIENT_KEYS = [
   'referenceLogits',
   'referenceLogProbs',
   'normalize',
+  'temperature',
   'out',
 ] as const;
 
@@ -186,7 +194,8 @@ function optionalArray<C extends Float32ArrayConstructor | Uint8ArrayConstructor
  * The policy loss of a batch of decisions and its gradient with respect to
  * the logits.
  *
- * Per row i: p = softmax(z_i), log π(a) = z_{i,a} − logsumexp(z_i). A row is
+ * Per row i: p = softmax(z_i / τ) (τ = `temperature`, default 1; below z
+ * stands for z / τ and the gradient gains a factor 1 / τ), log π(a) = z_{i,a} − logsumexp(z_i). A row is
  * live when its mask is 1 and its action is not −1; other rows are not read
  * beyond their mask and action, add nothing and get a zero gradient. Weights
  * w_i = m_i / N_eff with N_eff from `normalize` (default: the live rows; no
@@ -286,13 +295,23 @@ function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
     invalid('options.klCoef', '> 0 needs a reference policy: options.referenceLogits or options.referenceLogProbs');
   }
 
+  const temperature = o.temperature === undefined ? 1 : checkNumber('options.temperature', o.temperature, 1e-6, 1e6);
+  // The native loss works on softmax(z); at τ ≠ 1 it gets z / τ and the
+  // chain rule scales its gradient by 1 / τ.
+  const scaled = (z: Float32Array | undefined) => {
+    if (z === undefined || temperature === 1) return z;
+    const s = new Float32Array(z.length);
+    for (let i = 0; i < z.length; i++) s[i] = z[i] / temperature;
+    return s;
+  };
+  const scaledReference = scaled(referenceLogits);
   const r = binding().policyGradient({
-    logits,
+    logits: scaled(logits) as Float32Array,
     actions,
     credits,
     ...(mask ? { mask } : {}),
     ...(behaviorLogProbs ? { behaviorLogProbs } : {}),
-    ...(referenceLogits ? { referenceLogits } : {}),
+    ...(scaledReference ? { referenceLogits: scaledReference } : {}),
     ...(referenceLogProbs ? { referenceLogProbs } : {}),
     out: out ?? resultFloat32('gradLogits', n),
     rows,
@@ -304,6 +323,10 @@ function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
     klCoef,
     normalize,
   });
+  if (temperature !== 1) {
+    const g = r.gradLogits;
+    for (let i = 0; i < g.length; i++) g[i] /= temperature;
+  }
   return {
     loss: r.loss,
     policyLoss: r.policyLoss,

@@ -4,10 +4,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
-import { checkInputFile } from './fs-safe.js';
+import { checkInputFile, readRegularFile } from './fs-safe.js';
+import { hasExternalData, inlineExternalData } from './onnx/external-data.js';
 import { native, packageRoot } from './native.js';
 import { prebuildsDir } from './binding-loader.js';
 import { Policy } from './policies.js';
@@ -96,15 +97,69 @@ export interface OnnxTensorInfo {
   shape: number[];
 }
 
-type ModelSource = string | Uint8Array;
+/**
+ * A model: a path to an .onnx file (weights in a side file beside it, as
+ * `torch.onnx.export` writes them, are read too), the model's bytes, or
+ * `{ model, data }`: the bytes of an .onnx file with external data and the
+ * bytes of its side file (one buffer for every tensor, or a record keyed by
+ * the `location` the model names, e.g. `{ 'model.onnx.data': bytes }`).
+ */
+export type ModelSource = string | Uint8Array | { model: Uint8Array; data: Uint8Array | Readonly<Record<string, Uint8Array>> };
 
-function checkSource(model: unknown): ModelSource {
+// The runtime's own limit on one model is protobuf's 2 GiB.
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
+const EXTERNAL_FIX =
+  "; keep the .onnx file and its data file together, pass { model, data } buffers, or export the weights inline: " +
+  "torch.onnx.export(..., external_data=False) (torch >= 2.5) or onnx.save_model(m, path, save_as_external_data=False)";
+
+function externalFromFolder(path: string): (location: string) => Uint8Array {
+  const dir = dirname(path);
+  return (location) => {
+    const clean = normalize(location);
+    if (isAbsolute(clean) || clean === '..' || clean.startsWith(`..${sep}`)) {
+      throw new DilemmaError(ErrorCode.ModelLoad, `model ${path} names external data '${location}' outside its folder${EXTERNAL_FIX}`);
+    }
+    const file = join(dir, clean);
+    if (!existsSync(file)) {
+      throw new DilemmaError(ErrorCode.ModelLoad, `model ${path} keeps its weights in '${location}', which is not beside it${EXTERNAL_FIX}`);
+    }
+    return readRegularFile(file, { param: 'model', what: 'external data', maxBytes: MAX_MODEL_BYTES, code: ErrorCode.ModelLoad });
+  };
+}
+
+/** The path or bytes the native loader takes, with any external data put back inline. */
+function checkSource(model: unknown): string | Uint8Array {
   if (typeof model === 'string') {
     if (model.length === 0) throw new DilemmaError(ErrorCode.InvalidArgument, 'model path is empty');
+    checkInputFile(model, { param: 'model', what: 'model', code: ErrorCode.ModelLoad });
+    const bytes = readRegularFile(model, { param: 'model', what: 'model', maxBytes: MAX_MODEL_BYTES, code: ErrorCode.ModelLoad });
+    return hasExternalData(bytes) ? inlineExternalData(bytes, externalFromFolder(model)) : model;
+  }
+  if (model instanceof Uint8Array) {
+    if (hasExternalData(model)) {
+      throw new DilemmaError(
+        ErrorCode.ModelLoad,
+        `model bytes keep their weights in an external data file; pass onnx({ model, data }) with the data file's bytes, or a path${EXTERNAL_FIX}`,
+      );
+    }
     return model;
   }
-  if (model instanceof Uint8Array) return model;
-  throw new DilemmaError(ErrorCode.InvalidArgument, 'model must be a file path or a Uint8Array of ONNX bytes');
+  if (typeof model === 'object' && model !== null && 'model' in model && 'data' in model) {
+    const { model: bytes, data } = model as { model: unknown; data: unknown };
+    if (!(bytes instanceof Uint8Array)) throw new DilemmaError(ErrorCode.InvalidArgument, 'model.model must be a Uint8Array of ONNX bytes');
+    const single = data instanceof Uint8Array ? data : undefined;
+    if (!single && (typeof data !== 'object' || data === null)) {
+      throw new DilemmaError(ErrorCode.InvalidArgument, 'model.data must be a Uint8Array or a record of Uint8Arrays keyed by location');
+    }
+    return inlineExternalData(bytes, (location) => {
+      const d = single ?? (data as Record<string, unknown>)[location];
+      if (!(d instanceof Uint8Array)) {
+        throw new DilemmaError(ErrorCode.InvalidArgument, `model.data has no Uint8Array for the location '${location}' the model names`);
+      }
+      return d;
+    });
+  }
+  throw new DilemmaError(ErrorCode.InvalidArgument, 'model must be a file path, a Uint8Array of ONNX bytes or { model, data }');
 }
 
 function nativeOptions(o: z.output<typeof optionsSchema>): Record<string, unknown> {
@@ -131,8 +186,7 @@ export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Polic
   const source = checkSource(model);
   const o = parseParams(optionsSchema, options, 'options', ErrorCode.InvalidArgument);
   requireRuntime();
-  if (typeof source === 'string') checkInputFile(source, { param: 'model', what: 'model', code: ErrorCode.ModelLoad });
-  const label = o.label ?? (typeof source === 'string' ? `onnx(${source.split('/').pop()})` : 'onnx');
+  const label = o.label ?? (typeof model === 'string' ? `onnx(${model.split('/').pop()})` : 'onnx');
   const handle = native().onnxPolicy(source, nativeOptions({ ...o, label }));
   return new Policy(label, {}, handle);
 }
@@ -141,6 +195,5 @@ export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Polic
 export function inspectOnnx(model: ModelSource): { inputs: OnnxTensorInfo[]; outputs: OnnxTensorInfo[] } {
   const source = checkSource(model);
   requireRuntime();
-  if (typeof source === 'string') checkInputFile(source, { param: 'model', what: 'model', code: ErrorCode.ModelLoad });
   return native().onnxInspect(source, {});
 }

@@ -129,7 +129,7 @@ test('leaveOneOut: hand-worked with non-contiguous ids and a group of one', (t) 
   const v = f32([1, 2, 10, 20, 4, 8, 7, 14]);
   const want = [-4.5, -9, 10, 20, 0, 0, 4.5, 9];
   for (const groups of [Int32Array.from([7, -3, 7, 7]), [7, -3, 7, 7], Uint32Array.from([7, 4000000000, 7, 7])]) {
-    t.deepEqual(Array.from(credit.leaveOneOut(v, { batch: 4, steps: 2, groups })), want);
+    t.deepEqual(Array.from(credit.leaveOneOut(v, { batch: 4, steps: 2, groups, singletons: 'keep' })), want);
   }
   // no groups: one group. 1 − (2+6)/2 = −3, 2 − (1+6)/2 = −1.5, 6 − (1+2)/2 = 4.5
   t.deepEqual(Array.from(credit.leaveOneOut(f32([1, 2, 6]), { batch: 3, steps: 1 })), [-3, -1.5, 4.5]);
@@ -192,7 +192,7 @@ test('random leaveOneOut with scattered ids and a lone rollout', (t) => {
   const ids = [1_000_000, -7, 42, 3];
   const groups = Int32Array.from({ length: B }, (_, i) => ids[(i * 7) % 4]);
   groups[13] = -(2 ** 31);
-  const got = credit.leaveOneOut(v, { batch: B, steps: T, groups });
+  const got = credit.leaveOneOut(v, { batch: B, steps: T, groups, singletons: 'keep' });
   close(t, got, refLeaveOneOut(v, groups, B, T));
   t.deepEqual(Array.from(got.subarray(13 * T, 14 * T)), Array.from(v.subarray(13 * T, 14 * T)));
   close(t, credit.leaveOneOut(v, { batch: B, steps: T }), refLeaveOneOut(v, undefined, B, T));

@@ -62,6 +62,7 @@ class BoundRun {
   struct Tensor {
     std::string name;
     int64_t width;
+    bool leading_one = false;  // shaped [1, rows, width] (nn.GRU's state), same memory as [rows, width]
   };
   // Throws ERR_BACKEND_UNAVAILABLE, ERR_MODEL_RUN (a tensor cannot be made).
   BoundRun(std::shared_ptr<Session> session, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,

@@ -26,15 +26,41 @@ std::string names(const std::vector<TensorInfo>& list) {
   return out.empty() ? "none" : out;
 }
 
-// Every tensor a policy uses is float32 [batch, n] with a symbolic batch.
-int64_t width(const TensorInfo& t, const char* role) {
+// What to change in torch.onnx.export when a tensor has a fixed batch.
+std::string batch_fix(const std::string& name, int dim) {
+  return "; export with a symbolic batch: torch.onnx.export(..., dynamic_axes={'" + name + "': {" +
+         std::to_string(dim) + ": 'batch'}, ...}) or, with dynamo=True, dynamic_shapes";
+}
+
+// Every tensor a policy uses is float32 [batch, n] with a symbolic batch; a
+// state may also be nn.GRU's own [1, batch, n] (layers = 1), which has the
+// same memory layout. Sets *leading_one for that form.
+int64_t width(const TensorInfo& t, const char* role, bool* leading_one = nullptr) {
   const std::string what = std::string("model ") + role + " '" + t.name + "'";
-  if (t.type != "float32") throw Error(codes::kModelType, what + " is " + t.type + "; expected float32");
+  if (t.type != "float32") {
+    std::string fix = t.type == "float64" ? "; call model.float() (and feed float32 example inputs) before torch.onnx.export"
+                                          : "; export it as float32 (torch.float32)";
+    throw Error(codes::kModelType, what + " is " + t.type + "; expected float32" + fix);
+  }
+  const bool state = leading_one != nullptr;
+  if (state && t.shape.size() == 3) {
+    if (t.shape[0] != 1)
+      throw Error(codes::kModelShape, what + " has shape [" + std::to_string(t.shape[0]) +
+                                          ", batch, n]; the engine runs one recurrent layer: use nn.GRU(num_layers=1)"
+                                          " or pass the state as [batch, n]");
+    if (t.shape[1] > 0)
+      throw Error(codes::kModelShape, what + " dimension 1 (batch) is fixed at " + std::to_string(t.shape[1]) +
+                                          batch_fix(t.name, 1));
+    *leading_one = true;
+    return t.shape[2];
+  }
   if (t.shape.size() != 2)
-    throw Error(codes::kModelShape, what + " has rank " + std::to_string(t.shape.size()) + "; expected [batch, n]");
+    throw Error(codes::kModelShape, what + " has rank " + std::to_string(t.shape.size()) + "; expected [batch, n]" +
+                                        (state ? " or nn.GRU's [1, batch, n]" : "") +
+                                        " (flatten other dimensions inside the model before export)");
   if (t.shape[0] > 0)
     throw Error(codes::kModelShape, what + " dimension 0 is fixed at " + std::to_string(t.shape[0]) +
-                                        "; the engine needs a symbolic batch dimension");
+                                        "; the engine needs a symbolic batch dimension" + batch_fix(t.name, 0));
   return t.shape[1];
 }
 
@@ -42,6 +68,7 @@ struct State {
   std::string in, out;
   int64_t size;
   int64_t offset;  // in floats per environment, before this one
+  bool leading_one;  // nn.GRU's [1, batch, size]
 };
 
 class OnnxPolicy final : public Policy {
@@ -68,9 +95,20 @@ class OnnxPolicy final : public Policy {
     if (!logits)
       throw Error(codes::kModelInputs, "model has no output '" + logits_ + "' (outputs: " + names(outs) + ")");
     who_ = "model output '" + logits_ + "'";
+    // Every later error says which tensors were taken for what, and how to choose others.
+    const std::string chosen = " (took input '" + obs_ + "' as the observation" +
+                               (o.obs_input.empty() ? std::string(" by name or position") : std::string()) +
+                               " and output '" + logits_ + "' as the logits" +
+                               (o.logits_output.empty() ? std::string(" by name or position") : std::string()) +
+                               "; name them with the obsInput / logitsOutput options, or export with "
+                               "torch.onnx.export(..., input_names=['obs', ...], output_names=['logits', ...]))";
     idle_.reserve(kMaxIdle);
-    obs_dim_ = width(*obs, "input");
-    actions_ = width(*logits, "output");
+    try {
+      obs_dim_ = width(*obs, "input");
+      actions_ = width(*logits, "output");
+    } catch (const Error& e) {
+      throw Error(e.code(), e.what() + chosen);
+    }
     if (pairs.empty() && o.discover_state) {
       // Remaining inputs pair with remaining outputs in order.
       std::vector<std::string> rest_in, rest_out;
@@ -81,27 +119,31 @@ class OnnxPolicy final : public Policy {
       if (rest_in.size() != rest_out.size())
         throw Error(codes::kModelInputs, "model has " + std::to_string(rest_in.size()) + " state inputs but " +
                                              std::to_string(rest_out.size()) +
-                                             " state outputs; name the pairs with the state option");
+                                             " state outputs; name the pairs with the state option" + chosen);
       for (size_t k = 0; k < rest_in.size(); ++k) pairs.emplace_back(rest_in[k], rest_out[k]);
     }
     for (const auto& [in, out] : pairs) {
       const TensorInfo* ti = find(ins, in);
       const TensorInfo* to = find(outs, out);
-      if (!ti) throw Error(codes::kModelInputs, "model has no state input '" + in + "' (inputs: " + names(ins) + ")");
-      if (!to) throw Error(codes::kModelInputs, "model has no state output '" + out + "' (outputs: " + names(outs) + ")");
-      const int64_t h = width(*ti, "state input");
-      const int64_t h2 = width(*to, "state output");
+      if (!ti) throw Error(codes::kModelInputs, "model has no state input '" + in + "' (inputs: " + names(ins) + ")" + chosen);
+      if (!to) throw Error(codes::kModelInputs, "model has no state output '" + out + "' (outputs: " + names(outs) + ")" + chosen);
+      bool lead_in = false, lead_out = false;
+      const int64_t h = width(*ti, "state input", &lead_in);
+      const int64_t h2 = width(*to, "state output", &lead_out);
       if (h <= 0) throw Error(codes::kModelShape, "model state input '" + in + "' needs a fixed dimension 1");
       if (h2 > 0 && h2 != h)
         throw Error(codes::kModelShape, "model state output '" + out + "' dimension 1 is " + std::to_string(h2) +
-                                            " but its input '" + in + "' has " + std::to_string(h));
-      states_.push_back({in, out, h, state_floats_});
+                                            " but its input '" + in + "' has " + std::to_string(h) + chosen);
+      if (lead_in != lead_out)
+        throw Error(codes::kModelShape, "model state input '" + in + "' and output '" + out +
+                                            "' differ in form ([batch, n] against [1, batch, n])" + chosen);
+      states_.push_back({in, out, h, state_floats_, lead_in});
       state_floats_ += h;
     }
     for (const auto& t : ins)
       if (t.name != obs_ && !taken_in(t.name) &&
           std::none_of(states_.begin(), states_.end(), [&](const State& s) { return s.in == t.name; }))
-        throw Error(codes::kModelInputs, "model input '" + t.name + "' is neither the observation nor a state input");
+        throw Error(codes::kModelInputs, "model input '" + t.name + "' is neither the observation nor a state input" + chosen);
     (void)taken_out;
   }
 
@@ -205,8 +247,8 @@ class OnnxPolicy final : public Policy {
   std::unique_ptr<BoundRun> bind(int64_t rows, int64_t obs_dim, int64_t actions) const {
     std::vector<BoundRun::Tensor> ins{{obs_, obs_dim}}, outs{{logits_, actions}};
     for (const State& st : states_) {
-      ins.push_back({st.in, st.size});
-      outs.push_back({st.out, st.size});
+      ins.push_back({st.in, st.size, st.leading_one});
+      outs.push_back({st.out, st.size, st.leading_one});
     }
     return std::make_unique<BoundRun>(session_, ins, outs, rows);
   }

@@ -178,9 +178,11 @@ BoundRun::BoundRun(std::shared_ptr<Session> session, const std::vector<Tensor>& 
       throw Error(codes::kInvalidArgument, "model tensor '" + t.name + "' needs a positive shape");
     const int64_t count = checked_elements("model tensor", {rows, t.width});
     buffer.assign(static_cast<size_t>(count), 0.0f);
-    const int64_t shape[2] = {rows, t.width};
-    check(api->CreateTensorWithDataAsOrtValue(session_->memory_, buffer.data(), buffer.size() * sizeof(float), shape,
-                                              2, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, value),
+    const int64_t shape2[2] = {rows, t.width};
+    const int64_t shape3[3] = {1, rows, t.width};
+    check(api->CreateTensorWithDataAsOrtValue(session_->memory_, buffer.data(), buffer.size() * sizeof(float),
+                                              t.leading_one ? shape3 : shape2, t.leading_one ? 3 : 2,
+                                              ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, value),
           codes::kModelRun, "cannot make tensor '" + t.name + "'");
   };
   in_.resize(inputs.size());

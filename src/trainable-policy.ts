@@ -1,0 +1,207 @@
+/**
+ * An MLP policy whose weights a training loop replaces every iteration,
+ * given in PyTorch's layout or ONNX's, without re-exporting a model.
+ */
+import { DilemmaError, ErrorCode } from './errors.js';
+import { native, type NativePolicy } from './native.js';
+import { mlpPolicy, type Activation } from './onnx/policies.js';
+import { Policy } from './policies.js';
+import { checkInteger, checkKeys, checkObject, describe, invalid } from './validate.js';
+
+/**
+ * How a dense layer's weight matrix is stored: `'torch'` is nn.Linear's
+ * `weight`, `[out, in]`; `'onnx'` is Gemm's B, `[in, out]` (what `mlpPolicy`
+ * stores).
+ */
+export type WeightLayout = 'torch' | 'onnx';
+
+/** A weight tensor with its shape, as `p.detach().numpy()` and `p.shape` give it. */
+export interface WeightTensor {
+  data: Float32Array;
+  shape: readonly number[];
+}
+
+/**
+ * New weights: a list in `model.parameters()` order (`W0, b0, W1, b1, …`
+ * for an nn.Sequential of Linear layers), each a `WeightTensor` (matrices
+ * need their shape, which is how the layout is checked; a bias may be a bare
+ * Float32Array), or one flat Float32Array of every parameter in that order
+ * (`torch.nn.utils.parameters_to_vector`), read in the policy's layout.
+ */
+export type WeightsInput = ReadonlyArray<WeightTensor | Float32Array> | Float32Array;
+
+export interface TrainableMlpOptions {
+  /** Observation features per row. */
+  obsDim: number;
+  /** Number of actions. */
+  actions: number;
+  /** Hidden layer widths, input side first (default [64]). */
+  hidden?: readonly number[];
+  /** Nonlinearity after each hidden layer (default 'tanh'; nn.Tanh or nn.ReLU). */
+  activation?: Activation;
+  /** The layout of the weights given here and to `setWeights` (required: there is no safe default). */
+  layout: WeightLayout;
+  /** Initial weights (see WeightsInput); default: seeded as mlpPolicy does. */
+  weights?: WeightsInput;
+  /** Name shown in tables and errors. */
+  label?: string;
+}
+
+/** An MLP policy whose weights `setWeights` replaces in place. Dispose when done. */
+export class TrainablePolicy extends Policy {
+  readonly layout: WeightLayout;
+  /** `[in, out]` widths of every layer, input side first. */
+  readonly widths: readonly number[];
+  readonly activation: Activation;
+  /** Total parameters: the length of a flat weight vector. */
+  readonly parameterCount: number;
+  #current: NativePolicy | undefined;
+  #initial: NativePolicy;
+
+  /** @internal */
+  constructor(label: string, widths: number[], activation: Activation, layout: WeightLayout, handle: NativePolicy) {
+    super(label, {}, handle);
+    this.#initial = handle;
+    this.#current = handle;
+    this.widths = widths;
+    this.activation = activation;
+    this.layout = layout;
+    let n = 0;
+    for (let i = 0; i + 1 < widths.length; i++) n += widths[i] * widths[i + 1] + widths[i + 1];
+    this.parameterCount = n;
+  }
+
+  /** The native policy the next rollout runs. */
+  override get handle(): NativePolicy {
+    if (!this.#current) throw new DilemmaError(ErrorCode.Disposed, `policy '${this.name}' was disposed`);
+    return this.#current;
+  }
+
+  /**
+   * Replaces the weights (in this policy's layout, checked by shape). The
+   * next rollout uses them; one in flight keeps the old ones. Costs a copy
+   * of the parameters into a new native policy (microseconds): no ONNX
+   * session, no file and no export.
+   *
+   * @throws DilemmaError ERR_INVALID_ARGUMENT naming the tensor whose shape or length is wrong.
+   */
+  setWeights(weights: WeightsInput): void {
+    if (!this.#current) throw new DilemmaError(ErrorCode.Disposed, `policy '${this.name}' was disposed`);
+    const handle = buildHandle(this.name, this.widths, this.activation, toOnnxWeights(weights, this.widths, this.layout));
+    if (this.#current !== this.#initial) this.#current.dispose();
+    this.#current = handle;
+  }
+
+  override dispose(): void {
+    if (this.#current && this.#current !== this.#initial) this.#current.dispose();
+    this.#current = undefined;
+    super.dispose();
+  }
+}
+
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+
+/** The weights as mlpPolicy takes them (`W_i` [in, out]), from either layout. */
+function toOnnxWeights(weights: unknown, widths: readonly number[], layout: WeightLayout): Record<string, Float32Array> {
+  const layers = widths.length - 1;
+  const out: Record<string, Float32Array> = {};
+  const expected = (i: number) => (layout === 'torch' ? [widths[i + 1], widths[i]] : [widths[i], widths[i + 1]]);
+  if (weights instanceof Float32Array) {
+    let total = 0;
+    for (let i = 0; i < layers; i++) total += widths[i] * widths[i + 1] + widths[i + 1];
+    if (weights.length !== total) invalid('weights', `must have ${total} elements (every parameter, W0, b0, W1, b1, …), got ${weights.length}`);
+    let o = 0;
+    for (let i = 0; i < layers; i++) {
+      const [r, c] = expected(i);
+      const w = weights.subarray(o, o + r * c);
+      o += r * c;
+      out[`W${i}`] = layout === 'torch' ? transpose(w, r, c) : w.slice();
+      out[`b${i}`] = weights.slice(o, o + widths[i + 1]);
+      o += widths[i + 1];
+    }
+    return out;
+  }
+  if (!Array.isArray(weights)) invalid('weights', `must be a Float32Array or a list of tensors, got ${describe(weights)}`);
+  const list = weights as unknown[];
+  if (list.length !== 2 * layers) invalid('weights', `must list ${2 * layers} tensors (W0, b0, …, W${layers - 1}, b${layers - 1}), got ${list.length}`);
+  for (let i = 0; i < layers; i++) {
+    const name = `weights[${2 * i}]`;
+    const w = list[2 * i] as WeightTensor;
+    if (w instanceof Float32Array || typeof w !== 'object' || w === null || !(w.data instanceof Float32Array) || !Array.isArray(w.shape)) {
+      invalid(name, `must be { data: Float32Array, shape } for layer ${i}'s matrix (its shape tells the layout apart), got ${describe(w)}`);
+    }
+    const [r, c] = expected(i);
+    const shape = w.shape.map((d, k) => checkInteger(`${name}.shape[${k}]`, d, 0, 2 ** 31 - 1));
+    if (shape.length !== 2 || shape[0] !== r || shape[1] !== c) {
+      const flipped = shape.length === 2 && shape[0] === c && shape[1] === r;
+      const other = layout === 'torch' ? 'onnx' : 'torch';
+      invalid(
+        name,
+        `has shape [${shape.join(', ')}] but layout '${layout}' wants [${r}, ${c}] (${layout === 'torch' ? 'nn.Linear.weight: [out, in]' : '[in, out]'})` +
+          (flipped ? `; it is transposed: pass layout '${other}' or transpose it` : ''),
+      );
+    }
+    if (w.data.length !== r * c) invalid(`${name}.data`, `must have ${r * c} elements for shape [${r}, ${c}], got ${w.data.length}`);
+    out[`W${i}`] = layout === 'torch' ? transpose(w.data, r, c) : w.data.slice();
+    const bRaw = list[2 * i + 1] as WeightTensor | Float32Array;
+    const b = bRaw instanceof Float32Array ? bRaw : bRaw?.data;
+    if (!(b instanceof Float32Array) || b.length !== widths[i + 1]) {
+      invalid(`weights[${2 * i + 1}]`, `must be layer ${i}'s bias, a Float32Array of ${widths[i + 1]} elements, got ${describe(bRaw)}`);
+    }
+    out[`b${i}`] = b.slice();
+  }
+  return out;
+}
+
+type MakeModelPolicy = (k: string, o: number, a: number, p: Record<string, unknown>, f: Float32Array, l: string) => NativePolicy;
+
+/** A native MLP policy (the engine trainer's own model) over the flat [W0 [in, out], b0, W1, …] vector. */
+function buildHandle(label: string, widths: readonly number[], activation: Activation, weights?: Record<string, Float32Array>): NativePolicy {
+  const w =
+    weights ??
+    mlpPolicy({ obsDim: widths[0], actions: widths[widths.length - 1], hidden: widths.slice(1, -1), activation }).weights;
+  let total = 0;
+  for (let i = 0; i + 1 < widths.length; i++) total += widths[i] * widths[i + 1] + widths[i + 1];
+  const flat = new Float32Array(total);
+  let o = 0;
+  for (let i = 0; i + 1 < widths.length; i++) {
+    flat.set(w[`W${i}`], o);
+    o += w[`W${i}`].length;
+    flat.set(w[`b${i}`], o);
+    o += w[`b${i}`].length;
+  }
+  const make = (native() as unknown as { modelPolicy: MakeModelPolicy }).modelPolicy;
+  return make('mlp', widths[0], widths[widths.length - 1], { hidden: widths.slice(1, -1), activation }, flat, label);
+}
+
+/**
+ * An MLP policy taking weights in an explicit layout, to be updated with
+ * `setWeights` each training iteration. Runs as the engine's native MLP
+ * (the same math as `mlpPolicy`'s ONNX model and as nn.Sequential of
+ * nn.Linear and nn.Tanh / nn.ReLU), no ONNX Runtime needed; actions are
+ * sampled from softmax(logits / temperature).
+ *
+ * @throws DilemmaError ERR_INVALID_ARGUMENT for a bad option or weight shape.
+ */
+export function trainableMlp(options: TrainableMlpOptions): TrainablePolicy {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['obsDim', 'actions', 'hidden', 'activation', 'layout', 'weights', 'label']);
+  const obsDim = checkInteger('options.obsDim', o.obsDim, 1, 1 << 16);
+  const actions = checkInteger('options.actions', o.actions, 1, 1 << 16);
+  const hidden = o.hidden === undefined ? [64] : o.hidden;
+  if (!Array.isArray(hidden)) invalid('options.hidden', `must be an array of widths, got ${describe(hidden)}`);
+  const widths = [obsDim, ...(hidden as unknown[]).map((h, k) => checkInteger(`options.hidden[${k}]`, h, 1, 1 << 16)), actions];
+  const layout = o.layout;
+  if (layout !== 'torch' && layout !== 'onnx') {
+    invalid('options.layout', `must be 'torch' (nn.Linear.weight, [out, in]) or 'onnx' ([in, out]), got ${describe(layout)}`);
+  }
+  const activation = (o.activation ?? 'tanh') as Activation;
+  if (activation !== 'tanh' && activation !== 'relu') invalid('options.activation', `must be 'tanh' or 'relu', got ${describe(activation)}`);
+  const label = o.label === undefined ? 'trainable-mlp' : String(o.label);
+  const weights = o.weights === undefined ? undefined : toOnnxWeights(o.weights, widths, layout);
+  return new TrainablePolicy(label, widths, activation, layout, buildHandle(label, widths, activation, weights));
+}
