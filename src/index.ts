@@ -13,6 +13,9 @@ export {
   type MatrixPreset,
   type PublicGoodsParams,
   type CoinParams,
+  type NegotiationParams,
+  type SplitParams,
+  type TrustAndSplitParams,
 } from './games.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
