@@ -396,5 +396,9 @@ function whiten(x: Float32Array, opts: WhitenOptions): Float32Array {
   return binding().whiten(x, output(o, n), o.batch as number, o.steps as number, perStep, eps);
 }
 
-/** Credit-assignment functions over row-major `[batch, steps]` Float32Arrays. */
+/**
+ * Credit-assignment functions over row-major `[batch, steps]` Float32Arrays.
+ *
+ * @namespace
+ */
 export const credit = { discountedReturns, gae, leaveOneOut, advantageAlignment, sumOfRewards, whiten } as const;

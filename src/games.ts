@@ -319,7 +319,11 @@ export class Game {
     });
   }
 
-  /** The native handle; throws ERR_DISPOSED after dispose(). */
+  /**
+   * The native handle; throws ERR_DISPOSED after dispose().
+   *
+   * @internal
+   */
   get handle(): NativeGame {
     if (!this.#handle) throw new DilemmaError(ErrorCode.Disposed, `game '${this.id}' was disposed`);
     return this.#handle;

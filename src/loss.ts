@@ -333,5 +333,9 @@ function logSoftmax(logits: Float32Array, options: LogSoftmaxOptions): Float32Ar
   return binding().logSoftmax(logits, out, rows, actions);
 }
 
-/** Policy losses and their logits gradients over row-major `[rows, actions]` Float32Arrays. */
+/**
+ * Policy losses and their logits gradients over row-major `[rows, actions]` Float32Arrays.
+ *
+ * @namespace
+ */
 export const loss = { policyGradient, logSoftmax } as const;

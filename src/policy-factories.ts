@@ -1,5 +1,9 @@
-/** Every way to make a policy, in one namespace: `policies.scripted(...)`, `policies.onnx(...)`. */
 import { onnx } from './onnx-runtime.js';
 import { scripted, STRATEGIES } from './policies.js';
 
-export const policies = { scripted, onnx, strategies: STRATEGIES } as const;
+/**
+ * Every way to make a policy, in one namespace: `policies.scripted(...)`, `policies.onnx(...)`.
+ *
+ * @namespace
+ */
+export const policies = { scripted, onnx, /** Every scripted strategy's name (see {@link STRATEGIES}). */ strategies: STRATEGIES } as const;
