@@ -67,7 +67,10 @@ export class DilemmaError extends Error {
 }
 
 /** True for errors raised by the engine (TypeScript or native), which carry a code. */
-export function isDilemmaError(e: unknown): e is Error & { /** The error's stable code. */ code: ErrorCode } {
+export function isDilemmaError(e: unknown): e is Error & {
+  /** The error's stable code. */
+  code: ErrorCode;
+} {
   const code = e instanceof Error ? (e as unknown as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('ERR_');
 }

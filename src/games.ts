@@ -349,7 +349,15 @@ function nativeParams(params: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** A game given by instance, by id, or by { id, params }. */
-export type GameSpec = Game | GameId | { /** The game's id. */ id: GameId; /** Its parameters (see {@link GameParamsById}); default its defaults. */ params?: Record<string, unknown> };
+export type GameSpec =
+  | Game
+  | GameId
+  | {
+      /** The game's id. */
+      id: GameId;
+      /** Its parameters (see {@link GameParamsById}); default its defaults. */
+      params?: Record<string, unknown>;
+    };
 
 /**
  * A game with typed parameters: `makeGame('ipd', { rounds: 20 })`.

@@ -73,9 +73,15 @@ const strategySchemas: { [K in StrategyName]: z.ZodType } = {
 /** The parameters of the scripted strategies that take any (the others take none). */
 export interface StrategyParams {
   /** Generous tit-for-tat. */
-  'generous-tit-for-tat': { /** Probability in [0, 1] of cooperating after the other defected. Default 1/3. */ forgiveness?: number };
+  'generous-tit-for-tat': {
+    /** Probability in [0, 1] of cooperating after the other defected. Default 1/3. */
+    forgiveness?: number;
+  };
   /** Cooperates at random. */
-  random: { /** Probability in [0, 1] of cooperating. Default 0.5. */ p?: number };
+  random: {
+    /** Probability in [0, 1] of cooperating. Default 0.5. */
+    p?: number;
+  };
   /** Press and Dyson's zero-determinant extortioner (needs a game with a 2x2 payoff table). */
   'zd-extortion': {
     /** Extortion factor ≥ 1: own surplus = chi × the other's surplus over mutual defection. Default 3. */
@@ -148,7 +154,15 @@ export function scripted<K extends StrategyName>(
 }
 
 /** A policy given by instance, by strategy name, or as { strategy, params }. */
-export type PolicySpec = Policy | StrategyName | { /** The strategy's name. */ strategy: StrategyName; /** Its parameters (see {@link StrategyParams}). */ params?: Record<string, number> };
+export type PolicySpec =
+  | Policy
+  | StrategyName
+  | {
+      /** The strategy's name. */
+      strategy: StrategyName;
+      /** Its parameters (see {@link StrategyParams}). */
+      params?: Record<string, number>;
+    };
 
 export function resolvePolicy(spec: PolicySpec, name: string): { policy: Policy; owned: boolean } {
   if (spec instanceof Policy) return { policy: spec, owned: false };

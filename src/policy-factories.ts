@@ -6,4 +6,11 @@ import { scripted, STRATEGIES } from './policies.js';
  *
  * @namespace
  */
-export const policies = { scripted, onnx, /** Every scripted strategy's name (see {@link STRATEGIES}). */ strategies: STRATEGIES } as const;
+export const policies = {
+  /** A scripted strategy by name (see {@link scripted}). */
+  scripted,
+  /** A policy from an ONNX model run by ONNX Runtime (see {@link onnx}). */
+  onnx,
+  /** Every scripted strategy's name (see {@link STRATEGIES}). */
+  strategies: STRATEGIES,
+} as const;

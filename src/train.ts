@@ -19,7 +19,14 @@ import { snapshotState } from './trainer-state.js';
 
 /** A trainable model: `tabular`, `mlp` or `gru` (see {@link modelLayout} for each one's parameter layout). */
 const modelSchema = z.discriminatedUnion('kind', [
-  z.object({ /** A table of logits, one row per observed state. */ kind: z.literal('tabular'), /** One-hot blocks in the observation, 1..16 (must divide obsDim). Default 1. */ blocks: z.number().int().min(1).max(16).optional() }).strict(),
+  z
+    .object({
+      /** A table of logits, one row per observed state. */
+      kind: z.literal('tabular'),
+      /** One-hot blocks in the observation, 1..16 (must divide obsDim). Default 1. */
+      blocks: z.number().int().min(1).max(16).optional(),
+    })
+    .strict(),
   z
     .object({
       /** A multilayer perceptron. */
@@ -30,7 +37,14 @@ const modelSchema = z.discriminatedUnion('kind', [
       activation: z.enum(['tanh', 'relu']).optional(),
     })
     .strict(),
-  z.object({ /** A GRU over the episode's steps. */ kind: z.literal('gru'), /** Width of the GRU state, 1..65536. Default 32. */ hidden: z.number().int().min(1).max(65536).optional() }).strict(),
+  z
+    .object({
+      /** A GRU over the episode's steps. */
+      kind: z.literal('gru'),
+      /** Width of the GRU state, 1..65536. Default 32. */
+      hidden: z.number().int().min(1).max(65536).optional(),
+    })
+    .strict(),
 ]);
 /**
  * A policy or critic architecture: `{ kind: 'tabular', blocks? }`, `{ kind: 'mlp', hidden?, activation? }` or `{ kind: 'gru', hidden? }`.
@@ -49,7 +63,12 @@ export const trainConfigSchema = z
   .object({
     /** Game id and parameters. Default the IPD (10 rounds). */
     game: z
-      .object({ /** One of {@link GAME_IDS}. */ id: z.enum(GAME_IDS as [GameId, ...GameId[]]), /** The game's parameters (see {@link GameParamsById}); default its defaults. */ params: z.record(z.string(), z.unknown()).optional() })
+      .object({
+        /** One of {@link GAME_IDS}. */
+        id: z.enum(GAME_IDS as [GameId, ...GameId[]]),
+        /** The game's parameters (see {@link GameParamsById}); default its defaults. */
+        params: z.record(z.string(), z.unknown()).optional(),
+      })
       .strict()
       .default({ id: 'ipd' }),
     /** naive (independent policy gradient), advantage-alignment, or sum-of-rewards (prosocial). */
@@ -456,7 +475,15 @@ function writeCheckpoint(trainer: Trainer, path: string, param: string): void {
  * ERR_TOO_LARGE past the longest string V8 holds. `param` names the
  * option that gave the path in messages.
  */
-export function readCheckpoint(path: string, param?: string): { config: unknown; state: TrainerState } {
+export function readCheckpoint(
+  path: string,
+  param?: string,
+): {
+  /** The config the run was trained with, as stored (validate it with {@link trainConfigSchema}). */
+  config: unknown;
+  /** The trainer's state at the checkpoint. */
+  state: TrainerState;
+} {
   const at = param ? `${param}: ` : '';
   const raw = readRegularFile(path, { param, what: 'checkpoint', maxBytes: MAX_CHECKPOINT_BYTES, code: ErrorCode.InvalidCheckpoint }).toString('utf8');
   const invalid = (message: string) => new DilemmaError(ErrorCode.InvalidCheckpoint, `${at}checkpoint ${path} ${message}`);

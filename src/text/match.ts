@@ -28,7 +28,17 @@ import type {
 } from './types.js';
 
 /** For each hand the other agent may hold, this agent's and the other's points per coin (see {@link RoundView.valuesByOtherHand}). */
-export type ValueTable = Partial<Record<Hand, { /** This agent's points per coin. */ own: number; /** The other agent's points per coin. */ other: number }>>;
+export type ValueTable = Partial<
+  Record<
+    Hand,
+    {
+      /** This agent's points per coin. */
+      own: number;
+      /** The other agent's points per coin. */
+      other: number;
+    }
+  >
+>;
 
 /** The round about to be played, as the engine reports it. */
 export interface EngineRound {

@@ -84,7 +84,17 @@ export interface RoundView {
    * other's hand): `own` is this agent's points per coin, `other` the other
    * agent's. A hand the other cannot hold is absent.
    */
-  valuesByOtherHand: Partial<Record<Hand, { /** This agent's points per coin. */ own: number; /** The other agent's points per coin. */ other: number }>>;
+  valuesByOtherHand: Partial<
+    Record<
+      Hand,
+      {
+        /** This agent's points per coin. */
+        own: number;
+        /** The other agent's points per coin. */
+        other: number;
+      }
+    >
+  >;
   /** This agent's message this round, once sent (after parsing; '' for none). */
   ownMessage: string | null;
   /** The other agent's message this round, once sent (after parsing; '' for none). */
@@ -92,7 +102,12 @@ export interface RoundView {
   /** The previous round's revealed facts; null in the first round. */
   lastRound: LastRoundFacts | null;
   /** Points so far in this episode, before this round. */
-  totals: { /** This agent's points. */ own: number; /** The other agent's points. */ other: number };
+  totals: {
+    /** This agent's points. */
+    own: number;
+    /** The other agent's points. */
+    other: number;
+  };
 }
 
 /** Token counts of one model call, when known. */
