@@ -329,7 +329,7 @@ export class Game {
     return this.#handle;
   }
 
-  /** Frees the native game; later use of {@link Game.handle} throws ERR_DISPOSED. Safe to call twice. */
+  /** Frees the native game; rollouts, envs and trainers made from it afterwards throw ERR_DISPOSED. Safe to call twice. */
   dispose(): void {
     this.#handle?.dispose();
     this.#handle = undefined;

@@ -53,6 +53,11 @@ export interface TensorLayout {
   size: number;
 }
 
+/**
+ * What every model layout has.
+ *
+ * @inline
+ */
 interface LayoutBase {
   /** Observation features per row. */
   obsDim: number;
