@@ -14,6 +14,7 @@ import type { Game } from './games.js';
 import { type Policy, scripted, STRATEGIES } from './policies.js';
 import { rollout } from './rollout.js';
 
+/** One remembered history and the policy's probability of cooperating after it. */
 export interface ActionTableRow {
   /** The remembered rounds, most recent first, each from the policy's side (own move first); '-' before the first round. */
   history: string;
@@ -23,15 +24,19 @@ export interface ActionTableRow {
   visits: number;
 }
 
+/** A named memory-1 strategy and its distance to the policy's table. */
 export interface NamedStrategyDistance {
+  /** The strategy's name, e.g. 'tit-for-tat'. */
   name: string;
   /** Mean absolute difference of P(cooperate) over the table's rows. */
   distance: number;
 }
 
+/** A policy's probability of cooperating after every remembered history, and the named strategies nearest to it. */
 export interface ActionTable {
   /** Remembered rounds per observation. */
   memory: number;
+  /** One row per remembered history. */
   rows: ActionTableRow[];
   /** Named memory-1 strategies by distance, nearest first (they read only the most recent round). */
   nearest: NamedStrategyDistance[];

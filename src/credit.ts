@@ -106,6 +106,7 @@ export type CreditBackend = 'auto' | 'cpu' | 'cuda';
  */
 export const AUTO_CUDA_MIN_ELEMENTS = 1 << 20;
 
+/** Where a credit function runs: `gpu` (or its older alias `backend`). */
 export interface BackendOptions {
   /**
    * `'auto'`, `'cuda'` or `false` (the CPU); default: the engine's (see
@@ -117,6 +118,7 @@ export interface BackendOptions {
   backend?: CreditBackend;
 }
 
+/** The `[batch, steps]` shape of a credit function's arrays, and where to write its result. */
 export interface ShapeOptions {
   /** Rollouts (rows). */
   batch: number;
@@ -126,11 +128,13 @@ export interface ShapeOptions {
   out?: Float32Array;
 }
 
+/** Options of `credit.discountedReturns`. */
 export interface DiscountedReturnsOptions extends ShapeOptions, BackendOptions {
   /** Discount γ in [0, 1]. */
   gamma: number;
 }
 
+/** Options of `credit.gae`. */
 export interface GaeOptions extends ShapeOptions, BackendOptions {
   /** Discount γ in [0, 1]. */
   gamma: number;
@@ -138,6 +142,7 @@ export interface GaeOptions extends ShapeOptions, BackendOptions {
   lambda: number;
 }
 
+/** Options of `credit.leaveOneOut`. */
 export interface LeaveOneOutOptions extends ShapeOptions, BackendOptions {
   /**
    * `[batch]` group id of each rollout (e.g. rollouts sharing a
@@ -157,8 +162,10 @@ export interface LeaveOneOutOptions extends ShapeOptions, BackendOptions {
   singletons?: 'refuse' | 'keep';
 }
 
+/** How Advantage Alignment weighs past advantages: `'discounted'` sum or running `'mean'` (see `credit.advantageAlignment`). */
 export type AdvantageAlignmentForm = 'discounted' | 'mean';
 
+/** Options of `credit.advantageAlignment`. */
 export interface AdvantageAlignmentOptions extends ShapeOptions, BackendOptions {
   /** `[batch, steps]` the agent's own advantages A¹. */
   own: Float32Array;
@@ -174,11 +181,13 @@ export interface AdvantageAlignmentOptions extends ShapeOptions, BackendOptions 
   form?: AdvantageAlignmentForm;
 }
 
+/** Options of `credit.sumOfRewards`. */
 export interface SumOfRewardsOptions {
   /** Where to write the result; may be `own`. */
   out?: Float32Array;
 }
 
+/** Options of `credit.whiten`. */
 export interface WhitenOptions extends ShapeOptions {
   /** Normalise each step (column) over the batch instead of all elements together. Default false. */
   perStep?: boolean;
@@ -430,5 +439,22 @@ function whiten(x: Float32Array, opts: WhitenOptions): Float32Array {
   return binding().whiten(x, output(o, n), o.batch as number, o.steps as number, perStep, eps);
 }
 
-/** Credit-assignment functions over row-major `[batch, steps]` Float32Arrays. */
-export const credit = { discountedReturns, gae, leaveOneOut, advantageAlignment, sumOfRewards, whiten } as const;
+/**
+ * Credit-assignment functions over row-major `[batch, steps]` Float32Arrays.
+ *
+ * @namespace
+ */
+export const credit = {
+  /** Discounted return-to-go of each rollout, `[batch, steps]`. */
+  discountedReturns,
+  /** GAE(λ) advantages from rewards and critic values. */
+  gae,
+  /** The group-relative (leave-one-out) baseline: each value minus the mean of its group's others. */
+  leaveOneOut,
+  /** Advantage Alignment credits from the agent's own and the others' advantages. */
+  advantageAlignment,
+  /** The prosocial sum-of-rewards baseline: own + others. */
+  sumOfRewards,
+  /** Whitening (standardisation) of credits, over all elements or per step. */
+  whiten,
+} as const;

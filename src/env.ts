@@ -8,6 +8,7 @@ import { type GameId, type GameInfo, type GameParamsById, resolveGame, type Game
 import { native, type NativeEnv } from './native.js';
 import { checkInteger, checkKeys, checkObject, checkSeed, checkTypedArray, describe, invalid } from './validate.js';
 
+/** Options of {@link makeEnv}. */
 export interface EnvOptions {
   /** Number of environments. */
   batch: number;
@@ -20,6 +21,7 @@ export interface EnvOptions {
   streams?: Uint32Array | ArrayLike<number>;
 }
 
+/** What {@link Env.step} returns. */
 export interface StepResult {
   /** [batch, agents, obsDim] */
   observations: Float32Array;
@@ -29,8 +31,11 @@ export interface StepResult {
   dones: Uint8Array;
 }
 
+/** A batch of environments of one game, stepped from JavaScript (see {@link makeEnv}). Owns native memory: call dispose(). */
 export class Env {
+  /** The game's shape facts (agents, obsDim, actions, maxSteps). */
   readonly info: GameInfo;
+  /** Number of environments. */
   readonly batch: number;
   #handle: NativeEnv | undefined;
 
@@ -87,11 +92,13 @@ export class Env {
     return this.#env.dones();
   }
 
+  /** Frees the native environments; later calls throw ERR_DISPOSED. Safe to call twice. */
   dispose(): void {
     this.#handle?.dispose();
     this.#handle = undefined;
   }
 
+  /** Same as {@link Env.dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -1,5 +1,6 @@
 /** Plain-text tables for terminals and logs. */
 
+/** A table cell: text (left-aligned) or a number (right-aligned; non-integers with `digits` decimals). */
 export type Cell = string | number;
 
 function show(c: Cell, digits: number): string {

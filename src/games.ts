@@ -7,6 +7,7 @@ import { DilemmaError, ErrorCode } from './errors.js';
 import { native, type NativeGame } from './native.js';
 import { parseParams } from './schema.js';
 
+/** Named 2x2 payoff tables of the `matrix` game. */
 export const MATRIX_PRESETS = [
   'prisoners-dilemma',
   'stag-hunt',
@@ -14,6 +15,7 @@ export const MATRIX_PRESETS = [
   'battle-of-the-sexes',
   'matching-pennies',
 ] as const;
+/** One of {@link MATRIX_PRESETS}. */
 export type MatrixPreset = (typeof MATRIX_PRESETS)[number];
 
 const rounds = z.number().int().min(1).max(1 << 20);
@@ -43,9 +45,13 @@ const matrixSchema = z
 
 const ipdSchema = z
   .object({
+    /** Rounds per episode (the cap when continuation < 1), 1..2^20. Default 10. */
     rounds: rounds.optional(),
+    /** Probability in [0, 1] that another round follows each round. Default 1 (fixed length). */
     continuation: z.number().min(0).max(1).optional(),
+    /** Probability in [0, 0.5] that each executed move is flipped. Default 0. */
     noise: z.number().min(0).max(0.5).optional(),
+    /** Rounds remembered in the observation (5 one-hot values each), 1..8. Default 1. */
     history: z.number().int().min(1).max(8).optional(),
   })
   .strict();
@@ -188,23 +194,67 @@ const trustAndSplitSchema = z
   // The native side reads a token list as one string.
   .transform((p) => (Array.isArray(p.messages) ? { ...p, messages: p.messages.join(' ') } : p));
 
+/**
+ * Parameters of `matrix`, a repeated 2x2 game (action 0 cooperates).
+ *
+ * @useDeclaredType
+ */
 export type MatrixParams = z.input<typeof matrixSchema>;
+/**
+ * Parameters of `ipd`, the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates).
+ *
+ * @useDeclaredType
+ */
 export type IpdParams = z.input<typeof ipdSchema>;
+/**
+ * Parameters of `public-goods`, an n-player repeated public goods game.
+ *
+ * @useDeclaredType
+ */
 export type PublicGoodsParams = z.input<typeof publicGoodsSchema>;
+/**
+ * Parameters of `coin`, the two-agent coin game on a toroidal grid.
+ *
+ * @useDeclaredType
+ */
 export type CoinParams = z.input<typeof coinSchema>;
+/**
+ * Parameters of `negotiation`, item-by-item negotiation with private utilities.
+ *
+ * @useDeclaredType
+ */
 export type NegotiationParams = z.input<typeof negotiationSchema>;
+/**
+ * Parameters of `split`, item splitting with public values.
+ *
+ * @useDeclaredType
+ */
 export type SplitParams = z.input<typeof splitSchema>;
+/**
+ * Parameters of `trust-and-split`: cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round.
+ *
+ * @useDeclaredType
+ */
 export type TrustAndSplitParams = z.input<typeof trustAndSplitSchema>;
 
+/** Each game id with the type of its parameters. */
 export interface GameParamsById {
+  /** See {@link MatrixParams}. */
   matrix: MatrixParams;
+  /** See {@link IpdParams}. */
   ipd: IpdParams;
+  /** See {@link PublicGoodsParams}. */
   'public-goods': PublicGoodsParams;
+  /** See {@link CoinParams}. */
   coin: CoinParams;
+  /** See {@link NegotiationParams}. */
   negotiation: NegotiationParams;
+  /** See {@link SplitParams}. */
   split: SplitParams;
+  /** See {@link TrustAndSplitParams}. */
   'trust-and-split': TrustAndSplitParams;
 }
+/** A game's id: 'matrix', 'ipd', 'public-goods', 'coin', 'negotiation', 'split' or 'trust-and-split'. */
 export type GameId = keyof GameParamsById;
 
 const schemas: { [K in GameId]: z.ZodType } = {
@@ -217,11 +267,14 @@ const schemas: { [K in GameId]: z.ZodType } = {
   'trust-and-split': trustAndSplitSchema,
 };
 
+/** Every game id, in the order of {@link GameParamsById}. */
 export const GAME_IDS = Object.keys(schemas) as GameId[];
 
 /** Shape facts of a game with its parameters resolved. */
 export interface GameInfo {
+  /** The game's id. */
   id: GameId;
+  /** Agents (seats) per episode. */
   agents: number;
   /** Floats per agent observation. */
   obsDim: number;
@@ -235,8 +288,11 @@ export interface GameInfo {
 
 /** A game and its parameters, checked and resolved natively. Owns a small native object. */
 export class Game {
+  /** The game's id. */
   readonly id: GameId;
+  /** The parameters as given and validated (defaults not filled in), frozen. */
   readonly params: Readonly<Record<string, unknown>>;
+  /** Shape facts with the parameters resolved, frozen. */
   readonly info: GameInfo;
   #handle: NativeGame | undefined;
 
@@ -263,17 +319,23 @@ export class Game {
     });
   }
 
-  /** The native handle; throws ERR_DISPOSED after dispose(). */
+  /**
+   * The native handle; throws ERR_DISPOSED after dispose().
+   *
+   * @internal
+   */
   get handle(): NativeGame {
     if (!this.#handle) throw new DilemmaError(ErrorCode.Disposed, `game '${this.id}' was disposed`);
     return this.#handle;
   }
 
+  /** Frees the native game; rollouts, envs and trainers made from it afterwards throw ERR_DISPOSED. Safe to call twice. */
   dispose(): void {
     this.#handle?.dispose();
     this.#handle = undefined;
   }
 
+  /** Same as {@link Game.dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -287,8 +349,21 @@ function nativeParams(params: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** A game given by instance, by id, or by { id, params }. */
-export type GameSpec = Game | GameId | { id: GameId; params?: Record<string, unknown> };
+export type GameSpec =
+  | Game
+  | GameId
+  | {
+      /** The game's id. */
+      id: GameId;
+      /** Its parameters (see {@link GameParamsById}); default its defaults. */
+      params?: Record<string, unknown>;
+    };
 
+/**
+ * A game with typed parameters: `makeGame('ipd', { rounds: 20 })`.
+ *
+ * @throws DilemmaError `ERR_UNKNOWN_GAME` for an unknown id, `ERR_INVALID_PARAM` for a bad parameter (naming it).
+ */
 export function makeGame<K extends GameId>(id: K, params: GameParamsById[K] = {} as GameParamsById[K]): Game {
   return new Game(id, params as Record<string, unknown>);
 }

@@ -13,6 +13,9 @@ export {
   type MatrixPreset,
   type PublicGoodsParams,
   type CoinParams,
+  type NegotiationParams,
+  type SplitParams,
+  type TrustAndSplitParams,
 } from './games.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
@@ -108,7 +111,7 @@ export { iteratedGameRecipe, gameScale, DEFAULT_KNOBS, type GameScale, type Reci
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { setGpu, defaultGpu, type GpuOption, type GpuChoice } from './gpu.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';
-export { formatTable } from './format.js';
+export { formatTable, type Cell } from './format.js';
 export {
   mlpPolicy,
   gruPolicy,
@@ -137,6 +140,9 @@ export {
   type ModelLayout,
   type ModelLayoutOptions,
   type TensorLayout,
+  type TabularLayout,
+  type MlpLayout,
+  type GruLayout,
 } from './models.js';
 export {
   playTextMatch,

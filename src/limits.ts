@@ -12,6 +12,7 @@ import { DilemmaError, ErrorCode } from './errors.js';
 import { resolveGame, type GameSpec } from './games.js';
 import { checkInteger, checkObject } from './validate.js';
 
+/** The engine's size limits (the native code enforces the same); past one, a call fails with ERR_TOO_LARGE. */
 export const LIMITS = Object.freeze({
   /** Elements in one array, input or result (native/core/env.hpp kMaxElements). */
   maxElements: 2 ** 31 - 1,
@@ -43,8 +44,11 @@ export const LIMITS = Object.freeze({
   maxParamKeys: 256,
 });
 
+/** Options of {@link rolloutMemory}. */
 export interface RolloutMemoryOptions {
+  /** The game: a {@link Game}, an id or `{ id, params }`. */
   game: GameSpec;
+  /** Environments, 1..LIMITS.maxBatch. */
   batch: number;
   /** Default: the game's maximum episode length. */
   steps?: number;

@@ -71,6 +71,7 @@ export type LossObjective = 'reinforce' | 'ppo';
  */
 export type LossNormalize = 'mask' | 'rows' | number;
 
+/** The `[rows, actions]` shape of a loss call's logits. */
 export interface LossShape {
   /** Rows (decisions), N ≥ 1. */
   rows: number;
@@ -78,6 +79,7 @@ export interface LossShape {
   actions: number;
 }
 
+/** Options of `loss.policyGradient`. */
 export interface PolicyGradientOptions {
   /** `[rows, actions]` logits z of the policy being trained. */
   logits: Float32Array;
@@ -124,6 +126,7 @@ export interface PolicyGradientOptions {
   out?: Float32Array;
 }
 
+/** What `loss.policyGradient` returns. */
 export interface PolicyGradientResult {
   /** The loss as minimised: `policyLoss − entropyCoef · entropy + klCoef · kl`. */
   loss: number;
@@ -139,6 +142,7 @@ export interface PolicyGradientResult {
   gradLogits: Float32Array;
 }
 
+/** Options of `loss.logSoftmax`. */
 export interface LogSoftmaxOptions extends LossShape {
   /** Where to write the `[rows, actions]` result; may be `logits`. */
   out?: Float32Array;
@@ -356,5 +360,14 @@ function logSoftmax(logits: Float32Array, options: LogSoftmaxOptions): Float32Ar
   return binding().logSoftmax(logits, out, rows, actions);
 }
 
-/** Policy losses and their logits gradients over row-major `[rows, actions]` Float32Arrays. */
-export const loss = { policyGradient, logSoftmax } as const;
+/**
+ * Policy losses and their logits gradients over row-major `[rows, actions]` Float32Arrays.
+ *
+ * @namespace
+ */
+export const loss = {
+  /** A policy-gradient loss (REINFORCE or PPO) with entropy and KL terms, and its gradient with respect to the logits. */
+  policyGradient,
+  /** Row-wise log-softmax of `[rows, actions]` logits. */
+  logSoftmax,
+} as const;

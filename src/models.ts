@@ -22,7 +22,9 @@ import { DilemmaError, ErrorCode } from './errors.js';
 import { ACTIVATIONS, GRU_WEIGHT_NAMES, gruShapes, type Activation, type GruWeights, type MlpWeights } from './onnx/policies.js';
 import { checkInteger, checkKeys, checkObject, checkTypedArray, describe, invalid } from './validate.js';
 
+/** A native trainable model: a table of logits, a multilayer perceptron or a GRU. */
 export type ModelKind = 'tabular' | 'mlp' | 'gru';
+/** Every {@link ModelKind}. */
 export const MODEL_KINDS: readonly ModelKind[] = ['tabular', 'mlp', 'gru'];
 
 /** The native model parameters (`make_model`'s), plus the sizes they apply to. */
@@ -41,23 +43,58 @@ export interface ModelLayoutOptions {
 
 /** One named tensor inside the flat vector: elements [offset, offset + size). */
 export interface TensorLayout {
+  /** The tensor's name, e.g. 'table', 'W0' or 'Wz'. */
   name: string;
+  /** Index of its first element in the flat vector. */
   offset: number;
+  /** Its row-major shape. */
   shape: readonly number[];
+  /** Its element count (the product of `shape`). */
   size: number;
 }
 
+/**
+ * What every model layout has.
+ *
+ * @inline
+ */
 interface LayoutBase {
+  /** Observation features per row. */
   obsDim: number;
+  /** Number of discrete actions. */
   actions: number;
   /** Length of the flat parameter vector. */
   numParams: number;
+  /** The named tensors, in order, without gaps. */
   tensors: readonly TensorLayout[];
 }
 
-export type TabularLayout = LayoutBase & { kind: 'tabular'; blocks: number; states: number };
-export type MlpLayout = LayoutBase & { kind: 'mlp'; hidden: readonly number[]; activation: Activation };
-export type GruLayout = LayoutBase & { kind: 'gru'; hidden: number };
+/** The layout of a tabular model: one `table` tensor `[states, actions]`. */
+export type TabularLayout = LayoutBase & {
+  /** The model kind. */
+  kind: 'tabular';
+  /** One-hot blocks in the observation. */
+  blocks: number;
+  /** Rows of the table: (obsDim / blocks)^blocks. */
+  states: number;
+};
+/** The layout of an MLP: `W0, b0, …, WL, bL`. */
+export type MlpLayout = LayoutBase & {
+  /** The model kind. */
+  kind: 'mlp';
+  /** Hidden layer widths, input side first. */
+  hidden: readonly number[];
+  /** Nonlinearity after each hidden layer. */
+  activation: Activation;
+};
+/** The layout of a GRU: the tensors of {@link GRU_WEIGHT_NAMES}. */
+export type GruLayout = LayoutBase & {
+  /** The model kind. */
+  kind: 'gru';
+  /** Width of the recurrent state. */
+  hidden: number;
+};
+/** A model's flat parameter layout, by kind (see {@link modelLayout}). */
 export type ModelLayout = TabularLayout | MlpLayout | GruLayout;
 
 // The native limits (native/core/learn/model_kinds.hpp, tabular.cpp), which

@@ -7,6 +7,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { meanReturns, type Trajectory } from './rollout.js';
 
+/** Outcome metrics of `trust-and-split` episodes: efficiency, honesty, agreement and welfare. */
 export interface NegotiationMetrics {
   /** Welfare over the most the rounds could have paid (all coins to the winner): 1 = every round split efficiently. */
   splitEfficiency: number;
@@ -22,6 +23,7 @@ export interface NegotiationMetrics {
   payoff: number[];
   /** Mean episode welfare (both agents' payoffs) and its maximum, in points. */
   welfare: number;
+  /** Mean per episode of the most the rounds could have paid, in points. */
   maxWelfare: number;
   /** Mean rounds played per episode. */
   rounds: number;

@@ -26,7 +26,12 @@ const LIBRARY_NAMES: Record<string, string> = {
  * beside the prebuilt addon, else inside an installed onnxruntime-node (a
  * development dependency of a checkout).
  */
-export function onnxRuntimeLibrary(): { path?: string; reason?: string } {
+export function onnxRuntimeLibrary(): {
+  /** The library's path, when one was found. */
+  path?: string;
+  /** Why none was found. */
+  reason?: string;
+} {
   if (process.env.DILEMMA_ORT_LIBRARY) return { path: process.env.DILEMMA_ORT_LIBRARY };
   const file = LIBRARY_NAMES[process.platform];
   if (!file) return { reason: `no ONNX Runtime library is known for platform ${process.platform}` };
@@ -88,10 +93,18 @@ const optionsSchema = z
   })
   .strict();
 
+/**
+ * Options of {@link onnx}: input and output names, threads, optimisation level, label.
+ *
+ * @useDeclaredType
+ */
 export type OnnxPolicyOptions = z.input<typeof optionsSchema>;
 
+/** A model input or output as ONNX Runtime reports it. */
 export interface OnnxTensorInfo {
+  /** The tensor's name. */
   name: string;
+  /** Its element type, e.g. 'float32'. */
   type: string;
   /** -1 for symbolic dimensions. */
   shape: number[];
@@ -192,7 +205,12 @@ export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Polic
 }
 
 /** The model's inputs and outputs as ONNX Runtime sees them. */
-export function inspectOnnx(model: ModelSource): { inputs: OnnxTensorInfo[]; outputs: OnnxTensorInfo[] } {
+export function inspectOnnx(model: ModelSource): {
+  /** The model's inputs. */
+  inputs: OnnxTensorInfo[];
+  /** The model's outputs. */
+  outputs: OnnxTensorInfo[];
+} {
   const source = checkSource(model);
   requireRuntime();
   return native().onnxInspect(source, {});

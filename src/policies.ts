@@ -36,6 +36,7 @@ export const TRUST_AND_SPLIT_STRATEGIES = ['greedy-splitter', 'welfare-splitter'
 
 /** Every scripted strategy, in the native registry's order. */
 export const STRATEGIES = [...TWO_ACTION_STRATEGIES, ...TRUST_AND_SPLIT_STRATEGIES] as const;
+/** The name of a scripted strategy, one of {@link STRATEGIES}. */
 export type StrategyName = (typeof STRATEGIES)[number];
 
 /** The scripted strategies that play a game: the trust-and-split agents for `trust-and-split`, else the two-action ones. */
@@ -69,15 +70,32 @@ const strategySchemas: { [K in StrategyName]: z.ZodType } = {
   liar: none,
 };
 
+/** The parameters of the scripted strategies that take any (the others take none). */
 export interface StrategyParams {
-  'generous-tit-for-tat': { forgiveness?: number };
-  random: { p?: number };
-  'zd-extortion': { chi?: number; phi?: number };
+  /** Generous tit-for-tat. */
+  'generous-tit-for-tat': {
+    /** Probability in [0, 1] of cooperating after the other defected. Default 1/3. */
+    forgiveness?: number;
+  };
+  /** Cooperates at random. */
+  random: {
+    /** Probability in [0, 1] of cooperating. Default 0.5. */
+    p?: number;
+  };
+  /** Press and Dyson's zero-determinant extortioner (needs a game with a 2x2 payoff table). */
+  'zd-extortion': {
+    /** Extortion factor ≥ 1: own surplus = chi × the other's surplus over mutual defection. Default 3. */
+    chi?: number;
+    /** Scale in (0, 1], as a fraction of the largest valid one. Default 0.5. */
+    phi?: number;
+  };
 }
 
 /** A policy the native loop can run. Owns a native object: dispose() when done. */
 export class Policy {
+  /** The strategy's name or the policy's label. */
   readonly name: string;
+  /** The validated parameters, frozen (empty for non-scripted policies). */
   readonly params: Readonly<Record<string, unknown>>;
   #handle: NativePolicy | undefined;
 
@@ -88,6 +106,11 @@ export class Policy {
     this.#handle = handle;
   }
 
+  /**
+   * The native handle; throws ERR_DISPOSED after dispose().
+   *
+   * @internal
+   */
   get handle(): NativePolicy {
     if (!this.#handle) throw new DilemmaError(ErrorCode.Disposed, `policy '${this.name}' was disposed`);
     return this.#handle;
@@ -99,16 +122,23 @@ export class Policy {
     return entries.length === 0 ? this.name : `${this.name}(${entries.map(([k, v]) => `${k}=${v}`).join(',')})`;
   }
 
+  /** Frees the native policy; later use throws ERR_DISPOSED. Safe to call twice. */
   dispose(): void {
     this.#handle?.dispose();
     this.#handle = undefined;
   }
 
+  /** Same as {@link Policy.dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
 }
 
+/**
+ * A scripted strategy: `scripted('tit-for-tat')`, `scripted('random', { p: 0.8 })`.
+ *
+ * @throws DilemmaError `ERR_UNKNOWN_STRATEGY` for an unknown name, `ERR_INVALID_PARAM` for a bad parameter (naming it).
+ */
 export function scripted<K extends StrategyName>(
   name: K,
   params?: K extends keyof StrategyParams ? StrategyParams[K] : Record<string, never>,
@@ -124,7 +154,15 @@ export function scripted<K extends StrategyName>(
 }
 
 /** A policy given by instance, by strategy name, or as { strategy, params }. */
-export type PolicySpec = Policy | StrategyName | { strategy: StrategyName; params?: Record<string, number> };
+export type PolicySpec =
+  | Policy
+  | StrategyName
+  | {
+      /** The strategy's name. */
+      strategy: StrategyName;
+      /** Its parameters (see {@link StrategyParams}). */
+      params?: Record<string, number>;
+    };
 
 export function resolvePolicy(spec: PolicySpec, name: string): { policy: Policy; owned: boolean } {
   if (spec instanceof Policy) return { policy: spec, owned: false };

@@ -18,32 +18,49 @@ export interface GameScale {
   payoffRange: number;
 }
 
+/** The recipe's settings that do not depend on the game; {@link DEFAULT_KNOBS} holds the tuned values. */
 export interface RecipeKnobs {
+  /** Training iterations. */
   iterations: number;
+  /** Episodes per iteration. */
   batch: number;
+  /** Adam learning rate. */
   lr: number;
   /** β = betaScale / (payoffRange · horizon). */
   betaScale: number;
   /** γ = 1 − 1 / (gammaHorizon · horizon), at least minGamma. */
   gammaHorizon: number;
+  /** The smallest discount γ the recipe uses. */
   minGamma: number;
+  /** Weight of the entropy bonus. */
   entropyCoef: number;
+  /** Probability that the opponent is a past snapshot. */
   bufferProbability: number;
+  /** Past snapshots kept. */
   bufferSize: number;
   /** Rounds remembered by the policy (the game's `history`). */
   memory: number;
   /** Move noise added during training when the game has less. */
   trainNoise: number;
+  /** Whiten credits before the loss. */
   whitenCredits: boolean;
   /** Episodes per common-random-number group (the leave-one-out baseline's groups); 0: the whole batch. */
   groupSize: number;
+  /** Learning-rate schedule: constant, or linear decay to zero. */
   lrSchedule: 'constant' | 'linear';
+  /** Advantage Alignment: include step t in the sum of past advantages. */
   includeCurrent: boolean;
+  /** Advantage Alignment weight form. */
   aaForm: 'discounted' | 'mean';
+  /** Policy-gradient objective. */
   objective: 'reinforce' | 'ppo';
+  /** Passes over each batch. */
   epochs: number;
 }
 
+/**
+ * The recipe's tuned knobs (300 iterations of 512 episodes, lr 0.2 decaying linearly, a buffer of 50 past opponents played half the time).
+ */
 export const DEFAULT_KNOBS: RecipeKnobs = {
   iterations: 300,
   batch: 512,

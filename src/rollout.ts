@@ -8,7 +8,9 @@ import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid } from './validate.js';
 
+/** Options of {@link rollout}. */
 export interface RolloutOptions {
+  /** The game: a {@link Game}, an id or `{ id, params }`. */
   game: GameSpec;
   /** One policy per agent (the same Policy may sit in several seats). */
   policies: PolicySpec[];
@@ -16,13 +18,21 @@ export interface RolloutOptions {
   batch: number;
   /** Steps per rollout; default the game's maximum episode length. */
   steps?: number;
+  /** Seed of every random draw (environment events and action sampling), an integer ≥ 0. Default 0. */
   seed?: number | bigint;
   /**
    * Common random numbers: rollouts of one group share the environment's
    * random events. `{ size }` groups consecutive rollouts; an array gives a
    * non-negative group id per rollout. Default: no sharing.
    */
-  groups?: { size: number } | Uint32Array | Int32Array | ArrayLike<number>;
+  groups?:
+    | {
+        /** Consecutive rollouts per group. */
+        size: number;
+      }
+    | Uint32Array
+    | Int32Array
+    | ArrayLike<number>;
   /** Threads for this call; default the engine's setting (see setThreads). */
   threads?: number;
   /** Sampling temperature of learned policies (default 1). */
@@ -52,9 +62,13 @@ export interface RolloutOptions {
  * rollout with the same shapes, which then writes into its arrays.
  */
 export interface Trajectory {
+  /** Rollouts (B). */
   batch: number;
+  /** Steps per rollout (T). */
   steps: number;
+  /** Agents per rollout (A). */
   agents: number;
+  /** Floats per observation (O). */
   obsDim: number;
   /** `[B, T, A, O]`: what each agent saw before acting. */
   observations: Float32Array;
@@ -64,7 +78,7 @@ export interface Trajectory {
   logProbs: Float32Array;
   /** `[B, T, A]`: entropy of the acting policy's distribution. */
   entropies: Float32Array;
-  /** [B, T, A] */
+  /** `[B, T, A]`: each agent's reward at each step. */
   rewards: Float32Array;
   /** `[B, T]`: 1 at the step an episode ended. */
   dones: Uint8Array;
@@ -74,6 +88,7 @@ export interface Trajectory {
   groups: Uint32Array;
   /** `[B, statNames.length]`: the game's statistics at the end of each rollout (e.g. coins picked up). */
   stats: Int32Array;
+  /** Names of the game's statistics, the columns of `stats`. */
   statNames: string[];
 }
 
@@ -205,6 +220,13 @@ export function allocateTrajectory(options: { game: GameSpec; batch: number; ste
   }
 }
 
+/**
+ * Plays `batch` episodes of a game with one policy per seat, in the native core off the event loop.
+ *
+ * The same seed gives the same trajectory whatever the thread count.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad option (naming it), `ERR_UNKNOWN_GAME` / `ERR_UNKNOWN_STRATEGY` for unknown names, `ERR_TOO_LARGE` past {@link LIMITS}.
+ */
 export async function rollout(options: RolloutOptions): Promise<Trajectory> {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out']);

@@ -9,17 +9,23 @@ import { type PolicySpec, resolvePolicy } from './policies.js';
 import { native } from './native.js';
 import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
 
+/** Options of {@link tournament}. */
 export interface TournamentOptions {
+  /** A two-player game: a {@link Game}, an id or `{ id, params }`. */
   game: GameSpec;
+  /** The players: policies, strategy names or `{ strategy, params }`; at least one. */
   players: PolicySpec[];
   /** Episodes per ordered pair. Default 100. */
   repetitions?: number;
+  /** Seed of every random draw, an integer ≥ 0. Default 0. */
   seed?: number | bigint;
   /** Steps per episode; default the game's maximum episode length. */
   steps?: number;
 }
 
+/** One player's place in the ranking. */
 export interface Standing {
+  /** The player's label. */
   player: string;
   /** Mean episode payoff over all opponents and both seats. */
   score: number;
@@ -27,8 +33,11 @@ export interface Standing {
   cooperation: number;
 }
 
+/** What {@link tournament} returns; matrices are indexed by the order of `players`. */
 export interface TournamentResult {
+  /** The players' labels, in the order given. */
   players: string[];
+  /** Episodes per ordered pair. */
   repetitions: number;
   /** payoff[i][j]: mean episode payoff of player i (seat 0) against player j (seat 1). */
   payoff: number[][];
@@ -40,6 +49,11 @@ export interface TournamentResult {
   ranking: Standing[];
 }
 
+/**
+ * A round-robin tournament: every ordered pair of players (self-pairs included) plays `repetitions` episodes, natively.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad option (naming it), `ERR_UNKNOWN_STRATEGY` for an unknown name.
+ */
 export async function tournament(options: TournamentOptions): Promise<TournamentResult> {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'players', 'repetitions', 'seed', 'steps']);

@@ -17,20 +17,45 @@ import { readRegularFile, syncLog, writeAtomic } from './fs-safe.js';
 import { appendMetrics, repairMetricsLog } from './metrics-log.js';
 import { snapshotState } from './trainer-state.js';
 
+/** A trainable model: `tabular`, `mlp` or `gru` (see {@link modelLayout} for each one's parameter layout). */
 const modelSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('tabular'), blocks: z.number().int().min(1).max(16).optional() }).strict(),
   z
     .object({
+      /** A table of logits, one row per observed state. */
+      kind: z.literal('tabular'),
+      /** One-hot blocks in the observation, 1..16 (must divide obsDim). Default 1. */
+      blocks: z.number().int().min(1).max(16).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** A multilayer perceptron. */
       kind: z.literal('mlp'),
+      /** Hidden layer widths, input side first, each 1..65536, at most 16 layers; `[]` is linear. Default `[64]`. */
       hidden: z.array(z.number().int().min(1).max(65536)).max(16).optional(),
+      /** Nonlinearity after each hidden layer. Default 'tanh'. */
       activation: z.enum(['tanh', 'relu']).optional(),
     })
     .strict(),
-  z.object({ kind: z.literal('gru'), hidden: z.number().int().min(1).max(65536).optional() }).strict(),
+  z
+    .object({
+      /** A GRU over the episode's steps. */
+      kind: z.literal('gru'),
+      /** Width of the GRU state, 1..65536. Default 32. */
+      hidden: z.number().int().min(1).max(65536).optional(),
+    })
+    .strict(),
 ]);
+/**
+ * A policy or critic architecture: `{ kind: 'tabular', blocks? }`, `{ kind: 'mlp', hidden?, activation? }` or `{ kind: 'gru', hidden? }`.
+ *
+ * @useDeclaredType
+ */
 export type ModelSpec = z.input<typeof modelSchema>;
 
+/** The training algorithms, in the order `dilemma` lists them. */
 export const ALGORITHMS = ['naive', 'advantage-alignment', 'sum-of-rewards'] as const;
+/** `'naive'` (independent policy gradient), `'advantage-alignment'` or `'sum-of-rewards'` (prosocial). */
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** Every training option with its default. */
@@ -38,7 +63,12 @@ export const trainConfigSchema = z
   .object({
     /** Game id and parameters. Default the IPD (10 rounds). */
     game: z
-      .object({ id: z.enum(GAME_IDS as [GameId, ...GameId[]]), params: z.record(z.string(), z.unknown()).optional() })
+      .object({
+        /** One of {@link GAME_IDS}. */
+        id: z.enum(GAME_IDS as [GameId, ...GameId[]]),
+        /** The game's parameters (see {@link GameParamsById}); default its defaults. */
+        params: z.record(z.string(), z.unknown()).optional(),
+      })
       .strict()
       .default({ id: 'ipd' }),
     /** naive (independent policy gradient), advantage-alignment, or sum-of-rewards (prosocial). */
@@ -49,26 +79,37 @@ export const trainConfigSchema = z
     baseline: z.enum(['leave-one-out', 'critic']).default('leave-one-out'),
     /** The value model for baseline 'critic' (default: the policy's architecture). */
     critic: modelSchema.optional(),
+    /** Iterations to train, 0..1e9. Default 100. */
     iterations: z.number().int().min(0).max(1e9).default(100),
     /** Episodes per iteration. */
     batch: z.number().int().min(1).max(1 << 24).default(512),
     /** Steps per episode; default the game's maximum length. */
     steps: z.number().int().min(1).max(1 << 20).optional(),
+    /** Seed of every random choice, an integer ≥ 0. Default 0. */
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     /** Episodes per common-random-number group (the leave-one-out baseline's groups); default the whole batch. */
     groupSize: z.number().int().min(1).optional(),
+    /** Discount γ in [0, 1]. Default 0.9. */
     gamma: z.number().min(0).max(1).default(0.9),
+    /** GAE λ in [0, 1], used with baseline 'critic'. Default 0.95. */
     lambda: z.number().min(0).max(1).default(0.95),
     /** Advantage Alignment weight β. */
     beta: z.number().min(-1e6).max(1e6).default(0.5),
+    /** Advantage Alignment: include step t in the sum of past advantages. Default false. */
     includeCurrent: z.boolean().default(false),
+    /** Advantage Alignment weight form, `'discounted'` or `'mean'` (see {@link AdvantageAlignmentOptions.form}). Default 'discounted'. */
     aaForm: z.enum(['discounted', 'mean']).default('discounted'),
+    /** Whiten the learner's credits over the batch before the loss. Default false. */
     whitenCredits: z.boolean().default(false),
     /** reinforce (capped importance ratio) or ppo (Proximal Advantage Alignment with `epochs` passes). */
     objective: z.enum(['reinforce', 'ppo']).default('reinforce'),
+    /** reinforce: the cap on the importance ratio, in [1e-6, 1e6]. Default 2. */
     ratioCap: z.number().min(1e-6).max(1e6).default(2),
+    /** ppo: the clip ε in [0, 1]. Default 0.2. */
     clip: z.number().min(0).max(1).default(0.2),
+    /** Weight of the entropy bonus, ≥ 0. Default 0. */
     entropyCoef: z.number().min(0).max(1e6).default(0),
+    /** Passes over each batch, 1..1000 (more than one for ppo). Default 1. */
     epochs: z.number().int().min(1).max(1000).default(1),
     /** Adam learning rate. */
     lr: z.number().min(0).max(1e3).default(0.05),
@@ -76,12 +117,17 @@ export const trainConfigSchema = z
     lrSchedule: z.enum(['constant', 'linear']).default('constant'),
     /** Global gradient-norm clip (0: none). */
     clipNorm: z.number().min(0).max(1e9).default(0),
+    /** Adam learning rate of the critic; default `lr`. */
     criticLr: z.number().min(0).max(1e3).optional(),
     /** Probability that the opponent is a past snapshot (the seed paper uses 0.5). */
     bufferProbability: z.number().min(0).max(1).default(0),
+    /** Past policy snapshots kept as opponents (oldest dropped), 0..65536. Default 0. */
     bufferSize: z.number().int().min(0).max(65536).default(0),
+    /** Iterations between snapshots added to the buffer. Default 1. */
     snapshotEvery: z.number().int().min(1).default(1),
+    /** Softmax temperature of the acting policy in rollouts, > 0. Default 1. */
     temperature: z.number().min(1e-6).max(1e6).default(1),
+    /** Threads for this trainer, 1..1024; default the engine's (see {@link setThreads}). */
     threads: z.number().int().min(1).max(1024).optional(),
   })
   .strict()
@@ -90,23 +136,44 @@ export const trainConfigSchema = z
     path: ['groupSize'],
   });
 
+/**
+ * A training config as given: every field optional (defaults in {@link trainConfigSchema}).
+ *
+ * @useDeclaredType
+ */
 export type TrainConfig = z.input<typeof trainConfigSchema>;
+/**
+ * A training config with every default filled in, as {@link Trainer.config} holds it.
+ *
+ * @useDeclaredType
+ */
 export type ResolvedTrainConfig = z.output<typeof trainConfigSchema>;
 
+/** What one training iteration reports (one line of the metrics file). */
 export interface IterationMetrics {
+  /** The iteration's index, counting from 0 (the trainer's iteration before this step). */
   iteration: number;
   /** Mean episode return per agent. */
   meanReturn: number[];
   /** Per agent, the share of taken steps with action 0 (cooperation in two-action games). */
   action0Rate: number[];
+  /** The learner's mean policy entropy over live steps (nats). */
   entropy: number;
+  /** The policy term of the loss (first epoch). */
   policyLoss: number;
+  /** KL to a reference policy; the trainer uses none, so 0. */
   kl: number;
+  /** Share of live steps whose ratio was capped (reinforce) or clipped (ppo), first epoch. */
   clippedFraction: number;
+  /** L2 norm of the policy gradient (first epoch). */
   gradNorm: number;
+  /** Mean squared error of the critic; 0 without one. */
   criticLoss: number;
+  /** Mean absolute credit of the learner. */
   creditAbsMean: number;
+  /** Whether the opponent this iteration was a past snapshot from the buffer. */
   bufferOpponent: boolean;
+  /** Snapshots in the buffer. */
   bufferSize: number;
   /** Mean per episode of each of the game's statistics (see Trainer.statNames). */
   gameStats: number[];
@@ -114,16 +181,27 @@ export interface IterationMetrics {
   seconds: number;
 }
 
+/** Everything a trainer needs to resume exactly: what a checkpoint holds besides the config. */
 export interface TrainerState {
+  /** Iterations done. */
   iteration: number;
+  /** Policy parameters, laid out as {@link modelLayout} says. */
   params: Float32Array;
+  /** Adam's first moments of the policy parameters (same length as `params`). */
   adamM: Float32Array;
+  /** Adam's second moments of the policy parameters, ≥ 0. */
   adamV: Float32Array;
+  /** Adam steps taken on the policy. */
   adamT: number;
+  /** Critic parameters; empty without a critic. */
   criticParams: Float32Array;
+  /** Adam's first moments of the critic parameters. */
   criticM: Float32Array;
+  /** Adam's second moments of the critic parameters, ≥ 0. */
   criticV: Float32Array;
+  /** Adam steps taken on the critic. */
   criticT: number;
+  /** The past policy snapshots (parameter vectors), oldest first. */
   buffer: Float32Array[];
 }
 
@@ -145,7 +223,9 @@ const CHECKPOINT_FORMAT = 'dilemma-checkpoint-v1';
 
 /** Owns a native trainer. One iteration at a time; dispose() when done. */
 export class Trainer {
+  /** The config with every default filled in. */
   readonly config: ResolvedTrainConfig;
+  /** The game being trained on (owned by the trainer). */
   readonly game: Game;
   #native: NativeTrainer | undefined;
   #stepping = false;
@@ -178,10 +258,12 @@ export class Trainer {
     return this.#native;
   }
 
+  /** Iterations done so far. */
   get iteration(): number {
     return this.#trainer.state().iteration;
   }
 
+  /** Length of the flat policy parameter vector. */
   get numParams(): number {
     return this.#trainer.info().numParams;
   }
@@ -231,6 +313,7 @@ export class Trainer {
     return exportModelOnnx(this.config.policy, this.game.info, this.params());
   }
 
+  /** A copy of the full state (parameters, optimizer moments, snapshot buffer), for {@link Trainer.restore}. */
   state(): TrainerState {
     return this.#trainer.state();
   }
@@ -289,12 +372,14 @@ export class Trainer {
     return trainer;
   }
 
+  /** Frees the native trainer and its game; later calls throw ERR_DISPOSED. */
   dispose(): void {
     this.#native?.dispose();
     this.#native = undefined;
     this.game.dispose();
   }
 
+  /** Same as {@link Trainer.dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -390,7 +475,15 @@ function writeCheckpoint(trainer: Trainer, path: string, param: string): void {
  * ERR_TOO_LARGE past the longest string V8 holds. `param` names the
  * option that gave the path in messages.
  */
-export function readCheckpoint(path: string, param?: string): { config: unknown; state: TrainerState } {
+export function readCheckpoint(
+  path: string,
+  param?: string,
+): {
+  /** The config the run was trained with, as stored (validate it with {@link trainConfigSchema}). */
+  config: unknown;
+  /** The trainer's state at the checkpoint. */
+  state: TrainerState;
+} {
   const at = param ? `${param}: ` : '';
   const raw = readRegularFile(path, { param, what: 'checkpoint', maxBytes: MAX_CHECKPOINT_BYTES, code: ErrorCode.InvalidCheckpoint }).toString('utf8');
   const invalid = (message: string) => new DilemmaError(ErrorCode.InvalidCheckpoint, `${at}checkpoint ${path} ${message}`);
@@ -441,6 +534,7 @@ export function readCheckpoint(path: string, param?: string): { config: unknown;
   return { config: body.config, state };
 }
 
+/** Files, callbacks and stopping for {@link train}. */
 export interface TrainOptions {
   /**
    * Called after every iteration (after its metrics line and any checkpoint
@@ -457,6 +551,7 @@ export interface TrainOptions {
   metricsFile?: string;
   /** Checkpoint path, written every `checkpointEvery` iterations and at the end. */
   checkpointFile?: string;
+  /** Iterations between checkpoints, when checkpointFile is set. Default 10. */
   checkpointEvery?: number;
   /** Resume from this checkpoint instead of starting at iteration 0 (its config is used). */
   resume?: string;
@@ -466,8 +561,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
+/** What {@link train} returns. */
 export interface TrainResult {
+  /** The trainer at its last iteration; the caller disposes it. */
   trainer: Trainer;
+  /** Metrics of the iterations run by this call (not those before a resume). */
   history: IterationMetrics[];
   /** true when stopped by the signal or by onIteration. */
   stopped: boolean;

@@ -16,7 +16,11 @@ export const OPSET_VERSION = 17;
 export const DataType = { float32: 1, int64: 7 } as const;
 export type ElemType = keyof typeof DataType;
 
-/** A tensor dimension: a fixed size, or a symbolic name such as "batch". */
+/**
+ * A tensor dimension: a fixed size, or a symbolic name such as "batch".
+ *
+ * @inline
+ */
 export type Dim = number | string;
 
 /** A graph input or output: name, element type and shape. */

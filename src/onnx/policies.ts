@@ -18,13 +18,16 @@ export const BATCH_DIM = 'batch';
 
 /** Hidden-layer nonlinearity of an MLP policy. */
 export type Activation = 'tanh' | 'relu';
+/** Every {@link Activation}. */
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu'];
 
 /** A model input or output as ONNX Runtime sees it. */
 export interface TensorSpec {
+  /** The tensor's name in the graph, e.g. "obs" or "logits". */
   name: string;
   /** Row-major shape; BATCH_DIM ("batch") is symbolic, any size ≥ 1. */
   shape: readonly Dim[];
+  /** Element type (always float32). */
   type: 'float32';
 }
 
@@ -32,7 +35,9 @@ export interface TensorSpec {
 export interface PolicyModel<W> {
   /** ModelProto bytes, loadable by `InferenceSession.create(bytes)` or saved as an .onnx file. */
   bytes: Uint8Array;
+  /** The graph's inputs: `obs` (and a GRU's state `h`). */
   inputs: readonly TensorSpec[];
+  /** The graph's outputs: `logits` (and a GRU's next state). */
   outputs: readonly TensorSpec[];
   /**
    * The weights in the model (copies of any given). Each is a graph
@@ -49,6 +54,7 @@ export interface PolicyModel<W> {
  */
 export type MlpWeights = Record<string, Float32Array>;
 
+/** Options of {@link mlpPolicy}. */
 export interface MlpPolicyOptions {
   /** Observation features per row (≥ 1). */
   obsDim: number;
@@ -64,6 +70,7 @@ export interface MlpPolicyOptions {
   seed?: number | bigint;
 }
 
+/** What {@link mlpPolicy} returns: the encoded model, its weights and its activation. */
 export interface MlpPolicy extends PolicyModel<MlpWeights> {
   /** The hidden-layer nonlinearity, for mlpForward. */
   activation: Activation;
@@ -126,8 +133,10 @@ export const GRU_WEIGHT_NAMES = ['Wz', 'Wr', 'Wn', 'Uz', 'Ur', 'Un', 'bz', 'br',
  *   without GRU or for reading.
  */
 export type GruForm = 'gru-op' | 'decomposed';
+/** Every {@link GruForm}. */
 export const GRU_FORMS: readonly GruForm[] = ['gru-op', 'decomposed'];
 
+/** Options of {@link gruPolicy}. */
 export interface GruPolicyOptions {
   /** Observation features per row (≥ 1). */
   obsDim: number;
@@ -384,7 +393,12 @@ export function gruForward(
   obs: ArrayLike<number>,
   h: ArrayLike<number>,
   batch: number,
-): { logits: Float64Array; h: Float64Array } {
+): {
+  /** `[batch, actions]` logits. */
+  logits: Float64Array;
+  /** `[batch, hidden]` the next recurrent state. */
+  h: Float64Array;
+} {
   checkObject('weights', weights);
   checkKeys('weights', weights, GRU_WEIGHT_NAMES);
   checkInteger('batch', batch, 1);

@@ -58,6 +58,7 @@ export function greedyAgent(): TextPolicy {
     phase === 'message' ? message('I want all the coins.') : proposal(params.coins);
 }
 
+/** Options of {@link malformedAgent}. */
 export interface MalformedAgentOptions {
   /** Probability of a malformed reply, in [0, 1]. */
   probability: number;
@@ -68,7 +69,15 @@ export interface MalformedAgentOptions {
 }
 
 /** The malformed replies the malformed agent picks from, per phase. */
-export function malformedReplies(coins: number, maxMessageChars = 500): { message: string[]; proposal: string[] } {
+export function malformedReplies(
+  coins: number,
+  maxMessageChars = 500,
+): {
+  /** Malformed replies to a message request. */
+  message: string[];
+  /** Malformed replies to a proposal request. */
+  proposal: string[];
+} {
   return {
     message: [
       'I have rock.',

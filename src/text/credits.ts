@@ -21,15 +21,29 @@ import { checkInteger, invalid } from '../validate.js';
 import type { TranscriptRecord } from './match.js';
 import type { AgentIndex, Phase } from './types.js';
 
-export type RoundCredits = ArrayLike<number> | { message: ArrayLike<number>; proposal: ArrayLike<number> };
+/** Per-round credits: one array for both phases, or one per phase; each `[rounds]`. */
+export type RoundCredits =
+  | ArrayLike<number>
+  | {
+      /** `[rounds]` credits of the message calls. */
+      message: ArrayLike<number>;
+      /** `[rounds]` credits of the proposal calls. */
+      proposal: ArrayLike<number>;
+    };
 
+/** Token counts of one call. */
 export interface TokenCountsOfCall {
+  /** Prompt tokens. */
   prompt: number;
+  /** Reply (completion) tokens. */
   reply: number;
 }
 
+/** Options of {@link tokenCredits}. */
 export interface TokenCreditsOptions {
+  /** The match's transcript (one episode). */
   transcript: readonly TranscriptRecord[];
+  /** The agent whose calls are credited. */
   agent: AgentIndex;
   /** [rounds] credits, or { message: [rounds], proposal: [rounds] }; rounds = the transcript's rounds. */
   credits: RoundCredits;
@@ -37,7 +51,9 @@ export interface TokenCreditsOptions {
   tokens?: (record: TranscriptRecord) => TokenCountsOfCall;
 }
 
+/** One agent's per-token credits and mask over an episode's calls, flat, calls in order (prompt tokens, then reply tokens). */
 export interface TokenCredits {
+  /** The agent credited. */
   agent: AgentIndex;
   /** [tokens] credit of each token: 0 on prompt tokens, the round's credit for the phase on reply tokens. */
   credits: Float32Array;
@@ -134,21 +150,29 @@ export function tokenCredits(options: TokenCreditsOptions): TokenCredits {
 
 /** One JSON-lines row per call of a TokenCredits. */
 export interface TokenCreditsRow {
+  /** The call's index in the transcript's `call` numbering. */
   call: number;
+  /** The agent called. */
   agent: AgentIndex;
+  /** 0-based round index. */
   round: number;
+  /** Message or proposal. */
   phase: Phase;
   /** Start of the call in the flat arrays. */
   offset: number;
+  /** Prompt tokens of the call. */
   promptTokens: number;
+  /** Reply tokens of the call. */
   replyTokens: number;
   /** The credit carried by each reply token. */
   credit: number;
   /** Per-token mask and credits of the call (prompt tokens first). */
   mask: number[];
+  /** Per-token credits of the call (prompt tokens first). */
   credits: number[];
-  /** The prompt and the reply, when the transcript was given. */
+  /** The prompt, when the transcript was given. */
   prompt?: TranscriptRecord['prompt'];
+  /** The reply, when the transcript was given. */
   reply?: string;
 }
 

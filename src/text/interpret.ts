@@ -35,12 +35,27 @@
  */
 import { HANDS, type Hand } from './types.js';
 
+/** What a message means to the game: silence, a hand claim, or a suggested split. */
 export type MessageToken =
-  | { kind: 'silence' }
-  | { kind: 'claim'; hand: Hand }
+  | {
+      /** No claim and no split. */
+      kind: 'silence';
+    }
+  | {
+      /** The speaker claims a hand. */
+      kind: 'claim';
+      /** The hand claimed. */
+      hand: Hand;
+    }
   /** The speaker suggests keeping `own` coins (and leaving the rest to the other). */
-  | { kind: 'split'; own: number };
+  | {
+      /** The speaker suggests a split. */
+      kind: 'split';
+      /** Coins the speaker keeps. */
+      own: number;
+    };
 
+/** What {@link interpretMessage} reads in a message. */
 export interface MessageMeaning {
   /** The hand the message clearly claims, or null. */
   claim: Hand | null;

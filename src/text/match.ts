@@ -27,12 +27,24 @@ import type {
   TokenUsage,
 } from './types.js';
 
-export type ValueTable = Partial<Record<Hand, { own: number; other: number }>>;
+/** For each hand the other agent may hold, this agent's and the other's points per coin (see {@link RoundView.valuesByOtherHand}). */
+export type ValueTable = Partial<
+  Record<
+    Hand,
+    {
+      /** This agent's points per coin. */
+      own: number;
+      /** The other agent's points per coin. */
+      other: number;
+    }
+  >
+>;
 
 /** The round about to be played, as the engine reports it. */
 export interface EngineRound {
   /** 0-based round index. */
   round: number;
+  /** The agent who speaks first this round. */
   firstSpeaker: AgentIndex;
   /** Each agent's hand (each agent is shown only its own). */
   hands: readonly [Hand, Hand];
@@ -42,8 +54,11 @@ export interface EngineRound {
 
 /** A played round, as the engine reports it. */
 export interface EngineOutcome {
+  /** Both agents' hands, revealed. */
   hands: readonly [Hand, Hand];
+  /** Each agent's points per coin this round. */
   values: readonly [number, number];
+  /** Each agent's proposal (coins it takes, 0..coins). */
   proposals: readonly [number, number];
   /** Coins each agent received after scaling, when the engine reports them. */
   coins: readonly [number, number] | null;
@@ -61,10 +76,13 @@ export interface EngineOutcome {
 export interface TextEngine {
   /** Starts a new episode whose random events (hands) follow `seed`. */
   reset(seed: number | bigint): void;
+  /** The round about to be played (hands dealt, values known). */
   round(): EngineRound;
   /** The speaker's message as a symbolic token (`text` is the accepted text, for engines that keep it). */
   message(agent: AgentIndex, token: MessageToken, text: string): void;
+  /** Both agents' proposals (agent 0 first); plays the round out and returns its outcome. */
   propose(proposals: readonly [number, number]): EngineOutcome;
+  /** Frees the engine's resources, if it holds any. */
   dispose?(): void;
 }
 
@@ -75,9 +93,13 @@ export type TextEngineFactory = (params: TextGameParams) => TextEngine;
 export interface TranscriptRecord {
   /** 0-based call index within the match. */
   call: number;
+  /** The agent called. */
   agent: AgentIndex;
+  /** 0-based round index. */
   round: number;
+  /** Message or proposal. */
   phase: Phase;
+  /** The rendered prompt sent to the agent. */
   prompt: ChatMessage[];
   /** The agent's raw reply, redacted ('' when it threw). */
   reply: string;
@@ -85,46 +107,67 @@ export interface TranscriptRecord {
   parsed: string | number;
   /** Message phase: the symbolic token the engine received; null for proposals. */
   token: MessageToken | null;
+  /** Why the reply was rejected, or null when it was accepted. */
   malformed: MalformedKind | null;
+  /** Token counts of the call, when the agent reported them. */
   tokens: TokenUsage;
   /** The agent's error message (redacted), when it threw and the match went on. */
   error?: string;
 }
 
+/** One played round, as the match result lists it. */
 export interface RoundRecord {
+  /** 0-based round index. */
   round: number;
+  /** The agent who spoke first. */
   firstSpeaker: AgentIndex;
+  /** Both agents' hands. */
   hands: [Hand, Hand];
+  /** Each agent's points per coin. */
   values: [number, number];
   /** Accepted message texts, by agent. */
   messages: [string, string];
   /** Symbolic tokens sent to the engine, by agent. */
   tokens: [MessageToken, MessageToken];
+  /** Accepted proposals (coins each agent takes), by agent. */
   proposals: [number, number];
+  /** Coins each agent received after scaling, when the engine reports them. */
   coins: [number, number] | null;
+  /** Points each agent scored. */
   points: [number, number];
 }
 
+/** One agent's model calls and token counts over a match (unknown counts add nothing). */
 export interface AgentUsage {
+  /** Calls made. */
   calls: number;
+  /** Prompt tokens over the calls that reported them. */
   promptTokens: number;
+  /** Completion tokens over the calls that reported them. */
   completionTokens: number;
 }
 
+/** What {@link playTextMatch} returns. */
 export interface TextMatchResult {
+  /** The resolved game parameters. */
   params: TextGameParams;
+  /** The seed the engine used. */
   seed: number | bigint;
   /** One record per agent call, in call order (the two proposal calls of a round: agent 0 first). */
   transcript: TranscriptRecord[];
+  /** One record per played round. */
   rounds: RoundRecord[];
   /** Total points per agent. */
   returns: [number, number];
   /** [rounds, agents] points, row-major. */
   rewards: Float32Array;
+  /** Per agent, malformed replies by kind. */
   malformed: [MalformedCounts, MalformedCounts];
+  /** Per agent, calls and tokens. */
   usage: [AgentUsage, AgentUsage];
 }
 
+/** Options of {@link playTextMatch}. */
 export interface TextMatchOptions {
   /** Game parameters (coins, winnerValue, loserValue, tieValue, rounds); defaults as resolveTextParams. */
   params?: Partial<TextGameParams>;

@@ -33,6 +33,7 @@ import { HANDS, type AgentIndex, type Hand, type TextGameParams } from './types.
 const GAME = 'trust-and-split' as GameId;
 const TOKEN_RE = /^(none|claim-(rock|paper|scissors)|take-(\d{1,6}))$/;
 
+/** Options of {@link nativeTextEngine}. */
 export interface NativeTextEngineOptions {
   /**
    * The native message vocabulary, as token names in action order ('none',

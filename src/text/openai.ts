@@ -23,6 +23,7 @@ import { clampRetryAfter, parseRetryAfter } from './retry-after.js';
 import { Semaphore } from './semaphore.js';
 import type { ChatMessage, TextPolicy, TextReply, TokenUsage } from './types.js';
 
+/** The codes of the chat client's errors (a subset of {@link ErrorCode}). */
 export const LlmErrorCode = {
   /** No endpoint configured (no baseURL option and no OPENAI_BASE_URL), or no model. */
   Config: ErrorCode.LlmConfig,
@@ -41,6 +42,7 @@ export const LlmErrorCode = {
   /** The response body, decompressed, exceeded maxResponseBytes. */
   TooLarge: ErrorCode.LlmTooLarge,
 } as const;
+/** One of the chat client's error codes. */
 export type LlmErrorCode = (typeof LlmErrorCode)[keyof typeof LlmErrorCode];
 
 /** The extra facts an LLM error carries. */
@@ -62,10 +64,14 @@ function llmError(code: LlmErrorCode, message: string, details: LlmErrorDetails,
 }
 
 /** True for errors raised by the chat client. */
-export function isLlmError(e: unknown): e is DilemmaError & { code: LlmErrorCode } & LlmErrorDetails {
+export function isLlmError(e: unknown): e is DilemmaError & {
+  /** The chat client's error code. */
+  code: LlmErrorCode;
+} & LlmErrorDetails {
   return e instanceof DilemmaError && (Object.values(LlmErrorCode) as string[]).includes(e.code);
 }
 
+/** Exponential backoff between retries, with jitter. */
 export interface BackoffOptions {
   /** Delay before the first retry, before jitter, in ms. Default 500. */
   initialMs?: number;
@@ -75,6 +81,7 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
+/** Options of {@link chatClient}. */
 export interface ChatClientOptions {
   /**
    * Endpoint base URL as the OpenAI SDKs take it, e.g. `http://127.0.0.1:8000/v1`;
@@ -99,6 +106,7 @@ export interface ChatClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt on 408, 429, 5xx, network errors and timeouts. Default 4. */
   retries?: number;
+  /** Delays between retries. */
   backoff?: BackoffOptions;
   /** Longest wait a retry-after header may impose, in ms. Default 60000. */
   maxRetryAfterMs?: number;
@@ -134,31 +142,41 @@ export interface RetryInfo {
   retryAfter: boolean;
 }
 
+/** Per-call overrides of {@link ChatClient.complete}. */
 export interface ChatCallOptions {
+  /** Sampling temperature for this call; default the client's. */
   temperature?: number;
+  /** Sent as `max_tokens` for this call; default the client's. */
   maxTokens?: number;
+  /** Aborts the call (ERR_LLM_ABORTED). */
   signal?: AbortSignal;
 }
 
+/** One chat completion. */
 export interface ChatCompletion {
   /** The first choice's content ('' when the endpoint sent none). */
   text: string;
   /** The first choice's finish_reason, when present. */
   finishReason: string | null;
+  /** Token counts the endpoint reported (null where it did not). */
   usage: TokenUsage;
   /** Attempts it took (1 without retries). */
   attempts: number;
 }
 
+/** A chat client's totals since it was made. */
 export interface ChatClientUsage {
   /** Calls that returned a completion. */
   calls: number;
   /** HTTP attempts made, including retries. */
   attempts: number;
+  /** Retries made (attempts after a failed one). */
   retries: number;
   /** Calls that ended in an error. */
   failures: number;
+  /** Prompt tokens the endpoint reported. */
   promptTokens: number;
+  /** Completion tokens the endpoint reported. */
   completionTokens: number;
   /** Most requests seen in flight at once. */
   maxInFlight: number;
@@ -240,6 +258,7 @@ type Attempt =
 
 /** A chat client for one model on one OpenAI-compatible endpoint. */
 export class ChatClient {
+  /** The model name sent with every request. */
   readonly model: string;
   /** The request URL as it may be shown (credentials and secret-looking query values removed). */
   readonly endpoint: string;

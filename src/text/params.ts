@@ -6,6 +6,7 @@
 import { checkInteger, checkKeys, checkNumber, checkObject, invalid } from '../validate.js';
 import type { Hand, TextGameParams } from './types.js';
 
+/** The defaults: 10 coins, winner's coin value 10, loser's 1, no ties, 10 rounds. */
 export const DEFAULT_TEXT_PARAMS: Readonly<TextGameParams> = Object.freeze({
   coins: 10,
   winnerValue: 10,

@@ -22,6 +22,7 @@
  */
 import { DEFAULT_MAX_MESSAGE_CHARS } from './prompt.js';
 
+/** Why a reply was rejected: no block, several blocks, not an integer, out of range, empty, too long, or the agent threw. */
 export const MALFORMED_KINDS = [
   'missing-block',
   'several-blocks',
@@ -31,26 +32,32 @@ export const MALFORMED_KINDS = [
   'message-too-long',
   'agent-error',
 ] as const;
+/** One of {@link MALFORMED_KINDS}. */
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
 /** Count of malformed replies of each kind (for one agent). */
 export type MalformedCounts = Record<MalformedKind, number>;
 
+/** Counts of zero for every kind. */
 export function emptyMalformedCounts(): MalformedCounts {
   return Object.fromEntries(MALFORMED_KINDS.map((k) => [k, 0])) as MalformedCounts;
 }
 
+/** A message reply, parsed strictly. */
 export interface ParsedMessage {
   /** The accepted message (trimmed); '' when malformed. */
   text: string;
+  /** Why the reply was rejected, or null when accepted. */
   malformed: MalformedKind | null;
   /** The block's content as written, when exactly one block was found. */
   raw: string | null;
 }
 
+/** A proposal reply, parsed strictly. */
 export interface ParsedProposal {
   /** The accepted proposal; `coins` when malformed. */
   value: number;
+  /** Why the reply was rejected, or null when accepted. */
   malformed: MalformedKind | null;
   /** The block's content as written, when exactly one block was found. */
   raw: string | null;

@@ -10,14 +10,19 @@
 import { formatNumber } from './params.js';
 import { HANDS, type ChatMessage, type Phase, type RoundView, type TextGameParams } from './types.js';
 
+/** Opens the message block of a reply. */
 export const MESSAGE_START = '<<message_start>>';
+/** Closes the message block of a reply. */
 export const MESSAGE_END = '<<message_end>>';
+/** Opens the proposal block of a reply. */
 export const PROPOSAL_START = '<<proposal_start>>';
+/** Closes the proposal block of a reply. */
 export const PROPOSAL_END = '<<proposal_end>>';
 
 /** Default longest accepted message, in characters (Unicode code points). */
 export const DEFAULT_MAX_MESSAGE_CHARS = 500;
 
+/** Options of the prompt renderers. */
 export interface PromptOptions {
   /** Longest accepted message in characters. Default 500. */
   maxMessageChars?: number;

@@ -9,14 +9,19 @@
  */
 
 export const HANDS = ['rock', 'paper', 'scissors'] as const;
+/** A rock-paper-scissors hand. */
 export type Hand = (typeof HANDS)[number];
 
+/** The two decisions of a round: send a message, then propose a split. */
 export type Phase = 'message' | 'proposal';
+/** A seat of the two-player game. */
 export type AgentIndex = 0 | 1;
 
 /** One chat message as OpenAI-compatible endpoints take it. */
 export interface ChatMessage {
+  /** Who speaks. */
   role: 'system' | 'user' | 'assistant';
+  /** The message text. */
   content: string;
 }
 
@@ -39,23 +44,31 @@ export interface TextGameParams {
 
 /** What an agent learns about the previous round once it is over. */
 export interface LastRoundFacts {
+  /** This agent's hand. */
   ownHand: Hand;
+  /** The other agent's hand, revealed after the round. */
   otherHand: Hand;
   /** Points per coin for this agent last round. */
   ownValue: number;
   /** Points per coin for the other agent last round. */
   otherValue: number;
+  /** Coins this agent proposed to take (0..coins). */
   ownProposal: number;
+  /** Coins the other agent proposed to take (0..coins). */
   otherProposal: number;
   /** Coins received after scaling, when the engine reports them; null otherwise. */
   ownCoins: number | null;
+  /** Coins the other agent received after scaling, when reported; null otherwise. */
   otherCoins: number | null;
+  /** Points this agent scored last round. */
   ownPoints: number;
+  /** Points the other agent scored last round. */
   otherPoints: number;
 }
 
 /** Everything one agent knows at one decision of one round. */
 export interface RoundView {
+  /** The agent this view belongs to. */
   agent: AgentIndex;
   /** 0-based round index. */
   round: number;
@@ -63,6 +76,7 @@ export interface RoundView {
   rounds: number;
   /** The agent who speaks first this round. */
   firstSpeaker: AgentIndex;
+  /** This agent's hand this round. */
   ownHand: Hand;
   /**
    * The coin values this round for each hand the other agent may hold (an
@@ -70,7 +84,17 @@ export interface RoundView {
    * other's hand): `own` is this agent's points per coin, `other` the other
    * agent's. A hand the other cannot hold is absent.
    */
-  valuesByOtherHand: Partial<Record<Hand, { own: number; other: number }>>;
+  valuesByOtherHand: Partial<
+    Record<
+      Hand,
+      {
+        /** This agent's points per coin. */
+        own: number;
+        /** The other agent's points per coin. */
+        other: number;
+      }
+    >
+  >;
   /** This agent's message this round, once sent (after parsing; '' for none). */
   ownMessage: string | null;
   /** The other agent's message this round, once sent (after parsing; '' for none). */
@@ -78,25 +102,35 @@ export interface RoundView {
   /** The previous round's revealed facts; null in the first round. */
   lastRound: LastRoundFacts | null;
   /** Points so far in this episode, before this round. */
-  totals: { own: number; other: number };
+  totals: {
+    /** This agent's points. */
+    own: number;
+    /** The other agent's points. */
+    other: number;
+  };
 }
 
 /** Token counts of one model call, when known. */
 export interface TokenUsage {
+  /** Tokens of the prompt, or null when unknown. */
   promptTokens: number | null;
+  /** Tokens of the completion, or null when unknown. */
   completionTokens: number | null;
 }
 
 /** What a text policy is asked. */
 export interface TextRequest {
+  /** The agent asked. */
   agent: AgentIndex;
   /** 0-based round index. */
   round: number;
+  /** Whether a message or a proposal is asked for. */
   phase: Phase;
   /** The rendered prompt: a system message with the rules, a user message with the situation. */
   prompt: ChatMessage[];
   /** The structured facts the prompt was rendered from (scripted agents read these). */
   view: RoundView;
+  /** The game's resolved parameters. */
   params: TextGameParams;
   /** Longest accepted message, in characters (Unicode code points). */
   maxMessageChars: number;
@@ -106,7 +140,9 @@ export interface TextRequest {
 
 /** A reply with its token usage; a policy may also return the bare text. */
 export interface TextReply {
+  /** The model's raw reply text. */
   text: string;
+  /** Token counts of the call, when known. */
   usage?: Partial<TokenUsage> | null;
 }
 
