@@ -63,8 +63,11 @@ export function toNpy(array: NpyArray, shape?: readonly number[]): Uint8Array {
 
 /** An array read from `.npy` bytes, with its shape. */
 export interface NpyData {
+  /** The values, a typed array of the file's dtype (a view of the bytes when they are aligned). */
   data: NpyArray;
+  /** The array's shape (row-major). */
   shape: number[];
+  /** The numpy type string, e.g. `'<f4'`. */
   dtype: string;
 }
 

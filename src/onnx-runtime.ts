@@ -117,7 +117,15 @@ export interface OnnxTensorInfo {
  * bytes of its side file (one buffer for every tensor, or a record keyed by
  * the `location` the model names, e.g. `{ 'model.onnx.data': bytes }`).
  */
-export type ModelSource = string | Uint8Array | { model: Uint8Array; data: Uint8Array | Readonly<Record<string, Uint8Array>> };
+export type ModelSource =
+  | string
+  | Uint8Array
+  | {
+      /** The bytes of an .onnx file whose weights live in external data. */
+      model: Uint8Array;
+      /** The side file's bytes, or one buffer per `location` the model names. */
+      data: Uint8Array | Readonly<Record<string, Uint8Array>>;
+    };
 
 // The runtime's own limit on one model is protobuf's 2 GiB.
 const MAX_MODEL_BYTES = 2 ** 31 - 1;

@@ -17,7 +17,9 @@ export type WeightLayout = 'torch' | 'onnx';
 
 /** A weight tensor with its shape, as `p.detach().numpy()` and `p.shape` give it. */
 export interface WeightTensor {
+  /** The values, row-major. */
   data: Float32Array;
+  /** The tensor's shape (`[out, in]` for an `nn.Linear` weight in the `'torch'` layout). */
   shape: readonly number[];
 }
 
@@ -30,6 +32,7 @@ export interface WeightTensor {
  */
 export type WeightsInput = ReadonlyArray<WeightTensor | Float32Array> | Float32Array;
 
+/** Options of `trainableMlp`: the network's shape, the weight layout and optional initial weights. */
 export interface TrainableMlpOptions {
   /** Observation features per row. */
   obsDim: number;
@@ -49,9 +52,11 @@ export interface TrainableMlpOptions {
 
 /** An MLP policy whose weights `setWeights` replaces in place. Dispose when done. */
 export class TrainablePolicy extends Policy {
+  /** The layout `setWeights` reads (`'torch'` `[out, in]` or `'onnx'` `[in, out]`). */
   readonly layout: WeightLayout;
   /** `[in, out]` widths of every layer, input side first. */
   readonly widths: readonly number[];
+  /** The nonlinearity after each hidden layer. */
   readonly activation: Activation;
   /** Total parameters: the length of a flat weight vector. */
   readonly parameterCount: number;
@@ -71,7 +76,7 @@ export class TrainablePolicy extends Policy {
     this.parameterCount = n;
   }
 
-  /** The native policy the next rollout runs. */
+  /** The native policy the next rollout runs. @internal */
   override get handle(): NativePolicy {
     if (!this.#current) throw new DilemmaError(ErrorCode.Disposed, `policy '${this.name}' was disposed`);
     return this.#current;

@@ -24,7 +24,9 @@ export type CreditMethod = 'naive' | 'aa' | 'sum';
  */
 export type CreditBaseline = 'groups' | 'batch' | 'none';
 
+/** Options of `trajectoryCredits`. */
 export interface TrajectoryCreditsOptions {
+  /** Which credit: `'naive'`, `'aa'` (Advantage Alignment) or `'sum'` (sum of rewards). */
   method: CreditMethod;
   /** Discount γ in [0, 1]. */
   gamma: number;
@@ -36,6 +38,7 @@ export interface TrajectoryCreditsOptions {
   form?: 'discounted' | 'mean';
 }
 
+/** Credits of every agent of a trajectory, per agent and in row order. */
 export interface TrajectoryCredits {
   /** One `[B, T]` array per agent. */
   perAgent: Float32Array[];

@@ -12,8 +12,11 @@ import type { Trajectory } from './rollout.js';
 
 /** One agent's part of a trajectory, every array `[B, T]` (observations `[B, T, O]`), row-major. */
 export interface AgentTrajectory {
+  /** Episodes `B`. */
   batch: number;
+  /** Steps per episode `T`. */
   steps: number;
+  /** Observation features per row `O`. */
   obsDim: number;
   /** `[B, T, O]` what the agent saw before acting. */
   observations: Float32Array;
