@@ -3,9 +3,12 @@
 # its benchmarks with CMake, runs the parity tests (credit kernels, policy
 # loss, matrix-game rollout: every kernel against its CPU function), then
 # the benchmarks (credit and loss bandwidth; rollout agent-steps per second
-# beside the CPU rollout), and writes all their output to the file given as
-# the first argument (default: bench/results/cuda-<UTC time>.txt). Exits
-# non-zero if any of them failed, after running the rest.
+# beside the CPU rollout), and writes into the folder given as the first
+# argument (default: bench/results/cuda-<UTC time>/): log.txt, all their
+# output, and results.json, every benchmark figure (name, value, unit, the
+# CPU's figure on the same work where measured, fraction of the device's
+# peak bandwidth) with the device name, the commit and whether every test
+# passed. Exits non-zero if any of them failed, after running the rest.
 #
 # Needs cmake, a C++17 compiler and the CUDA toolkit (nvcc); no Node, no
 # network. On a machine without a usable GPU the test and benchmark fail
@@ -17,7 +20,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${DILEMMA_CMAKE_BUILD_DIR:-$root/build-cmake}
-out=${1:-$root/bench/results/cuda-$(date -u +%Y%m%dT%H%M%SZ).txt}
+dir=${1:-$root/bench/results/cuda-$(date -u +%Y%m%dT%H%M%SZ)}
+out=$dir/log.txt
+records=$dir/results.jsonl
 export DILEMMA_REQUIRE_CUDA=${DILEMMA_REQUIRE_CUDA:-1}
 
 # nvcc is often installed without being on PATH.
@@ -48,7 +53,9 @@ for target in $tests $benches; do
   fi
 done
 
-mkdir -p "$(dirname "$out")"
+mkdir -p "$dir"
+: >"$records"
+export DILEMMA_BENCH_JSON=$records
 {
   echo "# scripts/cuda-check.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   "$nvcc" --version | tail -1
@@ -65,5 +72,15 @@ step ctest --test-dir "$build" -L cuda --output-on-failure -V
 for bench in $benches; do
   step "$build/cuda/$bench"
 done
-echo "cuda-check: results written to $out"
+# results.json: the records as one array, with the device and the verdict.
+device=$(grep -m1 '^device: ' "$out" | sed -e 's/^device: //' -e 's/ (.*//' -e 's/[\\"]//g' || true)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+{
+  printf '{"script":"scripts/cuda-check.sh","time":"%s","commit":"%s","device":"%s","passed":%s,"results":[\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "${device:-unknown}" "$([ "$status" = 0 ] && echo true || echo false)"
+  sed -e '$!s/$/,/' "$records"
+  printf ']}\n'
+} >"$dir/results.json"
+rm -f "$records"
+echo "cuda-check: results written to $dir (log.txt, results.json)"
 exit "$status"

@@ -227,3 +227,5 @@ export {
   type TranscriptRecord,
   type ValueTable,
 } from './text/index.js';
+export { ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS } from './rollout.js';
+export { LOSS_AUTO_CUDA_MIN_ELEMENTS } from './loss.js';

@@ -17,6 +17,7 @@
  * rows are then the `B · T` steps of that agent.
  */
 import { DilemmaError, ErrorCode } from './errors.js';
+import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
 import { native } from './native.js';
 import { resultFloat32 } from './result-array.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkTypedArray, describe, invalid } from './validate.js';
@@ -40,6 +41,7 @@ interface NativeLoss {
     entropyCoef: number;
     klCoef: number;
     normalize: LossNormalize;
+    backend?: 'cuda';
   }): {
     loss: number;
     policyLoss: number;
@@ -124,6 +126,15 @@ export interface PolicyGradientOptions {
   temperature?: number;
   /** Where to write `gradLogits` (`[rows, actions]`); may be `logits` itself. */
   out?: Float32Array;
+  /**
+   * Where it runs: `'cuda'` (the CUDA kernel; ERR_BACKEND_UNAVAILABLE with
+   * the reason where no usable GPU is found), `'auto'` (the GPU for at least
+   * {@link LOSS_AUTO_CUDA_MIN_ELEMENTS} logits when one is usable, else the
+   * CPU) or `false` (the CPU). Default: the engine's (see `setGpu`). Both give
+   * the same checks and errors; the GPU sums the loss parts in another fixed
+   * order, so its results agree within |gpu − cpu| ≤ 1e-6 + 1e-5·|cpu|.
+   */
+  gpu?: GpuOption;
 }
 
 /** What `loss.policyGradient` returns. */
@@ -166,7 +177,15 @@ const POLICY_GRADIENT_KEYS = [
   'normalize',
   'temperature',
   'out',
+  'gpu',
 ] as const;
+
+/**
+ * With `gpu: 'auto'`, the smallest loss (rows × actions logits) sent to a
+ * usable GPU; below it the copies to the device and back cost more than the
+ * CPU's pass.
+ */
+export const LOSS_AUTO_CUDA_MIN_ELEMENTS = 1 << 20;
 
 function checkShape(name: string, rows: unknown, actions: unknown): { rows: number; actions: number; n: number } {
   const r = checkInteger(`${name}.rows`, rows, 1, MAX_ELEMENTS);
@@ -232,7 +251,8 @@ function optionalArray<C extends Float32ArrayConstructor | Uint8ArrayConstructor
  * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad array, length,
  *   option or row (an action outside [−1, A) on a row whose mask is 1, a mask
  *   value other than 0 or 1, a non-finite logit, credit or log-probability on
- *   a live row); `ERR_TOO_LARGE` past 2³¹ − 1 elements.
+ *   a live row); `ERR_TOO_LARGE` past 2³¹ − 1 elements;
+ *   `ERR_BACKEND_UNAVAILABLE` for `gpu: 'cuda'` without a usable GPU.
  */
 function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
   const o = checkObject('options', options);
@@ -309,6 +329,8 @@ function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
     return s;
   };
   const scaledReference = scaled(referenceLogits);
+  const backend = resolveGpu(gpuOption({ gpu: o.gpu }), n, LOSS_AUTO_CUDA_MIN_ELEMENTS);
+
   const r = binding().policyGradient({
     logits: scaled(logits) as Float32Array,
     actions,
@@ -326,6 +348,7 @@ function policyGradient(options: PolicyGradientOptions): PolicyGradientResult {
     entropyCoef,
     klCoef,
     normalize,
+    ...(backend === 'cuda' ? { backend } : {}),
   });
   if (temperature !== 1) {
     const g = r.gradLogits;

@@ -73,6 +73,8 @@ export interface NativeBinding {
       temperature?: number;
       greedy?: boolean;
       out?: object;
+      /** Resolved on the TypeScript side: 'cuda' (required) or 'auto' (where the kernel covers the call). */
+      gpu?: 'auto' | 'cuda';
     },
   ): Promise<NativeTrajectory>;
   allocateTrajectory(game: NativeGame, options: { batch: number; steps?: number }): NativeTrajectory;

@@ -6,6 +6,7 @@ import { type GameSpec, resolveGame } from './games.js';
 import { native, type NativeTrajectory } from './native.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
+import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid } from './validate.js';
 
 /** Options of {@link rollout}. */
@@ -54,7 +55,27 @@ export interface RolloutOptions {
    * trajectory, which dominate large rollouts.
    */
   out?: Trajectory;
+  /**
+   * Where it runs. `'cuda'`: the CUDA rollout kernel, which covers iterated
+   * 2×2 games (`matrix`, `ipd`) with tabular and scripted policies; it draws
+   * the CPU's counter-based numbers, so actions, rewards, dones, masks and
+   * observations are identical and log-probabilities and entropies agree
+   * within |gpu − cpu| ≤ 1e-6 + 1e-5·|cpu|. ERR_BACKEND_UNAVAILABLE, with the
+   * reason, where no usable GPU is found or the kernel does not cover the
+   * game and policies. `'auto'`: the GPU for at least
+   * {@link ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS} agent-steps that the kernel
+   * covers, when one is usable; the CPU otherwise. `false`: the CPU. Default:
+   * the engine's (see `setGpu`). `threads` does not apply on the GPU; the
+   * trajectory's `stats` are the CPU's (none for these games).
+   */
+  gpu?: GpuOption;
 }
+
+/**
+ * With `gpu: 'auto'`, the smallest rollout (batch × steps × agents) sent to a
+ * usable GPU; below it the copies back cost more than the CPU's rollout.
+ */
+export const ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS = 1 << 20;
 
 /**
  * A batch of trajectories, struct-of-arrays, row-major. B = batch, T = steps,
@@ -229,7 +250,8 @@ export function allocateTrajectory(options: { game: GameSpec; batch: number; ste
  */
 export async function rollout(options: RolloutOptions): Promise<Trajectory> {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out']);
+  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out', 'gpu']);
+  const gpu = gpuOption({ gpu: o.gpu });
   const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
   const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
@@ -250,6 +272,10 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       );
     }
     o.policies.forEach((p, i) => resolved.push(resolvePolicy(p as PolicySpec, `options.policies[${i}]`)));
+    // 'cuda' without a usable GPU fails here; whether the kernel covers the
+    // game and policies is decided natively ('auto' falls back there).
+    const agentSteps = batch * (steps ?? game.info.maxSteps) * game.info.agents;
+    const device = resolveGpu(gpu, agentSteps, ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS) === 'cuda' ? (gpu === 'cuda' ? 'cuda' : 'auto') : undefined;
     const out =
       o.out === undefined
         ? undefined
@@ -271,6 +297,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
         ...(temperature !== undefined ? { temperature } : {}),
         ...(greedy !== undefined ? { greedy } : {}),
         ...(out ? { out } : {}),
+        ...(device ? { gpu: device } : {}),
       },
     );
     if (out) {

@@ -7,6 +7,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
 import { Game, GAME_IDS, type GameId } from './games.js';
+import { defaultGpu, resolveGpu } from './gpu.js';
 import { native, type NativePolicy } from './native.js';
 import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
@@ -129,6 +130,13 @@ export const trainConfigSchema = z
     temperature: z.number().min(1e-6).max(1e6).default(1),
     /** Threads for this trainer, 1..1024; default the engine's (see {@link setThreads}). */
     threads: z.number().int().min(1).max(1024).optional(),
+    /**
+     * Where iterations run: 'auto' (default: the engine's, see setGpu) and
+     * false train on the CPU; 'cuda' asks for the device iteration, which this
+     * build does not offer yet, so it is refused with ERR_BACKEND_UNAVAILABLE
+     * (naming why a GPU is unusable where none is).
+     */
+    gpu: z.union([z.literal('auto'), z.literal('cuda'), z.literal(false)]).optional(),
   })
   .strict()
   .refine((c) => c.groupSize === undefined || c.groupSize <= c.batch, {
@@ -221,6 +229,18 @@ function nativeModel(spec: z.output<typeof modelSchema>): { kind: string; params
 
 const CHECKPOINT_FORMAT = 'dilemma-checkpoint-v1';
 
+// The trainer runs on the CPU: 'cuda' (given, or the engine's default) is
+// refused, with the reason a GPU is unusable where none is.
+function checkTrainerGpu(gpu: ResolvedTrainConfig['gpu']): void {
+  const option = gpu ?? defaultGpu();
+  if (option !== 'cuda') return;
+  resolveGpu('cuda', 0, 0);
+  throw new DilemmaError(
+    ErrorCode.BackendUnavailable,
+    "gpu 'cuda': the training iteration has no device path in this build yet; train with gpu 'auto' or false (rollouts, credits and the loss take 'cuda')",
+  );
+}
+
 /** Owns a native trainer. One iteration at a time; dispose() when done. */
 export class Trainer {
   /** The config with every default filled in. */
@@ -233,7 +253,8 @@ export class Trainer {
   private constructor(config: ResolvedTrainConfig) {
     this.config = config;
     this.game = new Game(config.game.id, config.game.params ?? {});
-    const { policy, critic, game: _game, ...rest } = config;
+    checkTrainerGpu(config.gpu);
+    const { policy, critic, game: _game, gpu: _gpu, ...rest } = config;
     const nativeConfig = {
       ...rest,
       policy: nativeModel(policy),

@@ -40,6 +40,26 @@ inline int exit_status_without_device() {
   return 0;
 }
 
+// Appends one JSON object per line to the file named by DILEMMA_BENCH_JSON
+// (nothing when unset), so that scripts/cuda-check.sh collects every
+// benchmark's figures in one machine-readable file beside the printed
+// tables. name and unit are plain ASCII without quotes or backslashes.
+inline void record(const char* bench, const char* name, double value, const char* unit, double cpu_value = -1.0,
+                   double fraction_of_peak = -1.0) {
+  const char* path = std::getenv("DILEMMA_BENCH_JSON");
+  if (path == nullptr || path[0] == '\0') return;
+  std::FILE* f = std::fopen(path, "a");
+  if (f == nullptr) {
+    std::fprintf(stderr, "cannot append to DILEMMA_BENCH_JSON=%s\n", path);
+    return;
+  }
+  std::fprintf(f, "{\"bench\":\"%s\",\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"", bench, name, value, unit);
+  if (cpu_value >= 0) std::fprintf(f, ",\"cpu\":%.6g", cpu_value);
+  if (fraction_of_peak >= 0) std::fprintf(f, ",\"fractionOfPeak\":%.4f", fraction_of_peak);
+  std::fprintf(f, "}\n");
+  std::fclose(f);
+}
+
 // Mean seconds per call of launch() on `stream` over `repeats` calls, after
 // `warmup` untimed ones.
 template <typename Launch>

@@ -81,6 +81,7 @@ struct Timer {
     else
       std::printf("%-40s %9.3f ms %9.1f GB/s\n", name, ms, gbps);
     std::fflush(stdout);
+    bench::record("credit", name, gbps, "GB/s", -1.0, peak_gbps > 0 ? gbps / peak_gbps : -1.0);
     return ms;
   }
 };

@@ -119,6 +119,11 @@ bool run(int64_t N, int A, double peak_gbps, cudaStream_t stream) {
   std::printf("  copy %7.1f GB/s  CPU %8.3f ms (%d threads)  %6.1fx  %s\n", copy_gbps, cpu_s * 1e3,
               dilemma::default_threads(), cpu_s / s, same ? "matches the CPU" : "DIFFERS from the CPU");
   std::fflush(stdout);
+  {
+    char name[96];
+    std::snprintf(name, sizeof name, "policy loss [%lld x %d]", static_cast<long long>(N), A);
+    bench::record("loss", name, gbps, "GB/s", bytes / cpu_s / 1e9, peak_gbps > 0 ? gbps / peak_gbps : -1.0);
+  }
 
   for (void* p : {static_cast<void*>(d_logits), static_cast<void*>(d_credits), static_cast<void*>(d_behavior),
                   static_cast<void*>(d_actions), static_cast<void*>(d_mask), static_cast<void*>(d_dz),
@@ -148,7 +153,9 @@ int main() {
     int A;
   };
   const Shape shapes[] = {{int64_t{1} << 24, 2}, {int64_t{1} << 22, 16}, {int64_t{1} << 20, 64},
-                          {int64_t{1} << 18, 512}};
+                          {int64_t{1} << 18, 512},
+                          // A trainer's loss over [65536 episodes, 1000 steps] of a two-action game.
+                          {int64_t{65536} * 1000, 2}};
   bool same = true;
   for (const Shape& s : shapes) same = run(s.N, s.A, info.peak_bandwidth_gbps, stream) && same;
   cudaStreamDestroy(stream);

@@ -197,6 +197,9 @@ bool run(const Config& c) {
     const double rate = agent_steps / s;
     std::printf("  GPU %-46s %9.3f ms  %10.3e agent-steps/s  %7.1fx the CPU\n", what, s * 1e3, rate,
                 rate / cpu_rate);
+    char name[192];
+    std::snprintf(name, sizeof name, "%s: %s", c.name, what);
+    bench::record("rollout", name, rate, "agent-steps/s", cpu_rate);
     return rate;
   };
   char label[128];

@@ -14,6 +14,7 @@
 #include "env.hpp"
 #include "errors.hpp"
 #include "exports.hpp"
+#include "gpu_entries.hpp"
 #include "learn/loss.hpp"
 #include "typed_out.hpp"
 
@@ -70,7 +71,7 @@ auto renamed(Fn&& fn) -> decltype(fn()) {
 
 // policyGradient({ logits, actions, credits, mask?, behaviorLogProbs?,
 //   referenceLogits?, referenceLogProbs?, out?, rows, actionCount, objective,
-//   ratioCap, clip, entropyCoef, klCoef, normalize })
+//   ratioCap, clip, entropyCoef, klCoef, normalize, backend? }): backend "cuda" runs the CUDA kernel
 Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
@@ -127,7 +128,11 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
     const Napi::Value out = has(o, "out") ? o.Get("out") : Napi::Value(new_array<float>(env, n));
     float* dlogits = typed_array<float>(env, out, member("out"), n).data;
 
+    const bool on_gpu = gpu::want_of(env, o, "backend", member("backend")) != gpu::Want::kNo;
     const learn::LossResult r = renamed([&] {
+      if (on_gpu)
+        return gpu::policy_loss(logits, rows, A, actions, credits, mask, behavior, ref_logits, ref_logp, terms,
+                                dlogits);
       return learn::policy_loss(logits, rows, A, actions, credits, mask, behavior, ref_logits, ref_logp, terms,
                                 dlogits);
     });

@@ -12,6 +12,7 @@
 #include "errors.hpp"
 #include "exports.hpp"
 #include "game_wrap.hpp"
+#include "gpu_entries.hpp"
 #include "policy_wrap.hpp"
 #include "rollout.hpp"
 #include "trajectory_buffers.hpp"
@@ -27,6 +28,7 @@ struct RolloutJob {
   RolloutOptions options;
   TrajectoryView out{};
   BufferLease lease;
+  std::shared_ptr<const gpu::MatrixRolloutPlan> gpu;  // set: the CUDA kernel runs it
 };
 
 class RolloutWorker : public Napi::AsyncWorker {
@@ -39,7 +41,10 @@ class RolloutWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      rollout(job_.game, job_.policies, job_.options, job_.out);
+      if (job_.gpu)
+        gpu::matrix_rollout(*job_.gpu, job_.options, job_.out);
+      else
+        rollout(job_.game, job_.policies, job_.options, job_.out);
     } catch (...) {
       failure_ = current_failure();
       SetError(failure_.message);
@@ -76,6 +81,7 @@ constexpr Field kFields[] = {
 // Inline: every policy a cheap scripted rule (it asks for blocks of
 // environments rather than whole batches) and at most 2^16 agent-steps.
 bool runs_inline(const RolloutJob& job) {
+  if (job.gpu) return false;
   for (const auto& p : job.policies)
     if (p->preferred_block() <= 0) return false;
   const int64_t steps = rollout_steps(*job.game, job.options);
@@ -201,6 +207,7 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
       opt.groups.assign(g.data, g.data + g.length);
     }
     check_policies(*job.game, job.policies);
+    job.gpu = gpu::plan_rollout(gpu::want_of(env, o, "gpu", "options.gpu"), *job.game, job.policies);
     Napi::Object result = Napi::Object::New(env);
     const bool inline_run = runs_inline(job);
     job.out = trajectory_arrays(env, *job.game, opt, has(o, "out") ? o.Get("out") : env.Undefined(), result,

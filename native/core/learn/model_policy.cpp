@@ -21,6 +21,8 @@ class ModelPolicy final : public Policy {
   }
 
   std::string name() const override { return label_; }
+  const std::shared_ptr<const Model>& model() const { return model_; }
+  const std::shared_ptr<const std::vector<float>>& params() const { return params_; }
   int64_t float_memory_size() const override { return model_->state_size(); }
 
   void check(const Game& game, int agent) const override {
@@ -75,6 +77,12 @@ class ModelPolicy final : public Policy {
 std::shared_ptr<const Policy> make_model_policy(std::shared_ptr<const Model> model,
                                                 std::shared_ptr<const std::vector<float>> params, std::string label) {
   return std::make_shared<ModelPolicy>(std::move(model), std::move(params), std::move(label));
+}
+
+ModelParts model_parts(const Policy& policy) {
+  const auto* p = dynamic_cast<const ModelPolicy*>(&policy);
+  if (p == nullptr) return {};
+  return {p->model(), p->params()};
 }
 
 }  // namespace dilemma::learn

@@ -15,4 +15,13 @@ namespace dilemma::learn {
 std::shared_ptr<const Policy> make_model_policy(std::shared_ptr<const Model> model,
                                                 std::shared_ptr<const std::vector<float>> params, std::string label);
 
+// The model and parameters behind a policy made by make_model_policy (both
+// null for any other policy), so that a device path can copy a tabular
+// policy's table instead of calling the model per step.
+struct ModelParts {
+  std::shared_ptr<const Model> model;
+  std::shared_ptr<const std::vector<float>> params;
+};
+ModelParts model_parts(const Policy& policy);
+
 }  // namespace dilemma::learn

@@ -1,0 +1,130 @@
+// The `gpu` option of rollout() and loss.policyGradient() where no GPU can
+// be used (here and in CI): 'cuda' is refused with ERR_BACKEND_UNAVAILABLE
+// and the reason engineInfo().cuda gives, 'auto' gives exactly the CPU's
+// results even for work large enough to be sent to a GPU, and bad values
+// are refused naming the option. On a machine with a GPU the CUDA parity
+// tests (cuda/tests) check the kernels against the CPU instead.
+import test from 'ava';
+import {
+  engineInfo,
+  loss,
+  rollout,
+  scripted,
+  setGpu,
+  DilemmaError,
+  ErrorCode,
+  LOSS_AUTO_CUDA_MIN_ELEMENTS,
+  ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS,
+} from '../src/index.js';
+import { modelPolicy, Trainer } from '../src/train.js';
+
+const cuda = engineInfo().cuda;
+
+// Bit-for-bit equality of two typed arrays (ava's deepEqual walks millions of elements slowly).
+const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+// A tabular IPD policy of history 1 (5 states x 2 logits) with mixed probabilities.
+const table = (shift: number) => modelPolicy({ kind: 'tabular' }, { obsDim: 5, actions: 2 }, Float32Array.from({ length: 10 }, (_, i) => Math.sin(i + shift)), `t${shift}`);
+
+// 4096 x 128 x 2 = 2^20 agent-steps: large enough for 'auto' to look for a GPU.
+const big = () => ({ game: { id: 'ipd' as const, params: { rounds: 128, noise: 0.05 } }, policies: [table(0), table(1)], batch: 4096, seed: 7 });
+
+test('rollout: gpu "auto" is the CPU rollout bit for bit when no GPU is usable', async (t) => {
+  t.true(4096 * 128 * 2 >= ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS);
+  if (cuda.available) return t.pass('a GPU is usable here: cuda/tests check the kernel against the CPU');
+  const cpu = await rollout({ ...big(), gpu: false });
+  const auto = await rollout({ ...big(), gpu: 'auto' });
+  for (const k of ['actions', 'logProbs', 'entropies', 'rewards', 'dones', 'mask', 'observations'] as const) {
+    t.true(auto[k].length === cpu[k].length && sameBytes(auto[k], cpu[k]), k);
+  }
+  // Not all zero: the policies sample both actions.
+  t.true(cpu.actions.some((a) => a === 0) && cpu.actions.some((a) => a === 1));
+});
+
+test("rollout: gpu 'cuda' without a usable GPU is ERR_BACKEND_UNAVAILABLE with the reason", async (t) => {
+  if (cuda.available) return t.pass();
+  for (const policies of [[table(0), table(1)], [scripted('tit-for-tat'), scripted('random', { p: 0.3 })]]) {
+    const err = await t.throwsAsync(rollout({ game: 'ipd', policies, batch: 2, gpu: 'cuda' }), {
+      instanceOf: DilemmaError,
+      code: ErrorCode.BackendUnavailable,
+    });
+    t.true(err!.message.includes(cuda.reason!), err!.message);
+  }
+  // The engine default reaches rollout() too.
+  try {
+    setGpu('cuda');
+    await t.throwsAsync(rollout({ game: 'ipd', policies: [scripted('tit-for-tat'), scripted('tit-for-tat')], batch: 2 }), {
+      code: ErrorCode.BackendUnavailable,
+    });
+    setGpu(false);
+    const r = await rollout({ game: 'ipd', policies: [scripted('tit-for-tat'), scripted('tit-for-tat')], batch: 2, steps: 3 });
+    t.deepEqual([...r.actions], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  } finally {
+    setGpu(undefined);
+  }
+});
+
+test('rollout: a bad gpu value is refused naming options.gpu', async (t) => {
+  for (const gpu of ['gpu', true, 'cpu', 0]) {
+    await t.throwsAsync(rollout({ game: 'ipd', policies: [scripted('tit-for-tat'), scripted('tit-for-tat')], batch: 1, gpu } as never), {
+      code: ErrorCode.InvalidArgument,
+      message: /options\.gpu must be "auto", "cuda" or false/,
+    });
+  }
+});
+
+// Two actions, one row per pair: rows x 2 >= the 'auto' threshold.
+function lossInputs(rows: number) {
+  const logits = Float32Array.from({ length: rows * 2 }, (_, i) => Math.sin(i) * 2);
+  const actions = Int32Array.from({ length: rows }, (_, i) => (i % 7 === 3 ? -1 : i % 2));
+  const credits = Float32Array.from({ length: rows }, (_, i) => Math.cos(i));
+  const mask = Uint8Array.from({ length: rows }, (_, i) => (i % 7 === 3 ? 0 : 1));
+  return { logits, actions, credits, mask, actionsCount: 2 };
+}
+
+test('loss.policyGradient: gpu "auto" equals the CPU when no GPU is usable; "cuda" is refused with the reason', (t) => {
+  const rows = LOSS_AUTO_CUDA_MIN_ELEMENTS / 2;
+  const cpu = loss.policyGradient({ ...lossInputs(rows), gpu: false, entropyCoef: 0.01 });
+  if (!cuda.available) {
+    const auto = loss.policyGradient({ ...lossInputs(rows), gpu: 'auto', entropyCoef: 0.01 });
+    const { gradLogits, ...parts } = auto;
+    const { gradLogits: cpuGrad, ...cpuParts } = cpu;
+    t.deepEqual(parts, cpuParts);
+    t.true(sameBytes(gradLogits, cpuGrad));
+    const err = t.throws(() => loss.policyGradient({ ...lossInputs(4), gpu: 'cuda' }), {
+      instanceOf: DilemmaError,
+      code: ErrorCode.BackendUnavailable,
+    });
+    t.true(err!.message.includes(cuda.reason!), err!.message);
+  }
+  // Row 0: z = (0, sin 1), action 0, credit 1, ratio 1, mask normaliser = live rows.
+  const live = Array.from({ length: rows }, (_, i) => i % 7 !== 3).filter(Boolean).length;
+  const p0 = 1 / (1 + Math.exp(2 * Math.sin(1) - 0));
+  const h0 = -(p0 * Math.log(p0) + (1 - p0) * Math.log(1 - p0));
+  t.true(Math.abs(cpu.gradLogits[0] - (-(1 - p0) / live - 0.01 * (-p0 * (Math.log(p0) + h0)) / live)) < 1e-9);
+  t.throws(() => loss.policyGradient({ ...lossInputs(4), gpu: 'yes' } as never), {
+    code: ErrorCode.InvalidArgument,
+    message: /options\.gpu must be "auto", "cuda" or false/,
+  });
+});
+
+test("Trainer: gpu false and 'auto' train on the CPU alike; 'cuda' is refused with ERR_BACKEND_UNAVAILABLE", async (t) => {
+  const config = { iterations: 2, batch: 16, seed: 3 };
+  const params: Float32Array[] = [];
+  for (const gpu of [false, 'auto', undefined] as const) {
+    const trainer = Trainer.create({ ...config, ...(gpu === undefined ? {} : { gpu }) });
+    try {
+      await trainer.step();
+      await trainer.step();
+      params.push(trainer.params());
+    } finally {
+      trainer.dispose();
+    }
+  }
+  t.deepEqual(params[1], params[0]);
+  t.deepEqual(params[2], params[0]);
+  const err = t.throws(() => Trainer.create({ ...config, gpu: 'cuda' }), { instanceOf: DilemmaError, code: ErrorCode.BackendUnavailable });
+  if (!cuda.available) t.true(err!.message.includes(cuda.reason!), err!.message);
+  t.throws(() => Trainer.create({ ...config, gpu: 'yes' } as never), { code: ErrorCode.InvalidParam, message: /gpu/ });
+});
