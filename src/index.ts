@@ -29,7 +29,13 @@ export {
   type StrategyParams,
 } from './policies.js';
 export { rollout, allocateTrajectory, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
-export { negotiationMetrics, negotiationMetricsFromStats, type NegotiationMetrics } from './negotiation.js';
+export {
+  negotiationMetrics,
+  negotiationMetricsFromStats,
+  claimInformation,
+  mutualInformationBits,
+  type NegotiationMetrics,
+} from './negotiation.js';
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
 export {
   credit,
@@ -70,7 +76,16 @@ export {
   type TrainerState,
   type TrainOptions,
   type TrainResult,
+  type FitData,
+  type FitMetrics,
 } from './train.js';
+export {
+  behaviourClone,
+  pairEpisodes,
+  type BehaviourCloneOptions,
+  type BehaviourCloneResult,
+  type MixtureEntry,
+} from './behaviour-cloning.js';
 export { evaluate, type Evaluation, type EvaluateOptions, type MatchResult } from './evaluate.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';
