@@ -49,7 +49,13 @@ export {
   type StrategyParams,
 } from './policies.js';
 export { rollout, allocateTrajectory, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
-export { negotiationMetrics, negotiationMetricsFromStats, type NegotiationMetrics } from './negotiation.js';
+export {
+  negotiationMetrics,
+  negotiationMetricsFromStats,
+  claimInformation,
+  mutualInformationBits,
+  type NegotiationMetrics,
+} from './negotiation.js';
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
 export {
   credit,
@@ -91,6 +97,8 @@ export {
   type TrainerState,
   type TrainOptions,
   type TrainResult,
+  type FitData,
+  type FitMetrics,
 } from './train.js';
 export {
   evaluate,
@@ -108,6 +116,13 @@ export {
   type References,
 } from './evaluate.js';
 export { iteratedGameRecipe, gameScale, DEFAULT_KNOBS, type GameScale, type RecipeKnobs } from './recipe.js';
+export {
+  behaviourClone,
+  pairEpisodes,
+  type BehaviourCloneOptions,
+  type BehaviourCloneResult,
+  type MixtureEntry,
+} from './behaviour-cloning.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
 export { setGpu, defaultGpu, type GpuOption, type GpuChoice } from './gpu.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';

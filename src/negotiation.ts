@@ -2,7 +2,9 @@
  * Metrics of the splitting games from their statistics (trust-and-split's
  * claims_true_i, claims_i, welfare, max_welfare, agreements, rounds_played):
  * split efficiency, honesty, agreement rate and payoffs, from a rollout's
- * trajectory or a training iteration's mean game statistics.
+ * trajectory or a training iteration's mean game statistics; and, from a
+ * trust-and-split trajectory, how informative the messages are about the
+ * speaker's hand.
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { meanReturns, type Trajectory } from './rollout.js';
@@ -15,6 +17,18 @@ export interface NegotiationMetrics {
   honesty: number[];
   /** Both agents' true claims over both agents' claims (NaN when neither claimed). */
   honestyOverall: number;
+  /**
+   * Informativeness: the empirical mutual information, in bits, between the
+   * message a speaker sends and its own hand, over all message steps of
+   * both agents (trust-and-split trajectories only; NaN from statistics or
+   * without messages). 0 when messages say nothing about the hand, log2(3)
+   * ≈ 1.585 when they determine it: an honest claim and a claim that always
+   * names the hand beating the real one are equally informative, though
+   * only the first is literally honest.
+   */
+  claimInformation: number;
+  /** Per agent, the same over its own messages. */
+  claimInformationPerAgent: number[];
   /** Per agent, hand claims per episode. */
   claimsPerEpisode: number[];
   /** Rounds whose proposals added up to exactly the coins, over rounds played. */
@@ -79,6 +93,8 @@ export function negotiationMetricsFromStats(
     honestyOverall: ratio(trueSum, claimSum),
     claimsPerEpisode: claims,
     agreementRate: ratio(at('agreements')!, at('rounds_played')!),
+    claimInformation: Number.NaN,
+    claimInformationPerAgent: claims.map(() => Number.NaN),
     payoff: meanReturn ? Array.from(meanReturn, Number) : [],
     welfare,
     maxWelfare,
@@ -93,5 +109,74 @@ export function negotiationMetrics(trajectory: Trajectory): NegotiationMetrics {
   const mean = new Float64Array(n);
   for (let b = 0; b < batch; b++) for (let k = 0; k < n; k++) mean[k] += stats[b * n + k];
   for (let k = 0; k < n; k++) mean[k] /= batch;
-  return negotiationMetricsFromStats(statNames, mean, meanReturns(trajectory));
+  const m = negotiationMetricsFromStats(statNames, mean, meanReturns(trajectory));
+  if (statNames.includes('claims_0')) {
+    const info = claimInformation(trajectory);
+    m.claimInformation = info.overall;
+    m.claimInformationPerAgent = info.perAgent;
+  }
+  return m;
+}
+
+// The trust-and-split observation layout (native/core/games/trust_and_split.hpp):
+// own hand one-hot at 0..2, the step's phase one-hot at 3..5 (first message,
+// second message, proposal), 1 at 6 for the round's first speaker.
+const OBS_HAND = 0, OBS_PHASE = 3, OBS_FIRST = 6, HANDS = 3;
+
+/** Mutual information in bits of a joint count table (message → counts per hand); NaN when empty. */
+export function mutualInformationBits(joint: ReadonlyMap<number, readonly number[]>): number {
+  let total = 0;
+  const perHand = new Array<number>(HANDS).fill(0);
+  for (const row of joint.values()) row.forEach((c, h) => { total += c; perHand[h] += c; });
+  if (total === 0) return Number.NaN;
+  let bits = 0;
+  for (const row of joint.values()) {
+    const perMessage = row.reduce((a, b) => a + b, 0);
+    row.forEach((c, h) => {
+      if (c > 0) bits += (c / total) * Math.log2((c * total) / (perMessage * perHand[h]));
+    });
+  }
+  return Math.max(0, bits);
+}
+
+/**
+ * I(message; own hand) in bits over the message steps of a trust-and-split
+ * trajectory: at the first message of a round the round's first speaker
+ * sends, at the second the other agent (read from each agent's own
+ * observation, so no rule is re-derived here); its action is the token.
+ */
+export function claimInformation(trajectory: Trajectory): { overall: number; perAgent: number[] } {
+  const { batch: B, steps: T, agents: A, obsDim: O, observations, actions, mask } = trajectory;
+  if (O <= OBS_FIRST) {
+    throw new DilemmaError(ErrorCode.Unsupported, `claimInformation reads trust-and-split observations; these have ${O} values`);
+  }
+  const tables = Array.from({ length: A }, () => new Map<number, number[]>());
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      if (!mask[b * T + t]) continue;
+      for (let a = 0; a < A; a++) {
+        const o = ((b * T + t) * A + a) * O;
+        const first = observations[o + OBS_PHASE] === 1, second = observations[o + OBS_PHASE + 1] === 1;
+        if (!first && !second) continue;
+        const speaks = observations[o + OBS_FIRST] === 1 ? first : second;
+        const token = actions[(b * T + t) * A + a];
+        if (!speaks || token < 0) continue;
+        let hand = 0;
+        while (hand < HANDS && observations[o + OBS_HAND + hand] !== 1) hand++;
+        if (hand === HANDS) continue;
+        let row = tables[a].get(token);
+        if (!row) tables[a].set(token, (row = new Array<number>(HANDS).fill(0)));
+        row[hand]++;
+      }
+    }
+  }
+  const pooled = new Map<number, number[]>();
+  for (const table of tables) {
+    for (const [token, row] of table) {
+      const p = pooled.get(token) ?? new Array<number>(HANDS).fill(0);
+      row.forEach((c, h) => (p[h] += c));
+      pooled.set(token, p);
+    }
+  }
+  return { overall: mutualInformationBits(pooled), perAgent: tables.map(mutualInformationBits) };
 }

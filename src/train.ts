@@ -213,8 +213,31 @@ export interface TrainerState {
   buffer: Float32Array[];
 }
 
+/** One behaviour-cloning step's numbers (Trainer.fitActions). */
+export interface FitMetrics {
+  /** Mean −log π(a | observation) over the live rows, before the step. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Rows that counted (mask 1, action not −1). */
+  liveRows: number;
+}
+
+/** Sequences of one seat's observations and actions to imitate (Trainer.fitActions). */
+export interface FitData {
+  /** [sequences, steps, obsDim] what the imitated agent saw. */
+  observations: Float32Array;
+  /** [sequences, steps] what it did; −1 marks padding. */
+  actions: Int32Array;
+  /** [sequences, steps] 1 for a row that counts; default all. */
+  mask?: Uint8Array;
+  sequences: number;
+  steps: number;
+}
+
 interface NativeTrainer {
   iterate(): Promise<Omit<IterationMetrics, 'seconds'>>;
+  fitActions(data: FitData): Promise<FitMetrics>;
   state(): TrainerState;
   restore(state: TrainerState): void;
   policy(label?: string): NativePolicy;
@@ -314,6 +337,36 @@ export class Trainer {
       const seconds = (performance.now() - start) / 1000;
       await new Promise<void>((resolve) => setImmediate(resolve));
       return { ...m, seconds };
+    } finally {
+      this.#stepping = false;
+    }
+  }
+
+  /**
+   * Behaviour cloning: one Adam step (at config.lr) on the mean negative
+   * log-likelihood of `data.actions` given `data.observations`, i.e. the
+   * policy-gradient loss with credit 1 on each action, without importance
+   * ratio, entropy or KL terms. The iteration count stays as it is. Off the
+   * event loop; one call or iteration at a time (ERR_BUSY otherwise).
+   */
+  async fitActions(data: FitData): Promise<FitMetrics> {
+    if (this.#stepping) {
+      throw new DilemmaError(ErrorCode.Busy, 'the trainer is running an iteration; wait for its promise first');
+    }
+    const d = data as Partial<FitData>;
+    if (typeof d !== 'object' || d === null) throw new DilemmaError(ErrorCode.InvalidArgument, 'data must be an object');
+    const rows = d.sequences! * d.steps!;
+    for (const k of ['sequences', 'steps'] as const) {
+      if (!Number.isSafeInteger(d[k]) || d[k]! < 1) {
+        throw new DilemmaError(ErrorCode.InvalidArgument, `data.${k} must be a positive integer, got ${String(d[k])}`);
+      }
+    }
+    checkTypedArray('data.observations', d.observations, Float32Array, rows * this.game.info.obsDim);
+    checkTypedArray('data.actions', d.actions, Int32Array, rows);
+    if (d.mask !== undefined) checkTypedArray('data.mask', d.mask, Uint8Array, rows);
+    this.#stepping = true;
+    try {
+      return await this.#trainer.fitActions(data);
     } finally {
       this.#stepping = false;
     }

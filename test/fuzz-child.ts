@@ -629,9 +629,22 @@ function fuzzTrainer(): void {
     if (trainer) trainers.push({ trainer, entry });
     return;
   }
-  const { trainer } = pick(trainers);
-  const method = pick(['iterate', 'iterate', 'state', 'restore', 'policy', 'info']);
-  if (method === 'restore') {
+  const { trainer, entry } = pick(trainers);
+  const method = pick(['iterate', 'iterate', 'state', 'restore', 'policy', 'info', 'fitActions']);
+  if (method === 'fitActions') {
+    const sequences = chance(0.1) ? pick([0, -1, 1.5, ...HUGE]) : int(1, 4);
+    const steps = chance(0.1) ? pick([0, -1, Number.NaN, ...HUGE]) : int(1, 6);
+    const rows = Number.isSafeInteger(sequences * steps) && sequences * steps > 0 && sequences * steps < 64 ? sequences * steps : 8;
+    const data: Record<string, unknown> = {
+      observations: arrayArg('f32', rows * entry.obsDim, () => (chance(0.02) ? Number.NaN : rand())),
+      actions: arrayArg('i32', rows, () => int(-2, entry.actions + 1)),
+      sequences,
+      steps,
+    };
+    if (chance(0.3)) data.mask = arrayArg('u8', rows, () => int(0, 2));
+    const args = [chance(0.05) ? junk() : mutate(data, 0.1)];
+    call('Trainer.fitActions', args, () => trainer.fitActions(...args));
+  } else if (method === 'restore') {
     let s: Any;
     try {
       s = trainer.state();
@@ -733,7 +746,7 @@ function fuzzConcurrent(): void {
       const trainer = call('new Trainer', [], () => new b.Trainer(entry.game, { policy: { kind: 'tabular' }, batch: 32, seed: 1 })) as Any;
       if (!trainer) return;
       call('Trainer.iterate', [], () => trainer.iterate());
-      for (const m of ['iterate', 'state', 'policy', 'info', 'restore']) {
+      for (const m of ['iterate', 'fitActions', 'state', 'policy', 'info', 'restore']) {
         const args = m === 'restore' ? [{ iteration: 0 }] : [];
         const v = call(`Trainer.${m} while iterating`, args, () => trainer[m](...args));
         if (m === 'policy' && v) policies.push({ policy: v, kind: 'trained' });

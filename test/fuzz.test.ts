@@ -51,7 +51,7 @@ const REQUIRED = [
   'new Env', 'Env.reset', 'Env.observe', 'Env.step', 'Env.clone', 'Env.returns', 'Env.stepsTaken', 'Env.dones', 'Env.dispose',
   'strategy', 'rollout', 'engineInfo', 'setThreads', 'cudaLoad', 'ortLoad', 'ortStatus', 'onnxInspect', 'onnxPolicy',
   'new Trainer', 'Trainer.iterate', 'Trainer.state', 'Trainer.restore', 'Trainer.policy', 'Trainer.info', 'Trainer.dispose',
-  'modelPolicy', 'new Policy', 'Policy.name', 'Policy.dispose',
+  'Trainer.fitActions', 'modelPolicy', 'new Policy', 'Policy.name', 'Policy.dispose',
   'credit.discountedReturns', 'credit.gae', 'credit.leaveOneOut', 'credit.advantageAlignment', 'credit.sumOfRewards', 'credit.whiten',
   'loss.policyGradient', 'loss.logSoftmax',
   'Game without new', 'Env without new', 'Trainer without new', 'Policy without new',

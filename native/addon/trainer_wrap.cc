@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <vector>
 
 #include "addon_data.hpp"
 #include "args.hpp"
@@ -204,6 +205,51 @@ class IterateWorker : public Napi::AsyncWorker {
   Failure failure_;
 };
 
+// fitActions: one behaviour-cloning step on copied arrays, off the event loop.
+class FitWorker : public Napi::AsyncWorker {
+ public:
+  struct Data {
+    std::vector<float> obs;
+    std::vector<int32_t> actions;
+    std::vector<uint8_t> mask;  // empty: every row counts
+    int64_t sequences = 0, steps = 0;
+  };
+  FitWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy, Data data)
+      : Napi::AsyncWorker(env, "dilemma.fitActions"), trainer_(std::move(trainer)), busy_(std::move(busy)),
+        data_(std::move(data)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      fit_ = trainer_->fit_actions(data_.obs.data(), data_.actions.data(), data_.mask.empty() ? nullptr : data_.mask.data(),
+                                   data_.sequences, data_.steps);
+    } catch (...) {
+      failure_ = current_failure();
+      SetError(failure_.message);
+    }
+  }
+  void OnOK() override {
+    busy_->store(false);
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("loss", fit_.loss);
+    o.Set("gradNorm", fit_.grad_norm);
+    o.Set("liveRows", static_cast<double>(fit_.live_rows));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error&) override {
+    busy_->store(false);
+    deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
+  }
+
+ private:
+  std::shared_ptr<learn::Trainer> trainer_;
+  std::shared_ptr<std::atomic<bool>> busy_;
+  Data data_;
+  Napi::Promise::Deferred deferred_;
+  learn::FitMetrics fit_;
+  Failure failure_;
+};
+
 }  // namespace
 
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
@@ -214,6 +260,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   static Napi::Function Define(Napi::Env env) {
     return with_methods(DefineClass(env, "Trainer", {}),
                         {method<TrainerWrap, &TrainerWrap::Iterate>(env, "iterate"),
+                         method<TrainerWrap, &TrainerWrap::FitActions>(env, "fitActions"),
                          method<TrainerWrap, &TrainerWrap::State>(env, "state"),
                          method<TrainerWrap, &TrainerWrap::Restore>(env, "restore"),
                          method<TrainerWrap, &TrainerWrap::Policy>(env, "policy"),
@@ -268,6 +315,34 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       }
       busy_->store(true);
       auto* worker = new IterateWorker(env, trainer_, busy_, external_);
+      Napi::Promise p = worker->Promise();
+      worker->Queue();
+      return p;
+    });
+  }
+
+  // fitActions({ observations, actions, mask?, sequences, steps }) -> Promise<{ loss, gradNorm, liveRows }>
+  Napi::Value FitActions(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      learn::Trainer& t = trainer(env);
+      Napi::Object o = object_arg(env, info[0], "data");
+      FitWorker::Data d;
+      d.sequences = integer(env, o.Get("sequences"), "data.sequences", 1, int64_t{1} << 30);
+      d.steps = integer(env, o.Get("steps"), "data.steps", 1, int64_t{1} << 20);
+      const int64_t rows = d.sequences * d.steps, O = t.config().model->obs_dim();
+      if (rows > (int64_t{1} << 31) - 1 || rows * O > (int64_t{1} << 31) - 1)
+        throw_error(env, codes::kTooLarge, "data: sequences x steps x obsDim exceeds 2^31 - 1 elements");
+      auto obs = typed_array<float>(env, o.Get("observations"), "data.observations", rows * O);
+      auto actions = typed_array<int32_t>(env, o.Get("actions"), "data.actions", rows);
+      d.obs.assign(obs.data, obs.data + obs.length);
+      d.actions.assign(actions.data, actions.data + actions.length);
+      if (has(o, "mask")) {
+        auto mask = typed_array<uint8_t>(env, o.Get("mask"), "data.mask", rows);
+        d.mask.assign(mask.data, mask.data + mask.length);
+      }
+      busy_->store(true);
+      auto* worker = new FitWorker(env, trainer_, busy_, std::move(d));
       Napi::Promise p = worker->Promise();
       worker->Queue();
       return p;

@@ -298,6 +298,29 @@ IterationMetrics Trainer::iterate() {
   return m;
 }
 
+FitMetrics Trainer::fit_actions(const float* obs, const int32_t* actions, const uint8_t* mask, int64_t B, int64_t T) {
+  require(obs && actions, "fitActions needs observations and actions");
+  require(B >= 1 && T >= 1, "fitActions needs at least one sequence of at least one step");
+  const int64_t rows = B * T, NA = cfg_.model->actions();
+  std::vector<float> logits(static_cast<size_t>(rows * NA)), cache(static_cast<size_t>(cfg_.model->cache_size(B, T)));
+  cfg_.model->forward(params_.data(), obs, B, T, logits.data(), cache.data());
+  // Credit 1 and no behaviour log-probabilities: the REINFORCE gradient is
+  // then exactly the cross-entropy gradient, -(onehot(a) - softmax(z)) / N.
+  const std::vector<float> ones(static_cast<size_t>(rows), 1.0f);
+  LossTerms terms;
+  terms.objective = LossObjective::kReinforce;
+  terms.normalize = LossNormalize::kMask;
+  const LossResult lr = policy_loss(logits.data(), rows, static_cast<int>(NA), actions, ones.data(), mask, nullptr,
+                                    nullptr, nullptr, terms, logits.data(), cfg_.threads);
+  std::vector<float> grad(params_.size(), 0.0f);
+  cfg_.model->backward(params_.data(), obs, logits.data(), B, T, cache.data(), grad.data());
+  FitMetrics f;
+  f.loss = lr.policy;
+  f.live_rows = lr.live_rows;
+  f.grad_norm = lr.live_rows > 0 ? adam_.step(params_.data(), grad.data()) : 0.0;
+  return f;
+}
+
 void Trainer::advance(IterationMetrics& m) {
   ++iteration_;
   if (cfg_.buffer_size > 0 && iteration_ % cfg_.snapshot_every == 0) {

@@ -72,6 +72,13 @@ struct IterationMetrics {
   std::vector<double> game_stats;    // per named game statistic, mean per episode
 };
 
+// One supervised step's numbers (Trainer::fit_actions).
+struct FitMetrics {
+  double loss = 0;       // mean -log pi(a | obs) over live rows, before the step
+  double grad_norm = 0;  // global gradient norm before clipping
+  int64_t live_rows = 0;
+};
+
 // Everything needed to resume (checkpoints hold exactly this plus the config).
 struct TrainerState {
   int64_t iteration = 0;
@@ -86,6 +93,15 @@ class Trainer {
  public:
   explicit Trainer(TrainerConfig config);
   IterationMetrics iterate();
+  // Behaviour cloning: one Adam step on the mean negative log-likelihood of
+  // given actions under the policy, i.e. the policy-gradient loss with
+  // credit 1 on every chosen action, no importance ratio and no entropy or
+  // KL term. obs [B, T, obs_dim] are sequences (a recurrent model starts
+  // each at zero state), actions and mask [B, T] (mask may be null; action
+  // -1 marks padding). Leaves the iteration count alone, so a cloned
+  // policy's params() can start any run as a warm start. Throws
+  // ERR_INVALID_ARGUMENT on bad sizes, actions or non-finite logits.
+  FitMetrics fit_actions(const float* obs, const int32_t* actions, const uint8_t* mask, int64_t B, int64_t T);
   TrainerState state() const;
   void restore(const TrainerState& s);  // checks sizes; throws ERR_INVALID_ARGUMENT
   const TrainerConfig& config() const { return cfg_; }
