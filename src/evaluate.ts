@@ -52,7 +52,9 @@ export interface EvaluateOptions {
 
 /** A mean over episodes with the half-width of its 95% confidence interval (1.96 standard errors). */
 export interface Estimate {
+  /** The mean over episodes. */
   mean: number;
+  /** Half-width of its 95% confidence interval. */
   ci95: number;
 }
 
@@ -70,14 +72,17 @@ export interface MatchResult {
   collective: number;
   /** 95% confidence half-widths of cooperation and payoff (episodes as the unit). */
   cooperationCI: number;
+  /** 95% confidence half-width of payoff. */
   payoffCI: number;
 }
 
 /** An exact scripted strategy measured on the evaluation's episodes (two-action games). */
 export interface ReferenceResult {
+  /** The scripted strategy's name (e.g. tit-for-tat). */
   name: string;
-  /** Its self-play cooperation and payoff (seat 0). */
+  /** Its self-play cooperation (seat 0). */
   selfPlay: Estimate;
+  /** Its self-play mean episode payoff (seat 0). */
   selfPlayPayoff: Estimate;
   /** Its cooperation when playing tit-for-tat. */
   withTitForTat: Estimate;
@@ -85,10 +90,13 @@ export interface ReferenceResult {
   lossVsDefect: Estimate;
 }
 
+/** The exact references of a two-action game, played on the evaluation's own episodes. */
 export interface References {
-  /** Seat 0's mean episode payoff when both always defect, and when both always cooperate. */
+  /** Seat 0's mean episode payoff when both always defect. */
   mutualDefection: Estimate;
+  /** Seat 0's mean episode payoff when both always cooperate. */
   mutualCooperation: Estimate;
+  /** Tit-for-tat, generous tit-for-tat, win-stay-lose-shift and grim trigger. */
   strategies: ReferenceResult[];
 }
 
