@@ -231,12 +231,15 @@ TEST("fused matrix iteration: past snapshots as opponents") {
 }
 
 TEST("fused matrix iteration: the same numbers on 1, 2 and 3 threads") {
-  TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
-  c.batch = 3000;  // several rollout and loss parts
-  const Run one = train(c, true, 3, 1), two = train(c, true, 3, 2), three = train(c, true, 3, 3);
-  for (size_t i = 0; i < one.params.size(); ++i) {
-    CHECK_EQ(one.params[i], two.params[i]);
-    CHECK_EQ(one.params[i], three.params[i]);
+  for (auto past : {TrainerConfig::AaPast::kAdvantages, TrainerConfig::AaPast::kRewards}) {
+    TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
+    c.batch = 3000;  // several rollout and loss parts
+    c.aa_past = past;
+    const Run one = train(c, true, 3, 1), two = train(c, true, 3, 2), three = train(c, true, 3, 3);
+    for (size_t i = 0; i < one.params.size(); ++i) {
+      CHECK_EQ(one.params[i], two.params[i]);
+      CHECK_EQ(one.params[i], three.params[i]);
+    }
   }
 }
 
