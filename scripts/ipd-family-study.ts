@@ -4,9 +4,10 @@
  * Alignment, N seeds each, plus the base game at 10x the default iterations;
  * every case scored against the exact references of its own variant.
  *
- *   npm run reproduce -- ipd-family [--seeds N]
+ *   npm run reproduce -- ipd-family [--seeds N] [--tag NAME]
  *
- * Writes bench/results/ipd-family-<date>.json and .txt.
+ * Writes bench/results/ipd-family-<date>[-NAME].json and .txt (a tag keeps
+ * an earlier run of the same day).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export async function runFamilyStudy(argv: string[]): Promise<void> {
   const seedsArg = argv.indexOf('--seeds');
   const seeds = seedsArg > 0 ? Number(argv[seedsArg + 1]) : 3;
+  const tagArg = argv.indexOf('--tag');
+  const tag = tagArg > 0 ? argv[tagArg + 1] : '';
+  if (tagArg > 0 && !/^[A-Za-z0-9_-]+$/.test(tag ?? '')) throw new Error('--tag takes a name of letters, digits, - and _');
   const rows: CaseResult[] = [];
   const refs = new Map<string, ReferenceRow>();
   const cases: { variant: (typeof VARIANTS)[number]; scale: number }[] = [
@@ -57,7 +61,7 @@ export async function runFamilyStudy(argv: string[]): Promise<void> {
   const passed = aa.filter((r) => Object.values(r.pass).every(Boolean)).length;
   const naiveOk = rows.filter((r) => r.algorithm === 'naive' && r.pass.naiveBelow20).length;
   const header = [
-    'npm run reproduce -- ipd-family' + (seedsArg > 0 ? ` --seeds ${seeds}` : ''),
+    'npm run reproduce -- ipd-family' + (seedsArg > 0 ? ` --seeds ${seeds}` : '') + (tag ? ` --tag ${tag}` : ''),
     `Default recipe (src/recipe.ts DEFAULT_KNOBS): ${JSON.stringify(DEFAULT_KNOBS)}`,
     `Evaluation: ${EVAL_EPISODES} episodes per match, sampled play, references on the same episodes.`,
     'Targets: naive < 20% cooperation; AA self-play >= 90% of the best reference; with TFT >= 90% of TFT with TFT; loss vs AD <= 1.25x TFT\'s.',
@@ -67,7 +71,7 @@ export async function runFamilyStudy(argv: string[]): Promise<void> {
   console.log(text);
   const dir = new URL('../bench/results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  const stem = `ipd-family-${new Date().toISOString().slice(0, 10)}`;
+  const stem = `ipd-family-${new Date().toISOString().slice(0, 10)}${tag ? `-${tag}` : ''}`;
   writeFileSync(new URL(`${stem}.txt`, dir), text);
   writeFileSync(
     new URL(`${stem}.json`, dir),

@@ -1,5 +1,5 @@
 /**
- * `reproduce.ts ipd-family [--seeds N]`: the IPD family study (scripts/ipd-family.ts).
+ * `reproduce.ts ipd-family [--seeds N] [--tag NAME]`: the IPD family study (scripts/ipd-family.ts).
  *
  * Reproduces the README's results: on the IPD, naive, Advantage Alignment and
  * sum-of-rewards self-play (3 seeds each) evaluated by sampled and greedy

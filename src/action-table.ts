@@ -14,7 +14,7 @@ import type { Game } from './games.js';
 import { type Policy, scripted, STRATEGIES } from './policies.js';
 import { rollout } from './rollout.js';
 
-/** One remembered history and the policy's probability of cooperating after it. */
+/** One remembered history of an action table. */
 export interface ActionTableRow {
   /** The remembered rounds, most recent first, each from the policy's side (own move first); '-' before the first round. */
   history: string;
@@ -24,19 +24,19 @@ export interface ActionTableRow {
   visits: number;
 }
 
-/** A named memory-1 strategy and its distance to the policy's table. */
+/** How far a table is from a named memory-1 strategy. */
 export interface NamedStrategyDistance {
-  /** The strategy's name, e.g. 'tit-for-tat'. */
+  /** The strategy's name (a key of MEMORY_ONE_STRATEGIES). */
   name: string;
   /** Mean absolute difference of P(cooperate) over the table's rows. */
   distance: number;
 }
 
-/** A policy's probability of cooperating after every remembered history, and the named strategies nearest to it. */
+/** A policy's probability of cooperating after each remembered history. */
 export interface ActionTable {
   /** Remembered rounds per observation. */
   memory: number;
-  /** One row per remembered history. */
+  /** One row per history that the probe visited. */
   rows: ActionTableRow[];
   /** Named memory-1 strategies by distance, nearest first (they read only the most recent round). */
   nearest: NamedStrategyDistance[];

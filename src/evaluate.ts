@@ -20,17 +20,13 @@ import { checkBoolean, checkInteger, checkKeys, checkObject, checkSeed } from '.
 
 export type { ActionTable, ActionTableRow, NamedStrategyDistance } from './action-table.js';
 
-/** Options of {@link evaluate}. */
 export interface EvaluateOptions {
-  /** A two-player game: a {@link Game} or `{ id, params }`. */
   game: GameSpec;
-  /** The policy evaluated (seat 0 unless bothSeats). */
   policy: Policy;
   /** Opponents; default every scripted strategy that plays the game. */
   opponents?: PolicySpec[];
   /** Episodes per match (default 4096). */
   batch?: number;
-  /** Seed shared by every match, an integer ≥ 0 (default 0). */
   seed?: number | bigint;
   /** Evaluate the policy's most probable actions instead of sampling (default false). */
   greedy?: boolean;
@@ -56,25 +52,21 @@ export interface EvaluateOptions {
 
 /** A mean over episodes with the half-width of its 95% confidence interval (1.96 standard errors). */
 export interface Estimate {
-  /** The mean. */
+  /** The mean over episodes. */
   mean: number;
-  /** Half-width of the 95% confidence interval; NaN with fewer than 2 episodes. */
+  /** Half-width of its 95% confidence interval. */
   ci95: number;
 }
 
-/** The policy against one opponent, over the evaluation's episodes. */
 export interface MatchResult {
-  /** The opponent's name. */
   opponent: string;
   /** The policy's seat in this match (0 unless bothSeats). */
   seat: number;
   /** The policy's cooperation rate (action 0, over its taken steps) and the opponent's. */
   cooperation: number;
-  /** The opponent's cooperation rate. */
   opponentCooperation: number;
   /** Mean episode payoffs. */
   payoff: number;
-  /** The opponent's mean episode payoff. */
   opponentPayoff: number;
   /** payoff + opponentPayoff */
   collective: number;
@@ -86,9 +78,9 @@ export interface MatchResult {
 
 /** An exact scripted strategy measured on the evaluation's episodes (two-action games). */
 export interface ReferenceResult {
-  /** The strategy's name (one of {@link REFERENCE_STRATEGIES}). */
+  /** The scripted strategy's name (e.g. tit-for-tat). */
   name: string;
-  /** Its self-play cooperation and payoff (seat 0). */
+  /** Its self-play cooperation (seat 0). */
   selfPlay: Estimate;
   /** Its self-play mean episode payoff (seat 0). */
   selfPlayPayoff: Estimate;
@@ -98,27 +90,23 @@ export interface ReferenceResult {
   lossVsDefect: Estimate;
 }
 
-/** The exact scripted references measured on the evaluation's episodes. */
+/** The exact references of a two-action game, played on the evaluation's own episodes. */
 export interface References {
-  /** Seat 0's mean episode payoff when both always defect, and when both always cooperate. */
+  /** Seat 0's mean episode payoff when both always defect. */
   mutualDefection: Estimate;
   /** Seat 0's mean episode payoff when both always cooperate. */
   mutualCooperation: Estimate;
-  /** Each of {@link REFERENCE_STRATEGIES}. */
+  /** Tit-for-tat, generous tit-for-tat, win-stay-lose-shift and grim trigger. */
   strategies: ReferenceResult[];
 }
 
-/** What {@link evaluate} returns. */
 export interface Evaluation {
-  /** Whether the policy played its most probable actions. */
   greedy: boolean;
   /** Episodes per match. */
   episodes: number;
-  /** The policy against a copy of itself. */
   selfPlay: MatchResult;
   /** With bothSeats: self-play as seen from seat 1. */
   selfPlaySeat1?: MatchResult;
-  /** The policy against each opponent (with bothSeats, each seat in turn). */
   matches: MatchResult[];
   /**
    * Payoff lost against always-defect relative to mutual defection (seat 0:
@@ -203,11 +191,6 @@ function difference(a: Float64Array, b: Float64Array): Estimate {
   return meanCI(d);
 }
 
-/**
- * Evaluates a policy in a two-player game: self-play, each opponent, exploitability, the scripted references and the action table.
- *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad option (naming it), `ERR_UNKNOWN_STRATEGY` for an unknown opponent name.
- */
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'policy', 'opponents', 'batch', 'seed', 'greedy', 'bothSeats', 'references', 'actionTable']);

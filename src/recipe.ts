@@ -18,48 +18,55 @@ export interface GameScale {
   payoffRange: number;
 }
 
-/** The recipe's settings that do not depend on the game; {@link DEFAULT_KNOBS} holds the tuned values. */
+/** The recipe's settings; DEFAULT_KNOBS are the library's, `knobs` overrides them one by one (for studies). */
 export interface RecipeKnobs {
   /** Training iterations. */
   iterations: number;
   /** Episodes per iteration. */
   batch: number;
-  /** Adam learning rate. */
+  /** Adam learning rate at the start (see lrSchedule). */
   lr: number;
   /** β = betaScale / (payoffRange · horizon). */
   betaScale: number;
   /** γ = 1 − 1 / (gammaHorizon · horizon), at least minGamma. */
   gammaHorizon: number;
-  /** The smallest discount γ the recipe uses. */
+  /** The smallest γ the recipe uses, for short games. */
   minGamma: number;
-  /** Weight of the entropy bonus. */
+  /** Entropy bonus (TrainConfig.entropyCoef). */
   entropyCoef: number;
-  /** Probability that the opponent is a past snapshot. */
+  /** Chance that an iteration's opponent is a past snapshot (TrainConfig.bufferProbability). */
   bufferProbability: number;
-  /** Past snapshots kept. */
+  /** Past snapshots kept (TrainConfig.bufferSize). */
   bufferSize: number;
   /** Rounds remembered by the policy (the game's `history`). */
   memory: number;
   /** Move noise added during training when the game has less. */
   trainNoise: number;
-  /** Whiten credits before the loss. */
+  /** TrainConfig.whitenCredits. */
   whitenCredits: boolean;
   /** Episodes per common-random-number group (the leave-one-out baseline's groups); 0: the whole batch. */
   groupSize: number;
-  /** Learning-rate schedule: constant, or linear decay to zero. */
+  /** TrainConfig.lrSchedule. */
   lrSchedule: 'constant' | 'linear';
-  /** Advantage Alignment: include step t in the sum of past advantages. */
+  /** TrainConfig.includeCurrent. */
   includeCurrent: boolean;
-  /** Advantage Alignment weight form. */
+  /** TrainConfig.aaForm. */
   aaForm: 'discounted' | 'mean';
-  /** Policy-gradient objective. */
+  /** What the Advantage Alignment weight sums over past steps (TrainConfig.aaPast). */
+  aaPast: 'advantages' | 'rewards';
+  /** TrainConfig.objective. */
   objective: 'reinforce' | 'ppo';
-  /** Passes over each batch. */
+  /** TrainConfig.epochs. */
   epochs: number;
 }
 
 /**
- * The recipe's tuned knobs (300 iterations of 512 episodes, lr 0.2 decaying linearly, a buffer of 50 past opponents played half the time).
+ * The library's default: γ and β from the game's horizon and payoff range,
+ * common random numbers in groups of 8, half of the opponents past
+ * snapshots, a linear learning-rate decay, and the Advantage Alignment weight
+ * summed over past one-step rewards (aaPast 'rewards'), which turns the
+ * grim-trigger attractor of the returns-based weight into tit-for-tat
+ * (bench/results/ipd-family-recipe-notes.md).
  */
 export const DEFAULT_KNOBS: RecipeKnobs = {
   iterations: 300,
@@ -78,6 +85,7 @@ export const DEFAULT_KNOBS: RecipeKnobs = {
   lrSchedule: 'linear',
   includeCurrent: false,
   aaForm: 'discounted',
+  aaPast: 'rewards',
   objective: 'reinforce',
   epochs: 1,
 };
@@ -141,6 +149,7 @@ export function iteratedGameRecipe(
     bufferSize: k.bufferSize,
     includeCurrent: k.includeCurrent,
     aaForm: k.aaForm,
+    aaPast: k.aaPast,
     objective: k.objective,
     epochs: k.epochs,
   };

@@ -100,6 +100,16 @@ export const trainConfigSchema = z
     includeCurrent: z.boolean().default(false),
     /** Advantage Alignment weight form, `'discounted'` or `'mean'` (see {@link AdvantageAlignmentOptions.form}). Default 'discounted'. */
     aaForm: z.enum(['discounted', 'mean']).default('discounted'),
+    /**
+     * What the Advantage Alignment weight sums over the learner's past steps:
+     * its advantages (returns-to-go against the baseline), or its one-step
+     * rewards against the leave-one-out mean of its group. Returns from a past
+     * step include the current action's consequences, so with 'advantages' a
+     * move the opponent retaliates against lowers both factors of the
+     * alignment term and their product rewards the move (grim trigger in the
+     * IPD); rewards up to the previous step do not depend on it.
+     */
+    aaPast: z.union([z.literal('advantages'), z.literal('rewards')]).default('advantages'),
     /** Whiten the learner's credits over the batch before the loss. Default false. */
     whitenCredits: z.boolean().default(false),
     /** reinforce (capped importance ratio) or ppo (Proximal Advantage Alignment with `epochs` passes). */

@@ -139,6 +139,7 @@ test('truncated, tampered or missing checkpoints are refused with a code', async
 test('bad configs name the option; one iteration at a time', async (t) => {
   t.throws(() => Trainer.create({ lr: -1 }), { code: 'ERR_INVALID_PARAM', message: /config\.lr/ });
   t.throws(() => Trainer.create({ algorithm: 'lola' as never }), { code: 'ERR_INVALID_PARAM', message: /config\.algorithm/ });
+  t.throws(() => Trainer.create({ aaPast: 'returns' as never }), { code: 'ERR_INVALID_PARAM', message: /config\.aaPast/ });
   t.throws(() => Trainer.create({ speed: 1 } as never), { code: 'ERR_INVALID_PARAM', message: /config\.speed/ });
   t.throws(() => Trainer.create({ batch: 8, groupSize: 9 }), { code: 'ERR_INVALID_PARAM', message: /groupSize/ });
   t.throws(() => Trainer.create({ policy: { kind: 'mlp', hidden: [0] } }), { code: 'ERR_INVALID_PARAM' });

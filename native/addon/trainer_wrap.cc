@@ -75,6 +75,9 @@ learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Gam
   c.include_current = flag(env, o, "includeCurrent", "config", false);
   c.aa_form = choice(env, o, "aaForm", "config", credit::AaForm::kDiscounted,
                      {{"discounted", credit::AaForm::kDiscounted}, {"mean", credit::AaForm::kMean}});
+  c.aa_past = choice(env, o, "aaPast", "config", learn::TrainerConfig::AaPast::kAdvantages,
+                     {{"advantages", learn::TrainerConfig::AaPast::kAdvantages},
+                      {"rewards", learn::TrainerConfig::AaPast::kRewards}});
   c.whiten_credits = flag(env, o, "whitenCredits", "config", false);
   c.loss.objective = choice(env, o, "objective", "config", learn::LossObjective::kReinforce,
                             {{"reinforce", learn::LossObjective::kReinforce}, {"ppo", learn::LossObjective::kPpo}});

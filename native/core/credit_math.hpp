@@ -47,24 +47,35 @@ enum class AaForm : int { kDiscounted = 0, kMean = 1 };
 // S is carried forward as S_0 = 0, S_{t+1} = gamma (S_t + A1_t): no gamma^-t
 // scaling, so it stays finite for any horizon. A segment starting at step t0
 // of its row passes t0, which the mean form divides by.
-DLM_HD float advantage_alignment_row(const float* own, const float* others, float* out, int64_t steps, float beta,
-                                     float gamma, bool include_current, AaForm form, float carry = 0.0f,
-                                     int64_t t0 = 0) {
+//
+// advantage_alignment_past_row sums a separate series `past` in w_t (A*_t =
+// own_t + beta * w_t(past) * others_t); advantage_alignment_row is the case
+// past = own. out may alias any input: each element is read before it is
+// written.
+DLM_HD float advantage_alignment_past_row(const float* own, const float* past, const float* others, float* out,
+                                          int64_t steps, float beta, float gamma, bool include_current, AaForm form,
+                                          float carry = 0.0f, int64_t t0 = 0) {
   float s = carry;
   for (int64_t i = 0; i < steps; ++i) {
     const int64_t t = t0 + i;
-    const float a = own[i];
+    const float a = own[i], x = past[i];
     float w;
     if (form == AaForm::kMean) {
-      w = include_current ? (s + a) / static_cast<float>(t + 1) : (t == 0 ? 0.0f : s / static_cast<float>(t));
-      s += a;
+      w = include_current ? (s + x) / static_cast<float>(t + 1) : (t == 0 ? 0.0f : s / static_cast<float>(t));
+      s += x;
     } else {
-      w = include_current ? s + a : gamma * s;
-      s = gamma * (s + a);
+      w = include_current ? s + x : gamma * s;
+      s = gamma * (s + x);
     }
     out[i] = a + beta * w * others[i];
   }
   return s;
+}
+
+DLM_HD float advantage_alignment_row(const float* own, const float* others, float* out, int64_t steps, float beta,
+                                     float gamma, bool include_current, AaForm form, float carry = 0.0f,
+                                     int64_t t0 = 0) {
+  return advantage_alignment_past_row(own, own, others, out, steps, beta, gamma, include_current, form, carry, t0);
 }
 
 // Element i of own + others, the prosocial sum-of-rewards baseline.

@@ -198,6 +198,44 @@ TEST("advantage alignment: hand-worked, all forms") {
   check_all_close(out, {1, 2.125, 3.625}, 0, 1e-6);
 }
 
+TEST("advantage alignment over a separate past series: hand-worked, all forms, aliasing") {
+  // own A1 = [1, 2, 3], past X = [4, -2, 5], A2 = [1, 1, 2], beta = 1, gamma = 0.5: w sums X, the
+  // additive term stays A1.
+  Vec a1{1, 2, 3}, x{4, -2, 5}, a2{1, 1, 2}, out(3);
+  // discounted: w = gamma * sum_{k<t} gamma^{t-k} X_k = [0, 0.5*0.5*4, 0.5*(0.25*4 + 0.5*(-2))] = [0, 1, 0]
+  cr::advantage_alignment_past_row(a1.data(), x.data(), a2.data(), out.data(), 3, 1.0f, 0.5f, false,
+                                   AaForm::kDiscounted);
+  check_all_close(out, {1, 3, 3}, 0, 1e-6);
+  // includeCurrent: w = sum_{k<=t} gamma^{t-k} X_k = [4, 2 - 2, 1 - 1 + 5] = [4, 0, 5]
+  cr::advantage_alignment_past_row(a1.data(), x.data(), a2.data(), out.data(), 3, 1.0f, 0.5f, true,
+                                   AaForm::kDiscounted);
+  check_all_close(out, {5, 2, 13}, 0, 1e-6);
+  // mean: w = [0, 4/1, (4-2)/2] = [0, 4, 1]; mean, includeCurrent: w = [4, 2/2, 7/3]
+  cr::advantage_alignment_past_row(a1.data(), x.data(), a2.data(), out.data(), 3, 1.0f, 0.5f, false, AaForm::kMean);
+  check_all_close(out, {1, 6, 5}, 0, 1e-6);
+  cr::advantage_alignment_past_row(a1.data(), x.data(), a2.data(), out.data(), 3, 2.0f, 0.5f, true, AaForm::kMean);
+  check_all_close(out, {9, 4, 3 + 2 * (7.0 / 3) * 2}, 0, 1e-5);
+  // out aliasing the past series, then the own series.
+  Vec io = x;
+  cr::advantage_alignment_past_row(a1.data(), io.data(), a2.data(), io.data(), 3, 1.0f, 0.5f, false,
+                                   AaForm::kDiscounted);
+  check_all_close(io, {1, 3, 3}, 0, 1e-6);
+  io = a1;
+  cr::advantage_alignment_past_row(io.data(), x.data(), a2.data(), io.data(), 3, 1.0f, 0.5f, false,
+                                   AaForm::kDiscounted);
+  check_all_close(io, {1, 3, 3}, 0, 1e-6);
+  // past = own is advantage_alignment_row, bit for bit.
+  const int64_t T = 37;
+  const Vec r = random_vec(T, 71), o = random_vec(T, 72);
+  for (bool current : {false, true})
+    for (AaForm form : {AaForm::kDiscounted, AaForm::kMean}) {
+      Vec got(T), want(T);
+      cr::advantage_alignment_past_row(r.data(), r.data(), o.data(), got.data(), T, 1.3f, 0.93f, current, form);
+      cr::advantage_alignment_row(r.data(), o.data(), want.data(), T, 1.3f, 0.93f, current, form);
+      CHECK(same_bits(got, want));
+    }
+}
+
 TEST("sum of rewards and whitening: hand-worked") {
   Vec own{1, -2, 3.5f}, others{0.5f, 2, -1}, out(3);
   cr::sum_of_rewards(own.data(), others.data(), out.data(), 3);

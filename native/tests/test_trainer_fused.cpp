@@ -189,6 +189,40 @@ TEST("fused matrix iteration: a memory-2 observation read as one block, mean AA 
   same_runs(c);
 }
 
+TEST("fused matrix iteration: AA weight over one-step rewards, with noise, random ends, padding and groups") {
+  TrainerConfig c = base(Params("game", {{"noise", 0.1}, {"continuation", 0.8}, {"rounds", 10.0}}));
+  c.steps = 13;
+  c.group_size = 8;
+  c.aa_past = TrainerConfig::AaPast::kRewards;
+  same_runs(c);
+  // Fixed-length memory-1 (where the lane path would run) and a snapshot opponent.
+  TrainerConfig d = base(Params("game", {}));
+  d.aa_past = TrainerConfig::AaPast::kRewards;
+  d.include_current = true;
+  d.buffer_probability = 0.5f;
+  d.buffer_size = 3;
+  same_runs(d, 8);
+}
+
+TEST("AA weight over rewards: the same as over advantages with one round or beta 0, different otherwise") {
+  auto params = [](TrainerConfig c, TrainerConfig::AaPast past, bool fused) {
+    c.aa_past = past;
+    return train(c, fused, 4).params;
+  };
+  for (bool fused : {false, true}) {
+    // One round: w_0 = 0 whatever the past series.
+    TrainerConfig one = base(Params("game", {{"rounds", 1.0}}));
+    CHECK(params(one, TrainerConfig::AaPast::kRewards, fused) == params(one, TrainerConfig::AaPast::kAdvantages, fused));
+    TrainerConfig flat = base(Params("game", {}));
+    flat.beta = 0.0f;
+    CHECK(params(flat, TrainerConfig::AaPast::kRewards, fused) ==
+          params(flat, TrainerConfig::AaPast::kAdvantages, fused));
+    TrainerConfig full = base(Params("game", {}));
+    CHECK(params(full, TrainerConfig::AaPast::kRewards, fused) !=
+          params(full, TrainerConfig::AaPast::kAdvantages, fused));
+  }
+}
+
 TEST("fused matrix iteration: past snapshots as opponents") {
   TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
   c.buffer_probability = 0.6f;
@@ -197,12 +231,15 @@ TEST("fused matrix iteration: past snapshots as opponents") {
 }
 
 TEST("fused matrix iteration: the same numbers on 1, 2 and 3 threads") {
-  TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
-  c.batch = 3000;  // several rollout and loss parts
-  const Run one = train(c, true, 3, 1), two = train(c, true, 3, 2), three = train(c, true, 3, 3);
-  for (size_t i = 0; i < one.params.size(); ++i) {
-    CHECK_EQ(one.params[i], two.params[i]);
-    CHECK_EQ(one.params[i], three.params[i]);
+  for (auto past : {TrainerConfig::AaPast::kAdvantages, TrainerConfig::AaPast::kRewards}) {
+    TrainerConfig c = base(Params("game", {{"noise", 0.05}}));
+    c.batch = 3000;  // several rollout and loss parts
+    c.aa_past = past;
+    const Run one = train(c, true, 3, 1), two = train(c, true, 3, 2), three = train(c, true, 3, 3);
+    for (size_t i = 0; i < one.params.size(); ++i) {
+      CHECK_EQ(one.params[i], two.params[i]);
+      CHECK_EQ(one.params[i], three.params[i]);
+    }
   }
 }
 

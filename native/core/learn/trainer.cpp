@@ -31,7 +31,9 @@ void leave_one_out_advantages(const TrainerConfig& cfg, const float* r, const in
 
 // The credit of agent a ([B, T] into out) from every agent's advantages, by
 // the configured algorithm; others is scratch of B * T floats.
-void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv, int64_t a, int64_t B, int64_t T,
+// past: every agent's one-step reward advantages (AaPast::kRewards), or empty.
+void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>& adv,
+                 const std::vector<std::vector<float>>& past, int64_t a, int64_t B, int64_t T,
                  std::vector<float>& others, float* out) {
   const int64_t BT = B * T, A = static_cast<int64_t>(adv.size());
   others.assign(static_cast<size_t>(BT), 0.0f);
@@ -42,6 +44,12 @@ void seat_credit(const TrainerConfig& cfg, const std::vector<std::vector<float>>
     case Algorithm::kNaive: std::memcpy(out, adv[a].data(), sizeof(float) * BT); break;
     case Algorithm::kSumOfRewards: credit::sum_of_rewards(adv[a].data(), others.data(), out, BT, cfg.threads); break;
     case Algorithm::kAdvantageAlignment:
+      if (!past.empty()) {
+        for (int64_t b = 0; b < B; ++b)
+          credit::advantage_alignment_past_row(adv[a].data() + b * T, past[a].data() + b * T, others.data() + b * T,
+                                               out + b * T, T, cfg.beta, cfg.gamma, cfg.include_current, cfg.aa_form);
+        break;
+      }
       credit::advantage_alignment(adv[a].data(), others.data(), out, B, T, cfg.beta, cfg.gamma, cfg.include_current,
                                   cfg.aa_form, cfg.threads);
       break;
@@ -178,10 +186,18 @@ IterationMetrics Trainer::iterate() {
   std::vector<float>& critic_grad = w.critic_grad;
   critic_grad.assign(critic_params_.size(), 0.0f);
   std::vector<float>& r = w.r;
+  const bool reward_past =
+      cfg_.algorithm == Algorithm::kAdvantageAlignment && cfg_.aa_past == TrainerConfig::AaPast::kRewards;
+  std::vector<std::vector<float>>& past = w.past;
+  past.resize(reward_past ? A : 0);
   for (int64_t a = 0; a < A; ++a) {
     agent_rewards(a, r);
     ret[a].resize(BT);
     adv[a].resize(BT);
+    if (reward_past) {
+      past[a].resize(BT);
+      credit::leave_one_out(r.data(), groups.data(), past[a].data(), B, T, threads);
+    }
     if (cfg_.baseline == Baseline::kLeaveOneOut) {
       leave_one_out_advantages(cfg_, r.data(), groups.data(), B, T, ret[a].data(), adv[a].data());
       continue;
@@ -229,7 +245,7 @@ IterationMetrics Trainer::iterate() {
   others.resize(BT);
   for (int64_t k = 0; k < S; ++k) {
     const int64_t a = seats[k];
-    seat_credit(cfg_, adv, a, B, T, others, credits.data() + k * BT);
+    seat_credit(cfg_, adv, past, a, B, T, others, credits.data() + k * BT);
     agent_obs(a, obs.data() + k * BT * O);
     for (int64_t i = 0; i < BT; ++i) {
       actions[k * BT + i] = t.actions[i * A + a];

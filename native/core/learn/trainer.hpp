@@ -36,6 +36,15 @@ struct TrainerConfig {
   float beta = 0.5f;       // Advantage Alignment weight
   bool include_current = false;
   credit::AaForm aa_form = credit::AaForm::kDiscounted;
+  // What Advantage Alignment sums in its weight w_t over the learner's past
+  // steps k < t: its advantages (returns-to-go from k against the baseline),
+  // or its one-step rewards against the same leave-one-out baseline. Returns
+  // from k < t include everything from t on, the learner's current action
+  // included, so with `kAdvantages` w_t and the opponent's advantage at t both
+  // fall after a move the opponent retaliates against, and their product
+  // rewards that move: the weight reads the learner's own defection as the
+  // opponent's. Rewards up to t - 1 are fixed before step t.
+  enum class AaPast { kAdvantages, kRewards } aa_past = AaPast::kAdvantages;
   bool whiten_credits = false;
   LossTerms loss;
   int epochs = 1;           // passes over each batch (more than one for the proximal objective)

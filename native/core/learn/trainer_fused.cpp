@@ -82,6 +82,7 @@ struct Episodes {
   int64_t T, BT;
   float temperature, gamma;
   float* returns[2];  // [A][B, T]: rewards, turned into returns-to-go
+  float* rewards[2];  // [A][B, T]: a copy of the rewards (AaPast::kRewards), or null
   uint8_t* live;      // [B, T]
   int32_t* codes;     // [S][B, T]: state * 2 + action of the learner's seats, -1 for padding
   int seat_of[2];     // learner seat index of each agent, -1 when not learning
@@ -140,6 +141,7 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
       float* r = ep.returns[a] + b * T;
       double total = 0.0;
       for (int64_t t = 0; t < T; ++t) total += r[t];
+      if (ep.rewards[a]) std::copy(r, r + T, ep.rewards[a] + b * T);
       ep.reward_sum[b * 2 + a] = total;
       credit::discounted_returns_row(r, r, T, ep.gamma);
     }
@@ -214,8 +216,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   // with every episode as long as the others; its arrays are step-major.
   const bool direct = layout.size == matrix::kSlot && layout.blocks == history;
   const int64_t Bp = fused_lanes::padded(B);
+  const bool reward_past =
+      cfg_.algorithm == Algorithm::kAdvantageAlignment && cfg_.aa_past == TrainerConfig::AaPast::kRewards;
   const bool lanes = fused_lanes::available() && history == 1 && direct && states == fused_lanes::kStates &&
-                     rules.noise == 0 && rules.continuation >= 1.0 && !cfg_.whiten_credits &&
+                     rules.noise == 0 && rules.continuation >= 1.0 && !cfg_.whiten_credits && !reward_past &&
                      static_cast<double>(Bp) * static_cast<double>(T) < 2e9;
   const int64_t cells = lanes ? Bp * T : BT;
 
@@ -240,7 +244,12 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   ep.BT = BT;
   ep.temperature = temperature;
   ep.gamma = cfg_.gamma;
-  for (int a = 0; a < 2; ++a) ep.returns[a] = w.rewards_by_agent[a].data();
+  w.past.resize(reward_past ? A : 0);
+  for (auto& r : w.past) r.resize(BT);
+  for (int a = 0; a < 2; ++a) {
+    ep.returns[a] = w.rewards_by_agent[a].data();
+    ep.rewards[a] = reward_past ? w.past[a].data() : nullptr;
+  }
   ep.live = live.data();
   ep.codes = w.actions.data();
   ep.seat_of[0] = ep.seat_of[1] = -1;
@@ -291,12 +300,14 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
 
   // 2. Group sums of the returns, each column summed over environments in
   // order (credit::leave_one_out's arithmetic).
-  std::vector<double> group_sums(static_cast<size_t>(A * group_count * T), 0.0);
+  // With AaPast::kRewards, the rewards' group sums follow the returns' (A more blocks).
+  const int64_t summed = reward_past ? 2 * A : A;
+  std::vector<double> group_sums(static_cast<size_t>(summed * group_count * T), 0.0);
   // The returns are [b][t] on the scalar path and [t][Bp] on the lane path.
   const int64_t env_stride = lanes ? 1 : T, step_stride = lanes ? Bp : 1;
   parallel_for(T, threads, std::max<int64_t>(1, 16384 / B), [&](int64_t t0, int64_t t1) {
-    for (int64_t a = 0; a < A; ++a) {
-      const float* g = w.rewards_by_agent[a].data();
+    for (int64_t a = 0; a < summed; ++a) {
+      const float* g = a < A ? w.rewards_by_agent[a].data() : w.past[a - A].data();
       double* sums = group_sums.data() + a * group_count * T;
       for (int64_t b = 0; b < B; ++b) {
         double* s = sums + static_cast<int64_t>(groups[b]) * T;
@@ -317,6 +328,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
       const float* ret = w.rewards_by_agent[a].data() + b * T;
       const double* s = group_sums.data() + (a * group_count + g) * T;
       for (int64_t t = 0; t < T; ++t) adv[a * T + t] = credit::leave_one_out_element(ret[t], s[t], size);
+      if (!reward_past) continue;
+      const float* r = w.past[a].data() + b * T;
+      const double* rs = group_sums.data() + ((A + a) * group_count + g) * T;
+      for (int64_t t = 0; t < T; ++t) adv[(A + a) * T + t] = credit::leave_one_out_element(r[t], rs[t], size);
     }
     for (int64_t k = 0; k < S; ++k) {
       const int64_t a = seats[k];
@@ -326,7 +341,8 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
         case Algorithm::kNaive: std::copy(own, own + T, c); break;
         case Algorithm::kSumOfRewards: credit::sum_row(own, others, c, T); break;
         case Algorithm::kAdvantageAlignment:
-          credit::advantage_alignment_row(own, others, c, T, cfg_.beta, cfg_.gamma, cfg_.include_current, cfg_.aa_form);
+          credit::advantage_alignment_past_row(own, reward_past ? adv + (A + a) * T : own, others, c, T, cfg_.beta,
+                                               cfg_.gamma, cfg_.include_current, cfg_.aa_form);
           break;
       }
       use(k, c);
@@ -373,8 +389,9 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
       return;
     }
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>(3 * T));
-    float *adv = scratch.data(), *c = adv + 2 * T;
+    // [A][T] advantages, [A][T] reward advantages (AaPast::kRewards), [T] credits.
+    scratch.resize(static_cast<size_t>(5 * T));
+    float *adv = scratch.data(), *c = adv + 4 * T;
     for (int64_t chunk = c0; chunk < c1; ++chunk) {
       double* part = sums.data() + chunk * codes * kSumFields;
       double abs_part = 0.0;

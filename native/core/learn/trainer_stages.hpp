@@ -31,7 +31,7 @@ struct SamplerRow {
 struct Trainer::Workspace {
   Batch t;
   std::vector<int32_t> groups, stats, actions;
-  std::vector<std::vector<float>> adv, ret;
+  std::vector<std::vector<float>> adv, ret, past;
   std::vector<float> r, obs_a, v, critic_cache, values, dv, critic_grad;
   std::vector<float> obs, credits, behavior, others, logits, dlogits, cache, grad;
   std::vector<uint8_t> mask;
