@@ -19,6 +19,7 @@ import { rollout, type Trajectory } from './rollout.js';
 import { Trainer, type FitMetrics, type TrainConfig } from './train.js';
 import { checkInteger, checkNumber, checkObject, invalid } from './validate.js';
 
+/** One agent of the mixture `behaviourClone` imitates, with its share of the seats. */
 export interface MixtureEntry {
   /** An agent to imitate: a strategy name or a Policy (which stays the caller's). */
   policy: PolicySpec;
@@ -26,6 +27,7 @@ export interface MixtureEntry {
   weight: number;
 }
 
+/** Options of `behaviourClone`. */
 export interface BehaviourCloneOptions {
   /**
    * The policy to fit: its game, model (`policy`), `seed` (initialisation and
@@ -40,13 +42,21 @@ export interface BehaviourCloneOptions {
   /** Episodes rolled out per step, ≥ 1 (each gives one sequence per seat). */
   episodes: number;
   /** Called after every step with its loss (the mean −log π of the imitated actions before the step). */
-  onStep?: (m: FitMetrics & { step: number }) => void;
+  onStep?: (m: BehaviourCloneStep) => void;
 }
 
+/** What `behaviourClone` returns. */
 export interface BehaviourCloneResult {
   /** The cloned policy's parameters (laid out as modelLayout() says): pass as train's `initParams`. */
   params: Float32Array;
-  history: (FitMetrics & { step: number })[];
+  /** The metrics of every step, in order (`step` counts from 0). */
+  history: BehaviourCloneStep[];
+}
+
+/** One step's fit metrics, with the step's index. */
+export interface BehaviourCloneStep extends FitMetrics {
+  /** The step's index, from 0. */
+  step: number;
 }
 
 /**
@@ -144,7 +154,7 @@ async function fit(trainer: Trainer, game: Game, options: BehaviourCloneOptions,
     sequences,
     steps: T,
   };
-  const history: (FitMetrics & { step: number })[] = [];
+  const history: BehaviourCloneStep[] = [];
   for (let step = 0; step < steps; step++) {
     let at = 0;
     for (let k = 0; k < n * n; k++) {

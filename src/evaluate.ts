@@ -20,13 +20,17 @@ import { checkBoolean, checkInteger, checkKeys, checkObject, checkSeed } from '.
 
 export type { ActionTable, ActionTableRow, NamedStrategyDistance } from './action-table.js';
 
+/** Options of {@link evaluate}. */
 export interface EvaluateOptions {
+  /** A two-player game: a {@link Game} or `{ id, params }`. */
   game: GameSpec;
+  /** The policy evaluated (seat 0 unless bothSeats). */
   policy: Policy;
   /** Opponents; default every scripted strategy that plays the game. */
   opponents?: PolicySpec[];
   /** Episodes per match (default 4096). */
   batch?: number;
+  /** Seed shared by every match, an integer ≥ 0 (default 0). */
   seed?: number | bigint;
   /** Evaluate the policy's most probable actions instead of sampling (default false). */
   greedy?: boolean;
@@ -58,15 +62,19 @@ export interface Estimate {
   ci95: number;
 }
 
+/** The policy against one opponent, over the evaluation's episodes. */
 export interface MatchResult {
+  /** The opponent's name. */
   opponent: string;
   /** The policy's seat in this match (0 unless bothSeats). */
   seat: number;
   /** The policy's cooperation rate (action 0, over its taken steps) and the opponent's. */
   cooperation: number;
+  /** The opponent's cooperation rate. */
   opponentCooperation: number;
   /** Mean episode payoffs. */
   payoff: number;
+  /** The opponent's mean episode payoff. */
   opponentPayoff: number;
   /** payoff + opponentPayoff */
   collective: number;
@@ -100,13 +108,17 @@ export interface References {
   strategies: ReferenceResult[];
 }
 
+/** What {@link evaluate} returns. */
 export interface Evaluation {
+  /** Whether the policy played its most probable actions. */
   greedy: boolean;
   /** Episodes per match. */
   episodes: number;
+  /** The policy against a copy of itself. */
   selfPlay: MatchResult;
   /** With bothSeats: self-play as seen from seat 1. */
   selfPlaySeat1?: MatchResult;
+  /** The policy against each opponent (with bothSeats, each seat in turn). */
   matches: MatchResult[];
   /**
    * Payoff lost against always-defect relative to mutual defection (seat 0:
@@ -191,6 +203,11 @@ function difference(a: Float64Array, b: Float64Array): Estimate {
   return meanCI(d);
 }
 
+/**
+ * Evaluates a policy in a two-player game: self-play, each opponent, exploitability, the scripted references and the action table.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad option (naming it), `ERR_UNKNOWN_STRATEGY` for an unknown opponent name.
+ */
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'policy', 'opponents', 'batch', 'seed', 'greedy', 'bothSeats', 'references', 'actionTable']);

@@ -53,6 +53,7 @@ export {
   negotiationMetrics,
   negotiationMetricsFromStats,
   claimInformation,
+  type ClaimInformation,
   mutualInformationBits,
   type NegotiationMetrics,
 } from './negotiation.js';
@@ -121,6 +122,7 @@ export {
   pairEpisodes,
   type BehaviourCloneOptions,
   type BehaviourCloneResult,
+  type BehaviourCloneStep,
   type MixtureEntry,
 } from './behaviour-cloning.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';

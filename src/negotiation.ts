@@ -139,13 +139,21 @@ export function mutualInformationBits(joint: ReadonlyMap<number, readonly number
   return Math.max(0, bits);
 }
 
+/** Information a trust-and-split trajectory's messages carry about their speakers' hands, in bits. */
+export interface ClaimInformation {
+  /** I(message; own hand) pooled over both agents' messages. */
+  overall: number;
+  /** The same per agent (the speaker's own messages only). */
+  perAgent: number[];
+}
+
 /**
  * I(message; own hand) in bits over the message steps of a trust-and-split
  * trajectory: at the first message of a round the round's first speaker
  * sends, at the second the other agent (read from each agent's own
  * observation, so no rule is re-derived here); its action is the token.
  */
-export function claimInformation(trajectory: Trajectory): { overall: number; perAgent: number[] } {
+export function claimInformation(trajectory: Trajectory): ClaimInformation {
   const { batch: B, steps: T, agents: A, obsDim: O, observations, actions, mask } = trajectory;
   if (O <= OBS_FIRST) {
     throw new DilemmaError(ErrorCode.Unsupported, `claimInformation reads trust-and-split observations; these have ${O} values`);

@@ -241,7 +241,9 @@ export interface FitData {
   actions: Int32Array;
   /** [sequences, steps] 1 for a row that counts; default all. */
   mask?: Uint8Array;
+  /** Number of sequences (the leading dimension). */
   sequences: number;
+  /** Steps per sequence. */
   steps: number;
 }
 
