@@ -10,7 +10,7 @@
 //
 // An input that the core reads more than once (GAE's values, leave-one-out's
 // values, whiten's x) is copied first when it lives on a SharedArrayBuffer
-// (read_stable); the others are read exactly once per element.
+// (input_array); the others are read exactly once per element.
 #include <napi.h>
 
 #include <cfloat>
@@ -98,9 +98,8 @@ Napi::Value Gae(const Napi::CallbackInfo& info) {
           "gae");
       return info[2];
     }
-    std::vector<float> copy;
-    const float* v = read_stable(env, info[1], values, copy);
-    credit::gae(rewards.data, v, out.data, s.batch, s.steps, gamma, lambda);
+    const Input<float> v = input_array<float>(env, info[1], "values", value_count);
+    credit::gae(rewards.data, v.data(), out.data, s.batch, s.steps, gamma, lambda);
     return info[2];
   });
 }
@@ -111,8 +110,10 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     const Shape s = shape(info, 3, "values");
     auto values = typed_array<float>(env, info[0], "values", s.elements);
-    const int32_t* groups = nullptr;
-    if (!info[1].IsUndefined()) groups = typed_array<int32_t>(env, info[1], "groups", s.batch).data;
+    // Group ids are checked, then used as indices: a snapshot.
+    Input<int32_t> group_ids;
+    if (!info[1].IsUndefined()) group_ids = input_array<int32_t>(env, info[1], "groups", s.batch);
+    const int32_t* groups = group_ids.data();
     auto out = typed_array<float>(env, info[2], "out", s.elements);
     if (const cuda::Api* gpu = backend(info, 5)) {
       CudaMessage m;
@@ -120,9 +121,8 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
                          m.text, "leaveOneOut");
       return info[2];
     }
-    std::vector<float> copy;
-    const float* v = read_stable(env, info[0], values, copy);
-    credit::leave_one_out(v, groups, out.data, s.batch, s.steps);
+    const Input<float> v = input_array<float>(env, info[0], "values", s.elements);
+    credit::leave_one_out(v.data(), groups, out.data, s.batch, s.steps);
     return info[2];
   });
 }
@@ -182,8 +182,8 @@ Napi::Value Whiten(const Napi::CallbackInfo& info) {
     auto out = typed_array<float>(env, info[1], "out", s.elements);
     const bool per_step = boolean(env, info[4], "perStep");
     const double eps = number(env, info[5], "eps", 0.0, DBL_MAX);
-    std::vector<float> copy;
-    credit::whiten(read_stable(env, info[0], x, copy), out.data, s.batch, s.steps, per_step, eps);
+    const Input<float> xs = input_array<float>(env, info[0], "x", s.elements);
+    credit::whiten(xs.data(), out.data, s.batch, s.steps, per_step, eps);
     return info[1];
   });
 }

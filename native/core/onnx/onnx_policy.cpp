@@ -26,6 +26,12 @@ std::string names(const std::vector<TensorInfo>& list) {
   return out.empty() ? "none" : out;
 }
 
+// The widest tensor row (floats per environment) a model may declare, and
+// the most state floats per environment all its state tensors together may
+// hold: a declared size is the file's claim, checked before any arithmetic
+// uses it, so that no product or sum of sizes can wrap.
+constexpr int64_t kMaxWidth = int64_t{1} << 24;
+
 // Every tensor a policy uses is float32 [batch, n] with a symbolic batch.
 int64_t width(const TensorInfo& t, const char* role) {
   const std::string what = std::string("model ") + role + " '" + t.name + "'";
@@ -35,6 +41,9 @@ int64_t width(const TensorInfo& t, const char* role) {
   if (t.shape[0] > 0)
     throw Error(codes::kModelShape, what + " dimension 0 is fixed at " + std::to_string(t.shape[0]) +
                                         "; the engine needs a symbolic batch dimension");
+  if (t.shape[1] > kMaxWidth)
+    throw Error(codes::kModelShape, what + " dimension 1 is " + std::to_string(t.shape[1]) + ", over the limit of " +
+                                        std::to_string(kMaxWidth) + " values per environment");
   return t.shape[1];
 }
 
@@ -95,6 +104,11 @@ class OnnxPolicy final : public Policy {
       if (h2 > 0 && h2 != h)
         throw Error(codes::kModelShape, "model state output '" + out + "' dimension 1 is " + std::to_string(h2) +
                                             " but its input '" + in + "' has " + std::to_string(h));
+      // Each h is at most kMaxWidth, so the sum cannot wrap before this check.
+      if (state_floats_ + h > kMaxWidth)
+        throw Error(codes::kModelShape, "model state inputs declare " + std::to_string(state_floats_ + h) +
+                                            " values per environment up to '" + in + "', over the limit of " +
+                                            std::to_string(kMaxWidth));
       states_.push_back({in, out, h, state_floats_});
       state_floats_ += h;
     }
