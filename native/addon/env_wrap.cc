@@ -98,9 +98,10 @@ Napi::Value EnvWrap::Step(const Napi::CallbackInfo& info) {
     auto dones = new_array<uint8_t>(env, e.batch());
     e.step(0, e.batch(), actions.data(), rewards.Data(), dones.Data(), nullptr);
     Napi::Object out = Napi::Object::New(env);
-    put(out, "observations", Observe(info));
-    put(out, "rewards", rewards);
-    put(out, "dones", dones);
+    constexpr auto kData = napi_default_jsproperty;
+    out.DefineProperties({Napi::PropertyDescriptor::Value("observations", Observe(info), kData),
+                          Napi::PropertyDescriptor::Value("rewards", rewards, kData),
+                          Napi::PropertyDescriptor::Value("dones", dones, kData)});
     return out;
   });
 }

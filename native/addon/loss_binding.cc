@@ -141,13 +141,16 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
                                 dlogits);
     });
     Napi::Object res = Napi::Object::New(env);
-    put(res, "loss", Napi::Number::New(env, r.loss));
-    put(res, "policyLoss", Napi::Number::New(env, r.policy));
-    put(res, "entropy", Napi::Number::New(env, r.entropy));
-    put(res, "kl", Napi::Number::New(env, r.kl));
-    put(res, "clippedFraction", Napi::Number::New(env, r.clipped_fraction));
-    put(res, "liveRows", Napi::Number::New(env, static_cast<double>(r.live_rows)));
-    put(res, "gradLogits", out);
+    constexpr auto kData = napi_default_jsproperty;
+    res.DefineProperties({
+        Napi::PropertyDescriptor::Value("loss", Napi::Number::New(env, r.loss), kData),
+        Napi::PropertyDescriptor::Value("policyLoss", Napi::Number::New(env, r.policy), kData),
+        Napi::PropertyDescriptor::Value("entropy", Napi::Number::New(env, r.entropy), kData),
+        Napi::PropertyDescriptor::Value("kl", Napi::Number::New(env, r.kl), kData),
+        Napi::PropertyDescriptor::Value("clippedFraction", Napi::Number::New(env, r.clipped_fraction), kData),
+        Napi::PropertyDescriptor::Value("liveRows", Napi::Number::New(env, static_cast<double>(r.live_rows)), kData),
+        Napi::PropertyDescriptor::Value("gradLogits", out, kData),
+    });
     return res;
   });
 }
