@@ -18,6 +18,7 @@ import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
 import { native } from './native.js';
 import { resultFloat32 } from './result-array.js';
 import {
+  arrayLikeLength,
   checkBoolean,
   checkInteger,
   checkKeys,
@@ -26,6 +27,7 @@ import {
   checkTypedArray,
   describe,
   invalid,
+  isTypedArrayOf,
 } from './validate.js';
 
 /** Where the native side runs a call, once 'auto' is resolved. */
@@ -232,15 +234,15 @@ function backendFor(o: Record<string, unknown>, elementCount: number): ResolvedB
 
 function groupIds(value: unknown, batch: number): Int32Array | undefined {
   if (value === undefined) return undefined;
-  if (value instanceof Int32Array) return checkTypedArray('options.groups', value, Int32Array, batch);
-  if (value instanceof Uint32Array) {
+  if (isTypedArrayOf(value, Int32Array)) return checkTypedArray('options.groups', value, Int32Array, batch);
+  if (isTypedArrayOf(value, Uint32Array)) {
     const u = checkTypedArray('options.groups', value, Uint32Array, batch);
     return new Int32Array(u.buffer, u.byteOffset, u.length);
   }
-  const like = value as ArrayLike<unknown> | null;
-  if (typeof like !== 'object' || like === null || typeof like.length !== 'number') {
+  if (arrayLikeLength(value) === undefined) {
     invalid('options.groups', `must be an Int32Array, a Uint32Array or an array of integers, got ${describe(value)}`);
   }
+  const like = value as ArrayLike<unknown>;
   if (like.length !== batch) invalid('options.groups', `must have ${batch} elements, got ${like.length}`);
   const ids = new Int32Array(batch);
   for (let i = 0; i < batch; i++) ids[i] = checkInteger(`options.groups[${i}]`, like[i], -(2 ** 31), 2 ** 31 - 1);

@@ -6,7 +6,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameId, type GameInfo, type GameParamsById, resolveGame, type GameSpec } from './games.js';
 import { native, type NativeEnv } from './native.js';
-import { checkInteger, checkKeys, checkObject, checkSeed, checkTypedArray, describe, invalid } from './validate.js';
+import { arrayLikeLength, checkInteger, checkKeys, checkObject, checkSeed, checkTypedArray, describe, invalid, isTypedArrayOf } from './validate.js';
 
 /** Options of {@link makeEnv}. */
 export interface EnvOptions {
@@ -67,7 +67,7 @@ export class Env {
    */
   step(actions: Int32Array | ArrayLike<number>): StepResult {
     const n = this.batch * this.info.agents;
-    const arr = actions instanceof Int32Array ? actions : toInt32('actions', actions, n);
+    const arr = isTypedArrayOf(actions, Int32Array) ? actions : toInt32('actions', actions, n);
     checkTypedArray('actions', arr, Int32Array, n);
     return this.#env.step(arr);
   }
@@ -105,7 +105,7 @@ export class Env {
 }
 
 function toInt32(name: string, values: ArrayLike<number>, length: number): Int32Array {
-  if (values === null || typeof values !== 'object' || typeof values.length !== 'number' || ArrayBuffer.isView(values)) {
+  if (arrayLikeLength(values) === undefined) {
     invalid(name, `must be an Int32Array or an array of integers, got ${describe(values)}`);
   }
   if (values.length !== length) invalid(name, `must have ${length} elements, got ${values.length}`);
@@ -115,8 +115,8 @@ function toInt32(name: string, values: ArrayLike<number>, length: number): Int32
 }
 
 function toUint32(name: string, values: Uint32Array | ArrayLike<number>, length: number): Uint32Array {
-  if (values instanceof Uint32Array) return checkTypedArray(name, values, Uint32Array, length);
-  if (values === null || typeof values !== 'object' || typeof values.length !== 'number' || ArrayBuffer.isView(values)) {
+  if (isTypedArrayOf(values, Uint32Array)) return checkTypedArray(name, values, Uint32Array, length);
+  if (arrayLikeLength(values) === undefined) {
     invalid(name, `must be a Uint32Array or an array of integers, got ${describe(values)}`);
   }
   if (values.length !== length) invalid(name, `must have ${length} elements, got ${values.length}`);

@@ -3,7 +3,9 @@
  * the memory a rollout will allocate, computable before running it.
  *
  * Requests past a limit fail with ERR_TOO_LARGE before anything is
- * allocated. Requests within the limits that the machine cannot hold fail
+ * allocated. A result array is bounded twice: by its elements (maxElements)
+ * and by its bytes (maxResultBytes, what Node can hand to JavaScript as one
+ * ArrayBuffer), so a float32 or int32 result holds at most 2^30 elements. Requests within the limits that the machine cannot hold fail
  * with ERR_OUT_OF_MEMORY: large result arrays are allocated by the addon,
  * which turns a failed allocation into that error (V8's own allocator would
  * abort the process instead).
@@ -16,6 +18,13 @@ import { checkInteger, checkObject } from './validate.js';
 export const LIMITS = Object.freeze({
   /** Elements in one array, input or result (native/core/env.hpp kMaxElements). */
   maxElements: 2 ** 31 - 1,
+  /**
+   * Bytes of one result array the engine allocates (native/addon/typed_out.hpp
+   * kMaxResultBytes): Node refuses larger external ArrayBuffers. A rollout or
+   * Env batch whose largest array (the observations) would be larger fails
+   * with ERR_TOO_LARGE naming options.batch before anything is allocated.
+   */
+  maxResultBytes: 2 ** 32,
   /** Environments in an Env batch or a rollout. */
   maxBatch: 2 ** 31 - 1,
   /** Steps of one rollout. */
@@ -94,7 +103,8 @@ function elements(what: string, dims: number[]): number {
  * The bytes a rollout of `game` with `batch` environments and `steps` steps
  * allocates for its result (B = batch, T = steps, A = agents, O = the
  * observation size, S = the game's statistics). Throws ERR_TOO_LARGE, as the
- * rollout itself would, when an array would exceed LIMITS.maxElements.
+ * rollout itself would, when an array would exceed LIMITS.maxElements or
+ * LIMITS.maxResultBytes.
  */
 export function rolloutMemory(options: RolloutMemoryOptions): RolloutMemory {
   const o = checkObject('options', options);
@@ -110,6 +120,26 @@ export function rolloutMemory(options: RolloutMemoryOptions): RolloutMemory {
     const observations = 4 * elements('observations', [batch, T, A, O]);
     const perAgent = elements('per-agent arrays', [batch, T, A]);
     const perStep = elements('per-step arrays', [batch, T]);
+    const stats = elements('statistics', [batch, S]);
+    const sizes: Array<[string, number, number]> = [
+      ['observations', batch * T * A * O, 4],
+      ['actions', perAgent, 4],
+      ['logProbs', perAgent, 4],
+      ['entropies', perAgent, 4],
+      ['rewards', perAgent, 4],
+      ['dones', perStep, 1],
+      ['mask', perStep, 1],
+      ['stats', stats, 4],
+    ];
+    for (const [name, n, width] of sizes) {
+      if (n * width > LIMITS.maxResultBytes) {
+        throw new DilemmaError(
+          ErrorCode.TooLarge,
+          `options.batch = ${batch} with steps = ${T}: ${name} would take ${n * width} bytes, over the limit of ` +
+            `${LIMITS.maxResultBytes} bytes for one result array (LIMITS.maxResultBytes); use a smaller options.batch or options.steps`,
+        );
+      }
+    }
     const m = {
       observations,
       actions: 4 * perAgent,
@@ -118,7 +148,7 @@ export function rolloutMemory(options: RolloutMemoryOptions): RolloutMemory {
       rewards: 4 * perAgent,
       dones: perStep,
       mask: perStep,
-      stats: 4 * elements('statistics', [batch, S]),
+      stats: 4 * stats,
     };
     return { ...m, total: Object.values(m).reduce((s, x) => s + x, 0) };
   } finally {

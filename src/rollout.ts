@@ -7,7 +7,7 @@ import { native, type NativeTrajectory } from './native.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
 import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
-import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid } from './validate.js';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid, isTypedArrayOf } from './validate.js';
 
 /** Options of {@link rollout}. */
 export interface RolloutOptions {
@@ -122,7 +122,7 @@ function resolveGroups(groups: RolloutOptions['groups'], batch: number): Uint32A
     return out;
   }
   // Int32Array ids are accepted as they are when non-negative.
-  const ids = groups instanceof Int32Array ? Array.from(groups) : (groups as ArrayLike<number>);
+  const ids = isTypedArrayOf(groups, Int32Array) ? Array.from(groups) : (groups as ArrayLike<number>);
   return toUint32('options.groups', ids, batch);
 }
 
@@ -198,7 +198,7 @@ function checkOut(value: unknown, shape: { batch: number; steps: number; agents:
   for (const [field, ctor, dimList] of FIELDS) {
     const name = `options.out.${field}`;
     const arr = (out as unknown as Record<string, unknown>)[field];
-    if (!(arr instanceof ctor)) invalid(name, `must be a ${ctor.name}, got ${describe(arr)}`);
+    if (!isTypedArrayOf(arr, ctor)) invalid(name, `must be a ${ctor.name}, got ${describe(arr)}`);
     const names = dimList.split(', ');
     const length = names.reduce((n, d) => n * (dims[d] ?? NaN), 1);
     if (typeof SharedArrayBuffer !== 'undefined' && arr.buffer instanceof SharedArrayBuffer) {
@@ -301,7 +301,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
       },
     );
     if (out) {
-      const reuse = out.groups instanceof Uint32Array && out.groups.length === batch && out.groups.buffer.byteLength > 0 &&
+      const reuse = isTypedArrayOf(out.groups, Uint32Array) && out.groups.length === batch && out.groups.buffer.byteLength > 0 &&
         !(typeof SharedArrayBuffer !== 'undefined' && out.groups.buffer instanceof SharedArrayBuffer);
       const outGroups = reuse ? out.groups : new Uint32Array(batch);
       if (groups) outGroups.set(groups);

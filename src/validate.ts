@@ -42,6 +42,29 @@ export function checkSeed(name: string, value: unknown): number | bigint {
   return checkInteger(name, value, 0);
 }
 
+/**
+ * Whether value is a typed array of ctor's type. A Proxy around one passes
+ * `instanceof` but is no typed array: every typed-array accessor (buffer,
+ * length) throws an uncoded TypeError when handed it.
+ */
+export function isTypedArrayOf<C extends TypedArrayCtor>(value: unknown, ctor: C): value is InstanceType<C> {
+  return value instanceof ctor && ArrayBuffer.isView(value);
+}
+
+/**
+ * The length of an array-like object, or undefined when it has none it can
+ * give: a Proxy around a typed array throws from its length accessor.
+ */
+export function arrayLikeLength(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return undefined;
+  try {
+    const n = (value as { length?: unknown }).length;
+    return typeof n === 'number' ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Checks that value is an instance of ctor with exactly `length` elements (any length when undefined). */
 export function checkTypedArray<C extends TypedArrayCtor>(
   name: string,
@@ -49,7 +72,7 @@ export function checkTypedArray<C extends TypedArrayCtor>(
   ctor: C,
   length?: number,
 ): InstanceType<C> {
-  if (!(value instanceof ctor)) invalid(name, `must be a ${ctor.name}, got ${describe(value)}`);
+  if (!isTypedArrayOf(value, ctor)) invalid(name, `must be a ${ctor.name}, got ${describe(value)}`);
   const arr = value as InstanceType<C>;
   if (arr.buffer.byteLength === 0 && arr.length > 0) invalid(name, 'is backed by a detached ArrayBuffer');
   if (length !== undefined && arr.length !== length) {

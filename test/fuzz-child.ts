@@ -11,8 +11,12 @@
  * Error whose `code` is a string starting with `ERR_`. Anything else, or a
  * promise that does not settle in time, is a violation.
  *
+ * The hostile classes of test/fuzz-hostile.ts (shared memory another thread
+ * rewrites, getters that detach arrays, Proxies, worker termination mid-call,
+ * crafted size fields) are mixed in the same way.
+ *
  * Prints one line `FUZZ {json}` (calls, outcome histogram, calls per target,
- * violations) and exits 1 when there was a violation.
+ * calls per hostile class, violations) and exits 1 when there was a violation.
  *
  * Environment: FUZZ_SEED (default 20261122), FUZZ_CALLS (default 20000).
  * The seed fixes every generated argument; where asynchronous calls overlap,
@@ -21,6 +25,7 @@
 import { native } from '../src/native.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { gruPolicy, mlpPolicy } from '../src/onnx/index.js';
+import { HOSTILE_CLASSES, makeHostile } from './fuzz-hostile.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -803,6 +808,20 @@ function fuzzConcurrent(): void {
   }
 }
 
+const hostile = makeHostile({
+  b,
+  addonPath: process.env.DILEMMA_ADDON_PATH ?? new URL('../build/Release/dilemma.node', import.meta.url).pathname,
+  onnx: onnxAvailable,
+  rand,
+  int,
+  chance,
+  pick,
+  call,
+  someGame,
+  policyArg,
+  gruBytes: smallGru,
+});
+
 // ---------------------------------------------------------------- main loop
 
 async function main(): Promise<void> {
@@ -829,6 +848,7 @@ async function main(): Promise<void> {
     [14, fuzzMisc],
     [10, fuzzReceivers],
     [3, fuzzConcurrent],
+    [10, () => hostile.step()],
   ];
   const total = targets.reduce((s, [w]) => s + w, 0);
   while (calls + pending.size < TARGET_CALLS) {
@@ -840,13 +860,14 @@ async function main(): Promise<void> {
     if (pending.size >= 12) await Promise.race([...pending]);
     if (pending.size >= 24) await drain();
   }
+  await hostile.finish();
   await drain();
   for (const list of [envs.map((e) => e.env), trainers.map((t) => t.trainer), policies.map((p) => p.policy), games.map((g) => g.game)]) {
     for (const o of list) (o as Any).dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   const sorted = (m: Map<string, number>) => Object.fromEntries([...m.entries()].sort((x, y) => y[1] - x[1]));
-  const report = { seed: SEED, calls, seconds: Math.round(seconds * 10) / 10, onnx: onnxAvailable, outcomes: sorted(histogram), targets: sorted(perTarget), succeeded: sorted(succeeded), violations: violations.slice(0, 50), violationCount: violations.length };
+  const report = { seed: SEED, calls, seconds: Math.round(seconds * 10) / 10, onnx: onnxAvailable, outcomes: sorted(histogram), targets: sorted(perTarget), succeeded: sorted(succeeded), hostile: Object.fromEntries(HOSTILE_CLASSES.map((c) => [c, hostile.counts[c]])), violations: violations.slice(0, 50), violationCount: violations.length };
   console.log(`FUZZ ${JSON.stringify(report)}`);
   if (violations.length) {
     console.error(`${violations.length} violation(s):\n${violations.slice(0, 50).join('\n')}`);

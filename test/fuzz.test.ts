@@ -19,6 +19,7 @@ interface FuzzReport {
   outcomes: Record<string, number>;
   targets: Record<string, number>;
   succeeded: Record<string, number>;
+  hostile: Record<string, number>;
   violations: string[];
   violationCount: number;
 }
@@ -66,6 +67,7 @@ test('the raw binding answers ≥ 10,000 random wrong calls with coded errors an
   if (report) {
     t.log(`${report.calls} calls in ${report.seconds} s (seed ${report.seed}, ONNX ${report.onnx ? 'on' : 'off'})`);
     t.log(`outcomes: ${Object.entries(report.outcomes).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    t.log(`hostile classes: ${Object.entries(report.hostile).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
   const failed = timedOut || signal !== null || code !== 0 || !report;
   if (failed) {
@@ -82,6 +84,10 @@ test('the raw binding answers ≥ 10,000 random wrong calls with coded errors an
   // Valid calls are mixed in: the main entry points also succeeded.
   for (const name of ['rollout', 'new Env', 'Env.step', 'Trainer.iterate', 'loss.policyGradient', 'credit.advantageAlignment', 'modelPolicy']) {
     t.true((report.succeeded[name] ?? 0) > 0, `${name} never succeeded`);
+  }
+  // Every hostile class was exercised (fuzz-hostile.ts), with no crash and no uncoded error.
+  for (const cls of ['shared-memory', 'getter', 'proxy', 'worker-termination', 'crafted-size']) {
+    t.true((report.hostile[cls] ?? 0) > 0, `hostile class ${cls} made no calls`);
   }
   t.true((report.outcomes.ERR_TOO_LARGE ?? 0) > 0 && (report.outcomes.ERR_DISPOSED ?? 0) > 0 && (report.outcomes.ERR_BUSY ?? 0) > 0);
 });

@@ -18,10 +18,11 @@ async function attempt(name: string, fn: () => unknown, bytes?: number): Promise
   }
 }
 
-// The largest IPD rollout whose observation array is within the limit.
-const batch = Math.floor((2 ** 31 - 1) / (10 * 2 * 5));
+// The largest IPD rollout whose observation array is within the limits
+// (LIMITS.maxResultBytes binds first: 4 bytes × 10 steps × 2 agents × 5).
+const batch = Math.floor(2 ** 32 / (4 * 10 * 2 * 5));
 await attempt('rollout', () => rollout({ game: 'ipd', policies: ['tit-for-tat', 'always-defect'], batch }), rolloutMemory({ game: 'ipd', batch }).total);
-await attempt('env', () => makeEnv('ipd', {}, { batch: 2 ** 27 }).dispose());
+await attempt('env', () => makeEnv('ipd', {}, { batch: 2 ** 26 }).dispose());
 await attempt('trainer', async () => {
   const trainer = Trainer.create({ batch: 2 ** 24, iterations: 1 });
   try {

@@ -8,7 +8,8 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Game, LIMITS, modelPolicy, rollout, rolloutMemory, scripted } from '../src/index.js';
+import { Game, LIMITS, makeEnv, modelPolicy, rollout, rolloutMemory, scripted } from '../src/index.js';
+import { native } from '../src/native.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -54,9 +55,32 @@ test('sizes past the limits are ERR_TOO_LARGE, in rolloutMemory and in the rollo
   await t.throwsAsync(rollout({ ...huge, policies: ['tit-for-tat', 'tit-for-tat'] }), { code: 'ERR_TOO_LARGE' });
   await t.throwsAsync(rollout({ game: 'ipd', policies: ['tit-for-tat', 'tit-for-tat'], batch: 2 ** 30, steps: 2 ** 20 }), { code: 'ERR_TOO_LARGE' });
   t.throws(() => rolloutMemory({ game: 'ipd', batch: 0 }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.batch/ });
-  // The largest IPD rollout within the limit: about 15.9 GB of results.
-  const batch = Math.floor(LIMITS.maxElements / (10 * 2 * 5));
+  // The largest IPD rollout within the limits (maxResultBytes binds first):
+  // about 7.6 GB of results.
+  const batch = Math.floor(LIMITS.maxResultBytes / (4 * 10 * 2 * 5));
   t.is(rolloutMemory({ game: 'ipd', batch }).total, batch * 10 * (2 * 5 * 4 + 4 * 2 * 4 + 2));
+});
+
+// Node cannot hand JavaScript one ArrayBuffer past 4 GiB; the engine's
+// external buffers that large used to end in 'free(): double free detected'.
+// Refused up front: nothing near that size is allocated here.
+test('result arrays past LIMITS.maxResultBytes are ERR_TOO_LARGE naming options.batch, before anything is allocated', async (t) => {
+  t.is(LIMITS.maxResultBytes, 2 ** 32);
+  // One environment more than the largest that fits: 10 steps × 2 agents × 5 floats.
+  const batch = Math.floor(LIMITS.maxResultBytes / (4 * 10 * 2 * 5)) + 1;
+  t.true(batch * 10 * 2 * 5 <= LIMITS.maxElements, 'within the element limit: the byte limit is what refuses it');
+  const message = /options\.batch = 10737419.*observations.*LIMITS\.maxResultBytes/;
+  t.throws(() => rolloutMemory({ game: 'ipd', batch, steps: 10 }), { code: 'ERR_TOO_LARGE', message });
+  const rss = process.memoryUsage().rss;
+  await t.throwsAsync(rollout({ game: 'ipd', policies: ['tit-for-tat', 'tit-for-tat'], batch, steps: 10 }), { code: 'ERR_TOO_LARGE', message });
+  // Env.reset of the same size: refused when the batch is made.
+  t.throws(() => makeEnv('ipd', {}, { batch: batch * 10 }), { code: 'ERR_TOO_LARGE', message: /options\.batch = 107374190.*LIMITS\.maxResultBytes/ });
+  // The raw binding refuses it too, for allocateTrajectory as well.
+  const b = native() as unknown as { Game: new (id: string, p: object) => { dispose(): void }; allocateTrajectory(g: unknown, o: object): unknown };
+  const g = new b.Game('ipd', {});
+  t.throws(() => b.allocateTrajectory(g, { batch, steps: 10 }), { code: 'ERR_TOO_LARGE', message });
+  g.dispose();
+  t.true(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'nothing large was allocated');
 });
 
 const linux = process.platform === 'linux' ? test : test.skip;

@@ -19,6 +19,15 @@ struct AddonData {
 
 inline AddonData& data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
+// Tells V8 about native memory an object holds (bytes > 0) or gave back, so
+// that its garbage collector weighs undisposed objects by what they really
+// cost. Never throws: it also runs in finalizers and while an environment
+// is torn down, where a throw would abort the process.
+inline void adjust_external_memory(napi_env env, int64_t bytes) {
+  int64_t total = 0;
+  if (bytes != 0) napi_adjust_external_memory(env, bytes, &total);
+}
+
 // Every wrapped class tags the objects it constructs (Wrap::kTypeTag), and
 // an object is taken for an instance only with its class's tag: an object
 // that merely has the class's prototype, or another class's instance, would

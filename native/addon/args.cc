@@ -1,6 +1,8 @@
 #include "args.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <new>
 #include <sstream>
 
 #include "errors.hpp"
@@ -11,9 +13,18 @@ namespace {
 std::string fmt(double v) { return format_number(v); }
 }  // namespace
 
+namespace {
+
+struct Raw {
+  void* data;
+  size_t length;
+  bool shared;
+};
+
 template <typename T>
-ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
+Raw raw_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
   using Tr = TypedArrayTraits<T>;
+  // A Proxy around a typed array is not one (IsTypedArray is false for it).
   if (!v.IsTypedArray()) throw_error(env, codes::kInvalidArgument, name + " must be a " + Tr::name);
   Napi::TypedArray ta = v.As<Napi::TypedArray>();
   if (ta.TypedArrayType() != Tr::type) throw_error(env, codes::kInvalidArgument, name + " must be a " + Tr::name);
@@ -26,7 +37,8 @@ ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string&
   if (napi_get_typedarray_info(env, ta, &type, &length, &data, &buffer, &offset) != napi_ok)
     throw_error(env, codes::kInvalidArgument, name + " cannot be read");
   const Napi::Value buf(env, buffer);
-  if (buf.IsArrayBuffer()) {
+  const bool plain = buf.IsArrayBuffer();
+  if (plain) {
     Napi::ArrayBuffer ab = buf.As<Napi::ArrayBuffer>();
     if (ab.IsDetached()) throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
     if (offset + length * sizeof(T) > ab.ByteLength())
@@ -38,23 +50,97 @@ ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string&
   if (reinterpret_cast<uintptr_t>(data) % alignof(T) != 0)
     throw_error(env, codes::kInvalidArgument, name + " is not aligned to its element size");
   if (length > 0 && data == nullptr) throw_error(env, codes::kInvalidArgument, name + " has no memory");
-  return ArrayView<T>{static_cast<T*>(data), length};
+  return Raw{data, length, !plain};
 }
 
-template ArrayView<float> typed_array<float>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
-template ArrayView<int32_t> typed_array<int32_t>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
-template ArrayView<uint32_t> typed_array<uint32_t>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
-template ArrayView<uint8_t> typed_array<uint8_t>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
-template ArrayView<double> typed_array<double>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
+}  // namespace
+
+template <typename T>
+ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
+  const Raw r = raw_array<T>(env, v, name, expected_length);
+  return ArrayView<T>{static_cast<T*>(r.data), r.length};
+}
+
+template <typename T>
+Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
+  const Raw r = raw_array<T>(env, v, name, expected_length);
+  Input<T> in;
+  in.length_ = r.length;
+  in.data_ = static_cast<const T*>(r.data);
+  if (r.shared && r.length > 0) {
+    try {
+      in.copy_.resize(r.length);
+    } catch (const std::bad_alloc&) {
+      throw_error(env, codes::kOutOfMemory,
+                  "out of memory: cannot copy " + name + " (" + std::to_string(r.length) +
+                      " elements on a SharedArrayBuffer)");
+    }
+    // Another thread may be writing: copy with relaxed per-byte semantics is
+    // all the memory model offers, and exactly what a snapshot needs.
+    std::memcpy(in.copy_.data(), r.data, r.length * sizeof(T));
+    in.data_ = in.copy_.data();
+  }
+  return in;
+}
+
+#define DILEMMA_ARRAYS(T)                                                                          \
+  template ArrayView<T> typed_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t); \
+  template Input<T> input_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
+DILEMMA_ARRAYS(float)
+DILEMMA_ARRAYS(int32_t)
+DILEMMA_ARRAYS(uint32_t)
+DILEMMA_ARRAYS(uint8_t)
+DILEMMA_ARRAYS(double)
+#undef DILEMMA_ARRAYS
+
+Options::Options(Napi::Env env, const Napi::Value& v, std::string name, std::initializer_list<const char*> keys)
+    : env_(env), name_(std::move(name)) {
+  Napi::Object o = object_arg(env, v, name_);
+  values_.reserve(keys.size());
+  for (const char* key : keys) values_.emplace_back(key, o.Get(key));
+}
+
+Napi::Value Options::get(const char* key) const {
+  for (const auto& [k, value] : values_)
+    if (std::strcmp(k, key) == 0) return value;
+  throw Error(codes::kInternal, "option " + member(key) + " was not read");
+}
+
+double Options::number_or(const char* key, double fallback, double lo, double hi) const {
+  const Napi::Value v = get(key);
+  return v.IsUndefined() ? fallback : number(env_, v, member(key), lo, hi);
+}
+
+int64_t Options::integer_or(const char* key, int64_t fallback, int64_t lo, int64_t hi) const {
+  const Napi::Value v = get(key);
+  return v.IsUndefined() ? fallback : integer(env_, v, member(key), lo, hi);
+}
+
+std::vector<Napi::Value> array_elements(Napi::Env env, const Napi::Value& v, const std::string& name,
+                                        uint32_t max_length, const char* what, const std::string& code) {
+  if (!v.IsArray()) throw_error(env, code, name + " must be " + what);
+  // napi_get_array_length refuses a Proxy of an array (which IsArray accepts).
+  uint32_t n = 0;
+  if (napi_get_array_length(env, v, &n) != napi_ok) {
+    Napi::Error::New(env);  // clears what the failed call left pending
+    throw_error(env, code, name + " must be a plain array (not a Proxy)");
+  }
+  if (n > max_length) throw_error(env, code, name + " has too many entries (at most " + std::to_string(max_length) + ")");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<Napi::Value> out;
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) out.push_back(a.Get(i));
+  return out;
+}
+
+void put(Napi::Object o, const char* key, Napi::Value value) {
+  o.DefineProperty(Napi::PropertyDescriptor::Value(key, value, napi_default_jsproperty));
+}
 
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name) {
   if (!v.IsObject() || v.IsArray() || v.IsFunction())
     throw_error(env, codes::kInvalidArgument, name + " must be an object");
   return v.As<Napi::Object>();
-}
-
-bool has(const Napi::Object& o, const char* key) {
-  return o.Has(key) && !o.Get(key).IsUndefined();
 }
 
 double number(Napi::Env env, const Napi::Value& v, const std::string& name, double lo, double hi) {
@@ -96,14 +182,14 @@ uint64_t seed(Napi::Env env, const Napi::Value& v, const std::string& name) {
 
 double number_or(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner, double fallback,
                  double lo, double hi) {
-  if (!has(o, key)) return fallback;
-  return number(env, o.Get(key), owner + "." + key, lo, hi);
+  const Napi::Value v = o.Get(key);
+  return v.IsUndefined() ? fallback : number(env, v, owner + "." + key, lo, hi);
 }
 
 int64_t integer_or(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner, int64_t fallback,
                    int64_t lo, int64_t hi) {
-  if (!has(o, key)) return fallback;
-  return integer(env, o.Get(key), owner + "." + key, lo, hi);
+  const Napi::Value v = o.Get(key);
+  return v.IsUndefined() ? fallback : integer(env, v, owner + "." + key, lo, hi);
 }
 
 Params params(Napi::Env env, const Napi::Value& v, const std::string& name) {
@@ -122,11 +208,10 @@ Params params(Napi::Env env, const Napi::Value& v, const std::string& name) {
     } else if (x.IsString()) {
       values[key] = string(env, x, full);
     } else if (x.IsArray()) {
-      Napi::Array arr = x.As<Napi::Array>();
-      if (arr.Length() > 4096) throw_error(env, codes::kInvalidParam, full + " is too long");
-      std::vector<double> nums(arr.Length());
-      for (uint32_t j = 0; j < arr.Length(); ++j) {
-        Napi::Value e = arr.Get(j);
+      const std::vector<Napi::Value> arr = array_elements(env, x, full, 4096, "an array of numbers", codes::kInvalidParam);
+      std::vector<double> nums(arr.size());
+      for (size_t j = 0; j < arr.size(); ++j) {
+        const Napi::Value& e = arr[j];
         if (!e.IsNumber()) throw_error(env, codes::kInvalidParam, full + "[" + std::to_string(j) + "] must be a number");
         nums[j] = e.As<Napi::Number>().DoubleValue();
       }

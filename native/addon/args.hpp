@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "error.hpp"
 #include "params.hpp"
 
 namespace dilemma::addon {
@@ -47,14 +48,85 @@ struct ArrayView {
   size_t length = 0;
 };
 
-// A view of a typed array's memory, no copy. Valid only during the current
-// synchronous call; copy before going off-thread.
+// A view of a typed array's memory, no copy, for results the engine writes
+// (a SharedArrayBuffer is accepted: writes cannot break the engine). Valid
+// until JavaScript runs again: take views only after every member of the
+// call's options was read (Options), and copy before going off-thread.
 // expected_length < 0 accepts any length.
 template <typename T>
 ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
 
+// An input array as native code reads it: the caller's memory when only this
+// thread can write it, else (a SharedArrayBuffer, which another thread may
+// change at any moment) a copy taken before anything looks at the values.
+// Either way the values checked are the values used, however often the core
+// reads them. Same rules as typed_array otherwise.
+template <typename T>
+class Input {
+ public:
+  Input() = default;
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+  Input(Input&& o) noexcept : data_(o.data_), length_(o.length_), copy_(std::move(o.copy_)) {
+    if (!copy_.empty()) data_ = copy_.data();
+  }
+  Input& operator=(Input&& o) noexcept {
+    data_ = o.data_;
+    length_ = o.length_;
+    copy_ = std::move(o.copy_);
+    if (!copy_.empty()) data_ = copy_.data();
+    return *this;
+  }
+  const T* data() const { return data_; }
+  size_t size() const { return length_; }
+  bool copied() const { return !copy_.empty(); }
+
+ private:
+  template <typename U>
+  friend Input<U> input_array(Napi::Env, const Napi::Value&, const std::string&, int64_t);
+  const T* data_ = nullptr;
+  size_t length_ = 0;
+  std::vector<T> copy_;
+};
+
+template <typename T>
+Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
+
+// The members of an options object, each read exactly once and before
+// anything is checked: a getter or a Proxy trap runs once per key, here, so
+// it cannot change a value after its check, nor detach or shrink an array
+// whose memory native code already points into (every typed_array/
+// input_array view is taken after this snapshot). Only the listed keys are
+// read; an absent one reads as undefined.
+class Options {
+ public:
+  Options(Napi::Env env, const Napi::Value& v, std::string name, std::initializer_list<const char*> keys);
+  Napi::Value get(const char* key) const;
+  // Present and not undefined.
+  bool has(const char* key) const { return !get(key).IsUndefined(); }
+  std::string member(const char* key) const { return name_ + "." + key; }
+  const std::string& name() const { return name_; }
+  double number_or(const char* key, double fallback, double lo, double hi) const;
+  int64_t integer_or(const char* key, int64_t fallback, int64_t lo, int64_t hi) const;
+
+ private:
+  Napi::Env env_;
+  std::string name_;
+  std::vector<std::pair<const char*, Napi::Value>> values_;
+};
+
+// The elements of a JavaScript array, each read once (an array's Proxy runs
+// its traps here). Refuses anything but an array of at most max_length.
+std::vector<Napi::Value> array_elements(Napi::Env env, const Napi::Value& v, const std::string& name,
+                                        uint32_t max_length, const char* what,
+                                        const std::string& code = codes::kInvalidArgument);
+
+// Sets key on a result object as an own data property: a setter defined on
+// Object.prototype would otherwise run the caller's code in the middle of a
+// call, with views of arrays already taken.
+void put(Napi::Object o, const char* key, Napi::Value value);
+
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name);
-bool has(const Napi::Object& o, const char* key);
 double number(Napi::Env env, const Napi::Value& v, const std::string& name, double lo, double hi);
 int64_t integer(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t lo, int64_t hi);
 bool boolean(Napi::Env env, const Napi::Value& v, const std::string& name);

@@ -9,8 +9,9 @@
 // with the same arrays.
 //
 // An input that the core reads more than once (GAE's values, leave-one-out's
-// values, whiten's x) is copied first when it lives on a SharedArrayBuffer
-// (read_stable); the others are read exactly once per element.
+// values and groups, whiten's x) is a snapshot (input_array): copied first
+// when it lives on a SharedArrayBuffer; the others are read exactly once
+// per element.
 #include <napi.h>
 
 #include <cfloat>
@@ -87,20 +88,18 @@ Napi::Value Gae(const Napi::CallbackInfo& info) {
     const Shape s = shape(info, 3, "rewards");
     const int64_t value_count = checked_elements("values", {s.batch, s.steps + 1});
     auto rewards = typed_array<float>(env, info[0], "rewards", s.elements);
-    auto values = typed_array<float>(env, info[1], "values", value_count);
+    const Input<float> values = input_array<float>(env, info[1], "values", value_count);
     auto out = typed_array<float>(env, info[2], "out", s.elements);
     const float gamma = unit(info, 5, "gamma");
     const float lambda = unit(info, 6, "lambda");
     if (const cuda::Api* gpu = backend(info, 7)) {
       CudaMessage m;
       cuda::check_status(
-          gpu->gae(rewards.data, values.data, out.data, s.batch, s.steps, gamma, lambda, m.text, sizeof m.text), m.text,
+          gpu->gae(rewards.data, values.data(), out.data, s.batch, s.steps, gamma, lambda, m.text, sizeof m.text), m.text,
           "gae");
       return info[2];
     }
-    std::vector<float> copy;
-    const float* v = read_stable(env, info[1], values, copy);
-    credit::gae(rewards.data, v, out.data, s.batch, s.steps, gamma, lambda);
+    credit::gae(rewards.data, values.data(), out.data, s.batch, s.steps, gamma, lambda);
     return info[2];
   });
 }
@@ -110,19 +109,19 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     const Shape s = shape(info, 3, "values");
-    auto values = typed_array<float>(env, info[0], "values", s.elements);
-    const int32_t* groups = nullptr;
-    if (!info[1].IsUndefined()) groups = typed_array<int32_t>(env, info[1], "groups", s.batch).data;
+    const Input<float> values = input_array<float>(env, info[0], "values", s.elements);
+    // Group ids are checked, then used as indices: a snapshot.
+    Input<int32_t> group_ids;
+    if (!info[1].IsUndefined()) group_ids = input_array<int32_t>(env, info[1], "groups", s.batch);
+    const int32_t* groups = group_ids.data();
     auto out = typed_array<float>(env, info[2], "out", s.elements);
     if (const cuda::Api* gpu = backend(info, 5)) {
       CudaMessage m;
-      cuda::check_status(gpu->leave_one_out(values.data, groups, out.data, s.batch, s.steps, m.text, sizeof m.text),
+      cuda::check_status(gpu->leave_one_out(values.data(), groups, out.data, s.batch, s.steps, m.text, sizeof m.text),
                          m.text, "leaveOneOut");
       return info[2];
     }
-    std::vector<float> copy;
-    const float* v = read_stable(env, info[0], values, copy);
-    credit::leave_one_out(v, groups, out.data, s.batch, s.steps);
+    credit::leave_one_out(values.data(), groups, out.data, s.batch, s.steps);
     return info[2];
   });
 }
@@ -178,12 +177,11 @@ Napi::Value Whiten(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     const Shape s = shape(info, 2, "x");
-    auto x = typed_array<float>(env, info[0], "x", s.elements);
+    const Input<float> x = input_array<float>(env, info[0], "x", s.elements);
     auto out = typed_array<float>(env, info[1], "out", s.elements);
     const bool per_step = boolean(env, info[4], "perStep");
     const double eps = number(env, info[5], "eps", 0.0, DBL_MAX);
-    std::vector<float> copy;
-    credit::whiten(read_stable(env, info[0], x, copy), out.data, s.batch, s.steps, per_step, eps);
+    credit::whiten(x.data(), out.data, s.batch, s.steps, per_step, eps);
     return info[1];
   });
 }

@@ -37,18 +37,25 @@ EnvWrap::EnvWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvWrap>(inf
       envs_ = std::make_unique<EnvBatch>(*cloning);
     } else {
       GameWrap* g = unwrap<GameWrap>(env, info[0], "game", "Game");
-      Napi::Object o = object_arg(env, info[1], "options");
-      const int64_t batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
-      const uint64_t s = has(o, "seed") ? seed(env, o.Get("seed"), "options.seed") : 0;
+      const Options o(env, info[1], "options", {"batch", "seed", "streams"});
+      const int64_t batch = integer(env, o.get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
+      const uint64_t s = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
       std::vector<uint32_t> streams;
-      if (has(o, "streams")) {
-        auto v = typed_array<uint32_t>(env, o.Get("streams"), "options.streams", batch);
-        streams.assign(v.data, v.data + v.length);
+      if (o.has("streams")) {
+        auto v = input_array<uint32_t>(env, o.get("streams"), "options.streams", batch);
+        streams.assign(v.data(), v.data() + v.size());
       }
-      envs_ = std::make_unique<EnvBatch>(g->game(env), batch, s, std::move(streams));
+      const std::shared_ptr<const Game>& game = g->game(env);
+      // Every array the batch hands back (observations the largest) must fit
+      // in one result array.
+      const GameInfo& gi = game->info();
+      check_result_bytes("options.batch = " + std::to_string(batch) + ": observations [batch, agents, obsDim]",
+                         checked_elements("observations", {batch, gi.agents, gi.obs_dim}), sizeof(float),
+                         "use a smaller options.batch");
+      envs_ = std::make_unique<EnvBatch>(game, batch, s, std::move(streams));
     }
     external_bytes_ = footprint(*envs_);
-    Napi::MemoryManagement::AdjustExternalMemory(env, external_bytes_);
+    adjust_external_memory(env, external_bytes_);
   });
   tag_instance<EnvWrap>(info);
 }
@@ -83,15 +90,18 @@ Napi::Value EnvWrap::Step(const Napi::CallbackInfo& info) {
   return guard(env, [&] {
     EnvBatch& e = envs(env);
     const GameInfo& g = e.game().info();
-    auto actions = typed_array<int32_t>(env, info[0], "actions", e.batch() * g.agents);
-    e.check_actions(actions.data);
+    // Checked and stepped from one snapshot: a SharedArrayBuffer's actions
+    // could otherwise change between the check and the step.
+    const Input<int32_t> actions = input_array<int32_t>(env, info[0], "actions", e.batch() * g.agents);
+    e.check_actions(actions.data());
     auto rewards = new_array<float>(env, e.batch() * g.agents);
     auto dones = new_array<uint8_t>(env, e.batch());
-    e.step(0, e.batch(), actions.data, rewards.Data(), dones.Data(), nullptr);
+    e.step(0, e.batch(), actions.data(), rewards.Data(), dones.Data(), nullptr);
     Napi::Object out = Napi::Object::New(env);
-    out.Set("observations", Observe(info));
-    out.Set("rewards", rewards);
-    out.Set("dones", dones);
+    constexpr auto kData = napi_default_jsproperty;
+    out.DefineProperties({Napi::PropertyDescriptor::Value("observations", Observe(info), kData),
+                          Napi::PropertyDescriptor::Value("rewards", rewards, kData),
+                          Napi::PropertyDescriptor::Value("dones", dones, kData)});
     return out;
   });
 }
@@ -144,14 +154,14 @@ Napi::Value EnvWrap::Dones(const Napi::CallbackInfo& info) {
 }
 
 void EnvWrap::Finalize(Napi::Env env) {
-  if (external_bytes_) Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
+  if (external_bytes_) adjust_external_memory(env, -external_bytes_);
   external_bytes_ = 0;
 }
 
 void EnvWrap::Dispose(const Napi::CallbackInfo& info) {
   if (!envs_) return;
   envs_.reset();
-  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -external_bytes_);
+  adjust_external_memory(info.Env(), -external_bytes_);
   external_bytes_ = 0;
 }
 

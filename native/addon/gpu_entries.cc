@@ -41,9 +41,9 @@ bool plan_seat(const Game& game, const Policy& policy, int k, MatrixRolloutPlan*
 
 }  // namespace
 
-Want want_of(Napi::Env env, const Napi::Object& options, const char* key, const std::string& name) {
-  if (!has(options, key)) return Want::kNo;
-  const std::string v = string(env, options.Get(key), name);
+Want want_of(Napi::Env env, const Napi::Value& value, const std::string& name) {
+  if (value.IsUndefined()) return Want::kNo;
+  const std::string v = string(env, value, name);
   if (v == "cpu") return Want::kNo;
   if (v == "auto") return Want::kAuto;
   if (v == "cuda") return Want::kCuda;

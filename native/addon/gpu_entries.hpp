@@ -24,7 +24,7 @@ enum class Want { kNo, kAuto, kCuda };
 
 // Reads the backend the TypeScript side resolved (absent, "cpu", "auto" or
 // "cuda") from options[key].
-Want want_of(Napi::Env env, const Napi::Object& options, const char* key, const std::string& name);
+Want want_of(Napi::Env env, const Napi::Value& value, const std::string& name);
 
 // A rollout the matrix-game kernel can run: the game and both seats as the
 // C ABI takes them, holding the tables alive while the job runs.

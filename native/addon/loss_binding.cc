@@ -26,19 +26,18 @@ constexpr const char* kOwner = "options";
 
 std::string member(const char* key) { return std::string(kOwner) + "." + key; }
 
-// The core reads every input twice (a checking pass, then the loss), so an
-// array on a SharedArrayBuffer is copied first: otherwise another thread
-// could turn a checked action into an out-of-range index between the passes.
+// Every input is a snapshot (input_array): an array on a SharedArrayBuffer
+// is copied before the core's checking pass, so another thread cannot turn a
+// checked action into an out-of-range index before the loss pass.
 template <typename T>
-const T* input(Napi::Env env, const Napi::Object& o, const char* key, int64_t length, std::vector<T>& copy) {
-  const Napi::Value v = o.Get(key);
-  return read_stable(env, v, typed_array<T>(env, v, member(key), length), copy);
+Input<T> input(Napi::Env env, const Options& o, const char* key, int64_t length) {
+  return input_array<T>(env, o.get(key), member(key), length);
 }
 
-// An optional input: null when absent or undefined.
+// An optional input: empty (null data) when absent or undefined.
 template <typename T>
-const T* optional_input(Napi::Env env, const Napi::Object& o, const char* key, int64_t length, std::vector<T>& copy) {
-  return has(o, key) ? input<T>(env, o, key, length, copy) : nullptr;
+Input<T> optional_input(Napi::Env env, const Options& o, const char* key, int64_t length) {
+  return o.has(key) ? input<T>(env, o, key, length) : Input<T>();
 }
 
 // The core names its arguments as C++ does; a JavaScript caller sees the
@@ -75,24 +74,34 @@ auto renamed(Fn&& fn) -> decltype(fn()) {
 Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
-    const Napi::Object o = object_arg(env, info[0], kOwner);
-    const int64_t rows = integer(env, o.Get("rows"), member("rows"), 1, kMaxElements);
-    const int A = static_cast<int>(integer(env, o.Get("actionCount"), member("actionCount"), 1, kMaxElements));
+    // Every member is read here, once, before anything is checked or any
+    // array's memory is looked at: a getter or Proxy trap that detaches or
+    // shrinks an array has run before its view is taken.
+    const Options o(env, info[0], kOwner,
+                    {"rows", "actionCount", "logits", "actions", "credits", "mask", "behaviorLogProbs",
+                     "referenceLogits", "referenceLogProbs", "objective", "ratioCap", "clip", "entropyCoef", "klCoef",
+                     "normalize", "out", "backend"});
+    const int64_t rows = integer(env, o.get("rows"), member("rows"), 1, kMaxElements);
+    const int A = static_cast<int>(integer(env, o.get("actionCount"), member("actionCount"), 1, kMaxElements));
     const int64_t n = checked_elements("options.logits", {rows, static_cast<int64_t>(A)});
 
-    std::vector<float> logits_copy, credits_copy, behavior_copy, ref_logits_copy, ref_logp_copy;
-    std::vector<int32_t> actions_copy;
-    std::vector<uint8_t> mask_copy;
-    const float* logits = input<float>(env, o, "logits", n, logits_copy);
-    const int32_t* actions = input<int32_t>(env, o, "actions", rows, actions_copy);
-    const float* credits = input<float>(env, o, "credits", rows, credits_copy);
-    const uint8_t* mask = optional_input<uint8_t>(env, o, "mask", rows, mask_copy);
-    const float* behavior = optional_input<float>(env, o, "behaviorLogProbs", rows, behavior_copy);
-    const float* ref_logits = optional_input<float>(env, o, "referenceLogits", n, ref_logits_copy);
-    const float* ref_logp = optional_input<float>(env, o, "referenceLogProbs", rows, ref_logp_copy);
+    const Input<float> logits_in = input<float>(env, o, "logits", n);
+    const Input<int32_t> actions_in = input<int32_t>(env, o, "actions", rows);
+    const Input<float> credits_in = input<float>(env, o, "credits", rows);
+    const Input<uint8_t> mask_in = optional_input<uint8_t>(env, o, "mask", rows);
+    const Input<float> behavior_in = optional_input<float>(env, o, "behaviorLogProbs", rows);
+    const Input<float> ref_logits_in = optional_input<float>(env, o, "referenceLogits", n);
+    const Input<float> ref_logp_in = optional_input<float>(env, o, "referenceLogProbs", rows);
+    const float* logits = logits_in.data();
+    const int32_t* actions = actions_in.data();
+    const float* credits = credits_in.data();
+    const uint8_t* mask = mask_in.data();
+    const float* behavior = behavior_in.data();
+    const float* ref_logits = ref_logits_in.data();
+    const float* ref_logp = ref_logp_in.data();
 
     learn::LossTerms terms;
-    const std::string objective = string(env, o.Get("objective"), member("objective"));
+    const std::string objective = string(env, o.get("objective"), member("objective"));
     if (objective == "reinforce")
       terms.objective = learn::LossObjective::kReinforce;
     else if (objective == "ppo")
@@ -101,16 +110,16 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
       throw_error(env, codes::kInvalidArgument, member("objective") + " must be \"reinforce\" or \"ppo\", got \"" + objective + "\"");
 
     // +Infinity is the documented way to switch the cap off.
-    const Napi::Value cap = o.Get("ratioCap");
+    const Napi::Value cap = o.get("ratioCap");
     if (cap.IsNumber() && std::isinf(cap.As<Napi::Number>().DoubleValue()) && cap.As<Napi::Number>().DoubleValue() > 0)
       terms.ratio_cap = INFINITY;
     else
       terms.ratio_cap = static_cast<float>(number(env, cap, member("ratioCap"), 0.0, FLT_MAX));
-    terms.clip = static_cast<float>(number(env, o.Get("clip"), member("clip"), 0.0, 1.0));
-    terms.entropy_coef = static_cast<float>(number(env, o.Get("entropyCoef"), member("entropyCoef"), -FLT_MAX, FLT_MAX));
-    terms.kl_coef = static_cast<float>(number(env, o.Get("klCoef"), member("klCoef"), 0.0, FLT_MAX));
+    terms.clip = static_cast<float>(number(env, o.get("clip"), member("clip"), 0.0, 1.0));
+    terms.entropy_coef = static_cast<float>(number(env, o.get("entropyCoef"), member("entropyCoef"), -FLT_MAX, FLT_MAX));
+    terms.kl_coef = static_cast<float>(number(env, o.get("klCoef"), member("klCoef"), 0.0, FLT_MAX));
 
-    const Napi::Value normalize = o.Get("normalize");
+    const Napi::Value normalize = o.get("normalize");
     if (normalize.IsNumber()) {
       terms.normalize = learn::LossNormalize::kConstant;
       terms.normalizer = number(env, normalize, member("normalize"), 1e-30, 1e30);
@@ -125,10 +134,10 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
                     member("normalize") + " must be \"mask\", \"rows\" or a number, got \"" + mode + "\"");
     }
 
-    const Napi::Value out = has(o, "out") ? o.Get("out") : Napi::Value(new_array<float>(env, n));
+    const Napi::Value out = o.has("out") ? o.get("out") : Napi::Value(new_array<float>(env, n, "options.out"));
     float* dlogits = typed_array<float>(env, out, member("out"), n).data;
 
-    const bool on_gpu = gpu::want_of(env, o, "backend", member("backend")) != gpu::Want::kNo;
+    const bool on_gpu = gpu::want_of(env, o.get("backend"), member("backend")) != gpu::Want::kNo;
     const learn::LossResult r = renamed([&] {
       if (on_gpu)
         return gpu::policy_loss(logits, rows, A, actions, credits, mask, behavior, ref_logits, ref_logp, terms,
@@ -137,13 +146,16 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
                                 dlogits);
     });
     Napi::Object res = Napi::Object::New(env);
-    res.Set("loss", r.loss);
-    res.Set("policyLoss", r.policy);
-    res.Set("entropy", r.entropy);
-    res.Set("kl", r.kl);
-    res.Set("clippedFraction", r.clipped_fraction);
-    res.Set("liveRows", static_cast<double>(r.live_rows));
-    res.Set("gradLogits", out);
+    constexpr auto kData = napi_default_jsproperty;
+    res.DefineProperties({
+        Napi::PropertyDescriptor::Value("loss", Napi::Number::New(env, r.loss), kData),
+        Napi::PropertyDescriptor::Value("policyLoss", Napi::Number::New(env, r.policy), kData),
+        Napi::PropertyDescriptor::Value("entropy", Napi::Number::New(env, r.entropy), kData),
+        Napi::PropertyDescriptor::Value("kl", Napi::Number::New(env, r.kl), kData),
+        Napi::PropertyDescriptor::Value("clippedFraction", Napi::Number::New(env, r.clipped_fraction), kData),
+        Napi::PropertyDescriptor::Value("liveRows", Napi::Number::New(env, static_cast<double>(r.live_rows)), kData),
+        Napi::PropertyDescriptor::Value("gradLogits", out, kData),
+    });
     return res;
   });
 }
@@ -155,11 +167,10 @@ Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
     const int64_t rows = integer(env, info[2], "rows", 1, kMaxElements);
     const int A = static_cast<int>(integer(env, info[3], "actions", 1, kMaxElements));
     const int64_t n = checked_elements("logits", {rows, static_cast<int64_t>(A)});
-    std::vector<float> copy;
-    const float* logits = read_stable(env, info[0], typed_array<float>(env, info[0], "logits", n), copy);
-    Napi::Value out_value = info[1].IsUndefined() ? Napi::Value(new_array<float>(env, n)) : info[1];
+    const Input<float> logits = input_array<float>(env, info[0], "logits", n);
+    Napi::Value out_value = info[1].IsUndefined() ? Napi::Value(new_array<float>(env, n, "out")) : info[1];
     auto out = typed_array<float>(env, out_value, "out", n);
-    learn::log_softmax(logits, rows, A, out.data);
+    learn::log_softmax(logits.data(), rows, A, out.data);
     return out_value;
   });
 }

@@ -10,6 +10,7 @@ namespace {
 // Only Wrap() may construct: it passes this token as the first argument.
 constexpr const char* kToken = "dilemma.policy.internal";
 thread_local std::shared_ptr<const Policy> pending;
+thread_local int64_t pending_bytes = 0;
 }  // namespace
 
 Napi::Function PolicyWrap::Define(Napi::Env env) {
@@ -19,9 +20,16 @@ Napi::Function PolicyWrap::Define(Napi::Env env) {
 
 Napi::Value PolicyWrap::OnCalledAsFunction(const Napi::CallbackInfo& info) { called_as_function(info, kClassName); }
 
-Napi::Object PolicyWrap::Wrap(Napi::Env env, std::shared_ptr<const Policy> policy) {
+Napi::Object PolicyWrap::Wrap(Napi::Env env, std::shared_ptr<const Policy> policy, int64_t external_bytes) {
   pending = std::move(policy);
-  Napi::Object o = data(env).policy.New({Napi::String::New(env, kToken)});
+  pending_bytes = external_bytes;
+  Napi::Object o;
+  try {
+    o = data(env).policy.New({Napi::String::New(env, kToken)});
+  } catch (...) {
+    pending.reset();
+    throw;
+  }
   pending.reset();
   return o;
 }
@@ -30,7 +38,15 @@ PolicyWrap::PolicyWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Policy
   if (info.Length() < 1 || !info[0].IsString() || info[0].As<Napi::String>().Utf8Value() != kToken || !pending)
     throw_error(info.Env(), codes::kInvalidArgument, "policies are made by factory functions such as strategy()");
   policy_ = pending;
+  pending.reset();
+  external_bytes_ = pending_bytes;
+  adjust_external_memory(info.Env(), external_bytes_);
   tag_instance<PolicyWrap>(info);
+}
+
+void PolicyWrap::Finalize(Napi::Env env) {
+  adjust_external_memory(env, -external_bytes_);
+  external_bytes_ = 0;
 }
 
 const std::shared_ptr<const Policy>& PolicyWrap::policy(Napi::Env env) const {
@@ -42,7 +58,11 @@ Napi::Value PolicyWrap::Name(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), policy(info.Env())->name());
 }
 
-void PolicyWrap::Dispose(const Napi::CallbackInfo&) { policy_.reset(); }
+void PolicyWrap::Dispose(const Napi::CallbackInfo& info) {
+  policy_.reset();
+  adjust_external_memory(info.Env(), -external_bytes_);
+  external_bytes_ = 0;
+}
 
 Napi::Value Strategy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -16,14 +16,18 @@ class PolicyWrap : public Napi::ObjectWrap<PolicyWrap> {
   static constexpr const char* kClassName = "Policy";
   static Napi::Function Define(Napi::Env env);
   static Napi::Value OnCalledAsFunction(const Napi::CallbackInfo& info);
-  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const Policy> policy);
+  // external_bytes: native memory the policy holds (an ONNX session, a
+  // model's parameters), reported to V8 until dispose() or finalization.
+  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const Policy> policy, int64_t external_bytes = 0);
   explicit PolicyWrap(const Napi::CallbackInfo& info);
+  void Finalize(Napi::Env env) override;
   const std::shared_ptr<const Policy>& policy(Napi::Env env) const;
 
  private:
   Napi::Value Name(const Napi::CallbackInfo& info);
   void Dispose(const Napi::CallbackInfo& info);
   std::shared_ptr<const Policy> policy_;
+  int64_t external_bytes_ = 0;
 };
 
 // strategy(name, params) -> policy handle

@@ -14,6 +14,7 @@
 #include "game_wrap.hpp"
 #include "gpu_entries.hpp"
 #include "policy_wrap.hpp"
+#include "promise_worker.hpp"
 #include "rollout.hpp"
 #include "trajectory_buffers.hpp"
 #include "typed_out.hpp"
@@ -31,39 +32,24 @@ struct RolloutJob {
   std::shared_ptr<const gpu::MatrixRolloutPlan> gpu;  // set: the CUDA kernel runs it
 };
 
-class RolloutWorker : public Napi::AsyncWorker {
+class RolloutWorker : public PromiseWorker {
  public:
   RolloutWorker(Napi::Env env, RolloutJob job, Napi::Object result)
-      : Napi::AsyncWorker(env, "dilemma.rollout"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
-    result_ = Napi::Persistent(result);
-  }
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+      : PromiseWorker(env, "dilemma.rollout"), job_(std::move(job)), result_(Napi::Persistent(result)) {}
 
-  void Execute() override {
-    try {
-      if (job_.gpu)
-        gpu::matrix_rollout(*job_.gpu, job_.options, job_.out);
-      else
-        rollout(job_.game, job_.policies, job_.options, job_.out);
-    } catch (...) {
-      failure_ = current_failure();
-      SetError(failure_.message);
-    }
+ protected:
+  void Run() override {
+    if (job_.gpu)
+      gpu::matrix_rollout(*job_.gpu, job_.options, job_.out);
+    else
+      rollout(job_.game, job_.policies, job_.options, job_.out);
   }
-  void OnOK() override {
-    job_.lease.release();
-    deferred_.Resolve(result_.Value());
-  }
-  void OnError(const Napi::Error&) override {
-    job_.lease.release();
-    deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
-  }
+  void Finish() override { job_.lease.release(); }
+  Napi::Value Result(Napi::Env) override { return result_.Value(); }
 
  private:
   RolloutJob job_;
-  Napi::Promise::Deferred deferred_;
   Napi::ObjectReference result_;
-  Failure failure_;
 };
 
 // The seven trajectory arrays and stats, in this order everywhere below.
@@ -110,6 +96,13 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
   const int n_stats = game.stat_count();
   const int64_t lengths[] = {n.obs, n.per_agent, n.per_agent, n.per_agent, n.per_agent, n.per_step, n.per_step,
                              opt.batch * n_stats};
+  const size_t size[] = {4, 4, 4, 4, 4, 1, 1, 4};
+  // Every array must fit V8's limit on one ArrayBuffer, checked before any
+  // is allocated (or any of out's is looked at).
+  for (int k = 0; k < 8; ++k)
+    check_result_bytes("options.batch = " + std::to_string(opt.batch) + " with steps = " + std::to_string(steps) +
+                           ": " + kFields[k].name + " " + kFields[k].shape,
+                       lengths[k], size[k], "use a smaller options.batch or options.steps");
   Napi::Value arrays[8];
   void* data[8];
   if (out.IsUndefined()) {
@@ -127,13 +120,17 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
       napi_get_typedarray_info(env, arrays[k], &type, &len, &data[k], &buffer, &offset);
     }
   } else {
-    Napi::Object o = object_arg(env, out, "options.out");
+    // All eight fields are read (getters run) before any view is taken: a
+    // getter may detach or shrink another field's array.
+    const Options o(env, out, "options.out",
+                    {kFields[0].name, kFields[1].name, kFields[2].name, kFields[3].name, kFields[4].name,
+                     kFields[5].name, kFields[6].name, kFields[7].name});
     const std::string dims = "batch = " + std::to_string(opt.batch) + ", steps = " + std::to_string(steps) +
                              ", agents = " + std::to_string(g.agents) + ", obsDim = " + std::to_string(g.obs_dim) +
                              ", statNames.length = " + std::to_string(n_stats);
+    for (int k = 0; k < 8; ++k) arrays[k] = o.get(kFields[k].name);
     for (int k = 0; k < 8; ++k) {
       const std::string name = std::string("options.out.") + kFields[k].name;
-      arrays[k] = o.Get(kFields[k].name);
       const std::string shape = std::string(kFields[k].shape) + " with " + dims;
       switch (k) {
         case 0: case 2: case 3: case 4:
@@ -145,7 +142,6 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
         default:
           data[k] = lease_owned_array<uint8_t>(env, arrays[k], name, lengths[k], shape, lease);
       }
-      const size_t size[] = {4, 4, 4, 4, 4, 1, 1, 4};
       const auto* lo = static_cast<const char*>(data[k]);
       for (int j = 0; j < k; ++j) {
         const auto* other = static_cast<const char*>(data[j]);
@@ -155,12 +151,13 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
       }
     }
   }
-  for (int k = 0; k < 8; ++k) result.Set(kFields[k].name, arrays[k]);
-  result.Set("steps", steps);
+  // Own data properties: no setter of the caller's runs before the rollout.
+  for (int k = 0; k < 8; ++k) put(result, kFields[k].name, arrays[k]);
+  put(result, "steps", Napi::Number::New(env, steps));
   Napi::Array stat_names = Napi::Array::New(env, n_stats);
   const auto names = game.stat_names();
   for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
-  result.Set("statNames", stat_names);
+  put(result, "statNames", stat_names);
   return TrajectoryView{static_cast<float*>(data[0]),   static_cast<int32_t*>(data[1]), static_cast<float*>(data[2]),
                         static_cast<float*>(data[3]),   static_cast<float*>(data[4]),   static_cast<uint8_t*>(data[5]),
                         static_cast<uint8_t*>(data[6]), n_stats ? static_cast<int32_t*>(data[7]) : nullptr};
@@ -172,10 +169,10 @@ Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
-    Napi::Object o = object_arg(env, info[1], "options");
+    const Options o(env, info[1], "options", {"batch", "steps"});
     RolloutOptions opt;
-    opt.batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
-    opt.steps = static_cast<int>(integer_or(env, o, "steps", "options", 0, 1, 1 << 24));
+    opt.batch = integer(env, o.get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
+    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 24));
     Napi::Object result = Napi::Object::New(env);
     trajectory_arrays(env, *game, opt, env.Undefined(), result, nullptr, true);
     return result;
@@ -187,30 +184,30 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     RolloutJob job;
     job.game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
-    if (!info[1].IsArray()) throw_error(env, codes::kInvalidArgument, "policies must be an array of policies");
-    Napi::Array ps = info[1].As<Napi::Array>();
-    if (ps.Length() > 1024) throw_error(env, codes::kInvalidArgument, "policies has too many entries");
-    for (uint32_t i = 0; i < ps.Length(); ++i) {
+    const std::vector<Napi::Value> ps = array_elements(env, info[1], "policies", 1024, "an array of policies");
+    const Options o(env, info[2], "options",
+                    {"batch", "steps", "seed", "threads", "temperature", "greedy", "groups", "out", "gpu"});
+    // Each policy is held (shared) from here on: disposing it later frees nothing the job uses.
+    for (size_t i = 0; i < ps.size(); ++i) {
       const std::string name = "policies[" + std::to_string(i) + "]";
-      job.policies.push_back(unwrap<PolicyWrap>(env, ps.Get(i), name, "Policy")->policy(env));
+      job.policies.push_back(unwrap<PolicyWrap>(env, ps[i], name, "Policy")->policy(env));
     }
-    Napi::Object o = object_arg(env, info[2], "options");
     RolloutOptions& opt = job.options;
-    opt.batch = integer(env, o.Get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
-    opt.steps = static_cast<int>(integer_or(env, o, "steps", "options", 0, 1, 1 << 24));
-    opt.seed = has(o, "seed") ? seed(env, o.Get("seed"), "options.seed") : 0;
-    opt.threads = static_cast<int>(integer_or(env, o, "threads", "options", 0, 1, 1024));
-    opt.temperature = static_cast<float>(number_or(env, o, "temperature", "options", 1.0, 1e-6, 1e6));
-    if (has(o, "greedy")) opt.greedy = boolean(env, o.Get("greedy"), "options.greedy");
-    if (has(o, "groups")) {
-      auto g = typed_array<uint32_t>(env, o.Get("groups"), "options.groups", opt.batch);
-      opt.groups.assign(g.data, g.data + g.length);
+    opt.batch = integer(env, o.get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
+    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 24));
+    opt.seed = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
+    opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, 1024));
+    opt.temperature = static_cast<float>(o.number_or("temperature", 1.0, 1e-6, 1e6));
+    if (o.has("greedy")) opt.greedy = boolean(env, o.get("greedy"), "options.greedy");
+    if (o.has("groups")) {
+      auto g = input_array<uint32_t>(env, o.get("groups"), "options.groups", opt.batch);
+      opt.groups.assign(g.data(), g.data() + g.size());
     }
     check_policies(*job.game, job.policies);
-    job.gpu = gpu::plan_rollout(gpu::want_of(env, o, "gpu", "options.gpu"), *job.game, job.policies);
+    job.gpu = gpu::plan_rollout(gpu::want_of(env, o.get("gpu"), "options.gpu"), *job.game, job.policies);
     Napi::Object result = Napi::Object::New(env);
     const bool inline_run = runs_inline(job);
-    job.out = trajectory_arrays(env, *job.game, opt, has(o, "out") ? o.Get("out") : env.Undefined(), result,
+    job.out = trajectory_arrays(env, *job.game, opt, o.get("out"), result,
                                 inline_run ? nullptr : &job.lease, false);
 
     // Small rollouts of scripted players take microseconds: run them here

@@ -15,6 +15,7 @@
 #include "learn/model_policy.hpp"
 #include "learn/trainer.hpp"
 #include "policy_wrap.hpp"
+#include "promise_worker.hpp"
 #include "typed_out.hpp"
 
 namespace dilemma::addon {
@@ -23,16 +24,16 @@ namespace {
 
 std::shared_ptr<const learn::Model> model_from(Napi::Env env, const Napi::Value& v, const std::string& name,
                                                const GameInfo& g, int actions) {
-  Napi::Object o = object_arg(env, v, name);
-  const std::string kind = string(env, o.Get("kind"), name + ".kind");
-  return learn::make_model(kind, g.obs_dim, actions, params(env, o.Get("params"), name + ".params"));
+  const Options o(env, v, name, {"kind", "params"});
+  const std::string kind = string(env, o.get("kind"), name + ".kind");
+  return learn::make_model(kind, g.obs_dim, actions, params(env, o.get("params"), name + ".params"));
 }
 
 template <typename T>
-T choice(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner, T fallback,
+T choice(Napi::Env env, const Options& o, const char* key, const std::string& owner, T fallback,
          std::initializer_list<std::pair<const char*, T>> options) {
-  if (!has(o, key)) return fallback;
-  const std::string s = string(env, o.Get(key), owner + "." + key);
+  if (!o.has(key)) return fallback;
+  const std::string s = string(env, o.get(key), owner + "." + key);
   std::string known;
   for (const auto& [name, value] : options) {
     if (s == name) return value;
@@ -41,20 +42,21 @@ T choice(Napi::Env env, const Napi::Object& o, const char* key, const std::strin
   throw_error(env, codes::kInvalidArgument, owner + "." + key + " must be one of " + known + ", got \"" + s + "\"");
 }
 
-bool flag(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner, bool fallback) {
-  return has(o, key) ? boolean(env, o.Get(key), owner + "." + key) : fallback;
+bool flag(Napi::Env env, const Options& o, const char* key, const std::string& owner, bool fallback) {
+  return o.has(key) ? boolean(env, o.get(key), owner + "." + key) : fallback;
 }
 
-float real(Napi::Env env, const Napi::Object& o, const char* key, float fallback, double lo, double hi) {
-  return static_cast<float>(number_or(env, o, key, "config", fallback, lo, hi));
+float real(Napi::Env env, const Options& o, const char* key, float fallback, double lo, double hi) {
+  return static_cast<float>(o.number_or(key, fallback, lo, hi));
 }
 
 learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Game>& game, const Napi::Value& v) {
-  Napi::Object o = object_arg(env, v, "config");
+  const Options o(env, v, "config",
+                  {"policy", "algorithm", "baseline", "critic", "batch", "steps", "seed", "groupSize", "gamma", "lambda", "beta", "includeCurrent", "aaForm", "whitenCredits", "objective", "ratioCap", "clip", "entropyCoef", "epochs", "lr", "adamBeta1", "adamBeta2", "clipNorm", "lrSchedule", "iterations", "criticLr", "bufferProbability", "bufferSize", "snapshotEvery", "temperature", "threads"});
   learn::TrainerConfig c;
   const GameInfo& g = game->info();
   c.game = game;
-  c.model = model_from(env, o.Get("policy"), "config.policy", g, g.actions);
+  c.model = model_from(env, o.get("policy"), "config.policy", g, g.actions);
   c.algorithm = choice(env, o, "algorithm", "config", learn::Algorithm::kAdvantageAlignment,
                        {{"naive", learn::Algorithm::kNaive},
                         {"advantage-alignment", learn::Algorithm::kAdvantageAlignment},
@@ -62,13 +64,13 @@ learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Gam
   c.baseline = choice(env, o, "baseline", "config", learn::Baseline::kLeaveOneOut,
                       {{"leave-one-out", learn::Baseline::kLeaveOneOut}, {"critic", learn::Baseline::kCritic}});
   if (c.baseline == learn::Baseline::kCritic) {
-    if (!has(o, "critic")) throw_error(env, codes::kInvalidArgument, "config.critic is required with baseline 'critic'");
-    c.critic = model_from(env, o.Get("critic"), "config.critic", g, 1);
+    if (!o.has("critic")) throw_error(env, codes::kInvalidArgument, "config.critic is required with baseline 'critic'");
+    c.critic = model_from(env, o.get("critic"), "config.critic", g, 1);
   }
-  c.batch = integer(env, o.Get("batch"), "config.batch", 1, 1 << 24);
-  c.steps = static_cast<int>(integer_or(env, o, "steps", "config", 0, 1, 1 << 20));
-  c.seed = has(o, "seed") ? seed(env, o.Get("seed"), "config.seed") : 0;
-  c.group_size = integer_or(env, o, "groupSize", "config", 0, 1, c.batch);
+  c.batch = integer(env, o.get("batch"), "config.batch", 1, 1 << 24);
+  c.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 20));
+  c.seed = o.has("seed") ? seed(env, o.get("seed"), "config.seed") : 0;
+  c.group_size = o.integer_or("groupSize", 0, 1, c.batch);
   c.gamma = real(env, o, "gamma", c.gamma, 0, 1);
   c.lambda = real(env, o, "lambda", c.lambda, 0, 1);
   c.beta = real(env, o, "beta", c.beta, -1e6, 1e6);
@@ -84,7 +86,7 @@ learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Gam
   c.loss.ratio_cap = real(env, o, "ratioCap", c.loss.ratio_cap, 1e-6, 1e6);
   c.loss.clip = real(env, o, "clip", c.loss.clip, 0, 1);
   c.loss.entropy_coef = real(env, o, "entropyCoef", 0, 0, 1e6);
-  c.epochs = static_cast<int>(integer_or(env, o, "epochs", "config", 1, 1, 1000));
+  c.epochs = static_cast<int>(o.integer_or("epochs", 1, 1, 1000));
   c.adam.lr = real(env, o, "lr", 0.05f, 0, 1e3);
   c.adam.beta1 = real(env, o, "adamBeta1", c.adam.beta1, 0, 0.999999);
   c.adam.beta2 = real(env, o, "adamBeta2", c.adam.beta2, 0, 0.999999);
@@ -93,13 +95,13 @@ learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Gam
   c.schedule = choice(env, o, "lrSchedule", "config", learn::TrainerConfig::Schedule::kConstant,
                       {{"constant", learn::TrainerConfig::Schedule::kConstant},
                        {"linear", learn::TrainerConfig::Schedule::kLinear}});
-  c.iterations = integer_or(env, o, "iterations", "config", 0, 0, int64_t{1} << 40);
+  c.iterations = o.integer_or("iterations", 0, 0, int64_t{1} << 40);
   c.critic_adam.lr = real(env, o, "criticLr", c.adam.lr, 0, 1e3);
   c.buffer_probability = real(env, o, "bufferProbability", 0, 0, 1);
-  c.buffer_size = static_cast<int>(integer_or(env, o, "bufferSize", "config", 0, 0, 1 << 16));
-  c.snapshot_every = static_cast<int>(integer_or(env, o, "snapshotEvery", "config", 1, 1, 1 << 30));
+  c.buffer_size = static_cast<int>(o.integer_or("bufferSize", 0, 0, 1 << 16));
+  c.snapshot_every = static_cast<int>(o.integer_or("snapshotEvery", 1, 1, 1 << 30));
   c.temperature = real(env, o, "temperature", 1, 1e-6, 1e6);
-  c.threads = static_cast<int>(integer_or(env, o, "threads", "config", 0, 1, 1024));
+  c.threads = static_cast<int>(o.integer_or("threads", 0, 1, 1024));
   return c;
 }
 
@@ -109,9 +111,9 @@ Napi::Float32Array floats(Napi::Env env, const std::vector<float>& v) {
   return a;
 }
 
-std::vector<float> read_floats(Napi::Env env, const Napi::Object& o, const char* key, const std::string& owner) {
-  if (!has(o, key)) return {};
-  auto v = typed_array<float>(env, o.Get(key), owner + "." + key, -1);
+std::vector<float> read_floats(Napi::Env env, const Options& o, const char* key) {
+  if (!o.has(key)) return {};
+  auto v = typed_array<float>(env, o.get(key), o.member(key), -1);
   return std::vector<float>(v.data, v.data + v.length);
 }
 
@@ -130,7 +132,7 @@ struct ExternalMemory {
   bool live = true;
   void set(Napi::Env env, int64_t n) {
     if (!live) return;
-    Napi::MemoryManagement::AdjustExternalMemory(env, n - bytes);
+    adjust_external_memory(env, n - bytes);
     bytes = n;
   }
   void release(Napi::Env env) {
@@ -173,39 +175,26 @@ bool runs_inline(const learn::Trainer& t) {
   return t.fused_applies() && c.batch * t.steps() * c.game->info().agents <= kInlineAgentSteps;
 }
 
-class IterateWorker : public Napi::AsyncWorker {
+class IterateWorker : public PromiseWorker {
  public:
   IterateWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy,
                 std::shared_ptr<ExternalMemory> external)
-      : Napi::AsyncWorker(env, "dilemma.train"), trainer_(std::move(trainer)), busy_(std::move(busy)),
-        external_(std::move(external)), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      metrics_ = trainer_->iterate();
-    } catch (...) {
-      failure_ = current_failure();
-      SetError(failure_.message);
-    }
-  }
-  void OnOK() override {
-    busy_->store(false);
-    Napi::Env env = Env();
+      : PromiseWorker(env, "dilemma.train"), trainer_(std::move(trainer)), busy_(std::move(busy)),
+        external_(std::move(external)) {}
+
+ protected:
+  void Run() override { metrics_ = trainer_->iterate(); }
+  void Finish() override { busy_->store(false); }
+  Napi::Value Result(Napi::Env env) override {
     external_->set(env, footprint(trainer_->config(), metrics_.buffer_size));
-    deferred_.Resolve(metrics_object(env, metrics_));
-  }
-  void OnError(const Napi::Error&) override {
-    busy_->store(false);
-    deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
+    return metrics_object(env, metrics_);
   }
 
  private:
   std::shared_ptr<learn::Trainer> trainer_;
   std::shared_ptr<std::atomic<bool>> busy_;
   std::shared_ptr<ExternalMemory> external_;
-  Napi::Promise::Deferred deferred_;
   learn::IterationMetrics metrics_;
-  Failure failure_;
 };
 
 // fitActions: one behaviour-cloning step on copied arrays, off the event loop.
@@ -377,24 +366,25 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
       learn::Trainer& t = trainer(env);
-      Napi::Object o = object_arg(env, info[0], "state");
+      const Options o(env, info[0], "state",
+                      {"iteration", "params", "adamM", "adamV", "adamT", "criticParams", "criticM", "criticV",
+                       "criticT", "buffer"});
+      // The buffer's entries too are read (traps run) before any array is copied.
+      std::vector<Napi::Value> entries;
+      if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", 1 << 16, "an array");
       learn::TrainerState s;
-      s.iteration = integer(env, o.Get("iteration"), "state.iteration", 0, int64_t{1} << 50);
-      s.params = read_floats(env, o, "params", "state");
-      s.adam_m = read_floats(env, o, "adamM", "state");
-      s.adam_v = read_floats(env, o, "adamV", "state");
-      s.adam_t = integer(env, o.Get("adamT"), "state.adamT", 0, int64_t{1} << 50);
-      s.critic_params = read_floats(env, o, "criticParams", "state");
-      s.critic_m = read_floats(env, o, "criticM", "state");
-      s.critic_v = read_floats(env, o, "criticV", "state");
-      s.critic_t = integer_or(env, o, "criticT", "state", 0, 0, int64_t{1} << 50);
-      if (has(o, "buffer")) {
-        if (!o.Get("buffer").IsArray()) throw_error(env, codes::kInvalidArgument, "state.buffer must be an array");
-        Napi::Array b = o.Get("buffer").As<Napi::Array>();
-        for (uint32_t i = 0; i < b.Length(); ++i) {
-          auto v = typed_array<float>(env, b.Get(i), "state.buffer[" + std::to_string(i) + "]", -1);
-          s.buffer.emplace_back(v.data, v.data + v.length);
-        }
+      s.iteration = integer(env, o.get("iteration"), "state.iteration", 0, int64_t{1} << 50);
+      s.params = read_floats(env, o, "params");
+      s.adam_m = read_floats(env, o, "adamM");
+      s.adam_v = read_floats(env, o, "adamV");
+      s.adam_t = integer(env, o.get("adamT"), "state.adamT", 0, int64_t{1} << 50);
+      s.critic_params = read_floats(env, o, "criticParams");
+      s.critic_m = read_floats(env, o, "criticM");
+      s.critic_v = read_floats(env, o, "criticV");
+      s.critic_t = o.integer_or("criticT", 0, 0, int64_t{1} << 50);
+      for (size_t i = 0; i < entries.size(); ++i) {
+        auto v = typed_array<float>(env, entries[i], "state.buffer[" + std::to_string(i) + "]", -1);
+        s.buffer.emplace_back(v.data, v.data + v.length);
       }
       t.restore(s);
       external_->set(env, footprint(t.config(), static_cast<int64_t>(s.buffer.size())));
@@ -407,7 +397,9 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return guard(env, [&]() -> Napi::Value {
       learn::Trainer& t = trainer(env);
       const std::string label = info[0].IsUndefined() ? "trained" : string(env, info[0], "label");
-      return PolicyWrap::Wrap(env, learn::make_model_policy(t.config().model, t.params_snapshot(), label));
+      auto params = t.params_snapshot();
+      const int64_t bytes = static_cast<int64_t>(params ? params->size() * sizeof(float) : 0);
+      return PolicyWrap::Wrap(env, learn::make_model_policy(t.config().model, std::move(params), label), bytes);
     });
   }
 
@@ -447,12 +439,14 @@ Napi::Value ModelPolicy(const Napi::CallbackInfo& info) {
     const int obs_dim = static_cast<int>(integer(env, info[1], "obsDim", 1, 1 << 20));
     const int actions = static_cast<int>(integer(env, info[2], "actions", 1, 1 << 20));
     auto model = learn::make_model(kind, obs_dim, actions, params(env, info[3], "modelParams"));
+    // Copied, then checked: the copy is what the policy uses.
     auto p = typed_array<float>(env, info[4], "params", model->num_params());
-    for (size_t i = 0; i < p.length; ++i)
-      if (!std::isfinite(p.data[i])) throw_error(env, codes::kInvalidArgument, "params[" + std::to_string(i) + "] is not finite");
     auto flat = std::make_shared<const std::vector<float>>(p.data, p.data + p.length);
+    for (size_t i = 0; i < flat->size(); ++i)
+      if (!std::isfinite((*flat)[i])) throw_error(env, codes::kInvalidArgument, "params[" + std::to_string(i) + "] is not finite");
     const std::string label = info[5].IsUndefined() ? kind : string(env, info[5], "label");
-    return PolicyWrap::Wrap(env, learn::make_model_policy(model, flat, label));
+    const int64_t bytes = static_cast<int64_t>(flat->size() * sizeof(float));
+    return PolicyWrap::Wrap(env, learn::make_model_policy(model, flat, label), bytes);
   });
 }
 

@@ -6,8 +6,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "addon_data.hpp"
 #include "args.hpp"
 #include "errors.hpp"
+#include "typed_out.hpp"
 
 namespace dilemma::addon {
 
@@ -92,6 +94,7 @@ void BufferLease::release() {
 
 template <typename T>
 Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease* lease, bool zero) {
+  check_result_bytes("a result array", length, sizeof(T));
   const size_t n = static_cast<size_t>(length), bytes = n * sizeof(T);
   // Our own allocation: a failure becomes ERR_OUT_OF_MEMORY where V8 would
   // abort the process.
@@ -110,28 +113,18 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
     std::lock_guard<std::mutex> lock(registry_mutex);
     registry()[memory] = owned;
   }
-  Napi::ArrayBuffer buffer;
-  try {
-    buffer = Napi::ArrayBuffer::New(
-        env, memory, bytes,
-        [](Napi::Env e, void*, OwnedBuffer* b) {
-          {
-            std::lock_guard<std::mutex> lock(registry_mutex);
-            registry().erase(b->data);
-          }
-          Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(b->bytes));
-          unref(b);
-        },
-        owned);
-  } catch (...) {
-    {
-      std::lock_guard<std::mutex> lock(registry_mutex);
-      registry().erase(memory);
-    }
-    unref(owned);
-    throw;
-  }
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  Napi::ArrayBuffer buffer = external_buffer(
+      env, memory, bytes,
+      [](napi_env e, void* hint) {
+        auto* b = static_cast<OwnedBuffer*>(hint);
+        {
+          std::lock_guard<std::mutex> lock(registry_mutex);
+          registry().erase(b->data);
+        }
+        adjust_external_memory(e, -static_cast<int64_t>(b->bytes));
+        unref(b);
+      },
+      owned);
   if (lease) lease->add(owned);
   return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
 }
@@ -153,6 +146,8 @@ T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string&
     throw_error(env, codes::kInvalidArgument, name + " is backed by a SharedArrayBuffer; the engine writes into its own buffers only");
   if (buf.As<Napi::ArrayBuffer>().IsDetached())
     throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
+  if (offset + n * sizeof(T) > buf.As<Napi::ArrayBuffer>().ByteLength())
+    throw_error(env, codes::kInvalidArgument, name + " does not fit its ArrayBuffer");
   if (n != static_cast<size_t>(length))
     throw_error(env, codes::kInvalidArgument,
                 name + " must have " + std::to_string(length) + " elements (" + expected_shape + "), got " +

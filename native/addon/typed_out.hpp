@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "addon_data.hpp"
 #include "args.hpp"
 #include "errors.hpp"
 
@@ -27,51 +28,89 @@ namespace dilemma::addon {
 // their result array from TypeScript (src/result-array.ts) instead.
 inline constexpr size_t kOwnAllocationBytes = size_t{1} << 20;
 
+// The most bytes one result array may have (LIMITS.maxResultBytes): Node
+// refuses larger external buffers, and its refusal frees the memory it was
+// handed before reporting failure, so a larger request must never reach it.
+inline constexpr int64_t kMaxResultBytes = int64_t{1} << 32;
+
+// Refuses, before anything is allocated, a result array of `elements`
+// elements of `element_size` bytes past kMaxResultBytes. what names the
+// array and the parameter that sized it; advice says what to change.
+inline void check_result_bytes(const std::string& what, int64_t elements, size_t element_size,
+                               const std::string& advice = "") {
+  if (elements > kMaxResultBytes / static_cast<int64_t>(element_size)) {
+    const double bytes = static_cast<double>(elements) * static_cast<double>(element_size);
+    throw Error(codes::kTooLarge, what + " would take " + format_number(bytes) + " bytes, over the limit of " +
+                                      std::to_string(kMaxResultBytes) +
+                                      " bytes for one result array (LIMITS.maxResultBytes)" +
+                                      (advice.empty() ? "" : "; " + advice));
+  }
+}
+
+// An ArrayBuffer over `memory` (bytes long), which `release(env, hint)`
+// frees once the buffer is collected. On failure `release` has run exactly
+// once (by Node, which calls it before reporting some failures, or here) and
+// a coded error is thrown: neither a leak nor a second free. The bytes are
+// reported to V8 as external memory; release() must take them back.
+struct ExternalRelease {
+  void (*release)(napi_env env, void* hint);
+  void* hint;
+  bool released = false;
+  bool owned_by_finalizer = false;
+};
+
+inline void release_external(napi_env e, void*, void* h) {
+  auto* x = static_cast<ExternalRelease*>(h);
+  if (!x->released) x->release(e, x->hint);
+  x->released = true;
+  if (x->owned_by_finalizer) delete x;
+}
+
+inline Napi::ArrayBuffer external_buffer(Napi::Env env, void* memory, size_t bytes, void (*release)(napi_env, void*),
+                                         void* hint) {
+  auto* r = new ExternalRelease{release, hint};
+  // Counted first: release() takes it back, whoever runs it.
+  adjust_external_memory(env, static_cast<int64_t>(bytes));
+  napi_value value = nullptr;
+  if (napi_create_external_arraybuffer(env, memory, bytes, release_external, r, &value) != napi_ok) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    if (!r->released) release(env, hint);
+    delete r;
+    throw Error(codes::kOutOfMemory, "cannot make an ArrayBuffer of " + std::to_string(bytes) + " bytes");
+  }
+  r->owned_by_finalizer = true;
+  return Napi::ArrayBuffer(env, value);
+}
+
 template <typename T>
-Napi::TypedArrayOf<T> new_array(Napi::Env env, int64_t length) {
+Napi::TypedArrayOf<T> new_array(Napi::Env env, int64_t length, const char* what = "a result array") {
   const size_t n = static_cast<size_t>(length);
+  check_result_bytes(what, length, sizeof(T));
   if (n < kOwnAllocationBytes / sizeof(T)) return Napi::TypedArrayOf<T>::New(env, n);
   void* memory = std::calloc(n, sizeof(T));
   if (memory == nullptr)
     throw_error(env, codes::kOutOfMemory,
                 "out of memory: cannot allocate " + std::to_string(n * sizeof(T)) + " bytes for a result array of " +
                     std::to_string(n) + " elements");
-  Napi::ArrayBuffer buffer;
-  try {
-    buffer = Napi::ArrayBuffer::New(env, memory, n * sizeof(T), [](Napi::Env, void* p) { std::free(p); });
-  } catch (...) {
-    std::free(memory);
-    throw;
-  }
+  struct Block {
+    void* memory;
+    int64_t bytes;
+  };
+  auto* block = new Block{memory, static_cast<int64_t>(n * sizeof(T))};
+  Napi::ArrayBuffer buffer = external_buffer(
+      env, memory, n * sizeof(T),
+      [](napi_env e, void* h) {
+        auto* b = static_cast<Block*>(h);
+        adjust_external_memory(e, -b->bytes);
+        std::free(b->memory);
+        delete b;
+      },
+      block);
   return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
-}
-
-// Whether a typed array's memory is a SharedArrayBuffer's, which another
-// thread may write while native code reads it.
-inline bool is_shared(Napi::Env env, const Napi::Value& v) {
-  napi_value buffer = nullptr;
-  if (napi_get_typedarray_info(env, v, nullptr, nullptr, nullptr, &buffer, nullptr) != napi_ok) return false;
-  bool plain = false;
-  return napi_is_arraybuffer(env, buffer, &plain) == napi_ok && !plain;
-}
-
-// An input (already checked by typed_array) that native code may read more
-// than once. A SharedArrayBuffer's contents can change between two reads,
-// so that a value checked in one pass (an action index, a finite logit) is
-// no longer what the next pass uses; such arrays are copied into `copy`
-// first. Other arrays are used in place.
-template <typename T>
-const T* read_stable(Napi::Env env, const Napi::Value& v, ArrayView<T> view, std::vector<T>& copy) {
-  if (view.data == nullptr || !is_shared(env, v)) return view.data;
-  try {
-    copy.resize(view.length);
-  } catch (const std::bad_alloc&) {
-    throw_error(env, codes::kOutOfMemory,
-                "out of memory: cannot copy a SharedArrayBuffer-backed input of " + std::to_string(view.length) +
-                    " elements");
-  }
-  std::memcpy(copy.data(), view.data, view.length * sizeof(T));
-  return copy.data();
 }
 
 }  // namespace dilemma::addon

@@ -17,11 +17,12 @@ export const DataType = { float32: 1, int64: 7 } as const;
 export type ElemType = keyof typeof DataType;
 
 /**
- * A tensor dimension: a fixed size, or a symbolic name such as "batch".
+ * A tensor dimension: a fixed size (an int64 in the file: a safe integer, or
+ * a bigint for sizes past 2^53), or a symbolic name such as "batch".
  *
  * @inline
  */
-export type Dim = number | string;
+export type Dim = number | bigint | string;
 
 /** A graph input or output: name, element type and shape. */
 export interface ValueInfo {
@@ -85,8 +86,13 @@ const AttributeType = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as con
 
 /** Encodes a TensorProto; data goes to raw_data, little-endian. */
 export function encodeTensor(t: Initializer): Uint8Array {
-  const count = t.dims.reduce((a, b) => a * b, 1);
-  if (count !== t.data.length) {
+  // In bigint: a product of declared dims must not round to the data's length.
+  let count = 1n;
+  for (const d of t.dims) {
+    if (!Number.isSafeInteger(d) || d < 0) fail(`tensor '${t.name}': dim ${d} is not a non-negative integer`);
+    count *= BigInt(d);
+  }
+  if (count !== BigInt(t.data.length)) {
     fail(`tensor '${t.name}': dims [${t.dims.join(', ')}] need ${count} elements, data has ${t.data.length}`);
   }
   const float = t.data instanceof Float32Array;
@@ -110,7 +116,9 @@ export function encodeValueInfo(v: ValueInfo): Uint8Array {
   const shape = new ProtoWriter();
   for (const d of v.shape) {
     // TensorShapeProto.Dimension: dim_value = 1, dim_param = 2
-    const dim = typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d);
+    if (typeof d === 'number' && !Number.isSafeInteger(d)) fail(`value '${v.name}': dim ${d} is not a safe integer (use a bigint)`);
+    if (typeof d === 'bigint' && (d < -(2n ** 63n) || d >= 2n ** 63n)) fail(`value '${v.name}': dim ${d} is outside int64`);
+    const dim = typeof d === 'string' ? new ProtoWriter().string(2, d) : new ProtoWriter().int(1, d);
     shape.message(1, dim);
   }
   const tensorType = new ProtoWriter().uint(1, DataType[v.elemType]).message(2, shape); // elem_type, shape

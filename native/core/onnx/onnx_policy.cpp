@@ -26,6 +26,19 @@ std::string names(const std::vector<TensorInfo>& list) {
   return out.empty() ? "none" : out;
 }
 
+// The widest tensor row (floats per environment) a model may declare, and
+// the most state floats per environment all its state tensors together may
+// hold: a declared size is the file's claim, checked before any arithmetic
+// uses it, so that no product or sum of sizes can wrap.
+constexpr int64_t kMaxWidth = int64_t{1} << 24;
+
+int64_t checked_width(int64_t n, const std::string& what, int dim) {
+  if (n > kMaxWidth)
+    throw Error(codes::kModelShape, what + " dimension " + std::to_string(dim) + " is " + std::to_string(n) +
+                                        ", over the limit of " + std::to_string(kMaxWidth) + " values per environment");
+  return n;
+}
+
 // What to change in torch.onnx.export when a tensor has a fixed batch.
 std::string batch_fix(const std::string& name, int dim) {
   return "; export with a symbolic batch: torch.onnx.export(..., dynamic_axes={'" + name + "': {" +
@@ -52,7 +65,7 @@ int64_t width(const TensorInfo& t, const char* role, bool* leading_one = nullptr
       throw Error(codes::kModelShape, what + " dimension 1 (batch) is fixed at " + std::to_string(t.shape[1]) +
                                           batch_fix(t.name, 1));
     *leading_one = true;
-    return t.shape[2];
+    return checked_width(t.shape[2], what, 2);
   }
   if (t.shape.size() != 2)
     throw Error(codes::kModelShape, what + " has rank " + std::to_string(t.shape.size()) + "; expected [batch, n]" +
@@ -61,7 +74,7 @@ int64_t width(const TensorInfo& t, const char* role, bool* leading_one = nullptr
   if (t.shape[0] > 0)
     throw Error(codes::kModelShape, what + " dimension 0 is fixed at " + std::to_string(t.shape[0]) +
                                         "; the engine needs a symbolic batch dimension" + batch_fix(t.name, 0));
-  return t.shape[1];
+  return checked_width(t.shape[1], what, 1);
 }
 
 struct State {
@@ -137,6 +150,11 @@ class OnnxPolicy final : public Policy {
       if (lead_in != lead_out)
         throw Error(codes::kModelShape, "model state input '" + in + "' and output '" + out +
                                             "' differ in form ([batch, n] against [1, batch, n])" + chosen);
+      // Each h is at most kMaxWidth, so the sum cannot wrap before this check.
+      if (state_floats_ + h > kMaxWidth)
+        throw Error(codes::kModelShape, "model state inputs declare " + std::to_string(state_floats_ + h) +
+                                            " values per environment up to '" + in + "', over the limit of " +
+                                            std::to_string(kMaxWidth));
       states_.push_back({in, out, h, state_floats_, lead_in});
       state_floats_ += h;
     }

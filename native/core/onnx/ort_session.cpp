@@ -86,8 +86,13 @@ class Session {
     } release_in{api, &in}, release_out{api, &out};
     // Tensors over the caller's memory: no copies in, and the model writes its outputs in place.
     auto wrap = [&](float* data, const std::vector<int64_t>& shape, const char* name, OrtValue** value) {
+      // The product of the shape's dims, which the caller sized: checked all
+      // the same, as a wrapped count would describe memory that is not there.
       size_t count = 1;
-      for (int64_t d : shape) count *= static_cast<size_t>(d);
+      for (int64_t d : shape)
+        if (d < 0 || __builtin_mul_overflow(count, static_cast<size_t>(d), &count) ||
+            count > static_cast<size_t>(kMaxElements))
+          throw Error(codes::kTooLarge, std::string("tensor '") + name + "' has a shape past the element limit");
       check(api->CreateTensorWithDataAsOrtValue(memory_, data, count * sizeof(float), shape.data(), shape.size(),
                                                 ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, value),
             codes::kModelRun, std::string("cannot wrap tensor '") + name + "'");
