@@ -198,7 +198,7 @@ class IterateWorker : public PromiseWorker {
 };
 
 // fitActions: one behaviour-cloning step on copied arrays, off the event loop.
-class FitWorker : public Napi::AsyncWorker {
+class FitWorker : public PromiseWorker {
  public:
   struct Data {
     std::vector<float> obs;
@@ -207,39 +207,28 @@ class FitWorker : public Napi::AsyncWorker {
     int64_t sequences = 0, steps = 0;
   };
   FitWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy, Data data)
-      : Napi::AsyncWorker(env, "dilemma.fitActions"), trainer_(std::move(trainer)), busy_(std::move(busy)),
-        data_(std::move(data)), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      fit_ = trainer_->fit_actions(data_.obs.data(), data_.actions.data(), data_.mask.empty() ? nullptr : data_.mask.data(),
-                                   data_.sequences, data_.steps);
-    } catch (...) {
-      failure_ = current_failure();
-      SetError(failure_.message);
-    }
+      : PromiseWorker(env, "dilemma.fitActions"), trainer_(std::move(trainer)), busy_(std::move(busy)),
+        data_(std::move(data)) {}
+
+ protected:
+  void Run() override {
+    fit_ = trainer_->fit_actions(data_.obs.data(), data_.actions.data(), data_.mask.empty() ? nullptr : data_.mask.data(),
+                                 data_.sequences, data_.steps);
   }
-  void OnOK() override {
-    busy_->store(false);
-    Napi::Env env = Env();
+  void Finish() override { busy_->store(false); }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("loss", fit_.loss);
-    o.Set("gradNorm", fit_.grad_norm);
-    o.Set("liveRows", static_cast<double>(fit_.live_rows));
-    deferred_.Resolve(o);
-  }
-  void OnError(const Napi::Error&) override {
-    busy_->store(false);
-    deferred_.Reject(make_error(Env(), failure_.code, failure_.message).Value());
+    put(o, "loss", Napi::Number::New(env, fit_.loss));
+    put(o, "gradNorm", Napi::Number::New(env, fit_.grad_norm));
+    put(o, "liveRows", Napi::Number::New(env, static_cast<double>(fit_.live_rows)));
+    return o;
   }
 
  private:
   std::shared_ptr<learn::Trainer> trainer_;
   std::shared_ptr<std::atomic<bool>> busy_;
   Data data_;
-  Napi::Promise::Deferred deferred_;
   learn::FitMetrics fit_;
-  Failure failure_;
 };
 
 }  // namespace
@@ -318,20 +307,21 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
       learn::Trainer& t = trainer(env);
-      Napi::Object o = object_arg(env, info[0], "data");
+      const Options o(env, info[0], "data", {"observations", "actions", "mask", "sequences", "steps"});
       FitWorker::Data d;
-      d.sequences = integer(env, o.Get("sequences"), "data.sequences", 1, int64_t{1} << 30);
-      d.steps = integer(env, o.Get("steps"), "data.steps", 1, int64_t{1} << 20);
+      d.sequences = integer(env, o.get("sequences"), "data.sequences", 1, int64_t{1} << 30);
+      d.steps = integer(env, o.get("steps"), "data.steps", 1, int64_t{1} << 20);
       const int64_t rows = d.sequences * d.steps, O = t.config().model->obs_dim();
       if (rows > (int64_t{1} << 31) - 1 || rows * O > (int64_t{1} << 31) - 1)
         throw_error(env, codes::kTooLarge, "data: sequences x steps x obsDim exceeds 2^31 - 1 elements");
-      auto obs = typed_array<float>(env, o.Get("observations"), "data.observations", rows * O);
-      auto actions = typed_array<int32_t>(env, o.Get("actions"), "data.actions", rows);
-      d.obs.assign(obs.data, obs.data + obs.length);
-      d.actions.assign(actions.data, actions.data + actions.length);
-      if (has(o, "mask")) {
-        auto mask = typed_array<uint8_t>(env, o.Get("mask"), "data.mask", rows);
-        d.mask.assign(mask.data, mask.data + mask.length);
+      // Copied here: the step runs off-thread on arrays no caller can change.
+      auto obs = input_array<float>(env, o.get("observations"), "data.observations", rows * O);
+      auto actions = input_array<int32_t>(env, o.get("actions"), "data.actions", rows);
+      d.obs.assign(obs.data(), obs.data() + obs.size());
+      d.actions.assign(actions.data(), actions.data() + actions.size());
+      if (o.has("mask")) {
+        auto mask = input_array<uint8_t>(env, o.get("mask"), "data.mask", rows);
+        d.mask.assign(mask.data(), mask.data() + mask.size());
       }
       busy_->store(true);
       auto* worker = new FitWorker(env, trainer_, busy_, std::move(d));
