@@ -42,8 +42,8 @@ fi
 echo "cuda-check: nvcc $nvcc: $("$nvcc" --version | tail -1)"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDILEMMA_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc"
-tests="test_cuda_credit test_cuda_loss test_cuda_rollout"
-benches="bench_cuda_credit bench_cuda_rollout bench_cuda_loss"
+tests="test_cuda_credit test_cuda_loss test_cuda_rollout test_cuda_train"
+benches="bench_cuda_credit bench_cuda_rollout bench_cuda_loss bench_cuda_train"
 # shellcheck disable=SC2086
 cmake --build "$build" -j "${JOBS:-$(nproc)}" --target dilemma_cuda $tests $benches
 for target in $tests $benches; do

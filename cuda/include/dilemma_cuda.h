@@ -279,6 +279,60 @@ typedef int (*dlm_cuda_matrix_rollout_fn)(const dlm_cuda_matrix_game*, const dlm
                                           const uint32_t*, int64_t, int32_t, uint64_t, float, int,
                                           const dlm_cuda_trajectory*, char*, size_t);
 
+/*
+ * Device trainer: whole training iterations of dilemma::learn::Trainer
+ * (native/core/learn/trainer_fused.cpp) for an iterated 2x2 game with a
+ * tabular policy, self-play, a leave-one-out baseline, no KL term and no
+ * whitening. Parameters, Adam state and trajectories stay on the device; an
+ * iteration copies back only its metrics. Enumerations are the core's:
+ * algorithm (0 naive, 1 Advantage Alignment, 2 sum of rewards), aa_form
+ * (DLM_CUDA_AA_*), objective (0 REINFORCE, 1 PPO), normalize (0 live rows,
+ * 1 all rows, 2 constant).
+ */
+typedef struct dlm_cuda_train_config {
+  float rewards[8]; /* matrix::Rules */
+  double noise;
+  double continuation;
+  int32_t rounds;
+  int32_t history;
+  int64_t states; /* tabular layout */
+  int32_t blocks;
+  int32_t block_size;
+  int64_t batch;
+  int32_t steps;
+  int32_t epochs;
+  uint64_t seed;       /* the Trainer's seed; iteration seeds derive from it */
+  int64_t group_size;  /* >= 1 */
+  float gamma, beta, temperature;
+  int32_t include_current, aa_past_rewards, aa_form, algorithm;
+  int32_t objective, normalize;
+  float ratio_cap, clip, entropy_coef;
+  double normalizer;
+  float lr, beta1, beta2, eps, clip_norm;
+  int32_t linear_schedule;
+  int64_t iterations; /* the schedule's length */
+} dlm_cuda_train_config;
+
+typedef struct dlm_cuda_train_metrics {
+  int64_t iteration;
+  double mean_return[2], action0_rate[2];
+  double policy_loss, entropy, clipped_fraction, grad_norm, credit_abs_mean;
+} dlm_cuda_train_metrics;
+
+typedef struct dlm_cuda_trainer dlm_cuda_trainer;
+
+/* Starts from params, adam_m, adam_v ([states * 2] each, host memory), adam_t
+ * steps taken and the iteration count. */
+DLM_CUDA_API int dlm_cuda_trainer_create(const dlm_cuda_train_config* config, const float* params, const float* adam_m,
+                                         const float* adam_v, int64_t adam_t, int64_t iteration,
+                                         dlm_cuda_trainer** out, char* err, size_t err_size);
+DLM_CUDA_API int dlm_cuda_trainer_iterate(dlm_cuda_trainer* trainer, dlm_cuda_train_metrics* out, char* err,
+                                          size_t err_size);
+/* Copies the state back (any pointer may be NULL). */
+DLM_CUDA_API int dlm_cuda_trainer_state(const dlm_cuda_trainer* trainer, float* params, float* adam_m, float* adam_v,
+                                        int64_t* adam_t, int64_t* iteration, char* err, size_t err_size);
+DLM_CUDA_API void dlm_cuda_trainer_destroy(dlm_cuda_trainer* trainer);
+
 #ifdef __cplusplus
 }
 #endif

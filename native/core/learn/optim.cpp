@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "adam_math.hpp"
+
 namespace dilemma::learn {
 
 double Adam::step(float* params, float* grad) {
@@ -9,19 +11,13 @@ double Adam::step(float* params, float* grad) {
   double sq = 0.0;
   for (int64_t i = 0; i < n; ++i) sq += static_cast<double>(grad[i]) * grad[i];
   const double norm = std::sqrt(sq);
-  if (o_.clip_norm > 0 && norm > o_.clip_norm) {
-    const float scale = static_cast<float>(o_.clip_norm / norm);
+  if (adam_clips(norm, o_.clip_norm)) {
+    const float scale = adam_clip_scale(norm, o_.clip_norm);
     for (int64_t i = 0; i < n; ++i) grad[i] *= scale;
   }
   ++t_;
-  const double c1 = 1.0 - std::pow(static_cast<double>(o_.beta1), static_cast<double>(t_));
-  const double c2 = 1.0 - std::pow(static_cast<double>(o_.beta2), static_cast<double>(t_));
-  const float step = static_cast<float>(o_.lr * std::sqrt(c2) / c1);
-  for (int64_t i = 0; i < n; ++i) {
-    m_[i] = o_.beta1 * m_[i] + (1.0f - o_.beta1) * grad[i];
-    v_[i] = o_.beta2 * v_[i] + (1.0f - o_.beta2) * grad[i] * grad[i];
-    params[i] -= step * m_[i] / (std::sqrt(v_[i]) + o_.eps * static_cast<float>(std::sqrt(c2)));
-  }
+  const AdamScalars s = adam_scalars(o_.lr, o_.beta1, o_.beta2, o_.eps, t_);
+  for (int64_t i = 0; i < n; ++i) adam_element(params + i, &m_[i], &v_[i], grad[i], o_.beta1, o_.beta2, s);
   return norm;
 }
 

@@ -1,0 +1,296 @@
+// The device trainer (dlm_cuda_trainer_*): its state on the device and one
+// iteration as a sequence of kernels over the stages of train_stages.cuh:
+// tables, rollout (a thread per environment), group sums (a thread per
+// column), credits and their per-(state, action) sums (a thread per chunk of
+// environments), chunk totals (a thread per field), and the closed-form
+// gradient with Adam (one thread: the table is small). Every sum runs in a
+// fixed order, so the same seed gives the same numbers on every run.
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api_checks.cuh"
+#include "device_memory.cuh"
+#include "dilemma_cuda.h"
+#include "status.cuh"
+#include "train_stages.cuh"
+
+namespace dilemma::cuda {
+
+namespace {
+
+constexpr int kThreads = 128;
+// Environments per credit thread: small enough that a batch of 2^20 gives
+// 2^15 threads.
+constexpr int64_t kDeviceChunk = 32;
+
+unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
+
+__global__ void prepare_kernel(const float* params, int64_t states, float temperature, TableRow* table, int* bad) {
+  const int64_t s = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (s < states && !prepare_table_row(params + s * 2, temperature, &table[s])) *bad = 1;
+}
+
+template <int H>
+__global__ void __launch_bounds__(kThreads) play_kernel(const TrainRun r) {
+  const int64_t b = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (b < r.B) train_play<H>(r, b);
+}
+
+__global__ void group_sum_kernel(const TrainRun r, int64_t series) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= series * r.group_count * r.T) return;
+  const int64_t t = i % r.T, g = (i / r.T) % r.group_count, s = i / (r.T * r.group_count);
+  train_group_sum(r, s, g, t);
+}
+
+__global__ void credit_kernel(const TrainRun r, int64_t chunks) {
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (c < chunks) train_credit_chunk(r, c);
+}
+
+__global__ void total_kernel(const double* parts, int64_t chunks, int64_t fields, double* totals) {
+  const int64_t f = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (f < fields) totals[f] = train_total(parts, chunks, fields, f);
+}
+
+__global__ void update_kernel(const TrainUpdate u, const double* totals, const TableRow* table, float* params,
+                              float* m, float* v, float* grad, TrainUpdateMetrics* out) {
+  *out = train_update(u, totals, table, params, m, v, grad);
+}
+
+}  // namespace
+
+}  // namespace dilemma::cuda
+
+using namespace dilemma::cuda;
+
+struct dlm_cuda_trainer {
+  dlm_cuda_train_config cfg;
+  int64_t iteration, adam_t, states, chunks, fields, summed;
+  Stream stream;
+  DeviceArray<float> params, m, v, grad;
+  DeviceArray<TableRow> table;
+  DeviceArray<float> returns, rewards, scratch;
+  DeviceArray<uint8_t> live;
+  DeviceArray<int32_t> codes, coop;
+  DeviceArray<double> reward_sum, group_sums, parts, totals;
+  DeviceArray<TrainUpdateMetrics> metrics;
+  DeviceArray<int> bad;
+
+  dlm_cuda_trainer(const dlm_cuda_train_config& c, int64_t group_count)
+      : cfg(c),
+        iteration(0),
+        adam_t(0),
+        states(c.states),
+        chunks((c.batch + kDeviceChunk - 1) / kDeviceChunk),
+        fields(train_fields(c.states)),
+        summed(c.aa_past_rewards ? 4 : 2),
+        params(c.states * 2),
+        m(c.states * 2),
+        v(c.states * 2),
+        grad(c.states * 2),
+        table(c.states),
+        returns(2 * c.batch * c.steps),
+        rewards(c.aa_past_rewards ? 2 * c.batch * c.steps : 0),
+        scratch(chunks * 5 * c.steps),
+        live(c.batch * c.steps),
+        codes(2 * c.batch * c.steps),
+        coop(2 * c.batch),
+        reward_sum(2 * c.batch),
+        group_sums(summed * group_count * c.steps),
+        parts(chunks * fields),
+        totals(fields),
+        metrics(1),
+        bad(1) {}
+};
+
+namespace dilemma::cuda {
+namespace {
+
+int64_t group_count_of(const dlm_cuda_train_config& c) { return (c.batch + c.group_size - 1) / c.group_size; }
+
+void check_config(const dlm_cuda_train_config* c) {
+  if (!c) invalid("config must not be null");
+  if (c->history < 1 || c->history > matrix::kMaxHistory) invalid("config.history must be in [1, 4]");
+  if (c->batch < 1) invalid("config.batch must be >= 1");
+  if (c->steps < 1) invalid("config.steps must be >= 1");
+  if (c->epochs < 1) invalid("config.epochs must be >= 1");
+  if (c->group_size < 1) invalid("config.group_size must be >= 1");
+  if (c->states < 1 || c->states > 2048) invalid("config.states must be in [1, 2048]");
+  if (c->blocks < 1 || c->block_size < 1) invalid("config.blocks and config.block_size must be >= 1");
+  if (c->blocks * c->block_size > c->history * matrix::kSlot)
+    invalid("config.blocks * config.block_size must not exceed the observation size");
+  if (c->algorithm < 0 || c->algorithm > 2) invalid("config.algorithm must be 0, 1 or 2");
+  if (c->aa_form != DLM_CUDA_AA_DISCOUNTED && c->aa_form != DLM_CUDA_AA_MEAN) invalid("config.aa_form is unknown");
+  if (c->objective < 0 || c->objective > 1) invalid("config.objective must be 0 or 1");
+  if (c->normalize < 0 || c->normalize > 2) invalid("config.normalize must be 0, 1 or 2");
+  if (!(c->gamma >= 0.0f && c->gamma <= 1.0f)) invalid("config.gamma must be in [0, 1]");
+  if (!(c->temperature > 0.0f) || !std::isfinite(c->temperature)) invalid("config.temperature must be finite and > 0");
+  const double cells = static_cast<double>(c->batch) * c->steps;
+  if (cells > 4e9) invalid("config.batch * config.steps must be at most 4e9");
+}
+
+TrainRun run_of(dlm_cuda_trainer& t) {
+  const dlm_cuda_train_config& c = t.cfg;
+  TrainRun r{};
+  for (int i = 0; i < 8; ++i) r.rules.rewards[i] = c.rewards[i];
+  r.rules.noise = c.noise;
+  r.rules.continuation = c.continuation;
+  r.rules.rounds = c.rounds;
+  r.history = c.history;
+  r.states = c.states;
+  r.direct = c.block_size == matrix::kSlot && c.blocks == c.history;
+  r.blocks = c.blocks;
+  r.block_size = c.block_size;
+  r.seed = train_iteration_seed(c.seed, t.iteration, 0);
+  r.B = c.batch;
+  r.T = c.steps;
+  r.BT = c.batch * c.steps;
+  r.group_size = c.group_size;
+  r.group_count = group_count_of(c);
+  r.chunk = kDeviceChunk;
+  r.gamma = c.gamma;
+  r.beta = c.beta;
+  r.temperature = c.temperature;
+  r.include_current = c.include_current != 0;
+  r.reward_past = c.aa_past_rewards != 0 && c.algorithm == 1;
+  r.form = static_cast<credit::AaForm>(c.aa_form);
+  r.algorithm = static_cast<TrainAlgorithm>(c.algorithm);
+  r.table = t.table.get();
+  r.returns[0] = t.returns.get();
+  r.returns[1] = t.returns.get() + r.BT;
+  r.rewards[0] = r.reward_past ? t.rewards.get() : nullptr;
+  r.rewards[1] = r.reward_past ? t.rewards.get() + r.BT : nullptr;
+  r.live = t.live.get();
+  r.codes = t.codes.get();
+  r.coop = t.coop.get();
+  r.reward_sum = t.reward_sum.get();
+  r.group_sums = t.group_sums.get();
+  r.scratch = t.scratch.get();
+  r.parts = t.parts.get();
+  return r;
+}
+
+void iterate(dlm_cuda_trainer& t, dlm_cuda_train_metrics* out) {
+  const dlm_cuda_train_config& c = t.cfg;
+  const cudaStream_t s = t.stream.get();
+  TrainRun r = run_of(t);
+  check(cudaMemsetAsync(t.bad.get(), 0, sizeof(int), s), "cudaMemsetAsync");
+  prepare_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(t.params.get(), t.states, c.temperature, t.table.get(),
+                                                           t.bad.get());
+  check(cudaGetLastError(), "table kernel launch");
+  with_train_history(c.history, [&](auto h) {
+    play_kernel<decltype(h)::value><<<blocks_for(c.batch), kThreads, 0, s>>>(r);
+    return true;
+  });
+  check(cudaGetLastError(), "rollout kernel launch");
+  group_sum_kernel<<<blocks_for(t.summed * r.group_count * r.T), kThreads, 0, s>>>(r, t.summed);
+  check(cudaGetLastError(), "group sum kernel launch");
+  credit_kernel<<<blocks_for(t.chunks), kThreads, 0, s>>>(r, t.chunks);
+  check(cudaGetLastError(), "credit kernel launch");
+  total_kernel<<<blocks_for(t.fields), kThreads, 0, s>>>(t.parts.get(), t.chunks, t.fields, t.totals.get());
+  check(cudaGetLastError(), "total kernel launch");
+  TrainUpdate u{};
+  u.states = t.states;
+  u.epochs = c.epochs;
+  u.row = {static_cast<learn::LossObjective>(c.objective), c.ratio_cap, c.clip, c.entropy_coef, 0.0f};
+  u.normalize = c.normalize;
+  u.normalizer = c.normalizer;
+  u.rows = 2 * r.BT;
+  u.temperature = c.temperature;
+  u.lr = train_learning_rate(c.lr, c.linear_schedule != 0, c.iterations, t.iteration);
+  u.beta1 = c.beta1;
+  u.beta2 = c.beta2;
+  u.eps = c.eps;
+  u.clip_norm = c.clip_norm;
+  u.adam_t = t.adam_t;
+  // The update reads the tables only after the check below: a non-finite
+  // logit must leave the parameters as they were, as on the CPU.
+  int bad = 0;
+  t.bad.download(&bad, s);
+  t.stream.sync();
+  if (bad) fail(DLM_CUDA_ERR_INVALID_ARGUMENT, "policy has a non-finite logit");
+  update_kernel<<<1, 1, 0, s>>>(u, t.totals.get(), t.table.get(), t.params.get(), t.m.get(), t.v.get(),
+                                t.grad.get(), t.metrics.get());
+  check(cudaGetLastError(), "update kernel launch");
+  TrainUpdateMetrics um{};
+  std::vector<double> extra(kExtraFields);
+  t.metrics.download(&um, s);
+  check(cudaMemcpyAsync(extra.data(), t.totals.get() + t.states * 2 * kSumFields, kExtraFields * sizeof(double),
+                        cudaMemcpyDeviceToHost, s),
+        "cudaMemcpyAsync");
+  t.stream.sync();
+  out->iteration = t.iteration;
+  for (int a = 0; a < 2; ++a) {
+    out->mean_return[a] = extra[2 + a] / static_cast<double>(c.batch);
+    out->action0_rate[a] = extra[4 + a] / (extra[1] > 1.0 ? extra[1] : 1.0);
+  }
+  out->policy_loss = um.policy_loss;
+  out->entropy = um.entropy;
+  out->clipped_fraction = um.clipped_fraction;
+  out->grad_norm = um.grad_norm;
+  out->credit_abs_mean = um.credit_abs_mean;
+  ++t.iteration;
+  t.adam_t += c.epochs;
+}
+
+}  // namespace
+}  // namespace dilemma::cuda
+
+extern "C" {
+
+DLM_CUDA_API int dlm_cuda_trainer_create(const dlm_cuda_train_config* config, const float* params, const float* adam_m,
+                                         const float* adam_v, int64_t adam_t, int64_t iteration,
+                                         dlm_cuda_trainer** out, char* err, size_t err_size) {
+  return abi_call(err, err_size, [&] {
+    if (!out) invalid("out must not be null");
+    *out = nullptr;
+    check_config(config);
+    if (!params || !adam_m || !adam_v) invalid("params, adam_m and adam_v must not be null");
+    if (adam_t < 0 || iteration < 0) invalid("adam_t and iteration must be >= 0");
+    require_device();
+    auto* t = new dlm_cuda_trainer(*config, group_count_of(*config));
+    t->iteration = iteration;
+    t->adam_t = adam_t;
+    t->params.upload(params, t->stream.get());
+    t->m.upload(adam_m, t->stream.get());
+    t->v.upload(adam_v, t->stream.get());
+    try {
+      t->stream.sync();
+    } catch (...) {
+      delete t;
+      throw;
+    }
+    *out = t;
+  });
+}
+
+DLM_CUDA_API int dlm_cuda_trainer_iterate(dlm_cuda_trainer* trainer, dlm_cuda_train_metrics* out, char* err,
+                                          size_t err_size) {
+  return abi_call(err, err_size, [&] {
+    if (!trainer || !out) invalid("trainer and out must not be null");
+    iterate(*trainer, out);
+  });
+}
+
+DLM_CUDA_API int dlm_cuda_trainer_state(const dlm_cuda_trainer* trainer, float* params, float* adam_m, float* adam_v,
+                                        int64_t* adam_t, int64_t* iteration, char* err, size_t err_size) {
+  return abi_call(err, err_size, [&] {
+    if (!trainer) invalid("trainer must not be null");
+    auto& t = const_cast<dlm_cuda_trainer&>(*trainer);
+    if (params) t.params.download(params, t.stream.get());
+    if (adam_m) t.m.download(adam_m, t.stream.get());
+    if (adam_v) t.v.download(adam_v, t.stream.get());
+    t.stream.sync();
+    if (adam_t) *adam_t = t.adam_t;
+    if (iteration) *iteration = t.iteration;
+  });
+}
+
+DLM_CUDA_API void dlm_cuda_trainer_destroy(dlm_cuda_trainer* trainer) { delete trainer; }
+
+}  // extern "C"
