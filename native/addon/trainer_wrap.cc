@@ -52,7 +52,7 @@ float real(Napi::Env env, const Options& o, const char* key, float fallback, dou
 
 learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Game>& game, const Napi::Value& v) {
   const Options o(env, v, "config",
-                  {"policy", "algorithm", "baseline", "critic", "batch", "steps", "seed", "groupSize", "gamma", "lambda", "beta", "includeCurrent", "aaForm", "whitenCredits", "objective", "ratioCap", "clip", "entropyCoef", "epochs", "lr", "adamBeta1", "adamBeta2", "clipNorm", "lrSchedule", "iterations", "criticLr", "bufferProbability", "bufferSize", "snapshotEvery", "temperature", "threads"});
+                  {"policy", "algorithm", "baseline", "critic", "batch", "steps", "seed", "groupSize", "gamma", "lambda", "beta", "includeCurrent", "aaForm", "aaPast", "whitenCredits", "objective", "ratioCap", "clip", "entropyCoef", "epochs", "lr", "adamBeta1", "adamBeta2", "clipNorm", "lrSchedule", "iterations", "criticLr", "bufferProbability", "bufferSize", "snapshotEvery", "temperature", "threads"});
   learn::TrainerConfig c;
   const GameInfo& g = game->info();
   c.game = game;
