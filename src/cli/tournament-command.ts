@@ -45,7 +45,7 @@ function average(results: TournamentResult[]): TournamentResult {
 }
 
 export async function tournamentCommand(o: TournamentCommandOptions): Promise<TournamentResult> {
-  const players = o.players.map(parsePlayer);
+  const players = o.players.map((spec) => parsePlayer(spec));
   try {
     const params = { ...(o.params ?? {}), ...(o.rounds ? { rounds: o.rounds } : {}) };
     const game = { id: o.game as never, params };
@@ -92,7 +92,7 @@ export interface EvalCommandOptions {
 
 export async function evalCommand(o: EvalCommandOptions): Promise<void> {
   const policy = parsePlayer(o.policy);
-  const opponents = o.opponents.map(parsePlayer);
+  const opponents = o.opponents.map((spec) => parsePlayer(spec));
   try {
     const e = await evaluate({ game: { id: o.game as never, params: o.params ?? {} }, policy, opponents, batch: o.batch, greedy: o.greedy, seed: 1 });
     const rows = [e.selfPlay, ...e.matches].map((m) => [m.opponent, m.cooperation, m.opponentCooperation, m.payoff, m.opponentPayoff, m.collective]);
