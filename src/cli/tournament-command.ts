@@ -44,6 +44,7 @@ function average(results: TournamentResult[]): TournamentResult {
   };
 }
 
+/** `dilemma tournament`: prints the ranking and payoff matrix, and writes tables and a report with `output`. */
 export async function tournamentCommand(o: TournamentCommandOptions): Promise<TournamentResult> {
   const players = o.players.map((spec) => parsePlayer(spec));
   try {
@@ -90,6 +91,7 @@ export interface EvalCommandOptions {
   output?: string;
 }
 
+/** `dilemma eval`: one policy against the opponents, printed and, with `output`, written as CSV and JSON. */
 export async function evalCommand(o: EvalCommandOptions): Promise<void> {
   const policy = parsePlayer(o.policy);
   const opponents = o.opponents.map((spec) => parsePlayer(spec));
