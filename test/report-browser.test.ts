@@ -172,8 +172,8 @@ browserTest('training and tournament reports render their plots in headless Chro
           t.true(row.slice(4).every((c) => /^(0|1|0\.\d\d|1\.00)$/.test(c)), `probabilities: ${row.join(' ')}`);
         }
         // Legend swatches drawn in the colours of the lines.
-        const swatches = await page.$$eval('.role-legend-symbol path', (els) => els.map((e) => [getComputedStyle(e).stroke, getComputedStyle(e).opacity]));
-        const lines = await page.$$eval('.mark-line.role-mark path', (els) => [...new Set(els.map((e) => getComputedStyle(e).stroke))]);
+        const swatches = await page.$$eval('.role-legend-symbol path', (els) => els.map((e) => [e.getAttribute('stroke') ?? '', e.getAttribute('opacity') ?? '']));
+        const lines = await page.$$eval('.mark-line.role-mark path', (els) => [...new Set(els.map((e) => e.getAttribute('stroke') ?? ''))]);
         t.is(swatches.length, 2);
         for (const [stroke, opacity] of swatches) t.true(lines.includes(stroke) && opacity === '1', `${stroke} ${opacity} vs ${lines.join(', ')}`);
       }
