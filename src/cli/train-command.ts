@@ -72,7 +72,8 @@ export async function trainCommand(configPath: string, opts: TrainCommandOptions
   try {
     for (const spec of plan.runs) {
       if (abort.signal.aborted) break;
-      outcomes.push(await runOne(spec, output, opts.resume === true, initParams, abort.signal, stream));
+      const iterations = facts.get(`${spec.point}|${spec.algorithm}`)!.config.iterations;
+      outcomes.push(await runOne(spec, iterations, output, opts.resume === true, initParams, abort.signal, stream));
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -87,6 +88,7 @@ export async function trainCommand(configPath: string, opts: TrainCommandOptions
 
 async function runOne(
   spec: RunSpec,
+  iterations: number,
   output: string,
   resume: boolean,
   initParams: (path: string) => Float32Array,
@@ -100,7 +102,7 @@ async function runOne(
   const canResume = resume && existsSync(checkpointFile);
   const init = !canResume && spec.init !== undefined ? initParams(spec.init) : undefined;
   const probe = canResume ? Trainer.resume(checkpointFile) : undefined;
-  const total = probe?.config.iterations ?? (spec.train.iterations as number | undefined) ?? 100;
+  const total = probe?.config.iterations ?? iterations;
   const start = probe?.iteration ?? 0;
   probe?.dispose();
   // A fresh run replaces an earlier run's metrics; a resumed run keeps the
@@ -206,7 +208,7 @@ async function summarise(plan: ExperimentPlan, facts: Map<string, RunFacts>, out
     evaluations,
     {
       title: `Training report: ${first.gameId}`,
-      subtitle: `${outcomes.length} runs: ${config.algorithms.join(', ')} × ${config.seeds === undefined ? '' : Array.isArray(config.seeds) ? `seeds ${config.seeds.join(', ')}` : `${config.seeds} seeds`}${plan.sweepKeys.length ? ` × ${plan.points.length} sweep points` : ''}`,
+      subtitle: `${outcomes.length} runs: ${config.algorithms.join(', ')} × ${Array.isArray(config.seeds) ? `seeds ${config.seeds.join(', ')}` : `${config.seeds} seeds`}${plan.sweepKeys.length ? ` × ${plan.points.length} sweep points` : ''}`,
       provenance: {
         game: first.gameId,
         params: first.config.game.params ?? {},
