@@ -5,6 +5,9 @@
  * behind them (values worked by hand).
  */
 import test from 'ava';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closest, editDistance } from '../src/did-you-mean.js';
 import { checkExperiment, expandExperiment } from '../src/cli/experiment.js';
 import { parseOverride, splitTopLevel } from '../src/cli/overrides.js';
@@ -99,4 +102,19 @@ test('checkExperiment resolves opponents, the warm start and the model before an
   t.throws(() => checkExperiment(expandExperiment(BASE, ['evaluate.opponents=random:q=2'])), { message: /^config\.evaluate\.opponents\.0: player 'random:q=2'/ });
   t.throws(() => checkExperiment(expandExperiment(BASE, ['evaluate.opponents=ckpt:/nonexistent/checkpoint.json'])), { code: 'ERR_INVALID_CHECKPOINT', message: /^config\.evaluate\.opponents\.0: cannot read checkpoint/ });
   t.throws(() => checkExperiment(expandExperiment(BASE, ['init=/nonexistent/checkpoint.json'])), { code: 'ERR_INVALID_CHECKPOINT', message: /^config\.init: / });
+  // Folders: the output and every run's folder must be folders; with resume, checkpoints must read.
+  const root = mkdtempSync(join(tmpdir(), 'dilemma-experiment-'));
+  try {
+    writeFileSync(join(root, 'file'), '');
+    t.throws(() => checkExperiment(expandExperiment(BASE, [`output=${join(root, 'file')}`])), { code: 'ERR_NOT_A_FILE', message: /^config\.output: .* is not a folder/ });
+    writeFileSync(join(root, 'naive-seed2'), '');
+    t.throws(() => checkExperiment(expandExperiment(BASE, [`output=${root}`])), { code: 'ERR_NOT_A_FILE', message: /^run naive-seed2: .* is not a folder/ });
+    rmSync(join(root, 'naive-seed2'));
+    mkdirSync(join(root, 'advantage-alignment-seed1'));
+    writeFileSync(join(root, 'advantage-alignment-seed1', 'checkpoint.json'), '{"torn');
+    t.notThrows(() => checkExperiment(expandExperiment(BASE, [`output=${root}`])), 'a fresh start replaces it');
+    t.throws(() => checkExperiment(expandExperiment(BASE, [`output=${root}`]), { resume: true }), { code: 'ERR_INVALID_CHECKPOINT', message: /^run advantage-alignment-seed1: checkpoint/ });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -4,18 +4,17 @@
  * to workers), and checked as a whole before the first run trains
  * (checkExperiment: players, checkpoints, the game and the model resolved).
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
 import { gameParamsSchema } from '../games.js';
 import { strategiesFor, STRATEGIES } from '../policies.js';
 import { parseParams, schemaAt } from '../schema.js';
-import { readCheckpoint, Trainer, type Algorithm, type ResolvedTrainConfig, type TrainConfig } from '../train.js';
+import { readCheckpoint, Trainer, trainConfigSchema, type Algorithm, type ResolvedTrainConfig, type TrainConfig } from '../train.js';
 import { parseOverride, parseValue, setPath, type Override } from './overrides.js';
 import { parsePlayer } from './players.js';
 import { checkTrainConfig, runConfigSchema, seedList, type RunConfig } from './run-config.js';
-import { trainConfigSchema } from '../train.js';
 
 /** One value of a swept field. */
 export interface Assignment {
@@ -189,11 +188,19 @@ export interface RunFacts {
  * point's game and model are built once (native checks), the warm-start
  * checkpoint is read and must fit the model, every evaluation opponent is
  * made (strategy names with suggestions, checkpoints, ONNX models) and must
- * play the game, and the output folder must be a folder. Returns the facts
- * per sweep point and algorithm (key `point|algorithm`).
+ * play the game, and the output folder and every run's folder must be
+ * folders. With `resume`, every run's existing checkpoint is read and
+ * checked too. Returns the facts per sweep point and algorithm (key
+ * `point|algorithm`).
  */
-export function checkExperiment(plan: ExperimentPlan): Map<string, RunFacts> {
-  checkOutputFolder(plan.output);
+export function checkExperiment(plan: ExperimentPlan, options: { resume?: boolean } = {}): Map<string, RunFacts> {
+  checkOutputFolder(plan.output, 'config.output');
+  for (const run of plan.runs) {
+    const dir = join(plan.output, run.dir);
+    checkOutputFolder(dir, `run ${run.id}`);
+    const checkpoint = join(dir, 'checkpoint.json');
+    if (options.resume && existsSync(checkpoint)) readCheckpoint(checkpoint, `run ${run.id}: checkpoint`);
+  }
   const facts = new Map<string, RunFacts>();
   let init: { path: string; length: number } | undefined;
   const checkedOpponents = new Set<string>();
@@ -244,12 +251,12 @@ function checkOpponents(opponents: readonly string[], gameId: string): void {
   });
 }
 
-function checkOutputFolder(output: string): void {
+function checkOutputFolder(path: string, param: string): void {
   let isDir: boolean;
   try {
-    isDir = statSync(output).isDirectory();
+    isDir = statSync(path).isDirectory();
   } catch {
     return; // created when the first run writes
   }
-  if (!isDir) throw new DilemmaError(ErrorCode.NotAFile, `config.output: ${output} exists and is not a folder`);
+  if (!isDir) throw new DilemmaError(ErrorCode.NotAFile, `${param}: ${path} exists and is not a folder`);
 }

@@ -50,7 +50,7 @@ const quote = (s: string) => (/^[A-Za-z0-9._,=+:/@-]+$/.test(s) ? s : `'${s.repl
 export async function trainCommand(configPath: string, opts: TrainCommandOptions = {}): Promise<number> {
   const overrides = opts.overrides ?? [];
   const plan = expandExperiment(readExperimentFile(configPath), overrides, { output: opts.output });
-  const facts = checkExperiment(plan);
+  const facts = checkExperiment(plan, { resume: opts.resume === true });
   const output = plan.output;
   const stream = opts.stream ?? process.stderr;
   const command =
