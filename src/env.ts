@@ -133,7 +133,7 @@ export function makeEnv(spec: GameSpec, params: Record<string, unknown> | undefi
   const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
   const streams = o.streams === undefined ? undefined : toUint32('options.streams', o.streams as ArrayLike<number>, batch);
-  const { game, owned } = resolveGame(typeof spec === 'string' ? ({ id: spec, params: params ?? {} } as GameSpec) : spec);
+  const { game, owned } = resolveGame(typeof spec === 'string' ? { id: spec, params: params ?? {} } : spec);
   try {
     const handle = new (native().Env)(game.handle, { batch, seed, ...(streams ? { streams } : {}) });
     return new Env(game.info, batch, handle);

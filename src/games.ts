@@ -383,8 +383,12 @@ export function makeGame<K extends GameId>(id: K, params: GameParamsById[K] = {}
   return new Game(id, params as Record<string, unknown>);
 }
 
-/** Resolves a GameSpec; `owned` says whether the caller must dispose the result. */
-export function resolveGame(spec: GameSpec, name = 'game'): { game: Game; owned: boolean } {
+/**
+ * Resolves a GameSpec; `owned` says whether the caller must dispose the
+ * result. Also takes an id and parameters known only at run time (a config
+ * read from a file), which the Game constructor checks.
+ */
+export function resolveGame(spec: GameSpec | { id: GameId; params?: Record<string, unknown> }, name = 'game'): { game: Game; owned: boolean } {
   if (spec instanceof Game) return { game: spec, owned: false };
   if (typeof spec === 'string') return { game: new Game(spec), owned: true };
   if (typeof spec === 'object' && spec !== null && typeof (spec as { id?: unknown }).id === 'string') {
