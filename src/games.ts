@@ -270,6 +270,15 @@ const schemas: { [K in GameId]: z.ZodType } = {
 /** Every game id, in the order of {@link GameParamsById}. */
 export const GAME_IDS = Object.keys(schemas) as GameId[];
 
+/**
+ * The zod schema of a game's parameters (undefined for an unknown id), for
+ * callers that check parameters before a game is made, such as the command
+ * line checking a whole experiment file.
+ */
+export function gameParamsSchema(id: string): z.ZodType | undefined {
+  return typeof id === 'string' && Object.hasOwn(schemas, id) ? schemas[id as GameId] : undefined;
+}
+
 /** Shape facts of a game with its parameters resolved. */
 export interface GameInfo {
   /** The game's id. */
@@ -348,16 +357,22 @@ function nativeParams(params: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-/** A game given by instance, by id, or by { id, params }. */
-export type GameSpec =
-  | Game
-  | GameId
-  | {
-      /** The game's id. */
-      id: GameId;
-      /** Its parameters (see {@link GameParamsById}); default its defaults. */
-      params?: Record<string, unknown>;
-    };
+/**
+ * A game id with the parameters of that game: a union discriminated by `id`,
+ * so that `{ id: 'matrix', params: { preset: 'stag-hunts' } }` fails to
+ * typecheck (an unknown preset), as does a parameter of another game.
+ */
+export type GameConfig = {
+  [K in GameId]: {
+    /** The game's id. */
+    id: K;
+    /** That game's parameters (see {@link GameParamsById}); every one has a default. */
+    params?: GameParamsById[K];
+  };
+}[GameId];
+
+/** A game given by instance, by id, or by { id, params } (see {@link GameConfig}). */
+export type GameSpec = Game | GameId | GameConfig;
 
 /**
  * A game with typed parameters: `makeGame('ipd', { rounds: 20 })`.
@@ -368,12 +383,16 @@ export function makeGame<K extends GameId>(id: K, params: GameParamsById[K] = {}
   return new Game(id, params as Record<string, unknown>);
 }
 
-/** Resolves a GameSpec; `owned` says whether the caller must dispose the result. */
-export function resolveGame(spec: GameSpec, name = 'game'): { game: Game; owned: boolean } {
+/**
+ * Resolves a GameSpec; `owned` says whether the caller must dispose the
+ * result. Also takes an id and parameters known only at run time (a config
+ * read from a file), which the Game constructor checks.
+ */
+export function resolveGame(spec: GameSpec | { id: GameId; params?: Record<string, unknown> }, name = 'game'): { game: Game; owned: boolean } {
   if (spec instanceof Game) return { game: spec, owned: false };
   if (typeof spec === 'string') return { game: new Game(spec), owned: true };
   if (typeof spec === 'object' && spec !== null && typeof (spec as { id?: unknown }).id === 'string') {
-    return { game: new Game(spec.id, spec.params ?? {}), owned: true };
+    return { game: new Game(spec.id, (spec.params ?? {}) as Record<string, unknown>), owned: true };
   }
   throw new DilemmaError(ErrorCode.InvalidArgument, `${name} must be a Game, a game id or { id, params }`);
 }

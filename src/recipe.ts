@@ -126,7 +126,7 @@ export function iteratedGameRecipe(
   options: { algorithm?: Algorithm; seed?: number; iterations?: number; knobs?: Partial<RecipeKnobs> } = {},
 ): TrainConfig {
   const k = { ...DEFAULT_KNOBS, ...options.knobs };
-  const { horizon, payoffRange } = gameScale(spec);
+  const { horizon, payoffRange } = gameScale(spec as GameSpec);
   const params: Record<string, unknown> = { ...(spec.params ?? {}) };
   if (k.memory !== 1) params.history = k.memory;
   if (k.trainNoise > Number(params.noise ?? 0)) params.noise = k.trainNoise;

@@ -1,10 +1,114 @@
 /**
  * Validation of parameter objects with zod, reported as DilemmaErrors that
- * name the parameter (e.g. `params.rounds`).
+ * name the parameter by its full path (e.g. `config.train.game.params.rounds`)
+ * and suggest the closest known key or value for a slip.
  */
 import type { z } from 'zod';
+import { didYouMean } from './did-you-mean.js';
 import { DilemmaError, ErrorCode } from './errors.js';
 
+type Path = ReadonlyArray<PropertyKey>;
+
+interface SchemaDef {
+  type?: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  options?: z.ZodType[];
+  discriminator?: string;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+}
+
+const defOf = (s: z.ZodType | undefined): SchemaDef => ((s as unknown as { def?: SchemaDef } | undefined)?.def ?? {});
+
+/** Strips defaults, optionals, nullables and transforms down to the schema that holds the shape. */
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let s = schema;
+  for (let k = 0; s && k < 32; k++) {
+    const d = defOf(s);
+    if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault' || d.type === 'readonly') && d.innerType) s = d.innerType;
+    else if (d.type === 'pipe' && d.in) s = d.in;
+    else break;
+  }
+  return s;
+}
+
+/**
+ * The schema of the value at path inside schema (objects, records, arrays,
+ * and discriminated unions, whose member is chosen by the input's
+ * discriminator); undefined where the path leaves what the schema describes.
+ */
+export function schemaAt(schema: z.ZodType, path: Path, input?: unknown): z.ZodType | undefined {
+  let s: z.ZodType | undefined = schema;
+  let value = input;
+  for (const key of path) {
+    s = member(unwrap(s), value);
+    const d = defOf(s);
+    if (d.type === 'object' && d.shape && typeof key === 'string' && Object.hasOwn(d.shape, key)) s = d.shape[key];
+    else if (d.type === 'record') s = d.valueType;
+    else if (d.type === 'array') s = d.element;
+    else return undefined;
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return member(unwrap(s), value);
+}
+
+function member(s: z.ZodType | undefined, value: unknown): z.ZodType | undefined {
+  const d = defOf(s);
+  if (d.type !== 'union' || !d.discriminator || !d.options) return s;
+  const tag = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[d.discriminator] : undefined;
+  for (const o of d.options) {
+    const shape = defOf(unwrap(o)).shape;
+    const lit = shape?.[d.discriminator] as unknown as { def?: { values?: unknown[] } } | undefined;
+    if (lit?.def?.values?.includes(tag)) return unwrap(o);
+  }
+  return s;
+}
+
+/** The keys an object schema accepts at path (empty where it is not an object). */
+export function knownKeys(schema: z.ZodType, path: Path, input?: unknown): string[] {
+  const d = defOf(schemaAt(schema, path, input));
+  return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
+}
+
+/** The value at path inside input, or undefined. */
+export function valueAt(input: unknown, path: Path): unknown {
+  let v = input;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** A dotted name for a path: `config.train.game.params.rounds`, `config.evaluate.opponents.1`. */
+export function pathName(name: string, path: Path): string {
+  return [name, ...path.map(String)].filter((p) => p !== '').join('.');
+}
+
+/**
+ * The message of a zod issue, naming the full path and suggesting the
+ * closest known key (unknown keys) or allowed value (enums, discriminators).
+ */
+export function describeIssue(schema: z.ZodType, value: unknown, name: string, issue: z.core.$ZodIssue): string {
+  const path = pathName(name, issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    const known = knownKeys(schema, issue.path, value);
+    const more = issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : '';
+    return `${pathName(path, [key])} is not a known parameter${didYouMean(key, known)}${more}`;
+  }
+  const allowed = issue.code === 'invalid_value' ? issue.values : issue.code === 'invalid_union' ? (issue as { options?: unknown[] }).options : undefined;
+  const received = valueAt(value, issue.path);
+  if (allowed && allowed.length > 0 && typeof received === 'string') {
+    const hint = didYouMean(received, allowed.filter((v): v is string => typeof v === 'string'));
+    return `${path}: '${received}' is not one of ${allowed.map((v) => String(v)).join(', ')}${hint}`;
+  }
+  return `${path}: ${issue.message}`;
+}
+
+/** Parses value with schema, or throws a DilemmaError (`code`) naming the offending field by its full path. */
 export function parseParams<S extends z.ZodType>(
   schema: S,
   value: unknown,
@@ -13,11 +117,5 @@ export function parseParams<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = [name, ...issue.path.map(String)].join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const keys = (issue as { keys: string[] }).keys;
-    throw new DilemmaError(code, `${path}.${keys[0]} is not a known parameter`);
-  }
-  throw new DilemmaError(code, `${path}: ${issue.message}`);
+  throw new DilemmaError(code, describeIssue(schema, value ?? {}, name, result.error.issues[0]));
 }

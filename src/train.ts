@@ -635,6 +635,12 @@ export interface TrainOptions {
    * disk during an append) are cut off first.
    */
   metricsFile?: string;
+  /**
+   * Written as `run` on every metrics line (with `time`, the ISO 8601 time
+   * the line was written), so that the lines of many runs can be read as one
+   * table (`dilemma export metrics`).
+   */
+  runId?: string;
   /** Checkpoint path, written every `checkpointEvery` iterations and at the end. */
   checkpointFile?: string;
   /** Iterations between checkpoints, when checkpointFile is set. Default 10. */
@@ -690,7 +696,10 @@ export async function train(config: TrainConfig = {}, options: TrainOptions = {}
       }
       const m = await trainer.step();
       history.push(m);
-      if (metricsFile) appendMetrics(metricsFile, m, 'metricsFile');
+      if (metricsFile) {
+        const line = { ...(options.runId === undefined ? {} : { run: options.runId }), time: new Date().toISOString(), ...m };
+        appendMetrics(metricsFile, line, 'metricsFile');
+      }
       if (trainer.iteration % every === 0) save();
       let verdict: void | boolean;
       try {

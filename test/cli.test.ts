@@ -68,6 +68,58 @@ test.serial('bad experiment files name the problem', (t) => {
   t.regex(r.out, /ERR_INVALID_PARAM.*config\.train\.lr/);
 });
 
+test.serial('the whole experiment is checked before anything trains: a mistyped opponent is named with a suggestion', (t) => {
+  const example = join(root, 'examples', 'ipd-experiment.yaml');
+  const r = run(['train', example, 'evaluate.opponents=tit-for-tatt']);
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /error \[ERR_UNKNOWN_STRATEGY\]: config\.evaluate\.opponents\.0: unknown player 'tit-for-tatt' \(did you mean 'tit-for-tat'\?\)/);
+  t.notRegex(r.out, /iteration \d+\//, 'no iteration ran');
+  t.false(existsSync(join(dir, 'runs')), 'no run folder was written');
+  const key = run(['train', example, 'train.game.params.rouds=5']);
+  t.regex(key.out, /ERR_INVALID_PARAM.*config\.train\.game\.params\.rouds is not a known parameter \(did you mean 'rounds'\?\)/);
+  t.regex(run(['train', example, 'train.beta']).out, /ERR_INVALID_ARGUMENT.*override 'train\.beta': missing '='/);
+});
+
+test.serial('a sweep gives each combination its own runs, one summary and one report; metrics export as one CSV', (t) => {
+  const out = join(dir, 'sweep');
+  const r = run(['train', experiment('sweep-base', 4), 'train.beta=0.5,1', 'algorithms=advantage-alignment', 'seeds=1', `output=${out}`]);
+  t.is(r.status, 0, r.out);
+  t.regex(r.out, /2 runs \(2 sweep points over train\.beta\) checked/);
+  for (const beta of ['0.5', '1']) {
+    for (const f of ['checkpoint.json', 'metrics.jsonl']) t.true(existsSync(join(out, `train.beta=${beta}`, 'advantage-alignment-seed1', f)), `${beta} ${f}`);
+  }
+  const csv = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n');
+  t.is(csv.length, 3);
+  t.is(csv[0], 'train.beta,algorithm,seed,iterations,final payoff,final cooperation,self-play cooperation,loss vs always-defect');
+  t.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 4).join(',')), ['0.5,advantage-alignment,1,4', '1,advantage-alignment,1,4']);
+  const checkpoint = (beta: string) => JSON.parse(JSON.parse(readFileSync(join(out, `train.beta=${beta}`, 'advantage-alignment-seed1', 'checkpoint.json'), 'utf8')).body).config;
+  t.is(checkpoint('0.5').beta, 0.5);
+  t.is(checkpoint('1').beta, 1);
+  t.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).runs.map((x: { id: string }) => x.id), ['train.beta=0.5/advantage-alignment-seed1', 'train.beta=1/advantage-alignment-seed1']);
+  // One report for the sweep: both points, the terminal's columns, provenance, the learned policies.
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  t.true(html.includes(`<td>@dilemma/engine ${version}</td>`));
+  t.regex(html, /<td>dilemma train \S+sweep-base\.yaml train\.beta=0\.5,1 algorithms=advantage-alignment seeds=1 output=\S+<\/td>/);
+  t.true(html.includes('<th scope="col" class="num">train.beta</th>'));
+  t.true(html.includes('<td>advantage-alignment train.beta=1</td>'));
+  t.true(html.includes('<h2>Learned strategies</h2>'));
+  t.regex(html, /<pre><code>[^<]*sweep:\n  train\.beta:\n    - 0\.5\n    - 1/);
+  for (const [i, line] of r.out.split('\n').filter((l) => /^(0\.5|1) +advantage-alignment/.test(l)).entries()) t.true(html.includes(`<td class="num">${line.split(/ +/)[4]}</td>`), `row ${i}: the terminal's payoff text`);
+
+  const table = join(dir, 'metrics.csv');
+  const ex = run(['export', 'metrics', out, '--format', 'csv', '--out', table]);
+  t.is(ex.status, 0, ex.out);
+  const rows = readFileSync(table, 'utf8').trim().split('\n').map((l) => l.split(','));
+  t.deepEqual(rows[0].slice(0, 5), ['run', 'time', 'iteration', 'meanReturn.0', 'meanReturn.1']);
+  t.is(rows.length, 1 + 2 * 4);
+  t.deepEqual([...new Set(rows.slice(1).map((x) => x[0]))], ['train.beta=0.5/advantage-alignment-seed1', 'train.beta=1/advantage-alignment-seed1']);
+  t.deepEqual(rows.slice(1, 5).map((x) => x[2]), ['0', '1', '2', '3']);
+  for (const x of rows.slice(1)) t.false(Number.isNaN(Date.parse(x[1])), `timestamp ${x[1]}`);
+  const bad = run(['export', 'metrics', out, '--format', 'xlsx']);
+  t.regex(bad.out, /ERR_INVALID_ARGUMENT.*--format must be csv or jsonl/);
+});
+
 test.serial('an experiment can warm-start every run from a checkpoint; a mismatched one is refused', (t) => {
   const source = join(dir, 'small', 'naive-seed1', 'checkpoint.json');
   const file = (name: string, init: string, policy: string) => {

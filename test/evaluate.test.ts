@@ -55,7 +55,7 @@ test('confidence intervals: half-widths of 1.96 standard errors that shrink with
 
 test('bothSeats plays every match from seat 1 too (an asymmetric game)', async (t) => {
   // Battle of the sexes: agent 0 prefers action 0 (3 vs 2), agent 1 action 1.
-  const game = { id: 'matrix' as const, params: { preset: 'battle-of-the-sexes' } };
+  const game = { id: 'matrix' as const, params: { preset: 'battle-of-the-sexes' as const } };
   const c = scripted('always-cooperate');
   const e = await evaluate({ game, policy: c, opponents: ['always-cooperate'], batch: 16, bothSeats: true, references: false });
   t.deepEqual(e.matches.map((m) => [m.seat, m.payoff]), [[0, 30], [1, 20]]);

@@ -158,7 +158,7 @@ test('`dilemma train` killed at random moments, --resume included, finishes with
   t.log(`reference run ${reference.ms.toFixed(0)} ms; ${kills.join(', ')}`);
   t.is(last.code, 0, last.output.slice(-2000));
   const run = (name: string) => join(dir, name, 'advantage-alignment-seed3');
-  const strip = (m: { seconds: number }) => ({ ...m, seconds: 0 });
+  const strip = (m: { seconds: number }) => ({ ...m, seconds: 0, time: '' });
   t.deepEqual(readMetricsLog<{ iteration: number; seconds: number }>(join(run('cli-killed'), 'metrics.jsonl')).map(strip), readMetricsLog<{ iteration: number; seconds: number }>(join(run('cli-reference'), 'metrics.jsonl')).map(strip));
   t.deepEqual(readCheckpoint(join(run('cli-killed'), 'checkpoint.json')).state, readCheckpoint(join(run('cli-reference'), 'checkpoint.json')).state);
   t.is(readFileSync(join(dir, 'cli-killed', 'summary.csv'), 'utf8'), readFileSync(join(dir, 'cli-reference', 'summary.csv'), 'utf8'));

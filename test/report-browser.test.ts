@@ -3,8 +3,11 @@
  * which scripts/ensure-chromium.mjs installs; CI runs it before the tests):
  * the pages lay out at least two SVG plots, each with data marks of non-empty
  * geometry, fetch nothing from the network and log no errors. Screenshots go
- * to artifacts/report-screenshot.png (training) and
- * artifacts/report-tournament-screenshot.png.
+ * to artifacts/report-screenshot.png (training),
+ * artifacts/report-tournament-screenshot.png and
+ * artifacts/report-ipd-screenshot.png (an IPD experiment's report with its
+ * provenance, config, version and learned policy table, as `dilemma train`
+ * writes it).
  */
 import test from 'ava';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -12,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { train, tournament } from '../src/index.js';
+import { evaluate, train, tournament } from '../src/index.js';
+import { packageVersion } from '../src/info.js';
 import { tournamentReport, trainingReport, writeReport, type TrainingRun } from '../src/report/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -69,6 +73,33 @@ browserTest('training and tournament reports render their plots in headless Chro
   const result = await tournament({ game: 'ipd', players: ['tit-for-tat', 'always-defect', 'grim-trigger', 'random'], repetitions: 32, seed: 3 });
   writeReport(join(dir, 'tournament'), await tournamentReport(result));
 
+  // An IPD experiment as `dilemma train` reports it: tabular policies, their action tables, provenance.
+  const ipdRuns: TrainingRun[] = [];
+  const evaluations = [];
+  for (const algorithm of ['naive', 'advantage-alignment'] as const) {
+    const { trainer, history } = await train({ game: { id: 'ipd' }, algorithm, seed: 1, iterations: 20, batch: 128, lr: 0.2 });
+    ipdRuns.push({ algorithm, seed: 1, history });
+    const policy = trainer.policy(algorithm);
+    evaluations.push({ algorithm, seed: 1, evaluation: await evaluate({ game: 'ipd', policy, opponents: ['tit-for-tat', 'always-defect'], batch: 256, seed: 7 }) });
+    policy.dispose();
+    trainer.dispose();
+  }
+  const version = packageVersion();
+  writeReport(
+    join(dir, 'ipd'),
+    await trainingReport(ipdRuns, evaluations, {
+      title: 'Training report: ipd',
+      provenance: {
+        game: 'ipd',
+        params: { rounds: 10 },
+        config: 'algorithms: [naive, advantage-alignment]\ntrain:\n  iterations: 20\n  batch: 128\n  lr: 0.2',
+        version,
+        date: '2026-01-02T03:04:05.000Z',
+        command: 'dilemma train ipd.yaml train.iterations=20',
+      },
+    }),
+  );
+
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -92,6 +123,7 @@ browserTest('training and tournament reports render their plots in headless Chro
     const pages = [
       { name: 'training', screenshot: 'report-screenshot.png', svgs: 2, cells: 0 },
       { name: 'tournament', screenshot: 'report-tournament-screenshot.png', svgs: 2, cells: 2 * result.players.length ** 2 },
+      { name: 'ipd', screenshot: 'report-ipd-screenshot.png', svgs: 1, cells: 0 },
     ];
     for (const p of pages) {
       await page.goto(pathToFileURL(join(dir, p.name, 'report.html')).href, { waitUntil: 'load' });
@@ -119,6 +151,31 @@ browserTest('training and tournament reports render their plots in headless Chro
       if (p.name === 'tournament') {
         const labels = await page.$$eval('.role-mark text', (els) => els.map((e) => e.textContent ?? ''));
         t.true(labels.includes('9') && labels.includes('14'), 'tit-for-tat vs always-defect: 9 and 14 printed in the cells');
+      }
+      if (p.name === 'ipd') {
+        // The new parts are laid out and visible: provenance with the version, the config block, the policy table.
+        const visible = (selector: string) => page.$$eval(selector, (els) => els.filter((e) => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0; }).map((e) => e.textContent ?? ''));
+        const cells = await visible('td');
+        t.true(cells.includes(`@dilemma/engine ${version}`), 'the package version');
+        t.true(cells.includes('dilemma train ipd.yaml train.iterations=20'), 'the command');
+        t.true(cells.includes('rounds: 10'), 'the game parameters');
+        t.regex((await visible('pre'))[0] ?? '', /iterations: 20/, 'the config');
+        const headings = await visible('h2');
+        t.true(headings.includes('Experiment') && headings.includes('Learned strategies'), headings.join(', '));
+        const policyRows = await page.$$eval('section', (sections) => {
+          const s = sections.find((x) => x.querySelector('h2')?.textContent === 'Learned strategies');
+          return [...(s?.querySelectorAll('tbody tr') ?? [])].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''));
+        });
+        t.is(policyRows.length, 2, 'a policy row per run');
+        for (const row of policyRows) {
+          t.true(['tit-for-tat', 'generous-tit-for-tat', 'grim-trigger', 'win-stay-lose-shift', 'suspicious-tit-for-tat', 'always-cooperate', 'always-defect'].includes(row[2]), `nearest strategy ${row[2]}`);
+          t.true(row.slice(4).every((c) => /^(0|1|0\.\d\d|1\.00)$/.test(c)), `probabilities: ${row.join(' ')}`);
+        }
+        // Legend swatches drawn in the colours of the lines.
+        const swatches = await page.$$eval('.role-legend-symbol path', (els) => els.map((e) => [e.getAttribute('stroke') ?? '', e.getAttribute('opacity') ?? '']));
+        const lines = await page.$$eval('.mark-line.role-mark path', (els) => [...new Set(els.map((e) => e.getAttribute('stroke') ?? ''))]);
+        t.is(swatches.length, 2);
+        for (const [stroke, opacity] of swatches) t.true(lines.includes(stroke) && opacity === '1', `${stroke} ${opacity} vs ${lines.join(', ')}`);
       }
       const file = join(artifacts, p.screenshot);
       await page.screenshot({ path: file, fullPage: true });

@@ -264,8 +264,9 @@ test('training and tournament reports: plots, tables, SVG files', async (t) => {
   t.deepEqual(Object.keys(training.svgs), ['training-curves', 'trust-and-split']);
   t.is(count(training.html, /<svg[\s>]/g), 2);
   t.true(training.html.includes('<h2>Setup</h2>') && training.html.includes('<p>IPD, 10 rounds</p>'));
-  t.true(training.html.includes('<th scope="col">cooperation vs always-defect</th>'));
-  t.true(training.html.includes('<td>99.0%</td>'));
+  // Percentages are numbers too: right-aligned like the payoffs.
+  t.true(training.html.includes('<th scope="col" class="num">cooperation vs always-defect</th>'));
+  t.true(training.html.includes('<td class="num">99.0%</td>'));
   t.is(count(training.html, /<tr>/g), 1 + 6 + 1 + 1 + 1 + 1, 'runs table, evaluation table and learned-strategy table rows');
   t.true(training.html.includes('<h2>Learned strategies</h2>'));
   t.true(training.html.includes('<th scope="col" class="num">P(C | CD)</th>'));
@@ -277,7 +278,7 @@ test('training and tournament reports: plots, tables, SVG files', async (t) => {
 
   const report = await tournamentReport(RESULT);
   t.deepEqual(Object.keys(report.svgs), ['payoff-matrix', 'cooperation-matrix']);
-  t.true(report.html.includes('<td class="num">1</td><td>tit-for-tat</td><td class="num">21.50</td><td>70.0%</td>'));
+  t.true(report.html.includes('<td class="num">1</td><td>tit-for-tat</td><td class="num">21.50</td><td class="num">70.0%</td>'));
   t.deepEqual([...new Set(report.html.match(/https?:\/\/[^"'\s)<]+/g) ?? [])], [SVG_NS]);
 
   const out = join(dir, 'tournament');
@@ -309,4 +310,50 @@ test('writeReport is atomic: an error leaves no temporary or partial file and ke
   // A directory that cannot be created (a file is in the way) fails before anything is written.
   writeFileSync(join(dir, 'file'), 'x');
   t.throws(() => writeReport(join(dir, 'file', 'sub'), { html: 'x', svgs: {} }));
+});
+
+test('legend swatches are solid strokes in the colours of the lines they name', async (t) => {
+  const svg = await trainingCurves(runs());
+  const swatches = [...svg.matchAll(/role-legend-symbol[^>]*><path [^>]*stroke="(#[0-9a-f]{6})" stroke-width="(\d+)" opacity="([\d.]+)"/g)];
+  t.is(swatches.length, 2, 'one swatch per algorithm');
+  // The mean lines: the stroked paths of Vega's line marks.
+  const lineColours = new Set([...svg.matchAll(/<g class="mark-line role-mark[^>]*>(?:<path [^>]*?stroke="(#[0-9a-f]{6})"[^>]*\/>)+/g)].flatMap((m) => [...m[0].matchAll(/stroke="(#[0-9a-f]{6})"/g)].map((x) => x[1])));
+  for (const [, colour, width, opacity] of swatches) {
+    t.is(Number(opacity), 1, 'not the band\'s faint fill');
+    t.true(Number(width) >= 2);
+    t.true(lineColours.has(colour), `${colour} is the colour of a line (${[...lineColours].join(', ')})`);
+  }
+  t.deepEqual(new Set(swatches.map((m) => m[1])), lineColours);
+});
+
+test('heat map axes print full player names, however long', async (t) => {
+  const long = 'ckpt:runs/ipd-sweep/train.beta=0.5/advantage-alignment-seed12/checkpoint.json';
+  const svg = await payoffHeatmap({ ...RESULT, players: [long, ...RESULT.players.slice(1)] });
+  const labels = [...svg.matchAll(/role-axis-label[\s\S]*?<\/g>/g)].flatMap((m) => [...m[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((x) => x[1]));
+  t.is(labels.filter((l) => l === long).length, 2, 'on both axes, whole');
+  t.false(labels.some((l) => l.includes('…')), 'nothing cut');
+});
+
+test('a training report states the game, its parameters, the config, the version, the date and the command', async (t) => {
+  const provenance = {
+    game: 'ipd',
+    params: { rounds: 10, noise: 0.05 },
+    config: 'algorithms:\n  - naive\ntrain:\n  beta: 0.5 # <b>not markup</b>',
+    version: '9.8.7',
+    date: '2026-01-02T03:04:05.000Z',
+    command: 'dilemma train exp.yaml train.beta=0.5,1',
+  };
+  const runsTable = { columns: ['train.beta', 'algorithm', 'seed', 'final payoff', 'final cooperation'], rows: [['0.5', 'naive', '1', '17.27', '26.6%']], caption: 'as in the terminal' };
+  const { html } = await trainingReport(runs(), undefined, { provenance, runsTable });
+  t.true(html.indexOf('<h2>Experiment</h2>') < html.indexOf('<h2>Training curves</h2>'), 'first');
+  for (const cell of ['<td>ipd</td>', '<td>rounds: 10, noise: 0.05</td>', '<td>@dilemma/engine 9.8.7</td>', '<td>2026-01-02T03:04:05.000Z</td>', '<td>dilemma train exp.yaml train.beta=0.5,1</td>']) {
+    t.true(html.includes(cell), cell);
+  }
+  t.true(html.includes('<pre><code>algorithms:\n  - naive\ntrain:\n  beta: 0.5 # &lt;b&gt;not markup&lt;/b&gt;</code></pre>'), 'the config verbatim, escaped');
+  t.regex(html, /Cite as: @dilemma\/engine 9\.8\.7, ipd, run on 2026-01-02 with `dilemma train exp\.yaml train\.beta=0\.5,1`/);
+  // The runs table given replaces the default one, with its columns and text.
+  t.true(html.includes('<th scope="col" class="num">train.beta</th><th scope="col">algorithm</th><th scope="col" class="num">seed</th>'));
+  t.true(html.includes('<td class="num">17.27</td><td class="num">26.6%</td>'));
+  t.false(html.includes('training s'));
+  await t.throwsAsync(trainingReport(runs(), undefined, { provenance: { ...provenance, version: 3 as never } }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.provenance\.version/ });
 });

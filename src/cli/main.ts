@@ -10,7 +10,7 @@ import { isDilemmaError } from '../errors.js';
 import { strategiesFor } from '../policies.js';
 import { benchCommand } from './bench-command.js';
 import { runDemo } from './demo.js';
-import { exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
+import { exportMetricsCommand, exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
 import { runTrainDemo } from './train-demo.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand, tournamentCommand } from './tournament-command.js';
@@ -77,12 +77,14 @@ program
 
 program
   .command('train')
-  .description('run an experiment file (YAML or JSON): algorithms × seeds, checkpoints, evaluation, report')
+  .description('run an experiment file (YAML or JSON): algorithms × seeds (× sweep points), checkpoints, evaluation, report; the whole file is checked before anything trains')
   .argument('<config>', 'experiment file (see examples/ipd-experiment.yaml)')
+  .argument('[overrides...]', 'key=value overrides of any field (train.beta=0.5, train.game.params.rounds=20); a comma list sweeps a field (train.beta=0.5,1,2); ~key removes one')
   .option('--resume', 'continue every run from its checkpoint')
   .option('--out <dir>', 'output folder (overrides the file\'s `output`)')
-  .action(async (config: string, opts: { resume?: boolean; out?: string }) => {
-    process.exitCode = await trainCommand(config, { resume: opts.resume, output: opts.out });
+  .addHelpText('after', '\nExamples:\n  dilemma train ipd-experiment.yaml train.beta=0.5,1 seeds=2\n  dilemma train ipd-experiment.yaml evaluate.opponents=[tit-for-tat,grim-trigger] train.iterations=50')
+  .action(async (config: string, overrides: string[], opts: { resume?: boolean; out?: string }) => {
+    process.exitCode = await trainCommand(config, { resume: opts.resume, output: opts.out, overrides });
   });
 
 program
@@ -123,7 +125,7 @@ program
     await evalCommand({ policy, ...opts, opponents: opts.opponents ?? [...strategiesFor(opts.game)], greedy: opts.greedy === true, output: opts.out });
   });
 
-const exp = program.command('export').description('export a checkpoint to ONNX, or trajectories to JSON lines');
+const exp = program.command('export').description('export a checkpoint to ONNX, trajectories to JSON lines, or training metrics as one table');
 exp
   .command('onnx')
   .argument('<checkpoint>', 'a training checkpoint')
@@ -140,6 +142,17 @@ exp
   .option('--observations', 'include observations')
   .action(async (opts: { out: string; game: string; params?: Record<string, unknown>; players: string[]; batch: number; seed: number; observations?: boolean }) => {
     await exportTrajectoriesCommand({ ...opts, observations: opts.observations === true });
+  });
+
+exp
+  .command('metrics')
+  .description("every run's metrics.jsonl under a folder as one table (a row per iteration, with its run id and time)")
+  .argument('<dir>', "an experiment's output folder")
+  .option('--format <format>', 'csv or jsonl', 'csv')
+  .option('--out <file>', 'file to write (default: standard output)')
+  .action((dir: string, opts: { format: string; out?: string }) => {
+    const r = exportMetricsCommand({ dir, format: opts.format as 'csv', out: opts.out });
+    if (opts.out) console.error(`${opts.out}: ${r.rows} rows from ${r.runs} runs`);
   });
 
 program

@@ -8,12 +8,13 @@ import { z } from 'zod';
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { readRegularFile } from '../fs-safe.js';
 import { parseParams } from '../schema.js';
-import { ALGORITHMS, trainConfigSchema } from '../train.js';
-
+import { gameParamsSchema } from '../games.js';
+import { ALGORITHMS, trainConfigSchema, type Algorithm, type ResolvedTrainConfig } from '../train.js';
 
 /** Experiment files are small; a larger one is a mistake (or a device). */
 const MAX_CONFIG_BYTES = 16 << 20;
 
+/** The schema of an experiment file (see examples/ipd-experiment.yaml). */
 export const runConfigSchema = z
   .object({
     /** The training options (see trainConfigSchema); `algorithm` is replaced by `algorithms`. */
@@ -43,27 +44,51 @@ export const runConfigSchema = z
   })
   .strict();
 
+/** An experiment file with its defaults filled in. */
 export type RunConfig = z.output<typeof runConfigSchema>;
 
+/** The seeds of an experiment: 1..n for a count, else the list. */
 export function seedList(seeds: RunConfig['seeds']): number[] {
   return typeof seeds === 'number' ? Array.from({ length: seeds }, (_, i) => i + 1) : seeds;
 }
 
-/** Reads and validates an experiment file; errors name the file and the option. */
-export function loadRunConfig(path: string): RunConfig {
+/** Reads an experiment file (YAML, or JSON by its extension) without validating it; errors name the file. */
+export function readExperimentFile(path: string): unknown {
   const text = readRegularFile(path, { param: 'config', what: 'config', maxBytes: MAX_CONFIG_BYTES, code: ErrorCode.InvalidArgument }).toString('utf8');
-  let raw: unknown;
   try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    return (extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text)) ?? {};
   } catch (e) {
     throw new DilemmaError(ErrorCode.InvalidParam, `config ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
   }
-  const config = parseParams(runConfigSchema, raw ?? {}, 'config');
-  // Validate the training part now, with every algorithm, so a typo fails before any run starts.
-  for (const algorithm of config.algorithms) {
-    const train = parseParams(trainConfigSchema, { ...config.train, algorithm }, 'config.train');
-    // The report and the evaluation need at least one iteration of metrics.
-    if (train.iterations < 1) throw new DilemmaError(ErrorCode.InvalidParam, 'config.train.iterations must be at least 1 in an experiment file');
-  }
+}
+
+/**
+ * Reads and validates an experiment file; errors name the file and the
+ * option by its full path. Checks the schema only: expandExperiment and
+ * checkExperiment (experiment.ts) resolve players, files and the game too.
+ */
+export function loadRunConfig(path: string): RunConfig {
+  const raw = readExperimentFile(path);
+  const config = parseParams(runConfigSchema, raw, 'config');
+  for (const algorithm of config.algorithms) checkTrainConfig(config.train, algorithm);
   return config;
+}
+
+/**
+ * Validates the training part of an experiment for one algorithm, the game's
+ * parameters included (`config.train.game.params.rounds`), and returns it
+ * resolved.
+ */
+export function checkTrainConfig(train: Record<string, unknown>, algorithm: Algorithm): ResolvedTrainConfig {
+  for (const key of ['algorithm', 'seed'] as const) {
+    if (key in train) {
+      throw new DilemmaError(ErrorCode.InvalidParam, `config.train.${key} is set by the experiment's ${key === 'seed' ? 'seeds' : 'algorithms'}: remove it from train`);
+    }
+  }
+  const resolved = parseParams(trainConfigSchema, { ...train, algorithm }, 'config.train');
+  const schema = gameParamsSchema(resolved.game.id);
+  if (schema) parseParams(schema, resolved.game.params ?? {}, 'config.train.game.params');
+  // The report and the evaluation need at least one iteration of metrics.
+  if (resolved.iterations < 1) throw new DilemmaError(ErrorCode.InvalidParam, 'config.train.iterations must be at least 1 in an experiment file');
+  return resolved;
 }

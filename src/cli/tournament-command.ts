@@ -44,8 +44,9 @@ function average(results: TournamentResult[]): TournamentResult {
   };
 }
 
+/** `dilemma tournament`: prints the ranking and payoff matrix, and writes tables and a report with `output`. */
 export async function tournamentCommand(o: TournamentCommandOptions): Promise<TournamentResult> {
-  const players = o.players.map(parsePlayer);
+  const players = o.players.map((spec) => parsePlayer(spec));
   try {
     const params = { ...(o.params ?? {}), ...(o.rounds ? { rounds: o.rounds } : {}) };
     const game = { id: o.game as never, params };
@@ -90,9 +91,10 @@ export interface EvalCommandOptions {
   output?: string;
 }
 
+/** `dilemma eval`: one policy against the opponents, printed and, with `output`, written as CSV and JSON. */
 export async function evalCommand(o: EvalCommandOptions): Promise<void> {
   const policy = parsePlayer(o.policy);
-  const opponents = o.opponents.map(parsePlayer);
+  const opponents = o.opponents.map((spec) => parsePlayer(spec));
   try {
     const e = await evaluate({ game: { id: o.game as never, params: o.params ?? {} }, policy, opponents, batch: o.batch, greedy: o.greedy, seed: 1 });
     const rows = [e.selfPlay, ...e.matches].map((m) => [m.opponent, m.cooperation, m.opponentCooperation, m.payoff, m.opponentPayoff, m.collective]);

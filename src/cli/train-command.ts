@@ -1,43 +1,63 @@
 /**
- * `dilemma train CONFIG`: every algorithm × seed of an experiment file, with
- * live progress, checkpoints, Ctrl-C handling, --resume, evaluation of the
- * trained policies, CSV/JSON tables and an HTML report with plots.
+ * `dilemma train CONFIG [key=value …]`: every sweep point × algorithm × seed
+ * of an experiment file, checked as a whole first, with live progress,
+ * checkpoints, Ctrl-C handling, --resume, evaluation of the trained policies,
+ * CSV/JSON tables and one HTML report with plots.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
+import { stringify as toYaml } from 'yaml';
 import { evaluate } from '../evaluate.js';
 import { formatTable } from '../format.js';
-import { DilemmaError, ErrorCode } from '../errors.js';
 import { writeAtomic, writeAtomicAll } from '../fs-safe.js';
+import type { GameSpec } from '../games.js';
+import { packageVersion } from '../info.js';
 import { readMetricsLog } from '../metrics-log.js';
-import { readCheckpoint, Trainer, train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
+import { readCheckpoint, Trainer, train, type IterationMetrics } from '../train.js';
 import { trainingReport, writeReport } from '../report/index.js';
 import { toCsv } from './csv.js';
+import { checkExperiment, expandExperiment, type ExperimentPlan, type RunFacts, type RunSpec } from './experiment.js';
 import { parsePlayer } from './players.js';
-import { loadRunConfig, seedList, type RunConfig } from './run-config.js';
+import { readExperimentFile } from './run-config.js';
+import { summaryTable, type SummaryRun } from './summary.js';
 
+/** Options of trainCommand. */
 export interface TrainCommandOptions {
+  /** Continue every run that has a checkpoint. */
   resume?: boolean;
+  /** Output folder (instead of the file's `output`). */
   output?: string;
+  /** Overrides and sweeps, `key=value` (see overrides.ts). */
+  overrides?: string[];
+  /** The command line as typed, for the report (default: rebuilt from the arguments). */
+  command?: string;
   /** Progress output: a bar on a terminal, plain lines otherwise. */
   stream?: NodeJS.WriteStream;
 }
 
 interface RunOutcome {
-  algorithm: string;
-  seed: number;
+  spec: RunSpec;
   dir: string;
   history: IterationMetrics[];
   interrupted: boolean;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const quote = (s: string) => (/^[A-Za-z0-9._,=+:/@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+/** Runs an experiment file; returns the exit code (0, or 130 when interrupted). */
 export async function trainCommand(configPath: string, opts: TrainCommandOptions = {}): Promise<number> {
-  const config: RunConfig = loadRunConfig(configPath);
-  const output = opts.output ?? config.output;
+  const overrides = opts.overrides ?? [];
+  const plan = expandExperiment(readExperimentFile(configPath), overrides, { output: opts.output });
+  const facts = checkExperiment(plan, { resume: opts.resume === true });
+  const output = plan.output;
   const stream = opts.stream ?? process.stderr;
+  const command =
+    opts.command ?? ['dilemma', 'train', configPath, ...overrides, ...(opts.output ? ['--out', opts.output] : []), ...(opts.resume ? ['--resume'] : [])].map(quote).join(' ');
+  stream.write(
+    `${plan.runs.length} run${plan.runs.length === 1 ? '' : 's'}${plan.sweepKeys.length ? ` (${plan.points.length} sweep points over ${plan.sweepKeys.join(', ')})` : ''} checked; writing to ${output}\n`,
+  );
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) return;
@@ -47,60 +67,44 @@ export async function trainCommand(configPath: string, opts: TrainCommandOptions
   process.on('SIGINT', onSigint);
   const outcomes: RunOutcome[] = [];
   // Read once for all runs, and only when a run starts fresh (a resumed run ignores it).
-  let init: Float32Array | undefined;
-  const initParams = () => (init ??= initialParams(config.init!));
+  const inits = new Map<string, Float32Array>();
+  const initParams = (path: string) => inits.get(path) ?? inits.set(path, readCheckpoint(path, 'config.init').state.params).get(path)!;
   try {
-    for (const algorithm of config.algorithms) {
-      for (const seed of seedList(config.seeds)) {
-        if (abort.signal.aborted) break;
-        outcomes.push(await runOne(config, algorithm, seed, output, opts.resume === true, initParams, abort.signal, stream));
-      }
+    for (const spec of plan.runs) {
+      if (abort.signal.aborted) break;
+      const iterations = facts.get(`${spec.point}|${spec.algorithm}`)!.config.iterations;
+      outcomes.push(await runOne(spec, iterations, output, opts.resume === true, initParams, abort.signal, stream));
     }
   } finally {
     process.off('SIGINT', onSigint);
   }
   if (outcomes.some((o) => o.interrupted) || abort.signal.aborted) {
-    stream.write(`interrupted: checkpoints are in ${output}; continue with \`dilemma train ${configPath} --resume\`\n`);
+    stream.write(`interrupted: checkpoints are in ${output}; continue with \`${command.replace(/ --resume$/, '')} --resume\`\n`);
     return 130;
   }
-  await summarise(config, outcomes, output);
+  await summarise(plan, facts, outcomes, command);
   return 0;
 }
 
-/** The policy parameters of the experiment's `init` checkpoint. */
-function initialParams(path: string): Float32Array {
-  return readCheckpoint(path, 'config.init').state.params;
-}
-
 async function runOne(
-  config: RunConfig,
-  algorithm: Algorithm,
-  seed: number,
+  spec: RunSpec,
+  iterations: number,
   output: string,
   resume: boolean,
-  initParams: () => Float32Array,
+  initParams: (path: string) => Float32Array,
   signal: AbortSignal,
   stream: NodeJS.WriteStream,
 ): Promise<RunOutcome> {
-  const dir = join(output, `${algorithm}-seed${seed}`);
+  const dir = join(output, spec.dir);
   const checkpointFile = join(dir, 'checkpoint.json');
   const metricsFile = join(dir, 'metrics.jsonl');
-  const name = `${algorithm} seed ${seed}`;
+  const name = `${spec.point ? `${spec.point} ` : ''}${spec.algorithm} seed ${spec.seed}`;
   const canResume = resume && existsSync(checkpointFile);
-  const trainConfig = { ...config.train, algorithm, seed } as TrainConfig;
-  const init = !canResume && config.init !== undefined ? initParams() : undefined;
-  const probe = canResume ? Trainer.resume(checkpointFile) : Trainer.create(trainConfig);
-  const total = probe.config.iterations;
-  const start = probe.iteration;
-  const expected = probe.numParams;
-  const kind = probe.config.policy.kind;
-  probe.dispose();
-  if (init && init.length !== expected) {
-    throw new DilemmaError(
-      ErrorCode.InvalidParam,
-      `config.init: checkpoint ${config.init} holds ${init.length} policy parameters, but the runs' ${kind} policy on this game has ${expected}`,
-    );
-  }
+  const init = !canResume && spec.init !== undefined ? initParams(spec.init) : undefined;
+  const probe = canResume ? Trainer.resume(checkpointFile) : undefined;
+  const total = probe?.config.iterations ?? iterations;
+  const start = probe?.iteration ?? 0;
+  probe?.dispose();
   // A fresh run replaces an earlier run's metrics; a resumed run keeps the
   // lines before its checkpoint (train() cuts later or torn ones) and appends.
   if (!canResume) writeAtomic(metricsFile, '', 'metricsFile');
@@ -118,11 +122,12 @@ async function runOne(
   bar?.start(total, start, { payoff: '-', coop: '-' });
   const every = Math.max(1, Math.floor(total / 10));
   const began = performance.now();
-  const { trainer, stopped } = await train(canResume ? {} : trainConfig, {
+  const { trainer, stopped } = await train(canResume ? {} : spec.train, {
     ...(canResume ? { resume: checkpointFile } : { initParams: init }),
     metricsFile,
     checkpointFile,
-    checkpointEvery: config.checkpointEvery,
+    checkpointEvery: spec.checkpointEvery,
+    runId: spec.id,
     signal,
     onIteration: (m) => {
       const payoff = mean(m.meanReturn).toFixed(2);
@@ -138,7 +143,7 @@ async function runOne(
   bar?.stop();
   const interrupted = stopped || trainer.iteration < total;
   trainer.dispose();
-  return { algorithm, seed, dir, history: readMetricsLog<IterationMetrics>(metricsFile), interrupted };
+  return { spec, dir, history: readMetricsLog<IterationMetrics>(metricsFile), interrupted };
 }
 
 function statNamesOf(o: RunOutcome | undefined): string[] {
@@ -151,54 +156,69 @@ function statNamesOf(o: RunOutcome | undefined): string[] {
   }
 }
 
-async function summarise(config: RunConfig, outcomes: RunOutcome[], output: string): Promise<void> {
-  const gameId = (config.train.game as { id?: string } | undefined)?.id ?? 'ipd';
-  const rows: Array<Array<string | number>> = [];
-  const evaluations: Array<{ algorithm: string; seed: number; evaluation: Awaited<ReturnType<typeof evaluate>> }> = [];
+/** The run's label in plots and tables: its algorithm, and its sweep point when there is a sweep. */
+const labelOf = (spec: RunSpec) => (spec.point ? `${spec.algorithm} ${spec.point}` : spec.algorithm);
+
+async function summarise(plan: ExperimentPlan, facts: Map<string, RunFacts>, outcomes: RunOutcome[], command: string): Promise<void> {
+  const output = plan.output;
+  const runs: SummaryRun[] = [];
+  const evaluations: Array<{ algorithm: string; seed: number; run: string; evaluation: Awaited<ReturnType<typeof evaluate>> }> = [];
   for (const o of outcomes) {
-    const last = o.history.slice(-Math.max(1, Math.floor(o.history.length / 10)));
-    const row: Array<string | number> = [o.algorithm, o.seed, o.history.length, mean(last.map((m) => mean(m.meanReturn))), mean(last.map((m) => mean(m.action0Rate)))];
-    const trained = Trainer.resume(join(o.dir, 'checkpoint.json'));
-    try {
-      if (trained.game.info.agents === 2 && trained.game.info.twoAction) {
-        const policy = trained.policy(`${o.algorithm}-seed${o.seed}`);
-        const opponents = config.evaluate.opponents.map(parsePlayer);
-        try {
-          const evaluation = await evaluate({
-            game: { id: trained.config.game.id, params: trained.config.game.params },
-            policy,
-            opponents,
-            batch: config.evaluate.batch,
-            seed: 12345,
-          });
-          evaluations.push({ algorithm: o.algorithm, seed: o.seed, evaluation });
-          row.push(evaluation.selfPlay.cooperation, evaluation.exploitability);
-        } finally {
-          policy.dispose();
-          for (const p of opponents) p.dispose();
-        }
+    const point = plan.points.find((p) => p.id === o.spec.point)!;
+    let evaluation: Awaited<ReturnType<typeof evaluate>> | undefined;
+    if (facts.get(`${o.spec.point}|${o.spec.algorithm}`)?.evaluated) {
+      const trained = Trainer.resume(join(o.dir, 'checkpoint.json'));
+      const policy = trained.policy(o.spec.id);
+      const opponents = point.config.evaluate.opponents.map((spec, i) => parsePlayer(spec, `config.evaluate.opponents.${i}`));
+      try {
+        evaluation = await evaluate({
+          game: { id: trained.config.game.id, params: trained.config.game.params } as GameSpec,
+          policy,
+          opponents,
+          batch: point.config.evaluate.batch,
+          seed: 12345,
+        });
+        evaluations.push({ algorithm: labelOf(o.spec), seed: o.spec.seed, run: o.spec.id, evaluation });
+      } finally {
+        policy.dispose();
+        for (const p of opponents) p.dispose();
+        trained.dispose();
       }
-    } finally {
-      trained.dispose();
     }
-    rows.push(row);
+    runs.push({ spec: o.spec, history: o.history, evaluation });
   }
-  const header = ['algorithm', 'seed', 'iterations', 'final payoff', 'final cooperation', 'self-play coop', 'loss vs AD'];
-  const width = Math.max(...rows.map((r) => r.length));
-  const used = header.slice(0, width);
-  console.log(`\n${gameId}: ${outcomes.length} runs`);
-  console.log(formatTable(used, rows.map((r) => r.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(4)) : v)))));
+  const table = summaryTable(plan.sweepKeys, runs);
+  const first = facts.get(`${plan.points[0].id}|${plan.points[0].config.algorithms[0]}`)!;
+  console.log(`\n${first.gameId}: ${outcomes.length} runs${plan.sweepKeys.length ? `, ${plan.points.length} sweep points` : ''}`);
+  console.log(formatTable(table.columns, table.text));
   writeAtomicAll(
     [
-      { path: join(output, 'summary.csv'), content: toCsv(used, rows) },
-      { path: join(output, 'summary.json'), content: `${JSON.stringify({ runs: outcomes.map(({ history: _h, ...r }) => r), evaluations }, null, 2)}\n` },
+      { path: join(output, 'summary.csv'), content: toCsv(table.columns, table.values) },
+      {
+        path: join(output, 'summary.json'),
+        content: `${JSON.stringify({ command, sweep: plan.sweepKeys, runs: outcomes.map((o) => ({ id: o.spec.id, algorithm: o.spec.algorithm, seed: o.spec.seed, sweep: o.spec.sweep, dir: o.dir, interrupted: o.interrupted })), evaluations }, null, 2)}\n`,
+      },
     ],
     'output',
   );
   const statNames = statNamesOf(outcomes[0]);
+  const config = plan.points[0].config;
   const report = await trainingReport(
-    outcomes.map((o) => ({ algorithm: o.algorithm, seed: o.seed, history: o.history, statNames })),
+    outcomes.map((o) => ({ algorithm: labelOf(o.spec), seed: o.spec.seed, history: o.history, statNames })),
     evaluations,
+    {
+      title: `Training report: ${first.gameId}`,
+      subtitle: `${outcomes.length} runs: ${config.algorithms.join(', ')} × ${Array.isArray(config.seeds) ? `seeds ${config.seeds.join(', ')}` : `${config.seeds} seeds`}${plan.sweepKeys.length ? ` × ${plan.points.length} sweep points` : ''}`,
+      provenance: {
+        game: first.gameId,
+        params: first.config.game.params ?? {},
+        config: toYaml(plan.sweepKeys.length ? { ...config, sweep: Object.fromEntries(plan.sweepKeys.map((k) => [k, plan.points.map((p) => p.assignments.find((a) => a.key === k)!.value)])) } : config).trimEnd(),
+        version: packageVersion(),
+        date: new Date().toISOString(),
+        command,
+      },
+      runsTable: { columns: table.columns, rows: table.text, caption: table.caption },
+    },
   );
   writeReport(output, report);
   console.log(`\nreport: ${join(output, 'report.html')} (plots also as SVG files); tables: summary.csv, summary.json`);

@@ -36,6 +36,8 @@ export interface ReportSection {
   /** An SVG document (e.g. from the plots module), inlined. */
   svg?: string;
   table?: ReportTable;
+  /** Preformatted text (a config file, a command), shown verbatim after the table. */
+  code?: string;
 }
 
 export interface ReportInput {
@@ -89,6 +91,8 @@ caption { caption-side: top; text-align: left; color: #57606a; padding-bottom: 6
 th, td { padding: 4px 12px; border-bottom: 1px solid #d8dee4; text-align: left; }
 th { background: #f6f8fa; font-weight: 600; border-bottom: 2px solid #d0d7de; }
 td.num, th.num { text-align: right; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 14px; font-size: 13px; overflow-x: auto; max-width: 100%; }
+td.wrap { white-space: pre-wrap; word-break: break-all; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
 footer { margin-top: 40px; color: #8c959f; font-size: 12px; }
 `.trim();
@@ -104,6 +108,8 @@ function formatCell(c: TableCell, digits: number): string {
   return String(c);
 }
 
+const NUMERIC_TEXT = /^(|–|[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?%?)$/;
+
 /** An HTML table: text left, numeric columns right-aligned, cells escaped. */
 export function renderTable(table: ReportTable): string {
   if (typeof table !== 'object' || table === null) invalid('table must be an object');
@@ -116,8 +122,9 @@ export function renderTable(table: ReportTable): string {
   }
   const digits = table.digits ?? 3;
   if (!Number.isInteger(digits) || digits < 0 || digits > 12) invalid('table.digits must be an integer from 0 to 12');
+  // Numbers, and numbers already formatted as text ("97.3%", "–" for none), line up on the right.
   const numeric = columns.map(
-    (_, k) => rows.length > 0 && rows.every((r) => r[k] === null || r[k] === undefined || typeof r[k] === 'number'),
+    (_, k) => rows.length > 0 && rows.every((r) => r[k] === null || r[k] === undefined || typeof r[k] === 'number' || (typeof r[k] === 'string' && NUMERIC_TEXT.test(r[k] as string))),
   );
   const cls = (k: number) => (numeric[k] ? ' class="num"' : '');
   const out = ['<table>'];
@@ -162,6 +169,10 @@ export function renderReport(input: ReportInput): string {
       body.push(`<figure aria-label="${escapeHtml(s.heading)}">\n${inlineSvg(s.svg, `${name}.svg`, `f${i + 1}`)}\n</figure>`);
     }
     if (s.table !== undefined) body.push(renderTable(s.table));
+    if (s.code !== undefined) {
+      if (typeof s.code !== 'string') invalid(`${name}.code must be a string`);
+      body.push(`<pre><code>${escapeHtml(s.code)}</code></pre>`);
+    }
     parts.push(`<section>\n${body.join('\n')}\n</section>`);
   });
   return [
@@ -241,6 +252,52 @@ export interface TrainingReportOptions extends TrainingCurvesOptions {
   trustAndSplit?: TrustAndSplitRun[];
   /** Iterations averaged for the table's final values (default 10). */
   lastIterations?: number;
+  /** What a reader needs to cite or repeat the experiment, shown first. */
+  provenance?: ReportProvenance;
+  /**
+   * The runs table to show instead of the default one (e.g. the command
+   * line's summary, so that the report and the terminal show the same columns).
+   */
+  runsTable?: ReportTable;
+}
+
+/** The facts that make a report citable: what was run, with what, when, and how. */
+export interface ReportProvenance {
+  /** Game id. */
+  game: string;
+  /** The game's parameters as given (others at their defaults). */
+  params: Record<string, unknown>;
+  /** The experiment's configuration, as text (YAML or JSON). */
+  config: string;
+  /** Version of @dilemma/engine that ran it. */
+  version: string;
+  /** When the report was written (ISO 8601). */
+  date: string;
+  /** The command that ran it. */
+  command: string;
+}
+
+function provenanceSection(p: ReportProvenance): ReportSection {
+  if (typeof p !== 'object' || p === null) invalid('options.provenance must be an object');
+  for (const key of ['game', 'config', 'version', 'date', 'command'] as const) {
+    if (typeof p[key] !== 'string') invalid(`options.provenance.${key} must be a string`);
+  }
+  const params = Object.entries(p.params ?? {});
+  return {
+    heading: 'Experiment',
+    text: `Cite as: @dilemma/engine ${p.version}, ${p.game}, run on ${p.date.slice(0, 10)} with \`${p.command}\`.`,
+    table: {
+      columns: ['field', 'value'],
+      rows: [
+        ['game', p.game],
+        ['game parameters', params.length ? params.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') : 'defaults'],
+        ['package', `@dilemma/engine ${p.version}`],
+        ['date', p.date],
+        ['command', p.command],
+      ],
+    },
+    code: p.config,
+  };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '');
@@ -257,11 +314,12 @@ export async function trainingReport(
   evaluations?: RunEvaluation[],
   options: TrainingReportOptions = {},
 ): Promise<ReportFiles> {
-  const { title, subtitle, description, trustAndSplit: tsRuns, lastIterations, ...curveOptions } = options;
+  const { title, subtitle, description, trustAndSplit: tsRuns, lastIterations, provenance, runsTable, ...curveOptions } = options;
   const last = lastIterations ?? 10;
   if (!Number.isInteger(last) || last < 1) invalid('options.lastIterations must be a positive integer');
   const svgs: Record<string, string> = {};
   const sections: ReportSection[] = [];
+  if (provenance !== undefined) sections.push(provenanceSection(provenance));
   if (description !== undefined) sections.push({ heading: 'Setup', text: description });
 
   svgs['training-curves'] = await trainingCurves(runs, curveOptions);
@@ -284,7 +342,7 @@ export async function trainingReport(
 
   sections.push({
     heading: 'Runs',
-    table: {
+    table: runsTable ?? {
       caption: `Final values: means over the last ${last} iteration${last === 1 ? '' : 's'} of each run.`,
       columns: ['algorithm', 'seed', 'iterations', `payoff (${payoffWord})`, 'cooperation', 'training s'],
       rows: runs.map((r) => {
@@ -299,6 +357,7 @@ export async function trainingReport(
         const seconds = r.history.reduce((a, m) => a + (Number.isFinite(m.seconds) ? m.seconds : 0), 0);
         return [r.algorithm, r.seed, r.history.length, payoff, pct(coop), Number(seconds.toFixed(2))];
       }),
+      digits: 2,
     },
   });
 

@@ -31,4 +31,5 @@ export {
   type TournamentReportOptions,
   type TrainingReportOptions,
   type WrittenReport,
+  type ReportProvenance,
 } from './html.js';

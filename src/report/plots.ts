@@ -149,6 +149,10 @@ function bandPanel(
   opts: { title: string; x: string; y: string; domain: string[]; yDomain?: [number, number] },
 ): Record<string, unknown> {
   const color = { field: 'algorithm', type: 'nominal', title: 'algorithm', scale: { domain: opts.domain } };
+  // One legend for both layers, drawn as solid strokes in the line colours (the band's faint fill would otherwise set its swatches).
+  const legend = { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1, symbolSize: 200 };
+  const lineColor = { ...color, legend };
+  const bandColor = { ...color, legend };
   const x = { field: 'x', type: 'quantitative', title: opts.x, axis: { tickMinStep: 1 } };
   const yScale = opts.yDomain ? { domain: opts.yDomain, zero: false } : { zero: false };
   return {
@@ -163,7 +167,7 @@ function bandPanel(
           x,
           y: { field: 'lo', type: 'quantitative', title: opts.y, scale: yScale },
           y2: { field: 'hi' },
-          color,
+          color: bandColor,
         },
       },
       {
@@ -171,7 +175,7 @@ function bandPanel(
         encoding: {
           x,
           y: { field: 'mean', type: 'quantitative', title: opts.y, scale: yScale },
-          color,
+          color: lineColor,
         },
       },
     ],
@@ -417,8 +421,8 @@ export async function payoffHeatmap(result: TournamentResult, options: HeatmapOp
   }
   const cell = Math.max(28, Math.min(64, Math.floor(560 / n)));
   const valueTitle = which === 'cooperation' ? 'cooperation rate of the row player' : 'mean episode payoff of the row player';
-  const x = { field: 'opponent', type: 'nominal', title: 'opponent (seat 1)', sort: players, axis: { labelAngle: -40, labelLimit: 160 } };
-  const y = { field: 'player', type: 'nominal', title: 'player (seat 0)', sort: players, axis: { labelLimit: 160 } };
+  const x = { field: 'opponent', type: 'nominal', title: 'opponent (seat 1)', sort: players, axis: { labelAngle: -40, labelLimit: 0 } };
+  const y = { field: 'player', type: 'nominal', title: 'player (seat 0)', sort: players, axis: { labelLimit: 0 } };
   return renderSvg({
     title: {
       text: options.title ?? (which === 'cooperation' ? 'Tournament cooperation rates' : 'Tournament payoffs'),

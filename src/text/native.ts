@@ -30,7 +30,7 @@ import type { EngineOutcome, EngineRound, TextEngine, TextEngineFactory, ValueTa
 import { BEATS } from './params.js';
 import { HANDS, type AgentIndex, type Hand, type TextGameParams } from './types.js';
 
-const GAME = 'trust-and-split' as GameId;
+const GAME = 'trust-and-split' satisfies GameId;
 const TOKEN_RE = /^(none|claim-(rock|paper|scissors)|take-(\d{1,6}))$/;
 
 /** Options of {@link nativeTextEngine}. */
