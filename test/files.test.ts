@@ -87,6 +87,13 @@ test.serial('a device, a FIFO or a folder given as a checkpoint, init or config 
     const good = join(dir, 'good.onnx');
     writeFileSync(good, mlpPolicy({ obsDim: 5, actions: 2, hidden: [4], seed: 1 }).bytes);
     onnx(good).dispose();
+    // The raw binding checks a model path itself: no read of a device, no open that waits on a FIFO.
+    const raw = native();
+    for (const path of [zero, pipe, folder]) {
+      if (!path) continue;
+      t.throws(() => raw.onnxPolicy(path, {}), { code: 'ERR_MODEL_LOAD', message: /not a regular file/ }, path);
+    }
+    raw.onnxPolicy(good, {});
   }
 });
 

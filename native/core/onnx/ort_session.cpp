@@ -1,5 +1,10 @@
 // An ONNX Runtime inference session over float32 tensors, with its inputs'
 // and outputs' names, types and shapes read once at load.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "../env.hpp"
@@ -212,7 +217,27 @@ void BoundRun::run() {
         codes::kModelRun, "the model failed to run");
 }
 
+namespace {
+
+// A model path must name a regular file of at most 2 GiB (protobuf's limit):
+// the runtime would read a device until memory runs out, and block for ever
+// on a FIFO. Opened without blocking so that a FIFO cannot hang the check.
+void check_model_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) throw Error(codes::kModelLoad, "cannot open the model " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  const int r = ::fstat(fd, &st);
+  const int saved = errno;
+  ::close(fd);
+  if (r != 0) throw Error(codes::kModelLoad, "cannot stat the model " + path + ": " + std::strerror(saved));
+  if (!S_ISREG(st.st_mode)) throw Error(codes::kModelLoad, "the model " + path + " is not a regular file");
+  if (st.st_size > (off_t{1} << 31)) throw Error(codes::kTooLarge, "the model " + path + " is larger than 2 GiB");
+}
+
+}  // namespace
+
 std::shared_ptr<Session> open_session(const std::string& path, const SessionOptions& options) {
+  check_model_file(path);
   return std::make_shared<Session>(nullptr, 0, &path, options);
 }
 
