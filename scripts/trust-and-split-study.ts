@@ -26,11 +26,14 @@
  *   node --import tsx scripts/trust-and-split-study.ts [--seeds N] [--warmup N] [--iterations N]
  *       [--batch N] [--lr X] [--hidden N] [--entropy X] [--beta X] [--protocols scratch,warm,prior]
  *       [--algorithms a,b,c] [--prior-steps N] [--prior-episodes N] [--prior-lr X]
- *       [--prior-weights h,l,g,w] [--prior-beta X] [--prior-entropy X] [--out NAME]
+ *       [--prior-weights h,l,g,w] [--prior-beta X] [--prior-entropy X] [--aa-past advantages|rewards]
+ *       [--out NAME]
  *
  * --prior-beta and --prior-entropy set β and the entropy bonus of the runs
  * from the prior only (default --beta and --entropy); "efficiency (argmax)"
- * is self-play with every policy taking its most probable action.
+ * is self-play with every policy taking its most probable action. --aa-past
+ * sets what the Advantage Alignment weight sums over the learner's past steps
+ * (TrainConfig.aaPast; default the recipe's).
  *
  * Prints a table and writes bench/results/<NAME>.json (default
  * trust-and-split-study.json) and the table beside it as .txt.
@@ -76,6 +79,7 @@ const { values: opts } = parseArgs({
     'prior-weights': { type: 'string', default: '1,1,1,1' },
     'prior-beta': { type: 'string' },
     'prior-entropy': { type: 'string' },
+    'aa-past': { type: 'string', default: recipeDefaults.aaPast ?? 'advantages' },
     out: { type: 'string', default: 'trust-and-split-study' },
   },
 });
@@ -95,6 +99,8 @@ const priorWeights = String(opts['prior-weights']).split(',').map(Number);
 if (priorWeights.length !== PRIOR_AGENTS.length || priorWeights.some((w) => !(w >= 0)) || !priorWeights.some((w) => w > 0)) {
   throw new Error(`--prior-weights must be ${PRIOR_AGENTS.length} non-negative numbers (${PRIOR_AGENTS.join(', ')}), not all 0`);
 }
+const aaPast = String(opts['aa-past']);
+if (aaPast !== 'advantages' && aaPast !== 'rewards') throw new Error(`--aa-past must be advantages or rewards, got ${aaPast}`);
 const EVAL_BATCH = 2048;
 const EVAL_SEED = 77;
 const GAME = 'trust-and-split';
@@ -108,6 +114,7 @@ function recipe(algorithm: Algorithm, seed: number, iters: number): TrainConfig 
     beta: num('beta'),
     lr: num('lr'),
     entropyCoef: num('entropy'),
+    aaPast,
   };
 }
 
@@ -261,7 +268,8 @@ const config = recipe('advantage-alignment', 0, iterations);
 const header = [
   `trust-and-split (10 rounds, 10 coins, values 10/1, default vocabulary), MLP(${num('hidden')}) policies, ${num('batch')} episodes`,
   `an iteration (groups of 8 sharing hands), Adam ${config.lr}, entropy ${config.entropyCoef}, γ = 0.96, β = ${config.beta} (AA),`,
-  `whitened credits, training rewards normalised to at most 1 a round (src/cli/train-demo.ts trustAndSplitRecipe). scratch: ${warmup + iterations} iterations from a random`,
+  `whitened credits, AA weight over past ${aaPast === 'rewards' ? 'one-step rewards' : 'advantages'} (aaPast '${aaPast}'),`,
+  `training rewards normalised to at most 1 a round (src/cli/train-demo.ts trustAndSplitRecipe). scratch: ${warmup + iterations} iterations from a random`,
   `initialisation; warm: ${warmup} sum-of-rewards iterations shared by the seed's runs, then ${iterations} iterations of each algorithm;`,
   `prior: the policy cloned (${num('prior-steps')} Adam steps at ${num('prior-lr')}, ${num('prior-episodes')} fresh episodes each) from the scripted`,
   `${PRIOR_AGENTS.map((a, i) => `${a} ${priorWeights[i]}`).join(', ')} mixture (seats drawn independently by weight), then ${iterations} iterations of each algorithm`,
