@@ -115,7 +115,7 @@ int64_t group_count_of(const dlm_cuda_train_config& c) { return (c.batch + c.gro
 
 void check_config(const dlm_cuda_train_config* c) {
   if (!c) invalid("config must not be null");
-  if (c->history < 1 || c->history > matrix::kMaxHistory) invalid("config.history must be in [1, 4]");
+  if (c->history < 1 || c->history > matrix::kMaxHistory) invalid("config.history must be in [1, " + std::to_string(matrix::kMaxHistory) + "]");
   if (c->batch < 1) invalid("config.batch must be >= 1");
   if (c->steps < 1) invalid("config.steps must be >= 1");
   if (c->epochs < 1) invalid("config.epochs must be >= 1");

@@ -86,6 +86,7 @@ export {
 export {
   train,
   Trainer,
+  TRAIN_AUTO_CUDA_MIN_AGENT_STEPS,
   exportModelOnnx,
   modelPolicy,
   loadPolicy,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { constants as bufferConstants } from 'node:buffer';
 import { z } from 'zod';
-import { DilemmaError, ErrorCode } from './errors.js';
+import { DilemmaError, ErrorCode, isDilemmaError } from './errors.js';
 import { Game, GAME_IDS, type GameId } from './games.js';
 import { defaultGpu, resolveGpu } from './gpu.js';
 import { native, type NativePolicy } from './native.js';
@@ -141,10 +141,15 @@ export const trainConfigSchema = z
     /** Threads for this trainer, 1..1024; default the engine's (see {@link setThreads}). */
     threads: z.number().int().min(1).max(1024).optional(),
     /**
-     * Where iterations run: 'auto' (default: the engine's, see setGpu) and
-     * false train on the CPU; 'cuda' asks for the device iteration, which this
-     * build does not offer yet, so it is refused with ERR_BACKEND_UNAVAILABLE
-     * (naming why a GPU is unusable where none is).
+     * Where iterations run: 'cuda' on the CUDA device trainer, which covers
+     * iterated 2x2 games with a tabular policy in self-play, a leave-one-out
+     * baseline, no credit whitening and no snapshot buffer (anything else, or
+     * no usable GPU, is refused with ERR_BACKEND_UNAVAILABLE saying why);
+     * 'auto' (default: the engine's, see setGpu) there too when it covers the
+     * config, a GPU is usable and an iteration has at least
+     * {@link TRAIN_AUTO_CUDA_MIN_AGENT_STEPS} agent-steps, else on the CPU;
+     * false on the CPU. The device agrees with the CPU within the CUDA
+     * parity tolerance, not bit for bit.
      */
     gpu: z.union([z.literal('auto'), z.literal('cuda'), z.literal(false)]).optional(),
   })
@@ -253,7 +258,7 @@ interface NativeTrainer {
   state(): TrainerState;
   restore(state: TrainerState): void;
   policy(label?: string): NativePolicy;
-  info(): { numParams: number; stateSize: number; kind: string; statNames: string[] };
+  info(): { numParams: number; stateSize: number; kind: string; statNames: string[]; device: 'cpu' | 'cuda' };
   dispose(): void;
 }
 
@@ -264,16 +269,26 @@ function nativeModel(spec: z.output<typeof modelSchema>): { kind: string; params
 
 const CHECKPOINT_FORMAT = 'dilemma-checkpoint-v1';
 
-// The trainer runs on the CPU: 'cuda' (given, or the engine's default) is
-// refused, with the reason a GPU is unusable where none is.
-function checkTrainerGpu(gpu: ResolvedTrainConfig['gpu']): void {
-  const option = gpu ?? defaultGpu();
-  if (option !== 'cuda') return;
-  resolveGpu('cuda', 0, 0);
-  throw new DilemmaError(
-    ErrorCode.BackendUnavailable,
-    "gpu 'cuda': the training iteration has no device path in this build yet; train with gpu 'auto' or false (rollouts, credits and the loss take 'cuda')",
-  );
+/**
+ * Agent-steps per iteration (batch × steps × agents) from which `gpu: 'auto'`
+ * trains on a usable GPU: below it the copies and launches cost more than
+ * the CPU's fused iteration.
+ */
+export const TRAIN_AUTO_CUDA_MIN_AGENT_STEPS = 1 << 20;
+
+// How the native trainer begins a refusal of a config it cannot train on the device.
+const NOT_COVERED = "gpu 'cuda': the device trainer covers";
+
+// The backend handed to the native trainer: 'cuda' (the device or a coded
+// refusal, which the native side words: what the device trainer does not
+// cover, else why no GPU is usable), 'auto' (the device where it covers the
+// config), or undefined (the CPU).
+function trainerBackend(config: ResolvedTrainConfig, game: Game): 'cuda' | 'auto' | undefined {
+  const option = config.gpu ?? defaultGpu();
+  if (option === 'cuda') return 'cuda';
+  const info = game.info;
+  const agentSteps = config.batch * (config.steps ?? info.maxSteps) * info.agents;
+  return resolveGpu(option, agentSteps, TRAIN_AUTO_CUDA_MIN_AGENT_STEPS) === 'cuda' ? 'auto' : undefined;
 }
 
 /** Owns a native trainer. One iteration at a time; dispose() when done. */
@@ -288,18 +303,24 @@ export class Trainer {
   private constructor(config: ResolvedTrainConfig) {
     this.config = config;
     this.game = new Game(config.game.id, config.game.params ?? {});
-    checkTrainerGpu(config.gpu);
     const { policy, critic, game: _game, gpu: _gpu, ...rest } = config;
     const nativeConfig = {
       ...rest,
       policy: nativeModel(policy),
       ...(config.baseline === 'critic' ? { critic: nativeModel(critic ?? policy) } : {}),
     };
-    const Ctor = (native() as unknown as { Trainer: new (g: unknown, c: unknown) => NativeTrainer }).Trainer;
+    const Ctor = (native() as unknown as { Trainer: new (g: unknown, c: unknown, gpu?: string) => NativeTrainer }).Trainer;
     try {
-      this.#native = new Ctor(this.game.handle, nativeConfig);
+      this.#native = new Ctor(this.game.handle, nativeConfig, trainerBackend(config, this.game));
     } catch (e) {
       this.game.dispose();
+      // A GPU refusal is the DilemmaError that resolveGpu() throws elsewhere:
+      // what the device trainer does not cover, else why no GPU is usable
+      // (the library may never have been found, so the native side cannot say).
+      if (isDilemmaError(e) && e.code === ErrorCode.BackendUnavailable && !(e instanceof DilemmaError)) {
+        if (!e.message.startsWith(NOT_COVERED)) resolveGpu('cuda', 0, 0);
+        throw new DilemmaError(e.code, e.message);
+      }
       throw e;
     }
   }
@@ -322,6 +343,15 @@ export class Trainer {
   /** Length of the flat policy parameter vector. */
   get numParams(): number {
     return this.#trainer.info().numParams;
+  }
+
+  /**
+   * Where iterations run: 'cuda' (the device trainer, chosen by `config.gpu`)
+   * or 'cpu'. On 'cuda' the parameters live on the device; params(), state(),
+   * policy(), checkpoints and exports copy them back.
+   */
+  get device(): 'cpu' | 'cuda' {
+    return this.#trainer.info().device;
   }
 
   /** Names of the game statistics reported in IterationMetrics.gameStats. */

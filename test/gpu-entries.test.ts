@@ -1,9 +1,11 @@
-// The `gpu` option of rollout() and loss.policyGradient() where no GPU can
-// be used (here and in CI): 'cuda' is refused with ERR_BACKEND_UNAVAILABLE
-// and the reason engineInfo().cuda gives, 'auto' gives exactly the CPU's
-// results even for work large enough to be sent to a GPU, and bad values
-// are refused naming the option. On a machine with a GPU the CUDA parity
-// tests (cuda/tests) check the kernels against the CPU instead.
+// The `gpu` option of rollout(), loss.policyGradient() and Trainer where no
+// GPU can be used (here and in CI): 'cuda' is refused with
+// ERR_BACKEND_UNAVAILABLE and the reason engineInfo().cuda gives (or, for a
+// trainer config the device trainer does not cover, what it lacks), 'auto'
+// gives exactly the CPU's results even for work large enough to be sent to a
+// GPU, and bad values are refused naming the option. On a machine with a GPU
+// the CUDA parity tests (cuda/tests) check the kernels against the CPU, and
+// the trainer test here checks the device trainer within the parity rule.
 import test from 'ava';
 import {
   engineInfo,
@@ -15,6 +17,9 @@ import {
   ErrorCode,
   LOSS_AUTO_CUDA_MIN_ELEMENTS,
   ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS,
+  TRAIN_AUTO_CUDA_MIN_AGENT_STEPS,
+  type IterationMetrics,
+  type TrainConfig,
 } from '../src/index.js';
 import { modelPolicy, Trainer } from '../src/train.js';
 
@@ -109,22 +114,101 @@ test('loss.policyGradient: gpu "auto" equals the CPU when no GPU is usable; "cud
   });
 });
 
-test("Trainer: gpu false and 'auto' train on the CPU alike; 'cuda' is refused with ERR_BACKEND_UNAVAILABLE", async (t) => {
+// Two iterations of a trainer; its device, parameters, full state and metrics (less the wall time).
+async function twoSteps(config: TrainConfig) {
+  const trainer = Trainer.create(config);
+  try {
+    const metrics: Omit<IterationMetrics, 'seconds'>[] = [];
+    for (let i = 0; i < 2; ++i) {
+      const { seconds: _s, ...m } = await trainer.step();
+      metrics.push(m);
+    }
+    return { device: trainer.device, params: trainer.params(), state: trainer.state(), metrics };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+test("Trainer: gpu false and 'auto' train on the CPU alike below the threshold; 'cuda' without a GPU is refused with the reason", async (t) => {
   const config = { iterations: 2, batch: 16, seed: 3 };
-  const params: Float32Array[] = [];
-  for (const gpu of [false, 'auto', undefined] as const) {
-    const trainer = Trainer.create({ ...config, ...(gpu === undefined ? {} : { gpu }) });
+  const runs = [];
+  for (const gpu of [false, 'auto', undefined] as const) runs.push(await twoSteps({ ...config, ...(gpu === undefined ? {} : { gpu }) }));
+  for (const r of runs) t.is(r.device, 'cpu');
+  t.deepEqual(runs[1], runs[0]);
+  t.deepEqual(runs[2], runs[0]);
+  if (!cuda.available) {
+    const err = t.throws(() => Trainer.create({ ...config, gpu: 'cuda' }), { instanceOf: DilemmaError, code: ErrorCode.BackendUnavailable });
+    t.true(err!.message.includes(cuda.reason!), err!.message);
+    // The engine default reaches the trainer too.
     try {
-      await trainer.step();
-      await trainer.step();
-      params.push(trainer.params());
+      setGpu('cuda');
+      t.throws(() => Trainer.create(config), { code: ErrorCode.BackendUnavailable });
     } finally {
-      trainer.dispose();
+      setGpu(undefined);
     }
   }
-  t.deepEqual(params[1], params[0]);
-  t.deepEqual(params[2], params[0]);
-  const err = t.throws(() => Trainer.create({ ...config, gpu: 'cuda' }), { instanceOf: DilemmaError, code: ErrorCode.BackendUnavailable });
-  if (!cuda.available) t.true(err!.message.includes(cuda.reason!), err!.message);
   t.throws(() => Trainer.create({ ...config, gpu: 'yes' } as never), { code: ErrorCode.InvalidParam, message: /gpu/ });
+});
+
+test("Trainer: gpu 'auto' above the threshold is the CPU bit for bit without a GPU (within the parity rule on one)", async (t) => {
+  // 4096 x 128 x 2 = 2^20 agent-steps per iteration; AA with past rewards, groups, an entropy bonus.
+  const config: TrainConfig = {
+    game: { id: 'ipd', params: { rounds: 128, noise: 0.05 } },
+    batch: 4096,
+    groupSize: 64,
+    seed: 5,
+    aaPast: 'rewards',
+    entropyCoef: 0.01,
+    lr: 0.1,
+  };
+  t.true(4096 * 128 * 2 >= TRAIN_AUTO_CUDA_MIN_AGENT_STEPS);
+  const cpu = await twoSteps({ ...config, gpu: false });
+  const auto = await twoSteps({ ...config, gpu: 'auto' });
+  // The run learned something: both steps moved the parameters.
+  t.true(cpu.params.some((x) => x !== 0));
+  t.true(cpu.metrics[0].gradNorm > 0 && cpu.metrics[1].gradNorm > 0);
+  if (!cuda.available) {
+    t.is(auto.device, 'cpu');
+    t.deepEqual(auto, cpu);
+    return;
+  }
+  // On a GPU: the device trainer, |dev - cpu| <= 1e-6 + 1e-5 |cpu| (cuda/tests/parity.hpp) over two iterations.
+  t.is(auto.device, 'cuda');
+  const close = (d: number, c: number) => Math.abs(d - c) <= 1e-6 + 1e-5 * Math.abs(c);
+  t.true([...auto.params].every((x, i) => close(x, cpu.params[i])), 'params');
+  t.true([...auto.state.adamV].every((x, i) => close(x, cpu.state.adamV[i])), 'adamV');
+  t.is(auto.state.adamT, cpu.state.adamT);
+  t.is(auto.state.iteration, 2);
+  for (let i = 0; i < 2; ++i) {
+    for (const k of ['policyLoss', 'entropy', 'gradNorm', 'creditAbsMean', 'clippedFraction'] as const) {
+      t.true(close(auto.metrics[i][k], cpu.metrics[i][k]), `${k} at ${i}`);
+    }
+    t.true(auto.metrics[i].meanReturn.every((x, a) => close(x, cpu.metrics[i].meanReturn[a])), `meanReturn at ${i}`);
+  }
+});
+
+test("Trainer: gpu 'cuda' refuses a config the device trainer does not cover, naming what", (t) => {
+  const cases: [TrainConfig, RegExp][] = [
+    [{ policy: { kind: 'mlp' } }, /policy 'mlp' is not tabular/],
+    [{ game: { id: 'coin' } }, /game 'coin' is not an iterated 2x2 game/],
+    [{ baseline: 'critic' }, /baseline 'critic'/],
+    [{ whitenCredits: true }, /whitenCredits/],
+    [{ bufferSize: 4, bufferProbability: 0.5 }, /snapshot buffer/],
+  ];
+  for (const [extra, why] of cases) {
+    const err = t.throws(() => Trainer.create({ batch: 8, ...extra, gpu: 'cuda' }), { instanceOf: DilemmaError, code: ErrorCode.BackendUnavailable });
+    t.regex(err!.message, why);
+    t.regex(err!.message, /device trainer covers iterated 2x2 games/);
+  }
+});
+
+test("Trainer: gpu 'auto' trains an uncovered config on the CPU, whatever its size", async (t) => {
+  // An MLP at 2^20 agent-steps would go to a usable GPU if the device trainer covered it.
+  const config: TrainConfig = { game: { id: 'ipd', params: { rounds: 2 } }, policy: { kind: 'mlp', hidden: [4] }, batch: 1 << 18, seed: 2 };
+  const trainer = Trainer.create({ ...config, gpu: 'auto' });
+  try {
+    t.is(trainer.device, 'cpu');
+  } finally {
+    trainer.dispose();
+  }
 });

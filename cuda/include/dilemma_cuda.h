@@ -333,6 +333,13 @@ DLM_CUDA_API int dlm_cuda_trainer_state(const dlm_cuda_trainer* trainer, float* 
                                         int64_t* adam_t, int64_t* iteration, char* err, size_t err_size);
 DLM_CUDA_API void dlm_cuda_trainer_destroy(dlm_cuda_trainer* trainer);
 
+typedef int (*dlm_cuda_trainer_create_fn)(const dlm_cuda_train_config*, const float*, const float*, const float*,
+                                          int64_t, int64_t, dlm_cuda_trainer**, char*, size_t);
+typedef int (*dlm_cuda_trainer_iterate_fn)(dlm_cuda_trainer*, dlm_cuda_train_metrics*, char*, size_t);
+typedef int (*dlm_cuda_trainer_state_fn)(const dlm_cuda_trainer*, float*, float*, float*, int64_t*, int64_t*, char*,
+                                         size_t);
+typedef void (*dlm_cuda_trainer_destroy_fn)(dlm_cuda_trainer*);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,17 @@ Status try_load(const std::string& path, Api& api) {
     s.reason = "the library at " + path + " lacks " + missing;
     return s;
   }
+  if (!resolve(lib, "dlm_cuda_trainer_create", api.trainer_create, missing) ||
+      !resolve(lib, "dlm_cuda_trainer_iterate", api.trainer_iterate, missing) ||
+      !resolve(lib, "dlm_cuda_trainer_state", api.trainer_state, missing) ||
+      !resolve(lib, "dlm_cuda_trainer_destroy", api.trainer_destroy, missing)) {
+    api.trainer_create = nullptr;
+    api.trainer_iterate = nullptr;
+    api.trainer_state = nullptr;
+    api.trainer_destroy = nullptr;
+    api.trainer_missing = "the library at " + path + " lacks " + missing +
+                          " (it predates the device trainer): rebuild it with the addon's sources";
+  }
 
   char err[512] = "";
   const int count = device_count(err, sizeof err);
@@ -123,6 +134,13 @@ const Api& require_api() {
   std::lock_guard<std::mutex> lock(mutex);
   if (!ready) throw Error(codes::kBackendUnavailable, "the CUDA backend is unavailable: " + current.reason);
   return table;
+}
+
+const Api& require_trainer_api() {
+  const Api& a = require_api();
+  if (a.trainer_create == nullptr)
+    throw Error(codes::kBackendUnavailable, "the CUDA device trainer is unavailable: " + a.trainer_missing);
+  return a;
 }
 
 void check_status(int status, const char* err, const char* what) {

@@ -29,6 +29,13 @@ struct Api {
   dlm_cuda_advantage_alignment_fn advantage_alignment = nullptr;
   dlm_cuda_policy_loss_fn policy_loss = nullptr;
   dlm_cuda_matrix_rollout_fn matrix_rollout = nullptr;
+  // The device trainer: optional, so that a library built before it still
+  // serves the kernels above; when absent, trainer_missing says why.
+  dlm_cuda_trainer_create_fn trainer_create = nullptr;
+  dlm_cuda_trainer_iterate_fn trainer_iterate = nullptr;
+  dlm_cuda_trainer_state_fn trainer_state = nullptr;
+  dlm_cuda_trainer_destroy_fn trainer_destroy = nullptr;
+  std::string trainer_missing;
 };
 
 // Tries the library at `path` unless one is already in use, in which case
@@ -44,6 +51,10 @@ const Api* api();
 // The entry points, or an ERR_BACKEND_UNAVAILABLE error (a dilemma::Error)
 // with the reason engineInfo().cuda gives.
 const Api& require_api();
+
+// The entry points with the device trainer, or ERR_BACKEND_UNAVAILABLE
+// saying why the library is unavailable or lacks the trainer.
+const Api& require_trainer_api();
 
 // Turns a status of the library into a dilemma::Error with a stable code;
 // nothing for DLM_CUDA_OK. `what` names the call in the message.

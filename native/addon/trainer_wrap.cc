@@ -12,6 +12,7 @@
 #include "errors.hpp"
 #include "exports.hpp"
 #include "game_wrap.hpp"
+#include "gpu_trainer.hpp"
 #include "learn/model_policy.hpp"
 #include "learn/trainer.hpp"
 #include "policy_wrap.hpp"
@@ -170,20 +171,21 @@ Napi::Object metrics_object(Napi::Env env, const learn::IterationMetrics& m) {
 // matrix path runs 2^14 agent-steps in about 0.2 ms on one core).
 constexpr int64_t kInlineAgentSteps = int64_t{1} << 14;
 
-bool runs_inline(const learn::Trainer& t) {
+bool runs_inline(const learn::Trainer& t, const gpu::DeviceTrainer* device) {
   const learn::TrainerConfig& c = t.config();
+  if (device != nullptr) return false;
   return t.fused_applies() && c.batch * t.steps() * c.game->info().agents <= kInlineAgentSteps;
 }
 
 class IterateWorker : public PromiseWorker {
  public:
-  IterateWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<std::atomic<bool>> busy,
-                std::shared_ptr<ExternalMemory> external)
-      : PromiseWorker(env, "dilemma.train"), trainer_(std::move(trainer)), busy_(std::move(busy)),
-        external_(std::move(external)) {}
+  IterateWorker(Napi::Env env, std::shared_ptr<learn::Trainer> trainer, std::shared_ptr<gpu::DeviceTrainer> device,
+                std::shared_ptr<std::atomic<bool>> busy, std::shared_ptr<ExternalMemory> external)
+      : PromiseWorker(env, "dilemma.train"), trainer_(std::move(trainer)), device_(std::move(device)),
+        busy_(std::move(busy)), external_(std::move(external)) {}
 
  protected:
-  void Run() override { metrics_ = trainer_->iterate(); }
+  void Run() override { metrics_ = device_ ? gpu::device_iterate(*device_, *trainer_) : trainer_->iterate(); }
   void Finish() override { busy_->store(false); }
   Napi::Value Result(Napi::Env env) override {
     external_->set(env, footprint(trainer_->config(), metrics_.buffer_size));
@@ -192,6 +194,7 @@ class IterateWorker : public PromiseWorker {
 
  private:
   std::shared_ptr<learn::Trainer> trainer_;
+  std::shared_ptr<gpu::DeviceTrainer> device_;  // null: the CPU iterates
   std::shared_ptr<std::atomic<bool>> busy_;
   std::shared_ptr<ExternalMemory> external_;
   learn::IterationMetrics metrics_;
@@ -256,6 +259,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     guard(env, [&] {
       auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
       trainer_ = std::make_shared<learn::Trainer>(parse_config(env, game, info[1]));
+      // info[2]: the backend the TypeScript side resolved from config.gpu.
+      device_ = gpu::attach_trainer(gpu::want_of(env, info[2], "gpu"), *trainer_);
     });
     external_->set(env, footprint(trainer_->config(), 0));
     tag_instance<TrainerWrap>(info);
@@ -264,18 +269,20 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   void Finalize(Napi::Env env) override { external_->release(env); }
 
  private:
-  learn::Trainer& trainer(Napi::Env env, bool idle = true) {
+  learn::Trainer& trainer(Napi::Env env, bool idle = true, bool pull = true) {
     if (!trainer_) throw_error(env, codes::kDisposed, "the trainer was disposed");
     if (idle && busy_->load())
       throw_error(env, "ERR_BUSY", "the trainer is running an iteration; wait for its promise first");
+    // What the device trained, before anything reads or changes the CPU copy.
+    if (idle && pull && device_) gpu::device_pull(*device_, *trainer_);
     return *trainer_;
   }
 
   Napi::Value Iterate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
-      trainer(env);
-      if (runs_inline(*trainer_)) {
+      trainer(env, true, false);  // the device iterates on its own copy
+      if (runs_inline(*trainer_, device_.get())) {
         Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
         learn::IterationMetrics m;
         Failure failure;
@@ -295,7 +302,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         return done.Promise();
       }
       busy_->store(true);
-      auto* worker = new IterateWorker(env, trainer_, busy_, external_);
+      auto* worker = new IterateWorker(env, trainer_, device_, busy_, external_);
       Napi::Promise p = worker->Promise();
       worker->Queue();
       return p;
@@ -323,6 +330,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         auto mask = input_array<uint8_t>(env, o.get("mask"), "data.mask", rows);
         d.mask.assign(mask.data(), mask.data() + mask.size());
       }
+      if (device_) gpu::device_invalidate(*device_);
       busy_->store(true);
       auto* worker = new FitWorker(env, trainer_, busy_, std::move(d));
       Napi::Promise p = worker->Promise();
@@ -377,6 +385,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         s.buffer.emplace_back(v.data, v.data + v.length);
       }
       t.restore(s);
+      if (device_) gpu::device_invalidate(*device_);
       external_->set(env, footprint(t.config(), static_cast<int64_t>(s.buffer.size())));
       return env.Undefined();
     });
@@ -401,6 +410,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       o.Set("numParams", static_cast<double>(c.model->num_params()));
       o.Set("stateSize", static_cast<double>(c.model->state_size()));
       o.Set("kind", c.model->kind());
+      o.Set("device", device_ ? "cuda" : "cpu");
       const auto names = c.game->stat_names();
       Napi::Array stat_names = Napi::Array::New(env, names.size());
       for (uint32_t k = 0; k < names.size(); ++k) stat_names.Set(k, names[k]);
@@ -411,10 +421,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
   void Dispose(const Napi::CallbackInfo& info) {
     trainer_.reset();
+    device_.reset();
     external_->release(info.Env());
   }
 
   std::shared_ptr<learn::Trainer> trainer_;
+  std::shared_ptr<gpu::DeviceTrainer> device_;  // set when iterations run on the CUDA device
   std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<ExternalMemory> external_ = std::make_shared<ExternalMemory>();
 };

@@ -1,0 +1,175 @@
+#include "gpu_trainer.hpp"
+
+#include <vector>
+
+#include "cuda_loader.hpp"
+#include "error.hpp"
+#include "games/matrix_rules.hpp"
+
+namespace dilemma::addon::gpu {
+
+namespace {
+
+// The device trainer's table limit (cuda/train_api.cu, check_config).
+constexpr int64_t kDeviceStates = 2048;
+
+dlm_cuda_train_config config_of(const learn::Trainer& t) {
+  const learn::TrainerConfig& c = t.config();
+  int history = 0;
+  const matrix::Rules& rules = *c.game->matrix_rules(&history);
+  const learn::TabularLayout& layout = *c.model->tabular_layout();
+  dlm_cuda_train_config d{};
+  for (int i = 0; i < 8; ++i) d.rewards[i] = rules.rewards[i];
+  d.noise = rules.noise;
+  d.continuation = rules.continuation;
+  d.rounds = rules.rounds;
+  d.history = history;
+  d.states = layout.states;
+  d.blocks = layout.blocks;
+  d.block_size = layout.size;
+  d.batch = c.batch;
+  d.steps = t.steps();
+  d.epochs = c.epochs;
+  d.seed = c.seed;
+  d.group_size = c.group_size > 0 ? c.group_size : c.batch;
+  d.gamma = c.gamma;
+  d.beta = c.beta;
+  d.temperature = c.temperature;
+  d.include_current = c.include_current ? 1 : 0;
+  d.aa_past_rewards = c.aa_past == learn::TrainerConfig::AaPast::kRewards ? 1 : 0;
+  d.aa_form = static_cast<int32_t>(c.aa_form);
+  d.algorithm = static_cast<int32_t>(c.algorithm);
+  d.objective = static_cast<int32_t>(c.loss.objective);
+  d.normalize = static_cast<int32_t>(c.loss.normalize);
+  d.ratio_cap = c.loss.ratio_cap;
+  d.clip = c.loss.clip;
+  d.entropy_coef = c.loss.entropy_coef;
+  d.normalizer = c.loss.normalizer;
+  d.lr = c.adam.lr;
+  d.beta1 = c.adam.beta1;
+  d.beta2 = c.adam.beta2;
+  d.eps = c.adam.eps;
+  d.clip_norm = c.adam.clip_norm;
+  d.linear_schedule = c.schedule == learn::TrainerConfig::Schedule::kLinear ? 1 : 0;
+  d.iterations = c.iterations;
+  return d;
+}
+
+}  // namespace
+
+class DeviceTrainer {
+ public:
+  explicit DeviceTrainer(const cuda::Api& api) : api_(api) {}
+  DeviceTrainer(const DeviceTrainer&) = delete;
+  DeviceTrainer& operator=(const DeviceTrainer&) = delete;
+  ~DeviceTrainer() { release(); }
+
+  learn::IterationMetrics iterate(learn::Trainer& cpu) {
+    if (handle_ == nullptr) create(cpu);
+    dlm_cuda_train_metrics m{};
+    char err[512] = "";
+    const int status = api_.trainer_iterate(handle_, &m, err, sizeof err);
+    // The only argument the iteration itself checks is the policy's logits
+    // (the config was checked at creation): the CPU's ERR_MODEL_OUTPUT, with
+    // the parameters left as they were.
+    if (status == DLM_CUDA_ERR_INVALID_ARGUMENT)
+      throw Error(codes::kModelOutput, std::string("policy 'learner' on the CUDA device: ") +
+                                           (err[0] != '\0' ? err : "has a non-finite logit"));
+    cuda::check_status(status, err, "the training iteration");
+    cpu_stale_ = true;
+    learn::IterationMetrics out;
+    out.iteration = m.iteration;
+    out.mean_return.assign(m.mean_return, m.mean_return + 2);
+    out.action0_rate.assign(m.action0_rate, m.action0_rate + 2);
+    out.policy_loss = m.policy_loss;
+    out.entropy = m.entropy;
+    out.clipped_fraction = m.clipped_fraction;
+    out.grad_norm = m.grad_norm;
+    out.credit_abs_mean = m.credit_abs_mean;
+    return out;
+  }
+
+  void pull(learn::Trainer& cpu) {
+    if (!cpu_stale_ || handle_ == nullptr) return;
+    learn::TrainerState s = cpu.state();
+    char err[512] = "";
+    cuda::check_status(api_.trainer_state(handle_, s.params.data(), s.adam_m.data(), s.adam_v.data(), &s.adam_t,
+                                          &s.iteration, err, sizeof err),
+                       err, "reading the trainer's state");
+    cpu.restore(s);
+    cpu_stale_ = false;
+  }
+
+  // The CPU copy is the state from now on; the device starts again from it.
+  void invalidate() {
+    release();
+    cpu_stale_ = false;
+  }
+
+ private:
+  void create(const learn::Trainer& cpu) {
+    const dlm_cuda_train_config c = config_of(cpu);
+    const learn::TrainerState s = cpu.state();
+    char err[512] = "";
+    dlm_cuda_trainer* h = nullptr;
+    cuda::check_status(api_.trainer_create(&c, s.params.data(), s.adam_m.data(), s.adam_v.data(), s.adam_t,
+                                           s.iteration, &h, err, sizeof err),
+                       err, "creating the device trainer");
+    handle_ = h;
+  }
+
+  void release() {
+    if (handle_ != nullptr) api_.trainer_destroy(handle_);
+    handle_ = nullptr;
+  }
+
+  const cuda::Api& api_;
+  dlm_cuda_trainer* handle_ = nullptr;
+  bool cpu_stale_ = false;  // the device ran iterations the CPU copy lacks
+};
+
+std::string trainer_not_covered(const learn::Trainer& t) {
+  const learn::TrainerConfig& c = t.config();
+  const GameInfo& g = c.game->info();
+  int history = 0;
+  if (c.game->matrix_rules(&history) == nullptr || g.agents != 2 || g.actions != 2)
+    return "game '" + g.id + "' is not an iterated 2x2 game";
+  const learn::TabularLayout* layout = c.model->tabular_layout();
+  if (layout == nullptr) return "policy '" + c.model->kind() + "' is not tabular";
+  if (layout->states > kDeviceStates || layout->states * g.actions > learn::kChunkedTableEntries)
+    return "the tabular policy has " + std::to_string(layout->states) + " states (at most " +
+           std::to_string(kDeviceStates) + ")";
+  if (history < 1 || history > matrix::kMaxHistory) return "history " + std::to_string(history) + " is out of range";
+  if (c.baseline != learn::Baseline::kLeaveOneOut) return "baseline 'critic' (only 'leave-one-out')";
+  if (c.loss.kl_coef != 0.0f) return "a KL term";
+  if (c.whiten_credits) return "whitenCredits";
+  if (c.buffer_size > 0) return "a snapshot buffer (bufferSize > 0; only self-play)";
+  if (c.game->stat_count() != 0) return "game statistics";
+  if (!c.fused) return "the general (unfused) path";
+  return "";
+}
+
+std::shared_ptr<DeviceTrainer> attach_trainer(Want want, const learn::Trainer& t) {
+  if (want == Want::kNo) return nullptr;
+  const std::string why = trainer_not_covered(t);
+  if (!why.empty()) {
+    if (want == Want::kAuto) return nullptr;
+    throw Error(codes::kBackendUnavailable,
+                "gpu 'cuda': the device trainer covers iterated 2x2 games with a tabular policy in self-play, a "
+                "leave-one-out baseline, no KL term, no credit whitening and no snapshot buffer; not covered here: " + why);
+  }
+  if (want == Want::kAuto) {
+    const cuda::Api* api = cuda::api();
+    if (api == nullptr || api->trainer_create == nullptr) return nullptr;
+    return std::make_shared<DeviceTrainer>(*api);
+  }
+  return std::make_shared<DeviceTrainer>(cuda::require_trainer_api());
+}
+
+learn::IterationMetrics device_iterate(DeviceTrainer& d, learn::Trainer& cpu) { return d.iterate(cpu); }
+
+void device_pull(DeviceTrainer& d, learn::Trainer& cpu) { d.pull(cpu); }
+
+void device_invalidate(DeviceTrainer& d) { d.invalidate(); }
+
+}  // namespace dilemma::addon::gpu
