@@ -5,7 +5,7 @@
  * `'cuda'` requires them, `false` keeps everything on the CPU.
  */
 import { DilemmaError, ErrorCode } from './errors.js';
-import { cudaStatus } from './info.js';
+import { cudaStatus } from './backend-status.js';
 import { describe, invalid } from './validate.js';
 
 /** `'auto'` (a usable GPU for large work), `'cuda'` (the GPU or ERR_BACKEND_UNAVAILABLE) or `false` (the CPU). */

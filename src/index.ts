@@ -129,6 +129,7 @@ export {
   type MixtureEntry,
 } from './behaviour-cloning.js';
 export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './info.js';
+export { gameFact, gameLayout, layoutField, type GameFact, type GameLayout, type LayoutField } from './game-layout.js';
 export { setGpu, defaultGpu, type GpuOption, type GpuChoice } from './gpu.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';
 export { formatTable, type Cell } from './format.js';

@@ -2,22 +2,15 @@
  * What this build of the engine can do on this machine, and why not where it
  * cannot.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native, packageRoot } from './native.js';
-import { prebuildsDir } from './binding-loader.js';
 import { gpuChoice, type GpuChoice } from './gpu.js';
 import { checkInteger } from './validate.js';
 import { onnxStatus } from './onnx-runtime.js';
+import { cudaStatus, type BackendStatus } from './backend-status.js';
 
-/** Whether a backend (ONNX Runtime, CUDA) can run here; details vary by backend. */
-export interface BackendStatus {
-  /** True when the backend loaded and can run. */
-  available: boolean;
-  /** Why the backend is unavailable (absent when available). */
-  reason?: string;
-  [detail: string]: unknown;
-}
+export type { BackendStatus } from './backend-status.js';
 
 /** What {@link engineInfo} reports. */
 export interface EngineInfo {
@@ -43,29 +36,7 @@ export interface EngineInfo {
   gpu: GpuChoice;
 }
 
-let cuda: BackendStatus | undefined;
-
-/**
- * Loads the CUDA kernels library once (DILEMMA_CUDA_LIBRARY, else a CMake
- * build in this checkout, else the one prebuilt in the package) and says
- * whether a GPU backend is usable, or exactly why not.
- */
-export function cudaStatus(): BackendStatus {
-  if (cuda) return cuda;
-  const candidates = [
-    process.env.DILEMMA_CUDA_LIBRARY,
-    join(packageRoot, 'build-cmake', 'cuda', 'libdilemma_cuda.so'),
-    join(prebuildsDir(packageRoot), 'libdilemma_cuda.so'),
-  ].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  cuda = found
-    ? (native().cudaLoad(found) as BackendStatus)
-    : {
-        available: false,
-        reason: `the CUDA library is not built (looked for ${candidates.join(', ')}; \`npm run prebuild\` or CMake builds it where nvcc is found)`,
-      };
-  return cuda;
-}
+export { cudaStatus } from './backend-status.js';
 
 let version: string | undefined;
 /** The installed package's version, from its package.json. */

@@ -22,6 +22,21 @@ export interface NativeGame {
   dispose(): void;
 }
 
+/** A named run of observation floats or action indices, as the binding reports it. */
+export interface NativeLayoutField {
+  name: string;
+  offset: number;
+  size: number;
+  doc: string;
+}
+
+/** gameLayout()'s raw result. */
+export interface NativeGameLayout {
+  observation: NativeLayoutField[];
+  actions: NativeLayoutField[];
+  facts: Array<{ name: string; numbers: number[]; labels: string[]; doc: string }>;
+}
+
 export interface NativePolicy {
   readonly name: string;
   dispose(): void;
@@ -77,6 +92,7 @@ export interface NativeBinding {
       gpu?: 'auto' | 'cuda';
     },
   ): Promise<NativeTrajectory>;
+  gameLayout(game: NativeGame): NativeGameLayout;
   allocateTrajectory(game: NativeGame, options: { batch: number; steps?: number }): NativeTrajectory;
   tournament(
     game: NativeGame,

@@ -7,6 +7,7 @@
  * speaker's hand.
  */
 import { DilemmaError, ErrorCode } from './errors.js';
+import { gameLayout, layoutField, type LayoutField } from './game-layout.js';
 import { meanReturns, type Trajectory } from './rollout.js';
 
 /** Outcome metrics of `trust-and-split` episodes: efficiency, honesty, agreement and welfare. */
@@ -118,16 +119,30 @@ export function negotiationMetrics(trajectory: Trajectory): NegotiationMetrics {
   return m;
 }
 
-// The trust-and-split observation layout (native/core/games/trust_and_split.hpp):
-// own hand one-hot at 0..2, the step's phase one-hot at 3..5 (first message,
-// second message, proposal), 1 at 6 for the round's first speaker.
-const OBS_HAND = 0, OBS_PHASE = 3, OBS_FIRST = 6, HANDS = 3;
+/** Where trust-and-split observations hold the own hand, the phase and the first-speaker flag, as the game declares them. */
+interface ClaimFields {
+  hand: LayoutField;
+  phase: LayoutField;
+  first: LayoutField;
+}
+
+let claimFields: ClaimFields | undefined;
+
+// These fields come before the message fields, so their offsets are the same
+// for every vocabulary and coin count: the default game's layout serves all.
+function readClaimFields(): ClaimFields {
+  if (claimFields) return claimFields;
+  const layout = gameLayout('trust-and-split');
+  const field = (name: string) => layoutField(layout.observation, name);
+  claimFields = { hand: field('hand'), phase: field('phase'), first: field('firstSpeaker') };
+  return claimFields;
+}
 
 /** Mutual information in bits of a joint count table (message → counts per hand); NaN when empty. */
 export function mutualInformationBits(joint: ReadonlyMap<number, readonly number[]>): number {
   let total = 0;
-  const perHand = new Array<number>(HANDS).fill(0);
-  for (const row of joint.values()) row.forEach((c, h) => { total += c; perHand[h] += c; });
+  const perHand: number[] = [];
+  for (const row of joint.values()) row.forEach((c, h) => { total += c; perHand[h] = (perHand[h] ?? 0) + c; });
   if (total === 0) return Number.NaN;
   let bits = 0;
   for (const row of joint.values()) {
@@ -155,6 +170,8 @@ export interface ClaimInformation {
  */
 export function claimInformation(trajectory: Trajectory): ClaimInformation {
   const { batch: B, steps: T, agents: A, obsDim: O, observations, actions, mask } = trajectory;
+  const { hand: handField, phase, first: firstField } = readClaimFields();
+  const OBS_HAND = handField.offset, OBS_PHASE = phase.offset, OBS_FIRST = firstField.offset, HANDS = handField.size;
   if (O <= OBS_FIRST) {
     throw new DilemmaError(ErrorCode.Unsupported, `claimInformation reads trust-and-split observations; these have ${O} values`);
   }

@@ -13,7 +13,7 @@ import { native, packageRoot } from './native.js';
 import { prebuildsDir } from './binding-loader.js';
 import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
-import type { BackendStatus } from './info.js';
+import type { BackendStatus } from './backend-status.js';
 
 const LIBRARY_NAMES: Record<string, string> = {
   linux: 'libonnxruntime.so.1',

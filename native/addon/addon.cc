@@ -34,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("onnxPolicy", Napi::Function::New<OnnxPolicy>(env, "onnxPolicy"));
   exports.Set("Trainer", DefineTrainer(env));
   exports.Set("modelPolicy", Napi::Function::New<ModelPolicy>(env, "modelPolicy"));
+  exports.Set("gameLayout", Napi::Function::New<GameLayoutOf>(env, "gameLayout"));
   InitCredit(env, exports);
   InitLoss(env, exports);
   return exports;

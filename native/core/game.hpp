@@ -26,6 +26,34 @@ struct GameInfo {
   int state_size = 0;  // int32 values per environment
 };
 
+// A named run of values: observation floats or action indices
+// [offset, offset + size).
+struct LayoutField {
+  std::string name;
+  int offset = 0;
+  int size = 0;
+  std::string doc;
+};
+
+// A public fact of a game's rules (which hand beats which, what a coin is
+// worth), as numbers, labels or both, so that callers read the rule from the
+// game instead of writing it a second time.
+struct GameFact {
+  std::string name;
+  std::vector<double> numbers;
+  std::vector<std::string> labels;
+  std::string doc;
+};
+
+// What a game's observations and actions mean, for callers that read them by
+// name (the text mode, metrics). Fields are in offset order and do not
+// overlap; a game that describes nothing leaves the lists empty.
+struct GameLayout {
+  std::vector<LayoutField> observation;
+  std::vector<LayoutField> actions;
+  std::vector<GameFact> facts;
+};
+
 // A two-action view of the last round from one agent's side, for scripted
 // strategies: -1 before the first round, 0 = cooperated, 1 = defected.
 struct LastMoves {
@@ -112,6 +140,10 @@ class Game {
   virtual int stat_count() const { return 0; }
   virtual std::vector<std::string> stat_names() const { return {}; }
   virtual void stats(const int32_t* /*state*/, int32_t* /*out*/) const {}
+
+  // Named observation fields, action ranges and public facts; games that
+  // describe nothing keep this default.
+  virtual GameLayout layout() const { return {}; }
 
  protected:
   GameInfo info_;

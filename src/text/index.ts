@@ -51,16 +51,12 @@ export {
   agentRewards,
   playTextMatch,
   type AgentUsage,
-  type EngineOutcome,
-  type EngineRound,
   type RoundRecord,
-  type TextEngine,
-  type TextEngineFactory,
   type TextMatchOptions,
   type TextMatchResult,
   type TranscriptRecord,
-  type ValueTable,
 } from './match.js';
+export type { EngineOutcome, EngineRound, TextEngine, TextEngineFactory, ValueTable } from './engine.js';
 export { parseJsonLines, toJsonLines, writeJsonLines } from './jsonl.js';
 export { tokenCredits, tokenCreditsRows, type RoundCredits, type TokenCountsOfCall, type TokenCredits, type TokenCreditsOptions, type TokenCreditsRow } from './credits.js';
 export { defaultTextVocabulary, nativeTextEngine, tokenIndex, type NativeTextEngineOptions } from './native.js';

@@ -10,6 +10,7 @@ import { DilemmaError, ErrorCode } from '../errors.js';
 import { checkInteger, checkKeys, checkObject, checkSeed, invalid } from '../validate.js';
 import { MAX_TOKENS_PER_CALL } from './completion.js';
 import { interpretMessage, type MessageToken } from './interpret.js';
+import type { EngineOutcome, EngineRound, TextEngineFactory } from './engine.js';
 import { nativeTextEngine } from './native.js';
 import { resolveTextParams } from './params.js';
 import { emptyMalformedCounts, parseMessage, parseProposal, type MalformedCounts, type MalformedKind } from './parse.js';
@@ -26,68 +27,6 @@ import type {
   TextPolicy,
   TokenUsage,
 } from './types.js';
-
-/** For each hand the other agent may hold, this agent's and the other's points per coin (see {@link RoundView.valuesByOtherHand}). */
-export type ValueTable = Partial<
-  Record<
-    Hand,
-    {
-      /** This agent's points per coin. */
-      own: number;
-      /** The other agent's points per coin. */
-      other: number;
-    }
-  >
->;
-
-/** The round about to be played, as the engine reports it. */
-export interface EngineRound {
-  /** 0-based round index. */
-  round: number;
-  /** The agent who speaks first this round. */
-  firstSpeaker: AgentIndex;
-  /** Each agent's hand (each agent is shown only its own). */
-  hands: readonly [Hand, Hand];
-  /** Per agent: both agents' coin values for each hand the other may hold (see RoundView.valuesByOtherHand). */
-  valuesByOtherHand: readonly [ValueTable, ValueTable];
-}
-
-/** A played round, as the engine reports it. */
-export interface EngineOutcome {
-  /** Both agents' hands, revealed. */
-  hands: readonly [Hand, Hand];
-  /** Each agent's points per coin this round. */
-  values: readonly [number, number];
-  /** Each agent's proposal (coins it takes, 0..coins). */
-  proposals: readonly [number, number];
-  /** Coins each agent received after scaling, when the engine reports them. */
-  coins: readonly [number, number] | null;
-  /** Each agent's reward (points) for the round. */
-  points: readonly [number, number];
-  /** True once the episode has ended. */
-  done: boolean;
-}
-
-/**
- * One episode of Trust-and-Split driven a decision at a time. Per round the
- * runner calls round(), then message() for the first and the second speaker,
- * then propose() once with both proposals.
- */
-export interface TextEngine {
-  /** Starts a new episode whose random events (hands) follow `seed`. */
-  reset(seed: number | bigint): void;
-  /** The round about to be played (hands dealt, values known). */
-  round(): EngineRound;
-  /** The speaker's message as a symbolic token (`text` is the accepted text, for engines that keep it). */
-  message(agent: AgentIndex, token: MessageToken, text: string): void;
-  /** Both agents' proposals (agent 0 first); plays the round out and returns its outcome. */
-  propose(proposals: readonly [number, number]): EngineOutcome;
-  /** Frees the engine's resources, if it holds any. */
-  dispose?(): void;
-}
-
-/** Makes an engine for resolved parameters. */
-export type TextEngineFactory = (params: TextGameParams) => TextEngine;
 
 /** One call of one agent: a line of the transcript. */
 export interface TranscriptRecord {

@@ -10,24 +10,21 @@
  *   speaker's share (the nearest K in the vocabulary, ties toward fewer
  *   coins), silence to `none`; a token the vocabulary lacks maps to `none`.
  * - Hands, the first speaker and the round come from the agents'
- *   observations (own-hand one-hot, first-speaker flag, round).
- * - Each round's coin values are measured on a clone of the environment
- *   that plays the round out with proposals (coins, 0) and then (0, coins):
- *   proposals that add up to the coins are granted as proposed, so each
- *   reward is coins × value. The table of values for each hand the other
- *   may hold is the rule the prompt states (BEATS, winnerValue, loserValue);
- *   the adapter checks it against the measured values and fails with
- *   ERR_INTERNAL if they ever disagree.
+ *   observations, read at the fields the game's layout names (gameLayout);
+ *   actions are sent at the offsets it names.
+ * - Each round's coin values come from the game's public facts: which hand
+ *   beats which (`beats`) and what a coin is worth to the winner and to the
+ *   loser (`coinValues`); the adapter states no rule of its own.
  * - After the proposals, points are the native rewards and coins are
  *   points / value (null when a value is 0).
  */
 import { Env, makeEnv } from '../env.js';
 import { DilemmaError, ErrorCode } from '../errors.js';
-import type { GameId } from '../games.js';
+import { gameFact, gameLayout, layoutField, type GameLayout, type LayoutField } from '../game-layout.js';
+import { makeGame, type GameId } from '../games.js';
 import { invalid } from '../validate.js';
+import type { EngineOutcome, EngineRound, TextEngine, TextEngineFactory, ValueTable } from './engine.js';
 import type { MessageToken } from './interpret.js';
-import type { EngineOutcome, EngineRound, TextEngine, TextEngineFactory, ValueTable } from './match.js';
-import { BEATS } from './params.js';
 import { HANDS, type AgentIndex, type Hand, type TextGameParams } from './types.js';
 
 const GAME = 'trust-and-split' satisfies GameId;
@@ -97,11 +94,64 @@ function internal(message: string): never {
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a), Math.abs(b));
 
+/** What the adapter reads from the game's layout: observation fields, action offsets and the public rules. */
+interface Reading {
+  hand: LayoutField;
+  phase: LayoutField;
+  first: LayoutField;
+  otherMessage: LayoutField;
+  otherLastHand: LayoutField;
+  lastProposals: LayoutField;
+  round: LayoutField;
+  /** Action offsets: message token 0, proposal 0, wait. */
+  messageAction: number;
+  proposalAction: number;
+  waitAction: number;
+  /** Hands by native index, and for each the index of the hand it beats. */
+  hands: Hand[];
+  beats: readonly number[];
+  winnerValue: number;
+  loserValue: number;
+  stepsPerRound: number;
+}
+
+function reading(layout: GameLayout, vocabulary: readonly string[]): Reading {
+  const obs = (name: string) => layoutField(layout.observation, name);
+  const action = (name: string) => layoutField(layout.actions, name).offset;
+  const hands = gameFact(layout, 'hands').labels.map((label) => {
+    if (!(HANDS as readonly string[]).includes(label)) internal(`the game names a hand '${label}' the text layer does not know`);
+    return label as Hand;
+  });
+  const beats = gameFact(layout, 'beats').numbers;
+  if (beats.length !== hands.length) internal('the game states which hand beats which for a different number of hands');
+  const messages = gameFact(layout, 'messages').labels;
+  if (messages.join(' ') !== vocabulary.join(' ')) internal('the game built a different message vocabulary');
+  if (gameFact(layout, 'ties').numbers[0] !== 0) internal('the game may deal equal hands, which the adapter does not render');
+  const [winnerValue, loserValue] = gameFact(layout, 'coinValues').numbers;
+  return {
+    hand: obs('hand'),
+    phase: obs('phase'),
+    first: obs('firstSpeaker'),
+    otherMessage: obs('otherMessage'),
+    otherLastHand: obs('otherLastHand'),
+    lastProposals: obs('lastProposals'),
+    round: obs('round'),
+    messageAction: action('message'),
+    proposalAction: action('proposal'),
+    waitAction: action('wait'),
+    hands,
+    beats,
+    winnerValue,
+    loserValue,
+    stepsPerRound: gameFact(layout, 'stepsPerRound').numbers[0],
+  };
+}
+
 class NativeTextEngine implements TextEngine {
   readonly #p: TextGameParams;
   readonly #vocab: string[];
-  readonly #M: number;
   #env: Env | undefined;
+  #reading: Reading | undefined;
   #obs: Float32Array = new Float32Array(0);
   #d = 0;
   #t = 0;
@@ -113,7 +163,6 @@ class NativeTextEngine implements TextEngine {
     }
     this.#p = params;
     this.#vocab = vocabulary;
-    this.#M = vocabulary.length;
   }
 
   get #e(): Env {
@@ -121,19 +170,30 @@ class NativeTextEngine implements TextEngine {
     return this.#env;
   }
 
+  get #r(): Reading {
+    if (!this.#reading) internal('reset() was not called');
+    return this.#reading;
+  }
+
   reset(seed: number | bigint): void {
     this.#env?.dispose();
+    this.#env = undefined;
     const p = this.#p;
-    this.#env = makeEnv(
-      { id: GAME, params: { rounds: p.rounds, coins: p.coins, highValue: p.winnerValue, lowValue: p.loserValue, messages: this.#vocab.join(' '), alternateSpeaker: true } },
-      undefined,
-      { batch: 1, seed },
-    );
-    const info = this.#env.info;
-    if (info.actions !== this.#M + p.coins + 2 || info.obsDim !== 2 * this.#M + 25) {
-      internal(`unexpected layout (actions ${info.actions}, obsDim ${info.obsDim} for ${this.#M} tokens and ${p.coins} coins)`);
+    const game = makeGame(GAME, {
+      rounds: p.rounds,
+      coins: p.coins,
+      highValue: p.winnerValue,
+      lowValue: p.loserValue,
+      messages: this.#vocab.join(' '),
+      alternateSpeaker: true,
+    });
+    try {
+      this.#reading ??= reading(gameLayout(game), this.#vocab);
+      this.#env = makeEnv(game, undefined, { batch: 1, seed });
+    } finally {
+      game.dispose();
     }
-    this.#d = info.obsDim;
+    this.#d = this.#env.info.obsDim;
     this.#obs = this.#env.reset();
     this.#t = 0;
     this.#round = undefined;
@@ -143,59 +203,37 @@ class NativeTextEngine implements TextEngine {
     return this.#obs[agent * this.#d + i];
   }
 
-  #hot(agent: number, from: number, n: number): number {
+  /** The index of the one 1 of a one-hot field of agent's observation. */
+  #hot(agent: number, field: LayoutField): number {
     let k = -1;
-    for (let i = 0; i < n; i++) {
-      if (this.#at(agent, from + i) === 1) {
-        if (k >= 0) internal('a one-hot observation has two ones');
+    for (let i = 0; i < field.size; i++) {
+      if (this.#at(agent, field.offset + i) === 1) {
+        if (k >= 0) internal(`observation field '${field.name}' has two ones`);
         k = i;
       }
     }
-    if (k < 0) internal('a one-hot observation has no one');
+    if (k < 0) internal(`observation field '${field.name}' has no one`);
     return k;
   }
 
   #phase(): number {
-    return this.#hot(0, 3, 3);
+    return this.#hot(0, this.#r.phase);
   }
 
   #wait(): number {
-    return this.#M + this.#p.coins + 1;
+    return this.#r.waitAction;
   }
 
-  #table(own: Hand): ValueTable {
-    const { winnerValue: W, loserValue: L } = this.#p;
+  /** For each hand the other may hold, both agents' coin values when this agent holds `own` (native hand indices). */
+  #table(own: number): ValueTable {
+    const { hands, beats, winnerValue: W, loserValue: L } = this.#r;
     const t: ValueTable = {};
-    for (const h of HANDS) if (h !== own) t[h] = BEATS[own] === h ? { own: W, other: L } : { own: L, other: W };
+    hands.forEach((h, other) => {
+      if (other === own) return;
+      if (beats[own] === other) t[h] = { own: W, other: L };
+      else if (beats[other] === own) t[h] = { own: L, other: W };
+    });
     return t;
-  }
-
-  /** Plays the rest of the round on clones with proposals (C, 0) and (0, C); returns both agents' coin values. */
-  #measureValues(first: AgentIndex): [number, number] {
-    const C = this.#p.coins;
-    const none = this.#vocab.indexOf('none');
-    const clone = this.#e.clone();
-    try {
-      for (const speaker of [first, 1 - first]) {
-        const a = [this.#wait(), this.#wait()];
-        a[speaker] = none;
-        clone.step(a);
-      }
-      const values: [number, number] = [0, 0];
-      for (const agent of [0, 1] as const) {
-        const probe = clone.clone();
-        try {
-          const x = [this.#M, this.#M];
-          x[agent] = this.#M + C;
-          values[agent] = probe.step(x).rewards[agent] / C;
-        } finally {
-          probe.dispose();
-        }
-      }
-      return values;
-    } finally {
-      clone.dispose();
-    }
   }
 
   round(): EngineRound {
@@ -204,22 +242,19 @@ class NativeTextEngine implements TextEngine {
 
   #current(): EngineRound & { values: [number, number] } {
     if (this.#round) return this.#round;
+    const at = this.#r;
     if (this.#phase() !== 0) internal('round() called in the middle of a round');
-    const r = Math.floor(this.#t / 3);
-    if (!close(this.#at(0, 2 * this.#M + 17), r / this.#p.rounds)) internal(`the observed round differs from ${r}`);
-    const hands = [HANDS[this.#hot(0, 0, 3)], HANDS[this.#hot(1, 0, 3)]] as [Hand, Hand];
-    const f0 = this.#at(0, 6) === 1;
-    if (f0 === (this.#at(1, 6) === 1)) internal('exactly one agent must speak first');
+    const r = Math.floor(this.#t / at.stepsPerRound);
+    if (!close(this.#at(0, at.round.offset), r / this.#p.rounds)) internal(`the observed round differs from ${r}`);
+    const own = [this.#hot(0, at.hand), this.#hot(1, at.hand)];
+    const hands = [at.hands[own[0]], at.hands[own[1]]] as [Hand, Hand];
+    const f0 = this.#at(0, at.first.offset) === 1;
+    if (f0 === (this.#at(1, at.first.offset) === 1)) internal('exactly one agent must speak first');
     const firstSpeaker: AgentIndex = f0 ? 0 : 1;
-    const values = this.#measureValues(firstSpeaker);
-    const tables: [ValueTable, ValueTable] = [this.#table(hands[0]), this.#table(hands[1])];
-    for (const agent of [0, 1] as const) {
-      const entry = tables[agent][hands[1 - agent]];
-      if (!entry || !close(entry.own, values[agent]) || !close(entry.other, values[1 - agent])) {
-        internal(`the game's coin values (${values.join(', ')}) for hands ${hands.join(' and ')} differ from the stated rules`);
-      }
-    }
-    const v: [number, number] = [tables[0][hands[1]]!.own, tables[1][hands[0]]!.own];
+    const tables: [ValueTable, ValueTable] = [this.#table(own[0]), this.#table(own[1])];
+    const e0 = tables[0][hands[1]], e1 = tables[1][hands[0]];
+    if (!e0 || !e1) internal(`the game dealt ${hands.join(' and ')}, which its rules give no values for`);
+    const v: [number, number] = [e0.own, e1.own];
     this.#round = { round: r, firstSpeaker, hands, valuesByOtherHand: tables, values: v };
     return this.#round;
   }
@@ -231,18 +266,19 @@ class NativeTextEngine implements TextEngine {
     if (speaker !== agent) internal(`agent ${agent} may not send a message now`);
     const actions = [this.#wait(), this.#wait()];
     const sent = tokenIndex(token, this.#vocab);
-    actions[agent] = sent;
+    actions[agent] = this.#r.messageAction + sent;
     this.#obs = this.#e.step(actions).observations;
     this.#t++;
-    if (this.#hot(1 - agent, 7, this.#M + 1) !== sent) internal('the other agent observes a different message token');
+    if (this.#hot(1 - agent, this.#r.otherMessage) !== sent) internal('the other agent observes a different message token');
   }
 
   propose(proposals: readonly [number, number]): EngineOutcome {
     const st = this.#current();
+    const at = this.#r;
     if (this.#phase() !== 2) internal('proposals before both messages');
     const C = this.#p.coins;
     for (const x of proposals) if (!Number.isInteger(x) || x < 0 || x > C) invalid('proposals', `must be integers in [0, ${C}]`);
-    const res = this.#e.step([this.#M + proposals[0], this.#M + proposals[1]]);
+    const res = this.#e.step([at.proposalAction + proposals[0], at.proposalAction + proposals[1]]);
     this.#obs = res.observations;
     this.#t++;
     this.#round = undefined;
@@ -251,9 +287,9 @@ class NativeTextEngine implements TextEngine {
     if (!done) {
       // The next round's observations reveal the other's last hand and both proposals.
       for (const agent of [0, 1] as const) {
-        const lastHand = this.#hot(agent, this.#M + 8, 4);
-        if (HANDS[lastHand] !== st.hands[1 - agent]) internal("the revealed hand differs from last round's");
-        if (!close(this.#at(agent, 2 * this.#M + 13), proposals[agent] / C)) internal('the recorded proposal differs from the one sent');
+        const lastHand = this.#hot(agent, at.otherLastHand);
+        if (at.hands[lastHand] !== st.hands[1 - agent]) internal("the revealed hand differs from last round's");
+        if (!close(this.#at(agent, at.lastProposals.offset), proposals[agent] / C)) internal('the recorded proposal differs from the one sent');
       }
     }
     const v = st.values;

@@ -245,6 +245,48 @@ bool TrustAndSplitGame::step(int32_t* s, int t, const int32_t* actions, float* r
   return round_of(t) + 1 >= rounds_;
 }
 
+GameLayout TrustAndSplitGame::layout() const {
+  const int m = tokens();
+  GameLayout l;
+  l.observation = {
+      {"hand", kObsHand, kHands, "own hand this round, one-hot in the order of the hands fact"},
+      {"phase", kObsPhase, kStepsPerRound, "step within the round: first message, second message, proposals (one-hot)"},
+      {"firstSpeaker", kObsFirst, 1, "1 when this agent speaks first this round"},
+      {"otherMessage", obs_message(), m + 1, "the other's message this round: token one-hot, then nothing (yet)"},
+      {"otherLastHand", obs_last_hand(), kHands + 1, "the other's hand last round, then none before the first round ends"},
+      {"otherLastMessage", obs_last_message(), m + 1, "the other's message last round, as otherMessage"},
+      {"lastProposals", obs_last_proposal(), 2, "own then other's proposal last round / coins"},
+      {"lastRewards", obs_last_reward(), 2, "own then other's reward last round / (coins x winner's value)"},
+      {"round", obs_round(), 1, "round index / rounds"},
+      {"claimRelation", obs_claim_relation(), 4,
+       "the other's hand claim this round against own hand: beats it, beaten by it, names it, no claim (one-hot)"},
+      {"lastClaimTruth", obs_last_truth(), 3, "the other's claim last round against its revealed hand: true, false, no claim"},
+  };
+  l.actions = {
+      {"message", message_action(0), m, "send message token i (the messages fact), legal to the speaker at a message step"},
+      {"proposal", proposal_action(0), coins_ + 1, "propose to take x = 0..coins coins, legal at the proposal step"},
+      {"wait", wait_action(), 1, "the only legal action of the agent that does not speak at a message step"},
+  };
+  GameFact hands{"hands", {}, {}, "the rock-paper-scissors hands, in the order hand indices use"};
+  GameFact beaten{"beats", {}, {}, "for each hand, the index of the hand it beats"};
+  for (int h = 0; h < kHands; ++h) {
+    hands.labels.push_back(hand_name(h));
+    for (int o = 0; o < kHands; ++o)
+      if (beats(h, o)) beaten.numbers.push_back(o);
+  }
+  GameFact messages{"messages", {}, {}, "the message tokens, in action order"};
+  for (const Token& token : vocab_) messages.labels.push_back(token_name(token));
+  l.facts = {
+      hands,
+      beaten,
+      {"coinValues", {high_, low_}, {"winner", "loser"}, "points per coin for the agent whose hand wins, and loses"},
+      {"ties", {0}, {}, "1 when equal hands may be dealt; this game always deals two different hands"},
+      messages,
+      {"stepsPerRound", {kStepsPerRound}, {}, "steps of a round: first message, second message, proposals"},
+  };
+  return l;
+}
+
 std::vector<std::string> TrustAndSplitGame::stat_names() const {
   return {"claims_true_0", "claims_true_1", "claims_0", "claims_1", "welfare", "max_welfare", "agreements", "rounds_played"};
 }

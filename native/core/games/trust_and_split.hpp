@@ -168,6 +168,10 @@ class TrustAndSplitGame final : public Game {
   int stat_count() const override { return 8; }
   std::vector<std::string> stat_names() const override;
   void stats(const int32_t* state, int32_t* out) const override;
+  // The observation and action layouts above by name, and the public rules:
+  // the hands, which hand each beats, the winner's and loser's coin values,
+  // that no tie is dealt, the message tokens and the steps of a round.
+  GameLayout layout() const override;
 
  private:
   void deal(int32_t* s, float u0, float u1) const;
