@@ -50,7 +50,7 @@ function members(specs: readonly ParamSpec[], indent: string): string[] {
 
 /** The generated file's text for the given specs. */
 export function renderParamTypes(
-  games: ReadonlyArray<{ id: string; params: readonly ParamSpec[] }>,
+  games: ReadonlyArray<{ id: string; doc?: string; params: readonly ParamSpec[] }>,
   strategies: ReadonlyArray<{ name: string; params: readonly ParamSpec[] }>,
 ): string {
   const out: string[] = [
@@ -62,7 +62,7 @@ export function renderParamTypes(
     '',
   ];
   for (const g of games) {
-    out.push(`/** The parameters of \`${g.id}\` as its native spec declares them. */`);
+    out.push(`/** Parameters of \`${g.id}\`${g.doc ? `, ${comment(g.doc)}` : ''}. */`);
     out.push(`export interface ${pascal(g.id)}Params {`, ...members(g.params, '  '), '}', '');
   }
   out.push('/** Each game id with the type of its parameters. */', 'export interface GameParamsById {');

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
 import * as Generated from './generated/params.js';
-import { GAME_PARAM_CHOICES } from './generated/params.js';
+import { GAME_PARAM_CHOICES, type GameParamsById } from './generated/params.js';
 import { native, type NativeGame } from './native.js';
 import { parseParams, specDefault, specsSchema, type ParamSpec } from './schema.js';
 
@@ -87,51 +87,17 @@ function trustAndSplitRules(schema: z.ZodObject, specs: Specs): z.ZodType {
   );
 }
 
-/**
- * Parameters of `matrix`, a repeated 2x2 game (action 0 cooperates).
- *
- * @useDeclaredType
- */
-export type MatrixParams = Generated.MatrixParams;
-/**
- * Parameters of `ipd`, the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates).
- *
- * @useDeclaredType
- */
-export type IpdParams = Generated.IpdParams;
-/**
- * Parameters of `public-goods`, an n-player repeated public goods game.
- *
- * @useDeclaredType
- */
-export type PublicGoodsParams = Generated.PublicGoodsParams;
-/**
- * Parameters of `coin`, the two-agent coin game on a toroidal grid.
- *
- * @useDeclaredType
- */
-export type CoinParams = Generated.CoinParams;
-/**
- * Parameters of `negotiation`, item-by-item negotiation with private utilities.
- *
- * @useDeclaredType
- */
-export type NegotiationParams = Generated.NegotiationParams;
-/**
- * Parameters of `split`, item splitting with public values.
- *
- * @useDeclaredType
- */
-export type SplitParams = Generated.SplitParams;
-/**
- * Parameters of `trust-and-split`: cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round.
- *
- * @useDeclaredType
- */
-export type TrustAndSplitParams = Generated.TrustAndSplitParams;
+export type {
+  CoinParams,
+  GameParamsById,
+  IpdParams,
+  MatrixParams,
+  NegotiationParams,
+  PublicGoodsParams,
+  SplitParams,
+  TrustAndSplitParams,
+} from './generated/params.js';
 
-/** Each game id with the type of its parameters. */
-export type GameParamsById = Generated.GameParamsById;
 /** A game's id: 'matrix', 'ipd', 'public-goods', 'coin', 'negotiation', 'split' or 'trust-and-split'. */
 export type GameId = keyof GameParamsById;
 

@@ -85,7 +85,7 @@ export interface NativeBinding {
     options: { repetitions: number; steps?: number; seed?: number | bigint; threads?: number },
   ): Promise<{ meanReturn: Float64Array; action0Rate: Float64Array }>;
   engineInfo(): Record<string, unknown>;
-  gameSpecs(): Array<{ id: string; params: ParamSpec[] }>;
+  gameSpecs(): Array<{ id: string; doc: string; params: ParamSpec[] }>;
   strategySpecs(): Array<{ name: string; params: ParamSpec[] }>;
   ortLoad(library: string): Record<string, unknown>;
   cudaLoad(library: string): Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
-import type * as Generated from './generated/params.js';
+import type { StrategyParams } from './generated/params.js';
 import { native, type NativePolicy } from './native.js';
 import { parseParams, specsSchema, type ParamSpec } from './schema.js';
 
@@ -63,8 +63,7 @@ function strategySchema(name: StrategyName): z.ZodType {
   return schema;
 }
 
-/** The parameters of the scripted strategies that take any (the others take none), from their native specs. */
-export type StrategyParams = Generated.StrategyParams;
+export type { StrategyParams } from './generated/params.js';
 
 /** A policy the native loop can run. Owns a native object: dispose() when done. */
 export class Policy {

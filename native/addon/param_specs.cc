@@ -44,12 +44,13 @@ Napi::Array spec_list(Napi::Env env, const ParamSpecs& specs) {
   return a;
 }
 
-template <typename Lookup>
-Napi::Array entries(Napi::Env env, const std::vector<std::string>& ids, const char* key, Lookup lookup) {
+template <typename Lookup, typename Doc>
+Napi::Array entries(Napi::Env env, const std::vector<std::string>& ids, const char* key, Lookup lookup, Doc doc) {
   Napi::Array a = Napi::Array::New(env, ids.size());
   for (uint32_t i = 0; i < ids.size(); ++i) {
     Napi::Object o = Napi::Object::New(env);
     o.Set(key, ids[i]);
+    if (const std::string d = doc(ids[i]); !d.empty()) o.Set("doc", d);
     o.Set("params", spec_list(env, lookup(ids[i])));
     a.Set(i, o);
   }
@@ -60,12 +61,12 @@ Napi::Array entries(Napi::Env env, const std::vector<std::string>& ids, const ch
 
 Napi::Value GameSpecs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return guard(env, [&] { return entries(env, game_ids(), "id", game_params); });
+  return guard(env, [&] { return entries(env, game_ids(), "id", game_params, game_doc); });
 }
 
 Napi::Value StrategySpecs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return guard(env, [&] { return entries(env, strategy_names(), "name", strategy_params); });
+  return guard(env, [&] { return entries(env, strategy_names(), "name", strategy_params, [](const std::string&) { return std::string(); }); });
 }
 
 }  // namespace dilemma::addon

@@ -57,22 +57,26 @@ struct Registered {
   std::string id;
   Factory make;
   const ParamSpecs& (*params)();
+  const char* doc;
 };
 
 const std::vector<Registered>& registry() {
   static const std::vector<Registered> games = {
-      {"matrix", [](const Params& p) { return make_matrix_game(p); }, matrix_game_params},
+      {"matrix", [](const Params& p) { return make_matrix_game(p); }, matrix_game_params,
+       "a repeated 2x2 game (action 0 cooperates)"},
       {"ipd",
        [](const Params& p) {
          if (p.has("preset")) throw Error(codes::kInvalidParam, p.owner() + ".preset is fixed to prisoners-dilemma for 'ipd'; use 'matrix' for other presets");
          return make_matrix_game(p, "ipd");
        },
-       ipd_game_params},
-      {"public-goods", make_public_goods_game, public_goods_game_params},
-      {"coin", make_coin_game, coin_game_params},
-      {"negotiation", make_negotiation_game, negotiation_game_params},
-      {"split", make_split_game, split_game_params},
-      {"trust-and-split", make_trust_and_split_game, trust_and_split_game_params},
+       ipd_game_params, "the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates)"},
+      {"public-goods", make_public_goods_game, public_goods_game_params, "an n-player repeated public goods game"},
+      {"coin", make_coin_game, coin_game_params, "the two-agent coin game on a toroidal grid"},
+      {"negotiation", make_negotiation_game, negotiation_game_params,
+       "item-by-item negotiation with private utilities"},
+      {"split", make_split_game, split_game_params, "item splitting with public values"},
+      {"trust-and-split", make_trust_and_split_game, trust_and_split_game_params,
+       "cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round"},
   };
   return games;
 }
@@ -96,6 +100,8 @@ const std::vector<std::string>& game_ids() {
 }
 
 const ParamSpecs& game_params(const std::string& id) { return registered(id).params(); }
+
+std::string game_doc(const std::string& id) { return registered(id).doc; }
 
 std::shared_ptr<const Game> make_game(const std::string& id, const Params& params) {
   auto game = registered(id).make(params);

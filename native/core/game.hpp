@@ -122,6 +122,8 @@ std::shared_ptr<const Game> make_game(const std::string& id, const Params& param
 const std::vector<std::string>& game_ids();
 // A registered game's parameter specs (throws ERR_UNKNOWN_GAME for others).
 const ParamSpecs& game_params(const std::string& id);
+// A registered game in one line, for help text and generated docs.
+std::string game_doc(const std::string& id);
 
 // Episode length in rounds, shared by every game (its default differs).
 ParamSpec rounds_param(int fallback, std::string doc);

@@ -4,7 +4,7 @@
 /** Every game id, in the native registry's order. */
 export const GAME_IDS = ['matrix', 'ipd', 'public-goods', 'coin', 'negotiation', 'split', 'trust-and-split'] as const;
 
-/** The parameters of `matrix` as its native spec declares them. */
+/** Parameters of `matrix`, a repeated 2x2 game (action 0 cooperates). */
 export interface MatrixParams {
   /** Named payoff table (prisoners-dilemma: CC 3/3, CD 0/5, DC 5/0, DD 1/1). Exclusive with payoffs. One of prisoners-dilemma, stag-hunt, chicken, battle-of-the-sexes, matching-pennies. Default 'prisoners-dilemma'. */
   preset?: 'prisoners-dilemma' | 'stag-hunt' | 'chicken' | 'battle-of-the-sexes' | 'matching-pennies';
@@ -20,7 +20,7 @@ export interface MatrixParams {
   history?: number;
 }
 
-/** The parameters of `ipd` as its native spec declares them. */
+/** Parameters of `ipd`, the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates). */
 export interface IpdParams {
   /** Rounds per episode (the cap when continuation < 1). Integer in [1, 1048576]. Default 10. */
   rounds?: number;
@@ -32,7 +32,7 @@ export interface IpdParams {
   history?: number;
 }
 
-/** The parameters of `public-goods` as its native spec declares them. */
+/** Parameters of `public-goods`, an n-player repeated public goods game. */
 export interface PublicGoodsParams {
   /** Number of players. Integer in [2, 64]. Default 4. */
   players?: number;
@@ -46,7 +46,7 @@ export interface PublicGoodsParams {
   endowment?: number;
 }
 
-/** The parameters of `coin` as its native spec declares them. */
+/** Parameters of `coin`, the two-agent coin game on a toroidal grid. */
 export interface CoinParams {
   /** Side of a square grid (toroidal). Exclusive with width/height. Integer in [2, 16]. Default 3. */
   size?: number;
@@ -64,7 +64,7 @@ export interface CoinParams {
   stay?: boolean;
 }
 
-/** The parameters of `negotiation` as its native spec declares them. */
+/** Parameters of `negotiation`, item-by-item negotiation with private utilities. */
 export interface NegotiationParams {
   /** Item types. Integer in [1, 8]. Default 3. */
   items?: number;
@@ -78,7 +78,7 @@ export interface NegotiationParams {
   highUtility?: number;
 }
 
-/** The parameters of `split` as its native spec declares them. */
+/** Parameters of `split`, item splitting with public values. */
 export interface SplitParams {
   /** Item types. Integer in [1, 8]. Default 3. */
   items?: number;
@@ -92,7 +92,7 @@ export interface SplitParams {
   highValue?: number;
 }
 
-/** The parameters of `trust-and-split` as its native spec declares them. */
+/** Parameters of `trust-and-split`, cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round. */
 export interface TrustAndSplitParams {
   /** Rounds per episode, three steps each (message, message, proposals). Integer in [1, 1048576]. Default 10. */
   rounds?: number;
