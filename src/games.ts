@@ -2,281 +2,135 @@
  * Games: ids, typed parameters with their defaults, and the Game handle. The
  * rules live in the native core; this module describes and validates.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
+import * as Generated from './generated/params.js';
+import { GAME_PARAM_CHOICES, type GameParamsById } from './generated/params.js';
 import { native, type NativeGame } from './native.js';
-import { parseParams } from './schema.js';
+import { parseParams, specDefault, specsSchema, type ParamSpec } from './schema.js';
 
-/** Named 2x2 payoff tables of the `matrix` game. */
-export const MATRIX_PRESETS = [
-  'prisoners-dilemma',
-  'stag-hunt',
-  'chicken',
-  'battle-of-the-sexes',
-  'matching-pennies',
-] as const;
+/** Named 2x2 payoff tables of the `matrix` game, from its native spec. */
+export const MATRIX_PRESETS = GAME_PARAM_CHOICES.matrix.preset;
 /** One of {@link MATRIX_PRESETS}. */
 export type MatrixPreset = (typeof MATRIX_PRESETS)[number];
 
-const rounds = z.number().int().min(1).max(1 << 20);
-
-const matrixSchema = z
-  .object({
-    /** Named payoff table; default 'prisoners-dilemma' (CC 3/3, CD 0/5, DC 5/0, DD 1/1). */
-    preset: z.enum(MATRIX_PRESETS).optional(),
-    /**
-     * Payoff table as 8 numbers: for the joint moves (0,0), (0,1), (1,0), (1,1)
-     * (agent 0's move first), agent 0's then agent 1's payoff. Exclusive with preset.
-     */
-    payoffs: z.array(z.number().finite()).length(8).optional(),
-    /** Rounds per episode (the cap when continuation < 1). Default 10. */
-    rounds: rounds.optional(),
-    /** Probability that another round follows each round. Default 1 (fixed length). */
-    continuation: z.number().min(0).max(1).optional(),
-    /** Probability that each executed move is flipped. Default 0. */
-    noise: z.number().min(0).max(0.5).optional(),
-    /** Rounds remembered in the observation (5 one-hot values each). Default 1. */
-    history: z.number().int().min(1).max(8).optional(),
-  })
-  .strict()
-  .refine((p) => !(p.preset !== undefined && p.payoffs !== undefined), {
-    message: 'preset and payoffs are exclusive: give one',
-  });
-
-const ipdSchema = z
-  .object({
-    /** Rounds per episode (the cap when continuation < 1), 1..2^20. Default 10. */
-    rounds: rounds.optional(),
-    /** Probability in [0, 1] that another round follows each round. Default 1 (fixed length). */
-    continuation: z.number().min(0).max(1).optional(),
-    /** Probability in [0, 0.5] that each executed move is flipped. Default 0. */
-    noise: z.number().min(0).max(0.5).optional(),
-    /** Rounds remembered in the observation (5 one-hot values each), 1..8. Default 1. */
-    history: z.number().int().min(1).max(8).optional(),
-  })
-  .strict();
-
-const publicGoodsSchema = z
-  .object({
-    /** Number of players. Default 4. */
-    players: z.number().int().min(2).max(64).optional(),
-    /** Pot multiplier r. Default 1.6. */
-    multiplier: z.number().min(0).max(1e6).optional(),
-    /** Rounds per episode. Default 10. */
-    rounds: rounds.optional(),
-    /** Contribution levels: action 0 contributes everything, action levels-1 nothing. Default 2. */
-    levels: z.number().int().min(2).max(101).optional(),
-    /** Endowment per round. Default 1. */
-    endowment: z.number().min(1e-9).max(1e9).optional(),
-  })
-  .strict();
-
-const gridSide = z.number().int().min(2).max(16);
-
-const coinSchema = z
-  .object({
-    /** Side of a square grid (toroidal). Default 3. Exclusive with width/height. */
-    size: gridSide.optional(),
-    /** Grid width; default size (3). */
-    width: gridSide.optional(),
-    /** Grid height; default size (3). */
-    height: gridSide.optional(),
-    /** Steps per episode. Default 16 (the Advantage Alignment paper uses 16 or 32). */
-    rounds: rounds.optional(),
-    /** Paid to an agent that steps onto the coin, whatever its colour. Default 1. */
-    reward: z.number().min(-1e6).max(1e6).optional(),
-    /** Lost by the coin's owner when the other agent picks it up (subtracted). Default 2. */
-    penalty: z.number().min(-1e6).max(1e6).optional(),
-    /** Adds action 4 = stay to up, down, left, right. Default false. */
-    stay: z.boolean().optional(),
-  })
-  .strict()
-  .refine((p) => !(p.size !== undefined && (p.width !== undefined || p.height !== undefined)), {
-    message: 'size and width/height are exclusive: give size for a square grid, else width and height',
-  });
-
-const items = z.number().int().min(1).max(8);
-const nonNegative = z.number().min(0).max(1e6);
-
-const negotiationSchema = z
-  .object({
-    /** Item types. Default 3. */
-    items: items.optional(),
-    /** Proposals per item are shares 0..levels (action p claims p). Default 5. */
-    levels: z.number().int().min(1).max(100).optional(),
-    /** Rounds per episode, each one step per item. Default 10. */
-    rounds: rounds.optional(),
-    /** Agent 0's utility of an item is lowUtility or highUtility at random; agent 1's is the other. Default 1. */
-    lowUtility: nonNegative.optional(),
-    /** Default 5 (so u₂ = 6 − u₁). */
-    highUtility: nonNegative.optional(),
-  })
-  .strict()
-  .refine((p) => (p.lowUtility ?? 1) <= (p.highUtility ?? 5), {
-    message: 'lowUtility must not exceed highUtility',
-    path: ['lowUtility'],
-  });
-
-const splitSchema = z
-  .object({
-    /** Item types. Default 3. */
-    items: items.optional(),
-    /** Units of each item; action x takes x units. Default 10. */
-    units: z.number().int().min(1).max(1000).optional(),
-    /** Rounds per episode, each one step per item. Default 10. */
-    rounds: rounds.optional(),
-    /** Each agent values each item at lowValue or highValue (public), differing on at least one item. Default 1. */
-    lowValue: nonNegative.optional(),
-    /** Default 10. */
-    highValue: nonNegative.optional(),
-  })
-  .strict()
-  .refine((p) => (p.lowValue ?? 1) < (p.highValue ?? 10), {
-    message: 'lowValue must be below highValue',
-    path: ['lowValue'],
-  });
-
-/** Named trust-and-split vocabularies (see README: trust-and-split messages). */
-export const TRUST_AND_SPLIT_MESSAGES = ['default', 'claims', 'silent'] as const;
+/** Named trust-and-split vocabularies (see README: trust-and-split messages), from its native spec. */
+export const TRUST_AND_SPLIT_MESSAGES = GAME_PARAM_CHOICES['trust-and-split'].messages;
 const TOKEN = /^(none|claim-(rock|paper|scissors)|take-(\d{1,6}))$/;
 
-const trustAndSplitSchema = z
-  .object({
-    /** Rounds per episode, three steps each (message, message, proposals). Default 10. */
-    rounds: rounds.optional(),
-    /** Coins split each round; proposals are 0..coins. Default 10. */
-    coins: z.number().int().min(1).max(1000).optional(),
-    /** Value per coin of the round's rock-paper-scissors winner. Default 10. */
-    highValue: nonNegative.optional(),
-    /** Value per coin of the loser. Default 1. */
-    lowValue: nonNegative.optional(),
-    /**
-     * The message vocabulary: a preset ('default': claim-rock, claim-paper,
-     * claim-scissors, take-K for 0, 20%, 50%, 80%, 100% of the coins, none;
-     * 'claims': the claims and none; 'silent': none) or tokens in action
-     * order, as an array or one string separated by spaces or commas:
-     * 'none', 'claim-rock', 'claim-paper', 'claim-scissors', 'take-K'
-     * (suggests "I take K coins", K in 0..coins). Default 'default'.
-     */
-    messages: z.union([z.string(), z.array(z.string()).min(1).max(64)]).optional(),
-    /** The first speaker alternates by round (agent 0 first in round 0); false: agent 0 always first. Default true. */
-    alternateSpeaker: z.boolean().optional(),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    if ((p.lowValue ?? 1) > (p.highValue ?? 10)) {
-      ctx.addIssue({ code: 'custom', message: 'lowValue must not exceed highValue', path: ['lowValue'] });
-    }
-    const presets: readonly string[] = TRUST_AND_SPLIT_MESSAGES;
-    if (p.messages === undefined || (typeof p.messages === 'string' && presets.includes(p.messages))) return;
-    const list = Array.isArray(p.messages);
-    const tokens = Array.isArray(p.messages) ? p.messages : p.messages.split(/[\s,]+/).filter(Boolean);
-    if (tokens.length === 0 || tokens.length > 64) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a preset (default, claims, silent) or 1 to 64 tokens',
-        path: ['messages'],
-      });
-      return;
-    }
-    const coins = p.coins ?? 10;
-    const seen = new Set<string>();
-    tokens.forEach((token, i) => {
-      const m = TOKEN.exec(token);
-      let problem: string | undefined;
-      if (!m) problem = `'${token}' is not a token (none, claim-rock, claim-paper, claim-scissors, take-K)`;
-      else if (m[3] !== undefined && Number(m[3]) > coins) problem = `'${token}' takes more than the ${coins} coins`;
-      else if (seen.has(token)) problem = `'${token}' is repeated`;
-      seen.add(token);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: list ? ['messages', i] : ['messages'] });
-    });
-  })
-  // The native side reads a token list as one string.
-  .transform((p) => (Array.isArray(p.messages) ? { ...p, messages: p.messages.join(' ') } : p));
+type Specs = readonly ParamSpec[];
+type Rules = (schema: z.ZodObject, specs: Specs) => z.ZodType;
 
-/**
- * Parameters of `matrix`, a repeated 2x2 game (action 0 cooperates).
- *
- * @useDeclaredType
- */
-export type MatrixParams = z.input<typeof matrixSchema>;
-/**
- * Parameters of `ipd`, the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates).
- *
- * @useDeclaredType
- */
-export type IpdParams = z.input<typeof ipdSchema>;
-/**
- * Parameters of `public-goods`, an n-player repeated public goods game.
- *
- * @useDeclaredType
- */
-export type PublicGoodsParams = z.input<typeof publicGoodsSchema>;
-/**
- * Parameters of `coin`, the two-agent coin game on a toroidal grid.
- *
- * @useDeclaredType
- */
-export type CoinParams = z.input<typeof coinSchema>;
-/**
- * Parameters of `negotiation`, item-by-item negotiation with private utilities.
- *
- * @useDeclaredType
- */
-export type NegotiationParams = z.input<typeof negotiationSchema>;
-/**
- * Parameters of `split`, item splitting with public values.
- *
- * @useDeclaredType
- */
-export type SplitParams = z.input<typeof splitSchema>;
-/**
- * Parameters of `trust-and-split`: cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round.
- *
- * @useDeclaredType
- */
-export type TrustAndSplitParams = z.input<typeof trustAndSplitSchema>;
+// Rules that relate two parameters; every range, default and choice comes from the native spec.
+const rules: Partial<Record<GameId, Rules>> = {
+  matrix: (s) =>
+    s.refine((p) => !(p.preset !== undefined && p.payoffs !== undefined), {
+      message: 'preset and payoffs are exclusive: give one',
+    }),
+  coin: (s) =>
+    s.refine((p) => !(p.size !== undefined && (p.width !== undefined || p.height !== undefined)), {
+      message: 'size and width/height are exclusive: give size for a square grid, else width and height',
+    }),
+  negotiation: (s, specs) =>
+    s.refine(
+      (p) =>
+        ((p.lowUtility ?? specDefault(specs, 'lowUtility')) as number) <=
+        ((p.highUtility ?? specDefault(specs, 'highUtility')) as number),
+      { message: 'lowUtility must not exceed highUtility', path: ['lowUtility'] },
+    ),
+  split: (s, specs) =>
+    s.refine(
+      (p) =>
+        ((p.lowValue ?? specDefault(specs, 'lowValue')) as number) < ((p.highValue ?? specDefault(specs, 'highValue')) as number),
+      { message: 'lowValue must be below highValue', path: ['lowValue'] },
+    ),
+  'trust-and-split': trustAndSplitRules,
+};
 
-/** Each game id with the type of its parameters. */
-export interface GameParamsById {
-  /** See {@link MatrixParams}. */
-  matrix: MatrixParams;
-  /** See {@link IpdParams}. */
-  ipd: IpdParams;
-  /** See {@link PublicGoodsParams}. */
-  'public-goods': PublicGoodsParams;
-  /** See {@link CoinParams}. */
-  coin: CoinParams;
-  /** See {@link NegotiationParams}. */
-  negotiation: NegotiationParams;
-  /** See {@link SplitParams}. */
-  split: SplitParams;
-  /** See {@link TrustAndSplitParams}. */
-  'trust-and-split': TrustAndSplitParams;
+function trustAndSplitRules(schema: z.ZodObject, specs: Specs): z.ZodType {
+  const maxTokens = specs.find((s) => s.name === 'messages')!.length!;
+  return (
+    schema
+      .superRefine((raw, ctx) => {
+        const p = raw as Record<string, unknown> & { messages?: string | string[] };
+        const low = (p.lowValue ?? specDefault(specs, 'lowValue')) as number;
+        const high = (p.highValue ?? specDefault(specs, 'highValue')) as number;
+        if (low > high) {
+          ctx.addIssue({ code: 'custom', message: 'lowValue must not exceed highValue', path: ['lowValue'] });
+        }
+        const presets: readonly string[] = TRUST_AND_SPLIT_MESSAGES;
+        if (p.messages === undefined || (typeof p.messages === 'string' && presets.includes(p.messages))) return;
+        const list = Array.isArray(p.messages);
+        const tokens = Array.isArray(p.messages) ? p.messages : p.messages.split(/[\s,]+/).filter(Boolean);
+        if (tokens.length === 0 || tokens.length > maxTokens) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a preset (${presets.join(', ')}) or 1 to ${maxTokens} tokens`,
+            path: ['messages'],
+          });
+          return;
+        }
+        const coins = (p.coins ?? specDefault(specs, 'coins')) as number;
+        const seen = new Set<string>();
+        tokens.forEach((token, i) => {
+          const m = TOKEN.exec(token);
+          let problem: string | undefined;
+          if (!m) problem = `'${token}' is not a token (none, claim-rock, claim-paper, claim-scissors, take-K)`;
+          else if (m[3] !== undefined && Number(m[3]) > coins) problem = `'${token}' takes more than the ${coins} coins`;
+          else if (seen.has(token)) problem = `'${token}' is repeated`;
+          seen.add(token);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem, path: list ? ['messages', i] : ['messages'] });
+        });
+      })
+      // The native side reads a token list as one string.
+      .transform((p) => (Array.isArray(p.messages) ? { ...p, messages: p.messages.join(' ') } : p))
+  );
 }
+
+export type {
+  CoinParams,
+  GameParamsById,
+  IpdParams,
+  MatrixParams,
+  NegotiationParams,
+  PublicGoodsParams,
+  SplitParams,
+  TrustAndSplitParams,
+} from './generated/params.js';
+
 /** A game's id: 'matrix', 'ipd', 'public-goods', 'coin', 'negotiation', 'split' or 'trust-and-split'. */
 export type GameId = keyof GameParamsById;
 
-const schemas: { [K in GameId]: z.ZodType } = {
-  matrix: matrixSchema,
-  ipd: ipdSchema,
-  'public-goods': publicGoodsSchema,
-  coin: coinSchema,
-  negotiation: negotiationSchema,
-  split: splitSchema,
-  'trust-and-split': trustAndSplitSchema,
-};
+/** Every game id, in the native registry's order. */
+export const GAME_IDS = Generated.GAME_IDS as readonly GameId[] as GameId[];
 
-/** Every game id, in the order of {@link GameParamsById}. */
-export const GAME_IDS = Object.keys(schemas) as GameId[];
+const isGameId = (id: unknown): id is GameId => typeof id === 'string' && (GAME_IDS as readonly string[]).includes(id);
+
+let specCache: Map<GameId, Specs> | undefined;
+const schemaCache = new Map<GameId, z.ZodType>();
+
+/** The native parameter specs of a game (undefined for an unknown id). */
+export function gameParamSpecs(id: string): readonly ParamSpec[] | undefined {
+  if (!isGameId(id)) return undefined;
+  specCache ??= new Map(native().gameSpecs().map((g) => [g.id as GameId, Object.freeze(g.params.map((s) => Object.freeze(s)))]));
+  return specCache.get(id);
+}
 
 /**
  * The zod schema of a game's parameters (undefined for an unknown id), for
  * callers that check parameters before a game is made, such as the command
- * line checking a whole experiment file.
+ * line checking a whole experiment file. Built from the native spec at first use.
  */
 export function gameParamsSchema(id: string): z.ZodType | undefined {
-  return typeof id === 'string' && Object.hasOwn(schemas, id) ? schemas[id as GameId] : undefined;
+  if (!isGameId(id)) return undefined;
+  let schema = schemaCache.get(id);
+  if (!schema) {
+    const specs = gameParamSpecs(id)!;
+    const object = specsSchema(specs);
+    schema = rules[id]?.(object, specs) ?? object;
+    schemaCache.set(id, schema);
+  }
+  return schema;
 }
 
 /** Shape facts of a game with its parameters resolved. */
@@ -307,13 +161,13 @@ export class Game {
 
   constructor(id: GameId, params: Record<string, unknown> = {}) {
     // Own keys only: ids such as 'constructor' or '__proto__' are inherited names, not games.
-    if (typeof id !== 'string' || !Object.hasOwn(schemas, id)) {
+    if (!isGameId(id)) {
       throw new DilemmaError(
         ErrorCode.UnknownGame,
         `unknown game ${JSON.stringify(id)} (known: ${GAME_IDS.join(', ')})`,
       );
     }
-    const checked = parseParams(schemas[id], params, 'params') as Record<string, unknown>;
+    const checked = parseParams(gameParamsSchema(id)!, params, 'params') as Record<string, unknown>;
     this.id = id;
     this.params = Object.freeze({ ...checked });
     this.#handle = new (native().Game)(id, nativeParams(checked));

@@ -2,6 +2,7 @@
  * Loads the compiled addon once. The binding's raw surface is typed here and
  * used only by the wrappers in this package.
  */
+import type { ParamSpec } from './schema.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +101,8 @@ export interface NativeBinding {
     options: { repetitions: number; steps?: number; seed?: number | bigint; threads?: number },
   ): Promise<{ meanReturn: Float64Array; action0Rate: Float64Array }>;
   engineInfo(): Record<string, unknown>;
+  gameSpecs(): Array<{ id: string; doc: string; params: ParamSpec[] }>;
+  strategySpecs(): Array<{ name: string; params: ParamSpec[] }>;
   ortLoad(library: string): Record<string, unknown>;
   cudaLoad(library: string): Record<string, unknown>;
   ortStatus(): Record<string, unknown>;

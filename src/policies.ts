@@ -4,10 +4,11 @@
  * defect) from the last round's moves; the trust-and-split agents play
  * `trust-and-split` from its hands, messages and last round's reveals.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
+import type { StrategyParams } from './generated/params.js';
 import { native, type NativePolicy } from './native.js';
-import { parseParams } from './schema.js';
+import { parseParams, specsSchema, type ParamSpec } from './schema.js';
 
 /** Strategies for any two-action iterated game (the IPD, matrix games, public goods). */
 export const TWO_ACTION_STRATEGIES = [
@@ -44,52 +45,25 @@ export function strategiesFor(gameId: string): readonly StrategyName[] {
   return gameId === 'trust-and-split' ? TRUST_AND_SPLIT_STRATEGIES : TWO_ACTION_STRATEGIES;
 }
 
-const none = z.object({}).strict();
-const strategySchemas: { [K in StrategyName]: z.ZodType } = {
-  'always-cooperate': none,
-  'always-defect': none,
-  'tit-for-tat': none,
-  'suspicious-tit-for-tat': none,
-  /** forgiveness: probability of cooperating after the other defected (default 1/3). */
-  'generous-tit-for-tat': z.object({ forgiveness: z.number().min(0).max(1).optional() }).strict(),
-  'grim-trigger': none,
-  'win-stay-lose-shift': none,
-  'alternate': none,
-  /** p: probability of cooperating (default 0.5). */
-  random: z.object({ p: z.number().min(0).max(1).optional() }).strict(),
-  /**
-   * chi: extortion factor, own surplus = chi × other's surplus over mutual defection (default 3);
-   * phi: scale as a fraction of the largest valid one (default 0.5).
-   */
-  'zd-extortion': z
-    .object({ chi: z.number().min(1).max(1e6).optional(), phi: z.number().min(1e-6).max(1).optional() })
-    .strict(),
-  'greedy-splitter': none,
-  'welfare-splitter': none,
-  'honest-reciprocator': none,
-  liar: none,
-};
+const strategySchemas = new Map<string, z.ZodType>();
 
-/** The parameters of the scripted strategies that take any (the others take none). */
-export interface StrategyParams {
-  /** Generous tit-for-tat. */
-  'generous-tit-for-tat': {
-    /** Probability in [0, 1] of cooperating after the other defected. Default 1/3. */
-    forgiveness?: number;
-  };
-  /** Cooperates at random. */
-  random: {
-    /** Probability in [0, 1] of cooperating. Default 0.5. */
-    p?: number;
-  };
-  /** Press and Dyson's zero-determinant extortioner (needs a game with a 2x2 payoff table). */
-  'zd-extortion': {
-    /** Extortion factor ≥ 1: own surplus = chi × the other's surplus over mutual defection. Default 3. */
-    chi?: number;
-    /** Scale in (0, 1], as a fraction of the largest valid one. Default 0.5. */
-    phi?: number;
-  };
+/** The native parameter specs of a scripted strategy (undefined for an unknown name). */
+export function strategyParamSpecs(name: string): readonly ParamSpec[] | undefined {
+  if (typeof name !== 'string' || !(STRATEGIES as readonly string[]).includes(name)) return undefined;
+  return native().strategySpecs().find((s) => s.name === name)?.params;
 }
+
+// Built from the native spec at first use of each strategy.
+function strategySchema(name: StrategyName): z.ZodType {
+  let schema = strategySchemas.get(name);
+  if (!schema) {
+    schema = specsSchema(strategyParamSpecs(name) ?? []);
+    strategySchemas.set(name, schema);
+  }
+  return schema;
+}
+
+export type { StrategyParams } from './generated/params.js';
 
 /** A policy the native loop can run. Owns a native object: dispose() when done. */
 export class Policy {
@@ -149,7 +123,7 @@ export function scripted<K extends StrategyName>(
       `unknown strategy ${JSON.stringify(name)} (known: ${STRATEGIES.join(', ')})`,
     );
   }
-  const checked = parseParams(strategySchemas[name], params, 'params') as Record<string, unknown>;
+  const checked = parseParams(strategySchema(name), params, 'params') as Record<string, unknown>;
   return new Policy(name, checked, native().strategy(name, checked));
 }
 

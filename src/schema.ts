@@ -3,7 +3,7 @@
  * name the parameter by its full path (e.g. `config.train.game.params.rounds`)
  * and suggest the closest known key or value for a slip.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { didYouMean } from './did-you-mean.js';
 import { DilemmaError, ErrorCode } from './errors.js';
 
@@ -118,4 +118,62 @@ export function parseParams<S extends z.ZodType>(
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   throw new DilemmaError(code, describeIssue(schema, value ?? {}, name, result.error.issues[0]));
+}
+
+/**
+ * One parameter as the native core specifies it (native/core/params.hpp):
+ * the single description that schemas, generated types and help text are
+ * built from.
+ */
+export interface ParamSpec {
+  /** The parameter's key. */
+  name: string;
+  /**
+   * `integer` and `number` (in [min, max]), `boolean`, `choice` (one of
+   * choices), `numbers` (exactly length finite numbers), `tokens` (one of
+   * choices, or at most length tokens as an array or one string).
+   */
+  type: 'integer' | 'number' | 'boolean' | 'choice' | 'numbers' | 'tokens';
+  /** The value used when the parameter is absent; none for `numbers`. */
+  default?: number | boolean | string;
+  /** Smallest allowed value (`integer`, `number`). */
+  min?: number;
+  /** Largest allowed value (`integer`, `number`). */
+  max?: number;
+  /** Exact length (`numbers`) or most tokens (`tokens`). */
+  length?: number;
+  /** Allowed values (`choice`) or presets (`tokens`). */
+  choices?: string[];
+  /** One line for help text. */
+  doc: string;
+}
+
+/** The zod schema of one parameter (optional: every parameter has a default or may be absent). */
+export function paramSchema(spec: ParamSpec): z.ZodType {
+  switch (spec.type) {
+    case 'integer':
+      return z.number().int().min(spec.min!).max(spec.max!).optional();
+    case 'number':
+      return z.number().min(spec.min!).max(spec.max!).optional();
+    case 'boolean':
+      return z.boolean().optional();
+    case 'choice':
+      return z.enum(spec.choices as [string, ...string[]]).optional();
+    case 'numbers':
+      return z.array(z.number().finite()).length(spec.length!).optional();
+    case 'tokens':
+      return z.union([z.string(), z.array(z.string()).min(1).max(spec.length!)]).optional();
+  }
+}
+
+/** A strict object schema with one optional member per spec. */
+export function specsSchema(specs: readonly ParamSpec[]): z.ZodObject {
+  return z.object(Object.fromEntries(specs.map((s) => [s.name, paramSchema(s)]))).strict();
+}
+
+/** The default of the spec called name in specs (for rules that compare two parameters). */
+export function specDefault(specs: readonly ParamSpec[], name: string): unknown {
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) throw new Error(`no parameter spec '${name}'`);
+  return spec.default;
 }

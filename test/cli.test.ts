@@ -40,6 +40,16 @@ function experiment(name: string, iterations: number): string {
   return path;
 }
 
+test.serial('info --params prints a game\'s parameter table from the native spec', (t) => {
+  const r = run(['info', '--params', 'coin']);
+  t.is(r.status, 0, r.out);
+  t.regex(r.out, /^size\s+integer\s+3\s+2\.\.16\s+Side of a square grid/m);
+  t.regex(r.out, /^stay\s+boolean\s+false\s+true \| false/m);
+  const bad = run(['info', '--params', 'coni']);
+  t.is(bad.status, 1);
+  t.regex(bad.out, /ERR_UNKNOWN_GAME.*did you mean 'coin'/);
+});
+
 test.serial('info prints the engine status', (t) => {
   const r = run(['info', '--json']);
   t.is(r.status, 0, r.out);

@@ -26,6 +26,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocateTrajectory", Napi::Function::New<AllocateTrajectory>(env, "allocateTrajectory"));
   exports.Set("tournament", Napi::Function::New<Tournament>(env, "tournament"));
   exports.Set("engineInfo", Napi::Function::New<EngineInfo>(env, "engineInfo"));
+  exports.Set("gameSpecs", Napi::Function::New<GameSpecs>(env, "gameSpecs"));
+  exports.Set("strategySpecs", Napi::Function::New<StrategySpecs>(env, "strategySpecs"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("cudaLoad", Napi::Function::New<CudaLoad>(env, "cudaLoad"));
   exports.Set("ortLoad", Napi::Function::New<OrtLoad>(env, "ortLoad"));

@@ -181,6 +181,7 @@ Napi::Value Whiten(const Napi::CallbackInfo& info) {
     auto out = typed_array<float>(env, info[1], "out", s.elements);
     const bool per_step = boolean(env, info[4], "perStep");
     const double eps = number(env, info[5], "eps", 0.0, DBL_MAX);
+    if (!(eps > 0.0)) throw_error(env, codes::kInvalidArgument, "eps must be a finite number > 0, got 0");
     credit::whiten(x.data(), out.data, s.batch, s.steps, per_step, eps);
     return info[1];
   });

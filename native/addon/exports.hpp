@@ -11,6 +11,8 @@ Napi::Value Tournament(const Napi::CallbackInfo& info);  // tournament_worker.cc
 Napi::Value Strategy(const Napi::CallbackInfo& info);    // policy_wrap.cc
 Napi::Value EngineInfo(const Napi::CallbackInfo& info);  // info.cc
 Napi::Value SetThreads(const Napi::CallbackInfo& info);  // info.cc
+Napi::Value GameSpecs(const Napi::CallbackInfo& info);      // param_specs.cc
+Napi::Value StrategySpecs(const Napi::CallbackInfo& info);  // param_specs.cc
 Napi::Value CudaLoad(const Napi::CallbackInfo& info);    // cuda_loader.cc
 Napi::Value OrtLoad(const Napi::CallbackInfo& info);      // onnx_binding.cc
 Napi::Value OrtStatus(const Napi::CallbackInfo& info);    // onnx_binding.cc

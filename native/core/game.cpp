@@ -46,46 +46,67 @@ void Game::last_moves_range(const EnvRange& r, int agent, int8_t* own, int8_t* o
   }
 }
 
+ParamSpec rounds_param(int fallback, std::string doc) {
+  return ParamSpec::integer("rounds", fallback, 1, 1 << 20, std::move(doc));
+}
+
 namespace {
 using Factory = std::function<std::shared_ptr<const Game>(const Params&)>;
 
-const std::vector<std::pair<std::string, Factory>>& registry() {
-  static const std::vector<std::pair<std::string, Factory>> games = {
-      {"matrix", [](const Params& p) { return make_matrix_game(p); }},
+struct Registered {
+  std::string id;
+  Factory make;
+  const ParamSpecs& (*params)();
+  const char* doc;
+};
+
+const std::vector<Registered>& registry() {
+  static const std::vector<Registered> games = {
+      {"matrix", [](const Params& p) { return make_matrix_game(p); }, matrix_game_params,
+       "a repeated 2x2 game (action 0 cooperates)"},
       {"ipd",
        [](const Params& p) {
          if (p.has("preset")) throw Error(codes::kInvalidParam, p.owner() + ".preset is fixed to prisoners-dilemma for 'ipd'; use 'matrix' for other presets");
          return make_matrix_game(p, "ipd");
-       }},
-      {"public-goods", make_public_goods_game},
-      {"coin", make_coin_game},
-      {"negotiation", make_negotiation_game},
-      {"split", make_split_game},
-      {"trust-and-split", make_trust_and_split_game},
+       },
+       ipd_game_params, "the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates)"},
+      {"public-goods", make_public_goods_game, public_goods_game_params, "an n-player repeated public goods game"},
+      {"coin", make_coin_game, coin_game_params, "the two-agent coin game on a toroidal grid"},
+      {"negotiation", make_negotiation_game, negotiation_game_params,
+       "item-by-item negotiation with private utilities"},
+      {"split", make_split_game, split_game_params, "item splitting with public values"},
+      {"trust-and-split", make_trust_and_split_game, trust_and_split_game_params,
+       "cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round"},
   };
   return games;
+}
+
+const Registered& registered(const std::string& id) {
+  for (const auto& g : registry())
+    if (g.id == id) return g;
+  std::string known;
+  for (const auto& name : game_ids()) known += (known.empty() ? "" : ", ") + name;
+  throw Error(codes::kUnknownGame, "unknown game '" + id + "' (known: " + known + ")");
 }
 }  // namespace
 
 const std::vector<std::string>& game_ids() {
   static const std::vector<std::string> ids = [] {
     std::vector<std::string> out;
-    for (const auto& [id, factory] : registry()) out.push_back(id);
+    for (const auto& g : registry()) out.push_back(g.id);
     return out;
   }();
   return ids;
 }
 
+const ParamSpecs& game_params(const std::string& id) { return registered(id).params(); }
+
+std::string game_doc(const std::string& id) { return registered(id).doc; }
+
 std::shared_ptr<const Game> make_game(const std::string& id, const Params& params) {
-  for (const auto& [name, factory] : registry()) {
-    if (name != id) continue;
-    auto game = factory(params);
-    params.reject_unknown();
-    return game;
-  }
-  std::string known;
-  for (const auto& name : game_ids()) known += (known.empty() ? "" : ", ") + name;
-  throw Error(codes::kUnknownGame, "unknown game '" + id + "' (known: " + known + ")");
+  auto game = registered(id).make(params);
+  params.reject_unknown();
+  return game;
 }
 
 }  // namespace dilemma

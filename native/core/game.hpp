@@ -152,6 +152,22 @@ class Game {
 std::shared_ptr<const Game> make_game(const std::string& id, const Params& params);
 // Registered game ids, in registration order.
 const std::vector<std::string>& game_ids();
+// A registered game's parameter specs (throws ERR_UNKNOWN_GAME for others).
+const ParamSpecs& game_params(const std::string& id);
+// A registered game in one line, for help text and generated docs.
+std::string game_doc(const std::string& id);
+
+// Episode length in rounds, shared by every game (its default differs).
+ParamSpec rounds_param(int fallback, std::string doc);
+
+// Each game's specs, declared beside its factory.
+const ParamSpecs& matrix_game_params();
+const ParamSpecs& ipd_game_params();
+const ParamSpecs& public_goods_game_params();
+const ParamSpecs& coin_game_params();
+const ParamSpecs& negotiation_game_params();
+const ParamSpecs& split_game_params();
+const ParamSpecs& trust_and_split_game_params();
 
 std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id = "matrix");
 std::shared_ptr<const Game> make_public_goods_game(const Params& params);

@@ -60,6 +60,82 @@ std::string Params::text(const std::string& key, const std::string& fallback) co
   return *v;
 }
 
+const char* param_type_name(ParamType type) {
+  switch (type) {
+    case ParamType::kInteger: return "integer";
+    case ParamType::kNumber: return "number";
+    case ParamType::kFlag: return "boolean";
+    case ParamType::kChoice: return "choice";
+    case ParamType::kNumbers: return "numbers";
+    case ParamType::kTokens: return "tokens";
+  }
+  return "number";
+}
+
+ParamSpec ParamSpec::integer(std::string name, int fallback, int lo, int hi, std::string doc) {
+  ParamSpec s;
+  s.name = std::move(name);
+  s.type = ParamType::kInteger;
+  s.fallback = fallback;
+  s.lo = lo;
+  s.hi = hi;
+  s.doc = std::move(doc);
+  return s;
+}
+
+ParamSpec ParamSpec::number(std::string name, double fallback, double lo, double hi, std::string doc) {
+  ParamSpec s = integer(std::move(name), 0, 0, 0, std::move(doc));
+  s.type = ParamType::kNumber;
+  s.fallback = fallback;
+  s.lo = lo;
+  s.hi = hi;
+  return s;
+}
+
+ParamSpec ParamSpec::flag(std::string name, bool fallback, std::string doc) {
+  ParamSpec s = integer(std::move(name), fallback ? 1 : 0, 0, 1, std::move(doc));
+  s.type = ParamType::kFlag;
+  return s;
+}
+
+ParamSpec ParamSpec::choice(std::string name, std::string fallback, std::vector<std::string> choices, std::string doc) {
+  ParamSpec s = integer(std::move(name), 0, 0, 0, std::move(doc));
+  s.type = ParamType::kChoice;
+  s.text_fallback = std::move(fallback);
+  s.choices = std::move(choices);
+  return s;
+}
+
+ParamSpec ParamSpec::numbers(std::string name, size_t length, std::string doc) {
+  ParamSpec s = integer(std::move(name), 0, 0, 0, std::move(doc));
+  s.type = ParamType::kNumbers;
+  s.length = length;
+  return s;
+}
+
+ParamSpec ParamSpec::tokens(std::string name, std::string fallback, std::vector<std::string> presets, size_t max_tokens,
+                            std::string doc) {
+  ParamSpec s = choice(std::move(name), std::move(fallback), std::move(presets), std::move(doc));
+  s.type = ParamType::kTokens;
+  s.length = max_tokens;
+  return s;
+}
+
+const ParamSpec& spec_of(const ParamSpecs& specs, const std::string& name) {
+  for (const auto& s : specs)
+    if (s.name == name) return s;
+  throw Error(codes::kInvalidParam, "no parameter spec '" + name + "'");
+}
+
+std::string Params::choice(const ParamSpec& s) const {
+  const std::string v = text(s.name, s.text_fallback);
+  for (const auto& c : s.choices)
+    if (c == v) return v;
+  std::string known;
+  for (const auto& c : s.choices) known += (known.empty() ? "" : ", ") + c;
+  throw Error(codes::kInvalidParam, name(s.name) + " '" + v + "' is unknown (known: " + known + ")");
+}
+
 void Params::reject_unknown() const {
   for (const auto& [key, value] : values_)
     if (!used_.count(key)) throw Error(codes::kInvalidParam, name(key) + " is not a known parameter");

@@ -70,6 +70,9 @@ class Policy {
 // parameters).
 std::shared_ptr<const Policy> make_strategy(const std::string& name, const Params& params);
 const std::vector<std::string>& strategy_names();
+// A registered strategy's parameter specs (empty for those without any;
+// throws ERR_UNKNOWN_STRATEGY for other names).
+const ParamSpecs& strategy_params(const std::string& name);
 
 // Scripted agents for trust-and-split (negotiation_agents.cpp), registered
 // with the strategies above: greedy-splitter, welfare-splitter,

@@ -18,20 +18,31 @@ using strategy::Kind;
 struct Spec {
   const char* name;
   Kind kind;
+  ParamSpecs params;
 };
 
-const Spec kSpecs[] = {
-    {"always-cooperate", Kind::kAlwaysCooperate},
-    {"always-defect", Kind::kAlwaysDefect},
-    {"tit-for-tat", Kind::kTitForTat},
-    {"suspicious-tit-for-tat", Kind::kSuspiciousTitForTat},
-    {"generous-tit-for-tat", Kind::kGenerousTitForTat},
-    {"grim-trigger", Kind::kGrimTrigger},
-    {"win-stay-lose-shift", Kind::kWinStayLoseShift},
-    {"alternate", Kind::kAlternate},
-    {"random", Kind::kRandom},
-    {"zd-extortion", Kind::kZdExtortion},
-};
+const std::vector<Spec>& specs() {
+  static const std::vector<Spec> s = {
+      {"always-cooperate", Kind::kAlwaysCooperate, {}},
+      {"always-defect", Kind::kAlwaysDefect, {}},
+      {"tit-for-tat", Kind::kTitForTat, {}},
+      {"suspicious-tit-for-tat", Kind::kSuspiciousTitForTat, {}},
+      {"generous-tit-for-tat",
+       Kind::kGenerousTitForTat,
+       {ParamSpec::number("forgiveness", 1.0 / 3.0, 0.0, 1.0,
+                          "Probability of cooperating after the other defected.")}},
+      {"grim-trigger", Kind::kGrimTrigger, {}},
+      {"win-stay-lose-shift", Kind::kWinStayLoseShift, {}},
+      {"alternate", Kind::kAlternate, {}},
+      {"random", Kind::kRandom, {ParamSpec::number("p", 0.5, 0.0, 1.0, "Probability of cooperating.")}},
+      {"zd-extortion",
+       Kind::kZdExtortion,
+       {ParamSpec::number("chi", 3.0, 1.0, 1e6,
+                          "Extortion factor: own surplus = chi times the other's surplus over mutual defection."),
+        ParamSpec::number("phi", 0.5, 1e-6, 1.0, "Scale, as a fraction of the largest valid one.")}},
+  };
+  return s;
+}
 
 // The zd-extortion probabilities for agent in game (strategy_rules.hpp).
 std::array<double, 4> zd_probabilities(const Game& game, int agent, double chi, double phi_fraction) {
@@ -47,13 +58,14 @@ std::array<double, 4> zd_probabilities(const Game& game, int agent, double chi, 
 
 class Scripted final : public Policy {
  public:
-  Scripted(std::string name, Kind kind, const Params& p) : name_(std::move(name)), kind_(kind) {
+  Scripted(const Spec& spec, const Params& p) : name_(spec.name), kind_(spec.kind) {
+    const ParamSpecs& s = spec.params;
     switch (kind_) {
-      case Kind::kGenerousTitForTat: forgive_ = p.number("forgiveness", 1.0 / 3.0, 0.0, 1.0); break;
-      case Kind::kRandom: p_ = p.number("p", 0.5, 0.0, 1.0); break;
+      case Kind::kGenerousTitForTat: forgive_ = p.number(spec_of(s, "forgiveness")); break;
+      case Kind::kRandom: p_ = p.number(spec_of(s, "p")); break;
       case Kind::kZdExtortion:
-        chi_ = p.number("chi", 3.0, 1.0, 1e6);
-        phi_ = p.number("phi", 0.5, 1e-6, 1.0);
+        chi_ = p.number(spec_of(s, "chi"));
+        phi_ = p.number(spec_of(s, "phi"));
         break;
       default: break;
     }
@@ -185,12 +197,14 @@ class Scripted final : public Policy {
   strategy::LogTerms random_terms_{};  // log terms of p_, for kRandom
 };
 
+[[noreturn]] void unknown_strategy(const std::string& name);
+
 }  // namespace
 
 const std::vector<std::string>& strategy_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const auto& s : kSpecs) out.emplace_back(s.name);
+    for (const auto& s : specs()) out.emplace_back(s.name);
     for (const auto& n : negotiation_agent_names()) out.push_back(n);
     return out;
   }();
@@ -198,12 +212,27 @@ const std::vector<std::string>& strategy_names() {
 }
 
 std::shared_ptr<const Policy> make_strategy(const std::string& name, const Params& params) {
-  for (const auto& s : kSpecs)
-    if (name == s.name) return std::make_shared<Scripted>(name, s.kind, params);
+  for (const auto& s : specs())
+    if (name == s.name) return std::make_shared<Scripted>(s, params);
   if (auto agent = make_negotiation_agent(name, params)) return agent;
+  unknown_strategy(name);
+}
+
+namespace {
+void unknown_strategy(const std::string& name) {
   std::string known;
   for (const auto& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(codes::kUnknownStrategy, "unknown strategy '" + name + "' (known: " + known + ")");
+}
+}  // namespace
+
+const ParamSpecs& strategy_params(const std::string& name) {
+  for (const auto& s : specs())
+    if (name == s.name) return s.params;
+  static const ParamSpecs none;
+  for (const auto& n : negotiation_agent_names())
+    if (name == n) return none;
+  unknown_strategy(name);
 }
 
 }  // namespace dilemma

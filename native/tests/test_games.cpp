@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -231,4 +232,35 @@ TEST("range entry points equal the per-environment functions for every registere
       }
     }
   }
+}
+
+// Each constructor reads its ranges from its spec: one step past either end
+// of every numeric spec is refused, the ends themselves are not refused for
+// their range (an end may still break a rule relating two parameters).
+TEST("every game enforces the ranges its spec declares") {
+  for (const auto& id : game_ids()) {
+    for (const auto& s : game_params(id)) {
+      if (s.type != ParamType::kInteger && s.type != ParamType::kNumber) continue;
+      const double step = s.type == ParamType::kInteger ? 1.0 : std::max(1e-12, std::fabs(s.hi) * 1e-6);
+      CHECK_THROWS_CODE(make_game(id, P({{s.name, s.hi + step}})), codes::kInvalidParam);
+      CHECK_THROWS_CODE(make_game(id, P({{s.name, s.lo - step}})), codes::kInvalidParam);
+      for (const double end : {s.lo, s.hi}) {
+        try {
+          make_game(id, P({{s.name, end}}));
+        } catch (const Error& e) {
+          CHECK(std::string(e.what()).find("params." + s.name + " must be") == std::string::npos);
+        }
+      }
+    }
+  }
+}
+
+TEST("game specs: documented ranges and defaults") {
+  const ParamSpec& rounds = spec_of(game_params("ipd"), "rounds");
+  CHECK_EQ(rounds.lo, 1.0);
+  CHECK_EQ(rounds.hi, 1048576.0);
+  CHECK_EQ(rounds.fallback, 10.0);
+  CHECK_EQ(spec_of(game_params("trust-and-split"), "coins").hi, 1000.0);
+  CHECK_EQ(spec_of(game_params("matrix"), "preset").choices.size(), size_t{5});
+  CHECK_THROWS_CODE(game_params("nope"), codes::kUnknownGame);
 }

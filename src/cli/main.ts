@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { engineInfo, packageVersion } from '../info.js';
 import { packageRoot } from '../native.js';
 import { isDilemmaError } from '../errors.js';
+import { gameParamSpecs } from '../games.js';
 import { strategiesFor } from '../policies.js';
 import { benchCommand } from './bench-command.js';
+import { paramTable } from './param-table.js';
 import { runDemo } from './demo.js';
 import { exportMetricsCommand, exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
 import { runTrainDemo } from './train-demo.js';
@@ -50,7 +52,12 @@ program
   .command('info')
   .description('versions, backends, threads, and why a backend is unavailable')
   .option('--json', 'print JSON')
-  .action((opts: { json?: boolean }) => {
+  .option('--params <game>', "a game's parameters: type, default, allowed values")
+  .action((opts: { json?: boolean; params?: string }) => {
+    if (opts.params !== undefined) {
+      console.log(opts.json ? JSON.stringify(gameParamSpecs(opts.params) ?? paramTable(opts.params), null, 2) : paramTable(opts.params));
+      return;
+    }
     const info = engineInfo();
     if (opts.json) {
       console.log(JSON.stringify(info, null, 2));

@@ -3,6 +3,7 @@
  * 10 coins, winner's coin value 10, loser's 1, 10 rounds) and checks that
  * name the parameter at fault.
  */
+import { gameParamSpecs } from '../games.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, invalid } from '../validate.js';
 import type { Hand, TextGameParams } from './types.js';
 
@@ -36,7 +37,9 @@ export function resolveTextParams(params: Partial<TextGameParams> = {}, name = '
   for (const key of Object.keys(p) as (keyof TextGameParams)[]) {
     if (p[key] === undefined) (p as Record<string, unknown>)[key] = DEFAULT_TEXT_PARAMS[key];
   }
-  checkInteger(`${name}.coins`, p.coins, 1, 1_000_000);
+  // The text layer plays the native game, so the game's own range applies.
+  const coins = gameParamSpecs('trust-and-split')!.find((s) => s.name === 'coins')!;
+  checkInteger(`${name}.coins`, p.coins, coins.min!, coins.max!);
   checkNumber(`${name}.winnerValue`, p.winnerValue, 0);
   checkNumber(`${name}.loserValue`, p.loserValue, 0);
   if (p.tieValue !== null) checkNumber(`${name}.tieValue`, p.tieValue, 0);

@@ -42,6 +42,20 @@ int pick(float u, int n) {
   return k < n ? k : n - 1;
 }
 
+const ParamSpecs& specs() {
+  static const ParamSpecs s = {
+      ParamSpec::integer("size", 3, 2, 16, "Side of a square grid (toroidal). Exclusive with width/height."),
+      ParamSpec::integer("width", 3, 2, 16, "Grid width; default size."),
+      ParamSpec::integer("height", 3, 2, 16, "Grid height; default size."),
+      rounds_param(16, "Steps per episode (the Advantage Alignment paper uses 16 or 32)."),
+      ParamSpec::number("reward", 1.0, -1e6, 1e6, "Paid to an agent that steps onto the coin, whatever its colour."),
+      ParamSpec::number("penalty", 2.0, -1e6, 1e6,
+                        "Lost by the coin's owner when the other agent picks it up (subtracted)."),
+      ParamSpec::flag("stay", false, "Adds action 4 = stay to up, down, left, right."),
+  };
+  return s;
+}
+
 class CoinGame final : public Game {
  public:
   explicit CoinGame(const Params& p) {
@@ -49,15 +63,16 @@ class CoinGame final : public Game {
     if (sized && (p.has("width") || p.has("height")))
       throw Error(codes::kInvalidParam, p.owner() + ".size and " + p.owner() +
                                             ".width/height are exclusive: give size for a square grid, else width and height");
-    const int size = p.integer("size", 3, 2, 16);
-    width_ = p.integer("width", size, 2, 16);
-    height_ = p.integer("height", size, 2, 16);
-    rounds_ = p.integer("rounds", 16, 1, 1 << 20);
-    reward_ = static_cast<float>(p.number("reward", 1.0, -1e6, 1e6));
-    penalty_ = static_cast<float>(p.number("penalty", 2.0, -1e6, 1e6));
+    const ParamSpecs& s = specs();
+    const int size = p.integer(spec_of(s, "size"));
+    width_ = p.integer(spec_of(s, "width"), size);
+    height_ = p.integer(spec_of(s, "height"), size);
+    rounds_ = p.integer(spec_of(s, "rounds"));
+    reward_ = static_cast<float>(p.number(spec_of(s, "reward")));
+    penalty_ = static_cast<float>(p.number(spec_of(s, "penalty")));
     // A flag as 0/1: parameters are numbers, lists or strings (the TypeScript
     // layer turns `stay: true` into 1).
-    stay_ = p.integer("stay", 0, 0, 1) == 1;
+    stay_ = p.flag(spec_of(s, "stay"));
     cells_ = width_ * height_;
     info_ = GameInfo{"coin", 2, 4 * cells_, stay_ ? 5 : 4, rounds_, kStateSize};
   }
@@ -148,6 +163,8 @@ class CoinGame final : public Game {
 };
 
 }  // namespace
+
+const ParamSpecs& coin_game_params() { return specs(); }
 
 std::shared_ptr<const Game> make_coin_game(const Params& params) { return std::make_shared<CoinGame>(params); }
 

@@ -2,7 +2,8 @@
 // first named move of a preset), action 1 is "defect".
 #include <array>
 #include <cstring>
-#include <map>
+#include <utility>
+#include <vector>
 
 #include "../error.hpp"
 #include "../game.hpp"
@@ -14,8 +15,9 @@ namespace {
 // payoffs[2 * joint + player], joint = 2 * a0 + a1.
 using Table = std::array<double, 8>;
 
-const std::map<std::string, Table>& presets() {
-  static const std::map<std::string, Table> table = {
+// In the order the preset choice lists them.
+const std::vector<std::pair<std::string, Table>>& presets() {
+  static const std::vector<std::pair<std::string, Table>> table = {
       {"prisoners-dilemma", {3, 3, 0, 5, 5, 0, 1, 1}},
       {"stag-hunt", {4, 4, 0, 3, 3, 0, 2, 2}},
       {"chicken", {3, 3, 1, 5, 5, 1, 0, 0}},
@@ -27,29 +29,47 @@ const std::map<std::string, Table>& presets() {
 
 using matrix::kSlot;
 
+// The matrix game's parameters; 'ipd' takes the same less preset and payoffs.
+const ParamSpecs& specs() {
+  static const ParamSpecs s = [] {
+    std::vector<std::string> names;
+    for (const auto& [name, t] : presets()) names.push_back(name);
+    return ParamSpecs{
+        ParamSpec::choice("preset", "prisoners-dilemma", names,
+                          "Named payoff table (prisoners-dilemma: CC 3/3, CD 0/5, DC 5/0, DD 1/1). Exclusive with payoffs."),
+        ParamSpec::numbers("payoffs", 8,
+                           "Payoff table as 8 numbers: for the joint moves (0,0), (0,1), (1,0), (1,1) (agent 0's move "
+                           "first), agent 0's then agent 1's payoff. Exclusive with preset."),
+        rounds_param(10, "Rounds per episode (the cap when continuation < 1)."),
+        ParamSpec::number("continuation", 1.0, 0.0, 1.0,
+                          "Probability that another round follows each round (1: fixed length)."),
+        ParamSpec::number("noise", 0.0, 0.0, 0.5, "Probability that each executed move is flipped."),
+        ParamSpec::integer("history", 1, 1, matrix::kMaxHistory,
+                           "Rounds remembered in the observation (5 one-hot values each)."),
+    };
+  }();
+  return s;
+}
+
 class MatrixGame final : public Game {
  public:
   MatrixGame(const Params& p, const std::string& id) {
+    const ParamSpecs& s = specs();
     const bool has_table = p.has("payoffs");
-    const std::string preset = p.text("preset", "prisoners-dilemma");
     if (has_table && p.has("preset"))
       throw Error(codes::kInvalidParam, p.owner() + ".preset and " + p.owner() + ".payoffs are exclusive: give one");
+    const std::string preset = p.choice(spec_of(s, "preset"));
     if (!has_table) {
-      auto it = presets().find(preset);
-      if (it == presets().end()) {
-        std::string known;
-        for (const auto& [name, t] : presets()) known += (known.empty() ? "" : ", ") + name;
-        throw Error(codes::kInvalidParam, p.owner() + ".preset '" + preset + "' is unknown (known: " + known + ")");
-      }
-      table_ = it->second;
+      for (const auto& [name, t] : presets())
+        if (name == preset) table_ = t;
     } else {
-      const auto v = p.numbers("payoffs", {}, 8);
+      const auto v = p.numbers(spec_of(s, "payoffs"));
       for (int i = 0; i < 8; ++i) table_[i] = v[i];
     }
-    rounds_ = p.integer("rounds", 10, 1, 1 << 20);
-    continuation_ = p.number("continuation", 1.0, 0.0, 1.0);
-    noise_ = p.number("noise", 0.0, 0.0, 0.5);
-    history_ = p.integer("history", 1, 1, matrix::kMaxHistory);
+    rounds_ = p.integer(spec_of(s, "rounds"));
+    continuation_ = p.number(spec_of(s, "continuation"));
+    noise_ = p.number(spec_of(s, "noise"));
+    history_ = p.integer(spec_of(s, "history"));
     info_ = GameInfo{id, 2, kSlot * history_, 2, rounds_, history_};
     for (int i = 0; i < 8; ++i) rules_.rewards[i] = static_cast<float>(table_[i]);
     rules_.noise = noise_;
@@ -142,6 +162,18 @@ class MatrixGame final : public Game {
 };
 
 }  // namespace
+
+const ParamSpecs& matrix_game_params() { return specs(); }
+
+const ParamSpecs& ipd_game_params() {
+  static const ParamSpecs s = [] {
+    ParamSpecs out;
+    for (const auto& spec : specs())
+      if (spec.name != "preset" && spec.name != "payoffs") out.push_back(spec);
+    return out;
+  }();
+  return s;
+}
 
 std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id) {
   return std::make_shared<MatrixGame>(params, id);

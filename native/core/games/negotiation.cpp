@@ -27,14 +27,27 @@ void add_saturated(int32_t& counter, double amount) {
   counter = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
 }
 
+const ParamSpecs& specs() {
+  static const ParamSpecs s = {
+      ParamSpec::integer("items", 3, 1, 8, "Item types."),
+      ParamSpec::integer("levels", 5, 1, 100, "Proposals per item are shares 0..levels (action p claims p)."),
+      rounds_param(10, "Rounds per episode, each one step per item."),
+      ParamSpec::number("lowUtility", 1.0, 0.0, 1e6,
+                        "Agent 0's utility of an item is lowUtility or highUtility at random; agent 1's is the other."),
+      ParamSpec::number("highUtility", 5.0, 0.0, 1e6, "The high utility (not below lowUtility)."),
+  };
+  return s;
+}
+
 class NegotiationGame final : public Game {
  public:
   explicit NegotiationGame(const Params& p) {
-    items_ = p.integer("items", 3, 1, 8);
-    levels_ = p.integer("levels", 5, 1, 100);
-    rounds_ = p.integer("rounds", 10, 1, 1 << 20);
-    low_ = p.number("lowUtility", 1.0, 0.0, 1e6);
-    high_ = p.number("highUtility", 5.0, 0.0, 1e6);
+    const ParamSpecs& s = specs();
+    items_ = p.integer(spec_of(s, "items"));
+    levels_ = p.integer(spec_of(s, "levels"));
+    rounds_ = p.integer(spec_of(s, "rounds"));
+    low_ = p.number(spec_of(s, "lowUtility"));
+    high_ = p.number(spec_of(s, "highUtility"));
     if (low_ > high_)
       throw Error(codes::kInvalidParam, p.owner() + ".lowUtility (" + format_number(low_) + ") must not exceed " +
                                             p.owner() + ".highUtility (" + format_number(high_) + ")");
@@ -128,6 +141,8 @@ class NegotiationGame final : public Game {
 };
 
 }  // namespace
+
+const ParamSpecs& negotiation_game_params() { return specs(); }
 
 std::shared_ptr<const Game> make_negotiation_game(const Params& params) {
   return std::make_shared<NegotiationGame>(params);

@@ -9,14 +9,27 @@
 namespace dilemma {
 namespace {
 
+const ParamSpecs& specs() {
+  static const ParamSpecs s = {
+      ParamSpec::integer("players", 4, 2, 64, "Number of players."),
+      ParamSpec::number("multiplier", 1.6, 0.0, 1e6, "Pot multiplier r."),
+      rounds_param(10, "Rounds per episode."),
+      ParamSpec::integer("levels", 2, 2, 101,
+                         "Contribution levels: action 0 contributes everything, action levels-1 nothing."),
+      ParamSpec::number("endowment", 1.0, 1e-9, 1e9, "Endowment per round."),
+  };
+  return s;
+}
+
 class PublicGoodsGame final : public Game {
  public:
   explicit PublicGoodsGame(const Params& p) {
-    n_ = p.integer("players", 4, 2, 64);
-    r_ = p.number("multiplier", 1.6, 0.0, 1e6);
-    rounds_ = p.integer("rounds", 10, 1, 1 << 20);
-    levels_ = p.integer("levels", 2, 2, 101);
-    endowment_ = p.number("endowment", 1.0, 1e-9, 1e9);
+    const ParamSpecs& s = specs();
+    n_ = p.integer(spec_of(s, "players"));
+    r_ = p.number(spec_of(s, "multiplier"));
+    rounds_ = p.integer(spec_of(s, "rounds"));
+    levels_ = p.integer(spec_of(s, "levels"));
+    endowment_ = p.number(spec_of(s, "endowment"));
     // Observation: start flag, own last contribution, then the others' from agent + 1 on.
     info_ = GameInfo{"public-goods", n_, 1 + n_, levels_, rounds_, n_};
   }
@@ -128,6 +141,8 @@ class PublicGoodsGame final : public Game {
 };
 
 }  // namespace
+
+const ParamSpecs& public_goods_game_params() { return specs(); }
 
 std::shared_ptr<const Game> make_public_goods_game(const Params& params) {
   return std::make_shared<PublicGoodsGame>(params);

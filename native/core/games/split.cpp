@@ -33,14 +33,27 @@ void add_saturated(int32_t& counter, double amount) {
   counter = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
 }
 
+const ParamSpecs& specs() {
+  static const ParamSpecs s = {
+      ParamSpec::integer("items", 3, 1, 8, "Item types."),
+      ParamSpec::integer("units", 10, 1, 1000, "Units of each item; action x takes x units."),
+      rounds_param(10, "Rounds per episode, each one step per item."),
+      ParamSpec::number("lowValue", 1.0, 0.0, 1e6,
+                        "Each agent values each item at lowValue or highValue (public), differing on at least one item."),
+      ParamSpec::number("highValue", 10.0, 0.0, 1e6, "The high value (above lowValue)."),
+  };
+  return s;
+}
+
 class SplitGame final : public Game {
  public:
   explicit SplitGame(const Params& p) {
-    items_ = p.integer("items", 3, 1, 8);
-    units_ = p.integer("units", 10, 1, 1000);
-    rounds_ = p.integer("rounds", 10, 1, 1 << 20);
-    low_ = p.number("lowValue", 1.0, 0.0, 1e6);
-    high_ = p.number("highValue", 10.0, 0.0, 1e6);
+    const ParamSpecs& s = specs();
+    items_ = p.integer(spec_of(s, "items"));
+    units_ = p.integer(spec_of(s, "units"));
+    rounds_ = p.integer(spec_of(s, "rounds"));
+    low_ = p.number(spec_of(s, "lowValue"));
+    high_ = p.number(spec_of(s, "highValue"));
     if (!(low_ < high_))
       throw Error(codes::kInvalidParam, p.owner() + ".lowValue (" + format_number(low_) + ") must be below " +
                                             p.owner() + ".highValue (" + format_number(high_) + ")");
@@ -146,6 +159,8 @@ class SplitGame final : public Game {
 };
 
 }  // namespace
+
+const ParamSpecs& split_game_params() { return specs(); }
 
 std::shared_ptr<const Game> make_split_game(const Params& params) { return std::make_shared<SplitGame>(params); }
 

@@ -118,16 +118,34 @@ std::vector<Token> parse_vocabulary(const std::string& spec, int coins, const st
   return out;
 }
 
+static const ParamSpecs& specs() {
+  static const ParamSpecs s = {
+      rounds_param(10, "Rounds per episode, three steps each (message, message, proposals)."),
+      ParamSpec::integer("coins", 10, 1, 1000, "Coins split each round; proposals are 0..coins."),
+      ParamSpec::number("highValue", 10.0, 0.0, 1e6, "Value per coin of the round's rock-paper-scissors winner."),
+      ParamSpec::number("lowValue", 1.0, 0.0, 1e6, "Value per coin of the loser (not above highValue)."),
+      ParamSpec::tokens("messages", "default", {"default", "claims", "silent"}, kMaxTokens,
+                        "The message vocabulary: a preset (default: claim-rock, claim-paper, claim-scissors, take-K for "
+                        "0, 20%, 50%, 80%, 100% of the coins, none; claims: the claims and none; silent: none) or "
+                        "tokens in action order, as an array or one string separated by spaces or commas: none, "
+                        "claim-rock, claim-paper, claim-scissors, take-K (suggests \"I take K coins\", K in 0..coins)."),
+      ParamSpec::flag("alternateSpeaker", true,
+                      "The first speaker alternates by round (agent 0 first in round 0); false: agent 0 always first."),
+  };
+  return s;
+}
+
 TrustAndSplitGame::TrustAndSplitGame(const Params& p) {
-  rounds_ = p.integer("rounds", 10, 1, 1 << 20);
-  coins_ = p.integer("coins", 10, 1, 1000);
-  high_ = p.number("highValue", 10.0, 0.0, 1e6);
-  low_ = p.number("lowValue", 1.0, 0.0, 1e6);
+  const ParamSpecs& s = specs();
+  rounds_ = p.integer(spec_of(s, "rounds"));
+  coins_ = p.integer(spec_of(s, "coins"));
+  high_ = p.number(spec_of(s, "highValue"));
+  low_ = p.number(spec_of(s, "lowValue"));
   if (low_ > high_)
     throw Error(codes::kInvalidParam, p.owner() + ".lowValue (" + format_number(low_) + ") must not exceed " +
                                           p.owner() + ".highValue (" + format_number(high_) + ")");
-  alternate_ = p.integer("alternateSpeaker", 1, 0, 1) == 1;
-  vocab_ = parse_vocabulary(p.text("messages", "default"), coins_, p.owner() + ".messages");
+  alternate_ = p.flag(spec_of(s, "alternateSpeaker"));
+  vocab_ = parse_vocabulary(p.text(spec_of(s, "messages")), coins_, p.owner() + ".messages");
   const int m = tokens();
   info_ = GameInfo{"trust-and-split", 2, 2 * m + 25, m + coins_ + 2, kStepsPerRound * rounds_, kStateSize};
 }
@@ -296,6 +314,8 @@ void TrustAndSplitGame::stats(const int32_t* s, int32_t* out) const {
 }
 
 }  // namespace trust_and_split
+
+const ParamSpecs& trust_and_split_game_params() { return trust_and_split::specs(); }
 
 std::shared_ptr<const Game> make_trust_and_split_game(const Params& params) {
   return std::make_shared<trust_and_split::TrustAndSplitGame>(params);
