@@ -18,7 +18,9 @@ export {
   type NegotiationParams,
   type SplitParams,
   type TrustAndSplitParams,
+  gameParamSpecs,
 } from './games.js';
+export { type ParamSpec } from './schema.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
 export { onnx, inspectOnnx, onnxRuntimeLibrary, type ModelSource, type OnnxPolicyOptions, type OnnxTensorInfo } from './onnx-runtime.js';
@@ -49,6 +51,7 @@ export {
   type PolicySpec,
   type StrategyName,
   type StrategyParams,
+  strategyParamSpecs,
 } from './policies.js';
 export { rollout, allocateTrajectory, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
 export {
