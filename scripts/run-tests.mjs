@@ -83,18 +83,24 @@ if (!existsSync(`${root}build/Release/dilemma.node`)) {
   failed += tsFailed;
 }
 
-// The API reference: TypeDoc's validation (broken links, undocumented exports).
-section('API reference (TypeDoc)');
-{
-  const docs = run('node', ['scripts/docs-check.mjs'], { capture: true });
-  const out = `${docs.stdout}${docs.stderr}`;
+// A script that reports `ok - …` / `not ok - …` lines (TAP style): its
+// counts join the totals; a failing exit without a `not ok` line counts once.
+function tapScript(label, script) {
+  const r = run('node', [script], { capture: true });
+  const out = `${r.stdout}${r.stderr}`;
   console.log(out.trimEnd());
-  const ok = out.split('\n').filter((l) => /^ok - /.test(l)).length;
-  let bad = out.split('\n').filter((l) => /^not ok - /.test(l)).length;
-  if (docs.status !== 0 && bad === 0) bad = 1;
+  const lines = out.split('\n');
+  const ok = lines.filter((l) => /^ok - /.test(l)).length;
+  let bad = lines.filter((l) => /^not ok - /.test(l)).length;
+  if (r.status !== 0 && bad === 0) bad = 1;
+  console.log(`${label}: ${ok} passed, ${bad} failed`);
   passed += ok;
   failed += bad;
 }
+
+// The API reference: TypeDoc's validation (broken links, undocumented exports).
+section('API reference (TypeDoc)');
+tapScript('API reference', 'scripts/docs-check.mjs');
 
 // The packed package installed into an empty project without compilers.
 section('Package (npm pack, install without a compiler, demo)');
@@ -102,15 +108,7 @@ if (!existsSync(`${root}build/Release/dilemma.node`) && !existsSync(`${root}preb
   console.log('not ok - package: nothing to pack (run `npm install` first)');
   failed += 1;
 } else {
-  const pkg = run('node', ['scripts/package-test.mjs'], { capture: true });
-  const out = `${pkg.stdout}${pkg.stderr}`;
-  console.log(out.trimEnd());
-  const ok = out.split('\n').filter((l) => /^ok - /.test(l)).length;
-  let bad = out.split('\n').filter((l) => /^not ok - /.test(l)).length;
-  if (pkg.status !== 0 && bad === 0) bad = 1;
-  console.log(`Package: ${ok} passed, ${bad} failed`);
-  passed += ok;
-  failed += bad;
+  tapScript('Package', 'scripts/package-test.mjs');
 }
 
 if (skipped > 0) console.log(`${skipped} skipped (not counted)`);

@@ -16,7 +16,7 @@ import { modelLayout, toWriterWeights } from './models.js';
 import { gruPolicy, mlpPolicy } from './onnx/policies.js';
 import { readRegularFile, syncLog, writeAtomic } from './fs-safe.js';
 import { appendMetrics, repairMetricsLog } from './metrics-log.js';
-import { snapshotState } from './trainer-state.js';
+import { snapshotState, type TrainerState } from './trainer-state.js';
 
 /** A trainable model: `tabular`, `mlp` or `gru` (see {@link modelLayout} for each one's parameter layout). */
 const modelSchema = z.discriminatedUnion('kind', [
@@ -204,29 +204,7 @@ export interface IterationMetrics {
   seconds: number;
 }
 
-/** Everything a trainer needs to resume exactly: what a checkpoint holds besides the config. */
-export interface TrainerState {
-  /** Iterations done. */
-  iteration: number;
-  /** Policy parameters, laid out as {@link modelLayout} says. */
-  params: Float32Array;
-  /** Adam's first moments of the policy parameters (same length as `params`). */
-  adamM: Float32Array;
-  /** Adam's second moments of the policy parameters, ≥ 0. */
-  adamV: Float32Array;
-  /** Adam steps taken on the policy. */
-  adamT: number;
-  /** Critic parameters; empty without a critic. */
-  criticParams: Float32Array;
-  /** Adam's first moments of the critic parameters. */
-  criticM: Float32Array;
-  /** Adam's second moments of the critic parameters, ≥ 0. */
-  criticV: Float32Array;
-  /** Adam steps taken on the critic. */
-  criticT: number;
-  /** The past policy snapshots (parameter vectors), oldest first. */
-  buffer: Float32Array[];
-}
+export type { TrainerState } from './trainer-state.js';
 
 /** One behaviour-cloning step's numbers (Trainer.fitActions). */
 export interface FitMetrics {

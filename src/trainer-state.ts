@@ -6,16 +6,27 @@
  */
 import { DilemmaError, type ErrorCode } from './errors.js';
 
-export interface TrainerStateLike {
+/** Everything a trainer needs to resume exactly: what a checkpoint holds besides the config. */
+export interface TrainerState {
+  /** Iterations done. */
   iteration: number;
+  /** Policy parameters, laid out as {@link modelLayout} says. */
   params: Float32Array;
+  /** Adam's first moments of the policy parameters (same length as `params`). */
   adamM: Float32Array;
+  /** Adam's second moments of the policy parameters, ≥ 0. */
   adamV: Float32Array;
+  /** Adam steps taken on the policy. */
   adamT: number;
+  /** Critic parameters; empty without a critic. */
   criticParams: Float32Array;
+  /** Adam's first moments of the critic parameters. */
   criticM: Float32Array;
+  /** Adam's second moments of the critic parameters, ≥ 0. */
   criticV: Float32Array;
+  /** Adam steps taken on the critic. */
   criticT: number;
+  /** The past policy snapshots (parameter vectors), oldest first. */
   buffer: Float32Array[];
 }
 
@@ -28,7 +39,7 @@ const MAX_SNAPSHOTS = 65536;
  * the caller holds can change it afterwards), checked field by field. Errors
  * carry `code` and name the field as `${label}.field[index]`.
  */
-export function snapshotState(value: unknown, label: string, code: ErrorCode): TrainerStateLike {
+export function snapshotState(value: unknown, label: string, code: ErrorCode): TrainerState {
   const fail = (field: string, message: string): never => {
     throw new DilemmaError(code, `${label}.${field} ${message}`);
   };

@@ -8,6 +8,7 @@
 
 #include "bench_common.cuh"
 #include "game.hpp"
+#include "learn/device_trainer_config.hpp"
 #include "learn/model.hpp"
 #include "learn/trainer.hpp"
 
@@ -35,34 +36,7 @@ int main() {
   dilemma::learn::TrainerConfig cfg = config(B);
   dilemma::learn::Trainer cpu(cfg);
   const int T = cpu.steps();
-  int history = 0;
-  const dilemma::matrix::Rules& rules = *cfg.game->matrix_rules(&history);
-  const dilemma::learn::TabularLayout& layout = *cfg.model->tabular_layout();
-  dlm_cuda_train_config d{};
-  for (int i = 0; i < 8; ++i) d.rewards[i] = rules.rewards[i];
-  d.noise = rules.noise;
-  d.continuation = rules.continuation;
-  d.rounds = rules.rounds;
-  d.history = history;
-  d.states = layout.states;
-  d.blocks = layout.blocks;
-  d.block_size = layout.size;
-  d.batch = B;
-  d.steps = T;
-  d.epochs = 1;
-  d.seed = cfg.seed;
-  d.group_size = B;
-  d.gamma = cfg.gamma;
-  d.beta = cfg.beta;
-  d.temperature = cfg.temperature;
-  d.algorithm = 1;
-  d.ratio_cap = cfg.loss.ratio_cap;
-  d.clip = cfg.loss.clip;
-  d.normalizer = cfg.loss.normalizer;
-  d.lr = cfg.adam.lr;
-  d.beta1 = cfg.adam.beta1;
-  d.beta2 = cfg.adam.beta2;
-  d.eps = cfg.adam.eps;
+  const dlm_cuda_train_config d = dilemma::learn::device_train_config(cpu);
   const dilemma::learn::TrainerState s = cpu.state();
   char err[512] = "";
   dlm_cuda_trainer* t = nullptr;

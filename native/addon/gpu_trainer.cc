@@ -5,6 +5,7 @@
 #include "cuda_loader.hpp"
 #include "error.hpp"
 #include "games/matrix_rules.hpp"
+#include "learn/device_trainer_config.hpp"
 
 namespace dilemma::addon::gpu {
 
@@ -13,47 +14,6 @@ namespace {
 // The device trainer's table limit (cuda/train_api.cu, check_config).
 constexpr int64_t kDeviceStates = 2048;
 
-dlm_cuda_train_config config_of(const learn::Trainer& t) {
-  const learn::TrainerConfig& c = t.config();
-  int history = 0;
-  const matrix::Rules& rules = *c.game->matrix_rules(&history);
-  const learn::TabularLayout& layout = *c.model->tabular_layout();
-  dlm_cuda_train_config d{};
-  for (int i = 0; i < 8; ++i) d.rewards[i] = rules.rewards[i];
-  d.noise = rules.noise;
-  d.continuation = rules.continuation;
-  d.rounds = rules.rounds;
-  d.history = history;
-  d.states = layout.states;
-  d.blocks = layout.blocks;
-  d.block_size = layout.size;
-  d.batch = c.batch;
-  d.steps = t.steps();
-  d.epochs = c.epochs;
-  d.seed = c.seed;
-  d.group_size = c.group_size > 0 ? c.group_size : c.batch;
-  d.gamma = c.gamma;
-  d.beta = c.beta;
-  d.temperature = c.temperature;
-  d.include_current = c.include_current ? 1 : 0;
-  d.aa_past_rewards = c.aa_past == learn::TrainerConfig::AaPast::kRewards ? 1 : 0;
-  d.aa_form = static_cast<int32_t>(c.aa_form);
-  d.algorithm = static_cast<int32_t>(c.algorithm);
-  d.objective = static_cast<int32_t>(c.loss.objective);
-  d.normalize = static_cast<int32_t>(c.loss.normalize);
-  d.ratio_cap = c.loss.ratio_cap;
-  d.clip = c.loss.clip;
-  d.entropy_coef = c.loss.entropy_coef;
-  d.normalizer = c.loss.normalizer;
-  d.lr = c.adam.lr;
-  d.beta1 = c.adam.beta1;
-  d.beta2 = c.adam.beta2;
-  d.eps = c.adam.eps;
-  d.clip_norm = c.adam.clip_norm;
-  d.linear_schedule = c.schedule == learn::TrainerConfig::Schedule::kLinear ? 1 : 0;
-  d.iterations = c.iterations;
-  return d;
-}
 
 }  // namespace
 
@@ -108,7 +68,7 @@ class DeviceTrainer {
 
  private:
   void create(const learn::Trainer& cpu) {
-    const dlm_cuda_train_config c = config_of(cpu);
+    const dlm_cuda_train_config c = learn::device_train_config(cpu);
     const learn::TrainerState s = cpu.state();
     char err[512] = "";
     dlm_cuda_trainer* h = nullptr;

@@ -1,0 +1,57 @@
+// The device trainer's configuration (cuda/include/dilemma_cuda.h) from a CPU
+// Trainer's: one translation for the addon and the CUDA benchmark, so that
+// both always run the device on exactly the work the CPU Trainer describes.
+// The caller checks first that the Trainer is one the device covers (a 2x2
+// matrix game with a tabular model).
+#pragma once
+
+#include "../../../cuda/include/dilemma_cuda.h"
+#include "../games/matrix_rules.hpp"
+#include "model.hpp"
+#include "trainer.hpp"
+
+namespace dilemma::learn {
+
+inline dlm_cuda_train_config device_train_config(const Trainer& t) {
+  const TrainerConfig& c = t.config();
+  int history = 0;
+  const matrix::Rules& rules = *c.game->matrix_rules(&history);
+  const TabularLayout& layout = *c.model->tabular_layout();
+  dlm_cuda_train_config d{};
+  for (int i = 0; i < 8; ++i) d.rewards[i] = rules.rewards[i];
+  d.noise = rules.noise;
+  d.continuation = rules.continuation;
+  d.rounds = rules.rounds;
+  d.history = history;
+  d.states = layout.states;
+  d.blocks = layout.blocks;
+  d.block_size = layout.size;
+  d.batch = c.batch;
+  d.steps = t.steps();
+  d.epochs = c.epochs;
+  d.seed = c.seed;
+  d.group_size = c.group_size > 0 ? c.group_size : c.batch;
+  d.gamma = c.gamma;
+  d.beta = c.beta;
+  d.temperature = c.temperature;
+  d.include_current = c.include_current ? 1 : 0;
+  d.aa_past_rewards = c.aa_past == TrainerConfig::AaPast::kRewards ? 1 : 0;
+  d.aa_form = static_cast<int32_t>(c.aa_form);
+  d.algorithm = static_cast<int32_t>(c.algorithm);
+  d.objective = static_cast<int32_t>(c.loss.objective);
+  d.normalize = static_cast<int32_t>(c.loss.normalize);
+  d.ratio_cap = c.loss.ratio_cap;
+  d.clip = c.loss.clip;
+  d.entropy_coef = c.loss.entropy_coef;
+  d.normalizer = c.loss.normalizer;
+  d.lr = c.adam.lr;
+  d.beta1 = c.adam.beta1;
+  d.beta2 = c.adam.beta2;
+  d.eps = c.adam.eps;
+  d.clip_norm = c.adam.clip_norm;
+  d.linear_schedule = c.schedule == TrainerConfig::Schedule::kLinear ? 1 : 0;
+  d.iterations = c.iterations;
+  return d;
+}
+
+}  // namespace dilemma::learn
