@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromNpy } from '../src/npy.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -207,6 +208,21 @@ test.serial('tournament, eval and exports', (t) => {
   const lines = readFileSync(traj, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.is(lines.length, 7);
   t.is(lines[0].length, 10);
+  // The same rollout as .npy arrays: shapes from the header, values equal to the JSON lines'.
+  const npyDir = join(dir, 'traj-npy');
+  const trn = run(['export', 'trajectories', '--players', 'tit-for-tat;random', '--batch', '7', '--format', 'npy', '--out', npyDir]);
+  t.is(trn.status, 0, trn.out);
+  const actions = fromNpy(new Uint8Array(readFileSync(join(npyDir, 'actions.npy'))));
+  t.deepEqual(actions.shape, [7, 10, 2]);
+  t.is(actions.dtype, '<i4');
+  const acts = actions.data as Int32Array;
+  for (let b = 0; b < 7; b++) {
+    for (let s = 0; s < lines[b].length; s++) t.deepEqual(Array.from(acts.subarray((b * 10 + s) * 2, (b * 10 + s) * 2 + 2)), lines[b].steps[s].actions);
+  }
+  t.deepEqual(fromNpy(new Uint8Array(readFileSync(join(npyDir, 'observations.npy')))).shape.slice(0, 3), [7, 10, 2]);
+  const badFormat = run(['export', 'trajectories', '--format', 'csv', '--out', join(dir, 'x')]);
+  t.is(badFormat.status, 1);
+  t.regex(badFormat.out, /--format must be jsonl or npy/);
 
   const bad = run(['tournament', '--players', 'tit-for-tat;nobody']);
   t.is(bad.status, 1);

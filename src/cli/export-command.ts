@@ -8,6 +8,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { AtomicFile, writeAtomic } from '../fs-safe.js';
 import { readMetricsLog } from '../metrics-log.js';
+import { writeTrajectoryNpy } from '../npy.js';
 import { rollout } from '../rollout.js';
 import { Trainer } from '../train.js';
 import { toCsv } from './csv.js';
@@ -32,13 +33,27 @@ export interface TrajectoryExportOptions {
   seed: number;
   out: string;
   observations: boolean;
+  /** `jsonl` (one episode per line) or `npy` (a folder of `.npy` arrays, as numpy loads them). */
+  format?: 'jsonl' | 'npy';
 }
 
-/** Each line: { episode, group, length, returns, steps: [{ t, actions, rewards, logProbs, observations? }] }. */
+/**
+ * `jsonl`: each line { episode, group, length, returns, steps: [{ t, actions, rewards, logProbs, observations? }] }.
+ * `npy`: the rollout's arrays in folder `out` (see writeTrajectoryNpy; observations always included).
+ */
 export async function exportTrajectoriesCommand(o: TrajectoryExportOptions): Promise<void> {
+  const format = o.format ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'npy') {
+    throw new DilemmaError(ErrorCode.InvalidArgument, `--format must be jsonl or npy, got '${String(format)}'`);
+  }
   const players = o.players.map((spec) => parsePlayer(spec));
   try {
     const t = await rollout({ game: { id: o.game as never, params: o.params ?? {} }, policies: players, batch: o.batch, seed: o.seed });
+    if (format === 'npy') {
+      const files = writeTrajectoryNpy(o.out, t);
+      console.log(`${o.out}: ${t.batch} episodes of ${o.game} as ${files.length} .npy arrays`);
+      return;
+    }
     // Written under a temporary name and renamed at the end: a failure leaves no partial file.
     const out = AtomicFile.open(o.out, 'out');
     try {

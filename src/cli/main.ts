@@ -140,15 +140,16 @@ exp
   .action((checkpoint: string, out: string) => exportOnnxCommand(checkpoint, out));
 exp
   .command('trajectories')
-  .requiredOption('--out <file>', 'JSON lines file')
+  .requiredOption('--out <path>', 'JSON lines file, or a folder of .npy arrays with --format npy')
+  .option('--format <format>', 'jsonl or npy', 'jsonl')
   .option('--game <id>', 'game id', 'ipd')
   .option('--params <json>', 'game parameters as JSON', json)
   .option('--players <list>', 'one player per seat', list, ['tit-for-tat', 'random'])
   .option('--batch <n>', 'episodes', integer, 100)
   .option('--seed <n>', 'seed', integer, 1)
   .option('--observations', 'include observations')
-  .action(async (opts: { out: string; game: string; params?: Record<string, unknown>; players: string[]; batch: number; seed: number; observations?: boolean }) => {
-    await exportTrajectoriesCommand({ ...opts, observations: opts.observations === true });
+  .action(async (opts: { out: string; format: string; game: string; params?: Record<string, unknown>; players: string[]; batch: number; seed: number; observations?: boolean }) => {
+    await exportTrajectoriesCommand({ ...opts, format: opts.format as 'jsonl' | 'npy', observations: opts.observations === true });
   });
 
 exp
