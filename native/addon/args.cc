@@ -62,6 +62,14 @@ ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string&
 }
 
 template <typename T>
+ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length,
+                         bool* shared) {
+  const Raw r = raw_array<T>(env, v, name, expected_length);
+  *shared = r.shared;
+  return ArrayView<T>{static_cast<T*>(r.data), r.length};
+}
+
+template <typename T>
 Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
   const Raw r = raw_array<T>(env, v, name, expected_length);
   Input<T> in;
@@ -85,6 +93,7 @@ Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& nam
 
 #define DILEMMA_ARRAYS(T)                                                                          \
   template ArrayView<T> typed_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t); \
+  template ArrayView<T> typed_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t, bool*); \
   template Input<T> input_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t);
 DILEMMA_ARRAYS(float)
 DILEMMA_ARRAYS(int32_t)

@@ -55,6 +55,10 @@ struct ArrayView {
 // expected_length < 0 accepts any length.
 template <typename T>
 ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
+// The same, also saying whether the memory belongs to a SharedArrayBuffer.
+template <typename T>
+ArrayView<T> typed_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length,
+                         bool* shared);
 
 // An input array as native code reads it: the caller's memory when only this
 // thread can write it, else (a SharedArrayBuffer, which another thread may

@@ -132,28 +132,19 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
 template <typename T>
 T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string& name, int64_t length,
                      const std::string& expected_shape, BufferLease* lease) {
-  using Tr = TypedArrayTraits<T>;
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != Tr::type)
-    throw_error(env, codes::kInvalidArgument, name + " must be a " + Tr::name);
-  napi_typedarray_type type;
-  size_t n = 0, offset = 0;
-  void* data = nullptr;
-  napi_value buffer = nullptr;
-  if (napi_get_typedarray_info(env, value, &type, &n, &data, &buffer, &offset) != napi_ok)
-    throw_error(env, codes::kInvalidArgument, name + " cannot be read");
-  const Napi::Value buf(env, buffer);
-  if (!buf.IsArrayBuffer())
+  bool shared = false;
+  const ArrayView<T> view = typed_array<T>(env, value, name, -1, &shared);
+  if (shared)
     throw_error(env, codes::kInvalidArgument, name + " is backed by a SharedArrayBuffer; the engine writes into its own buffers only");
-  if (buf.As<Napi::ArrayBuffer>().IsDetached())
-    throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
-  if (offset + n * sizeof(T) > buf.As<Napi::ArrayBuffer>().ByteLength())
-    throw_error(env, codes::kInvalidArgument, name + " does not fit its ArrayBuffer");
+  const size_t n = view.length;
+  T* const data = view.data;
   if (n != static_cast<size_t>(length))
     throw_error(env, codes::kInvalidArgument,
                 name + " must have " + std::to_string(length) + " elements (" + expected_shape + "), got " +
                     std::to_string(n));
-  if (length == 0 || lease == nullptr) return static_cast<T*>(data);  // nothing written, or written before we return
-  OwnedBuffer* owned = data != nullptr && offset == 0 ? find(data) : nullptr;
+  if (length == 0 || lease == nullptr) return data;  // nothing written, or written before we return
+  // A view that starts past its buffer's first byte never equals an owned buffer's start.
+  OwnedBuffer* owned = data != nullptr ? find(data) : nullptr;
   if (owned == nullptr || owned->bytes != n * sizeof(T))
     throw_error(env, codes::kInvalidArgument,
                 name + " was not allocated by the engine: a rollout that runs off the event loop writes only into "
@@ -162,7 +153,7 @@ T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string&
     throw_error(env, codes::kInvalidArgument,
                 name + " is in use by a rollout that has not finished (or appears twice in this call)");
   lease->add(owned);
-  return static_cast<T*>(data);
+  return data;
 }
 
 #define DILEMMA_OWNED(T)                                                                                      \
