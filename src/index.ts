@@ -25,12 +25,15 @@ export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
 export { onnx, inspectOnnx, onnxRuntimeLibrary, type ModelSource, type OnnxPolicyOptions, type OnnxTensorInfo } from './onnx-runtime.js';
 export {
+  OnnxModelPolicy,
   TrainablePolicy,
   trainableMlp,
   type TrainableMlpOptions,
   type WeightLayout,
   type WeightTensor,
   type WeightsInput,
+  type OnnxWeightInfo,
+  type OnnxWeightsInput,
 } from './trainable-policy.js';
 export { agentView, trajectoryRows, type AgentTrajectory, type TrajectoryRows } from './trajectory-views.js';
 export {

@@ -11,7 +11,8 @@ import { checkInputFile, readRegularFile } from './fs-safe.js';
 import { hasExternalData, inlineExternalData } from './onnx/external-data.js';
 import { native, packageRoot } from './native.js';
 import { prebuildsDir } from './binding-loader.js';
-import { Policy } from './policies.js';
+import { readInitializers } from './onnx/initializers.js';
+import { OnnxModelPolicy } from './trainable-policy.js';
 import { parseParams } from './schema.js';
 import type { BackendStatus } from './backend-status.js';
 
@@ -90,6 +91,8 @@ const optionsSchema = z
     graphOptimization: z.enum(['disable', 'basic', 'extended', 'all']).optional(),
     /** Name shown in tables and errors. */
     label: z.string().min(1).max(200).optional(),
+    /** Make the model's float32 weights settable with `setWeights` (the runtime then computes from engine-owned copies, without prepacking). */
+    trainable: z.boolean().optional(),
   })
   .strict();
 
@@ -203,13 +206,18 @@ function nativeOptions(o: z.output<typeof optionsSchema>): Record<string, unknow
  * the policy to a seat. Actions are sampled from softmax(logits / temperature)
  * with the counter-based generator, or taken greedily (rollout options).
  */
-export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): Policy {
+export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): OnnxModelPolicy {
   const source = checkSource(model);
   const o = parseParams(optionsSchema, options, 'options', ErrorCode.InvalidArgument);
   requireRuntime();
   const label = o.label ?? (typeof model === 'string' ? `onnx(${model.split('/').pop()})` : 'onnx');
-  const handle = native().onnxPolicy(source, nativeOptions({ ...o, label }));
-  return new Policy(label, {}, handle);
+  const weights = o.trainable
+    ? readInitializers(typeof source === 'string' ? readRegularFile(source, { param: 'model', what: 'model', maxBytes: MAX_MODEL_BYTES, code: ErrorCode.ModelLoad }) : source).map(
+        (w) => [w.name, w.shape, w.data],
+      )
+    : undefined;
+  const handle = native().onnxPolicy(source, { ...nativeOptions({ ...o, label }), ...(weights ? { weights } : {}) });
+  return new OnnxModelPolicy(label, handle);
 }
 
 /** The model's inputs and outputs as ONNX Runtime sees them. */

@@ -210,3 +210,116 @@ export function trainableMlp(options: TrainableMlpOptions): TrainablePolicy {
   const weights = o.weights === undefined ? undefined : toOnnxWeights(o.weights, widths, layout);
   return new TrainablePolicy(label, widths, activation, layout, buildHandle(label, widths, activation, weights));
 }
+
+/** A settable weight of an ONNX policy: a float32 initializer of the model. */
+export interface OnnxWeightInfo {
+  /** The initializer's name (torch.onnx.export names them after the parameters, e.g. `0.weight`). */
+  name: string;
+  /** Its shape (an nn.Linear exported as Gemm keeps PyTorch's `[out, in]`). */
+  shape: readonly number[];
+}
+
+/**
+ * New weights for an ONNX policy: a record keyed by initializer name (any
+ * subset; each a Float32Array or `{ data, shape }`), a list of every weight
+ * in `weightInfo` order, or one flat Float32Array of all of them in that order.
+ */
+export type OnnxWeightsInput =
+  | Readonly<Record<string, WeightTensor | Float32Array>>
+  | ReadonlyArray<WeightTensor | Float32Array>
+  | Float32Array;
+
+type SettableHandle = NativePolicy & {
+  weights(): Array<{ name: string; type: string; shape: number[] }>;
+  setWeights(names: string[], arrays: Float32Array[]): void;
+};
+
+/**
+ * A policy running an ONNX model (made by `onnx(...)`). Loaded with
+ * `{ trainable: true }`, its weights can be replaced in place with
+ * `setWeights`: the session computes from buffers the engine owns, so no
+ * new session, file or export is needed.
+ */
+export class OnnxModelPolicy extends Policy {
+  /** The settable weights, in the model's order (empty unless loaded with `trainable: true`). */
+  readonly weightInfo: readonly OnnxWeightInfo[];
+  /** Total settable values: the length of a flat weight vector. */
+  readonly parameterCount: number;
+
+  /** @internal */
+  constructor(label: string, handle: NativePolicy) {
+    super(label, {}, handle);
+    this.weightInfo = Object.freeze(
+      (handle as SettableHandle).weights().map((w) => Object.freeze({ name: w.name, shape: Object.freeze([...w.shape]) })),
+    );
+    this.parameterCount = this.weightInfo.reduce((n, w) => n + w.shape.reduce((a, d) => a * d, 1), 0);
+  }
+
+  /**
+   * Writes new weights into the running model: the next rollout uses them.
+   * Every tensor is checked (name, dtype, shape) before any is written, so a
+   * refused call changes nothing.
+   *
+   * @throws DilemmaError ERR_UNSUPPORTED when the policy was not loaded with `trainable: true`;
+   *   ERR_INVALID_ARGUMENT naming the tensor whose name, dtype or shape is wrong;
+   *   ERR_BUSY while a rollout, env or tournament holding the policy is in flight.
+   */
+  setWeights(weights: OnnxWeightsInput): void {
+    const handle = this.handle as SettableHandle;
+    if (this.weightInfo.length === 0) {
+      throw new DilemmaError(ErrorCode.Unsupported, `policy '${this.name}' has no settable weights; load it with onnx(model, { trainable: true })`);
+    }
+    const names: string[] = [];
+    const arrays: Float32Array[] = [];
+    const info = this.weightInfo;
+    const size = (w: OnnxWeightInfo) => w.shape.reduce((a, d) => a * d, 1);
+    if (weights instanceof Float32Array) {
+      if (weights.length !== this.parameterCount) {
+        invalid('weights', `must have ${this.parameterCount} values (every weight in weightInfo order: ${info.map((w) => w.name).join(', ')}), got ${weights.length}`);
+      }
+      let o = 0;
+      for (const w of info) {
+        names.push(w.name);
+        arrays.push(weights.subarray(o, o + size(w)));
+        o += size(w);
+      }
+    } else if (Array.isArray(weights)) {
+      if (weights.length !== info.length) invalid('weights', `must list ${info.length} tensors (${info.map((w) => w.name).join(', ')}), got ${weights.length}`);
+      info.forEach((w, k) => {
+        names.push(w.name);
+        arrays.push(tensorData(`weights[${k}] ('${w.name}')`, weights[k], w));
+      });
+    } else if (typeof weights === 'object' && weights !== null && !ArrayBuffer.isView(weights)) {
+      for (const [name, value] of Object.entries(weights)) {
+        const w = info.find((x) => x.name === name);
+        if (!w) invalid(`weights['${name}']`, `is not a weight of the model (weights: ${info.map((x) => x.name).join(', ')})`);
+        names.push(name);
+        arrays.push(tensorData(`weights['${name}']`, value, w));
+      }
+    } else {
+      invalid('weights', `must be a record of tensors by name, a list of tensors or one flat Float32Array, got ${describe(weights)}`);
+    }
+    handle.setWeights(names, arrays);
+  }
+}
+
+function tensorData(param: string, value: unknown, w: OnnxWeightInfo): Float32Array {
+  const size = w.shape.reduce((a, d) => a * d, 1);
+  let data: unknown = value, shape: readonly number[] | undefined;
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'data' in value) {
+    data = (value as WeightTensor).data;
+    shape = (value as WeightTensor).shape;
+  }
+  if (!(data instanceof Float32Array)) {
+    const kind = ArrayBuffer.isView(data) ? data.constructor.name : describe(data);
+    invalid(param, `is ${kind}; the model's weight is float32: pass a Float32Array (tensor.float() or .astype(np.float32))`);
+  }
+  if (shape !== undefined) {
+    if (!Array.isArray(shape) || shape.length !== w.shape.length || shape.some((d, k) => d !== w.shape[k])) {
+      const flipped = Array.isArray(shape) && shape.length === 2 && w.shape.length === 2 && shape[0] === w.shape[1] && shape[1] === w.shape[0];
+      invalid(param, `has shape [${Array.isArray(shape) ? shape.join(', ') : describe(shape)}] but the model's is [${w.shape.join(', ')}]${flipped ? '; it is transposed' : ''}`);
+    }
+  }
+  if (data.length !== size) invalid(param, `must have ${size} values for shape [${w.shape.join(', ')}], got ${data.length}`);
+  return data;
+}

@@ -47,6 +47,18 @@ class GruPolicy(nn.Module):
         return self.out(y[0]), h
 
 
+class WithStateFirst(nn.Module):
+    """A GRUCell policy whose outputs are (state, logits), with no output named 'logits'."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, obs, h):
+        z, h = self.inner(obs, h)
+        return h, z
+
+
 def export(model, args, path, inputs, outputs, dynamic):
     torch.onnx.export(model, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic, opset_version=17)
 
@@ -72,7 +84,21 @@ def make(folder):
     proto = onnx.load(f"{folder}/mlp.onnx")
     onnx.save_model(proto, f"{folder}/mlp-external.onnx", save_as_external_data=True, all_tensors_to_one_file=True,
                     location="mlp-external.onnx.data", size_threshold=0)
-    models = {"mlp": m, "gru-cell": cell, "gru": gru, "mlp-external": m}
+    # Same architectures, other weights: setWeights with these must give their log-probabilities.
+    torch.manual_seed(1)
+    m_alt, gru_alt, cell_alt = mlp(), GruPolicy(), GruCellPolicy()
+    export(m_alt, (obs,), f"{folder}/mlp-alt.onnx", ["obs"], ["logits"], batch)
+    export(gru_alt, (obs, torch.zeros(1, 3, HIDDEN)), f"{folder}/gru-alt.onnx", ["obs", "h"], ["logits", "h_out"],
+           {**batch, "h": {1: "batch"}, "h_out": {1: "batch"}})
+    export(cell_alt, (obs, torch.zeros(3, HIDDEN)), f"{folder}/gru-cell-alt.onnx", ["obs", "h"], ["logits", "h_out"],
+           {**batch, "h": {0: "batch"}, "h_out": {0: "batch"}})
+    # A fixed batch of 3 with nn.GRU's state: the engine runs it in chunks of 3 rows, padding the last.
+    export(gru, (obs, torch.zeros(1, 3, HIDDEN)), f"{folder}/gru-fixed-batch.onnx", ["obs", "h"], ["logits", "h_out"], None)
+    # Logits found by shape: neither named 'logits' nor first.
+    export(WithStateFirst(cell), (obs, torch.zeros(3, HIDDEN)), f"{folder}/gru-cell-unnamed.onnx", ["obs", "h"],
+           ["h_out", "out"], {"obs": {0: "batch"}, "h": {0: "batch"}, "h_out": {0: "batch"}, "out": {0: "batch"}})
+    models = {"mlp": m, "gru-cell": cell, "gru": gru, "mlp-external": m, "mlp-alt": m_alt, "gru-alt": gru_alt,
+              "gru-cell-alt": cell_alt}
     here = os.path.dirname(os.path.abspath(__file__))
     subprocess.run(["node", "--import", "tsx", f"{here}/dump-rollouts.ts", folder, *models], check=True)
     for name, model in models.items():
@@ -82,7 +108,7 @@ def make(folder):
         logp = np.zeros((B, T, A), np.float32)
         with torch.no_grad():
             for a in range(A):
-                h = torch.zeros(1, B, HIDDEN) if name == "gru" else torch.zeros(B, HIDDEN)
+                h = torch.zeros(1, B, HIDDEN) if name in ("gru", "gru-alt") else torch.zeros(B, HIDDEN)
                 for t in range(T):
                     x = torch.from_numpy(observations[:, t, a].copy())
                     z = model(x) if name.startswith("mlp") else None

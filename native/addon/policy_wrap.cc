@@ -15,7 +15,9 @@ thread_local int64_t pending_bytes = 0;
 
 Napi::Function PolicyWrap::Define(Napi::Env env) {
   return with_methods(DefineClass(env, "Policy", {}), {getter<PolicyWrap, &PolicyWrap::Name>("name"),
-                                                      method<PolicyWrap, &PolicyWrap::Dispose>(env, "dispose")});
+                                                      method<PolicyWrap, &PolicyWrap::Dispose>(env, "dispose"),
+                                                      method<PolicyWrap, &PolicyWrap::Weights>(env, "weights"),
+                                                      method<PolicyWrap, &PolicyWrap::SetWeights>(env, "setWeights")});
 }
 
 Napi::Value PolicyWrap::OnCalledAsFunction(const Napi::CallbackInfo& info) { called_as_function(info, kClassName); }
@@ -62,6 +64,20 @@ void PolicyWrap::Dispose(const Napi::CallbackInfo& info) {
   policy_.reset();
   adjust_external_memory(info.Env(), -external_bytes_);
   external_bytes_ = 0;
+}
+
+Napi::Value PolicyWrap::Weights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard(env, [&]() -> Napi::Value { return onnx_weights(env, *policy(env)); });
+}
+
+// setWeights(names, Float32Arrays): new values for an ONNX policy's weights, in place.
+void PolicyWrap::SetWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  guard(env, [&] {
+    onnx_set_weights(env, policy(env), info[0], info[1]);
+    return env.Undefined();
+  });
 }
 
 Napi::Value Strategy(const Napi::CallbackInfo& info) {

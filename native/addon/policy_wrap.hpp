@@ -26,9 +26,17 @@ class PolicyWrap : public Napi::ObjectWrap<PolicyWrap> {
  private:
   Napi::Value Name(const Napi::CallbackInfo& info);
   void Dispose(const Napi::CallbackInfo& info);
+  Napi::Value Weights(const Napi::CallbackInfo& info);
+  void SetWeights(const Napi::CallbackInfo& info);
   std::shared_ptr<const Policy> policy_;
   int64_t external_bytes_ = 0;
 };
+
+// An ONNX policy's settable weights ([{ name, type, shape }], empty for
+// others), and writing them in place (onnx_binding.cc).
+Napi::Array onnx_weights(Napi::Env env, const Policy& policy);
+void onnx_set_weights(Napi::Env env, const std::shared_ptr<const Policy>& policy, const Napi::Value& names,
+                      const Napi::Value& arrays);
 
 // strategy(name, params) -> policy handle
 Napi::Value Strategy(const Napi::CallbackInfo& info);

@@ -15,7 +15,8 @@ const fail = (message: string): never => {
   throw new DilemmaError(ErrorCode.ModelLoad, message);
 };
 
-interface Field {
+/** One protobuf field as read from the wire. */
+export interface Field {
   field: number;
   wire: number;
   /** The whole field, tag included. */
@@ -38,7 +39,8 @@ function readVarint(b: Uint8Array, pos: number): [bigint, number] {
   return fail('model bytes hold a varint longer than 10 bytes: not an ONNX model');
 }
 
-function fields(b: Uint8Array): Field[] {
+/** The fields of one protobuf message, in order, each with its byte range. */
+export function fields(b: Uint8Array): Field[] {
   const out: Field[] = [];
   let pos = 0;
   while (pos < b.length) {

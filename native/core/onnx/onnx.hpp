@@ -27,9 +27,20 @@ struct RuntimeStatus {
 RuntimeStatus load_runtime(const std::string& path);
 RuntimeStatus runtime_status();
 
+// A float32 initializer the engine owns, so that new weights can be written
+// into the memory the session computes from (no new session).
+struct WeightSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
 struct SessionOptions {
   int intra_op_threads = 1;    // the rollout already runs one session call per thread
   int graph_optimization = 3;  // 0 disable, 1 basic, 2 extended, 3 all
+  // Initializers handed to the runtime over engine-owned buffers (with
+  // prepacking off, so kernels read them on every run); empty: the model's own.
+  std::vector<WeightSpec> weights;
 };
 
 struct TensorInfo {
@@ -45,6 +56,11 @@ std::shared_ptr<Session> open_session(const std::string& path, const SessionOpti
 std::shared_ptr<Session> open_session(const std::vector<uint8_t>& bytes, const SessionOptions& options);
 const std::vector<TensorInfo>& session_inputs(const Session& s);
 const std::vector<TensorInfo>& session_outputs(const Session& s);
+// The settable weights (those given in SessionOptions::weights), and the
+// buffer the session reads each one from. Writing a buffer while a run is in
+// flight is a data race: callers make sure none is (see policy_session).
+const std::vector<TensorInfo>& session_weights(const Session& s);
+float* session_weight_data(Session& s, size_t k);
 
 // Runs the session on float32 tensors: inputs[k] has shape in_shapes[k];
 // the model writes outputs[k] in place, which must have shape out_shapes[k]
@@ -101,5 +117,7 @@ struct PolicyOptions {
 // float32 of rank 2 ([batch, n]). Throws ERR_MODEL_INPUTS / ERR_MODEL_TYPE.
 std::shared_ptr<const Policy> make_policy(std::shared_ptr<Session> session, const PolicyOptions& options,
                                           const std::string& label);
+// The session behind a policy made by make_policy; nullptr for other policies.
+std::shared_ptr<Session> policy_session(const Policy& policy);
 
 }  // namespace dilemma::onnx

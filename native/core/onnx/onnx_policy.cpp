@@ -165,6 +165,7 @@ class OnnxPolicy final : public Policy {
     (void)taken_out;
   }
 
+  const std::shared_ptr<Session>& session() const { return session_; }
   std::string name() const override { return label_; }
   int64_t float_memory_size() const override { return state_floats_; }
 
@@ -290,6 +291,11 @@ std::shared_ptr<const Policy> make_policy(std::shared_ptr<Session> session, cons
                                           const std::string& label) {
   if (!session) throw Error(codes::kInvalidArgument, "session is missing");
   return std::make_shared<OnnxPolicy>(std::move(session), options, label);
+}
+
+std::shared_ptr<Session> policy_session(const Policy& policy) {
+  const auto* p = dynamic_cast<const OnnxPolicy*>(&policy);
+  return p ? p->session() : nullptr;
 }
 
 }  // namespace dilemma::onnx

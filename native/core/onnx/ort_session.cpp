@@ -57,20 +57,24 @@ class Session {
     const GraphOptimizationLevel levels[] = {ORT_DISABLE_ALL, ORT_ENABLE_BASIC, ORT_ENABLE_EXTENDED, ORT_ENABLE_ALL};
     check(api->SetSessionGraphOptimizationLevel(opts.p, levels[o.graph_optimization]), codes::kModelLoad,
           "graph optimization level");
+    check(api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &memory_), codes::kModelLoad, "memory info");
+    if (!o.weights.empty()) add_weights(opts.p, o.weights);
     if (path)
       check(api->CreateSession(rt_.env, path->c_str(), opts.p, &session_), codes::kModelLoad,
             "cannot load the model from " + *path);
     else
       check(api->CreateSessionFromArray(rt_.env, data, size, opts.p, &session_), codes::kModelLoad,
             "cannot load the model from its bytes");
-    check(api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &memory_), codes::kModelLoad, "memory info");
     describe(true, inputs_);
     describe(false, outputs_);
   }
 
   ~Session() {
-    if (memory_) rt_.api->ReleaseMemoryInfo(memory_);
+    // The session reads the weights' values until it is gone: release it first.
     if (session_) rt_.api->ReleaseSession(session_);
+    for (OrtValue* v : weight_values_)
+      if (v) rt_.api->ReleaseValue(v);
+    if (memory_) rt_.api->ReleaseMemoryInfo(memory_);
   }
 
   Session(const Session&) = delete;
@@ -109,9 +113,46 @@ class Session {
   }
 
   std::vector<TensorInfo> inputs_, outputs_;
+  std::vector<TensorInfo> weights_;
+  std::vector<std::vector<float>> weight_data_;
 
  private:
   friend class BoundRun;
+
+  // Each initializer over a buffer the session keeps: AddInitializer makes
+  // the runtime compute from that memory rather than from a copy. Prepacking
+  // would copy a weight into a kernel's own layout once, at load, and later
+  // writes would go unseen, so it is off; constant folding leaves
+  // user-supplied initializers alone. Constant sharing is off too, as it may
+  // merge two equal small tensors into one.
+  void add_weights(OrtSessionOptions* opts, const std::vector<WeightSpec>& weights) {
+    const OrtApi* api = rt_.api;
+    check(api->AddSessionConfigEntry(opts, "session.disable_prepacking", "1"), codes::kModelLoad, "prepacking");
+    check(api->AddSessionConfigEntry(opts, "optimization.disable_specified_optimizers", "ConstantSharing"),
+          codes::kModelLoad, "constant sharing");
+    weights_.reserve(weights.size());
+    weight_data_.reserve(weights.size());
+    weight_values_.reserve(weights.size());
+    for (const WeightSpec& w : weights) {
+      size_t count = 1;
+      for (int64_t d : w.shape)
+        if (d < 0 || __builtin_mul_overflow(count, static_cast<size_t>(d), &count))
+          throw Error(codes::kModelShape, "weight '" + w.name + "' has a negative or overflowing shape");
+      if (count != w.data.size() || count == 0)
+        throw Error(codes::kModelShape, "weight '" + w.name + "' has " + std::to_string(w.data.size()) +
+                                            " values for " + std::to_string(count) + " elements of its shape");
+      weights_.push_back({w.name, "float32", w.shape});
+      weight_data_.push_back(w.data);
+      std::vector<float>& buffer = weight_data_.back();
+      weight_values_.push_back(nullptr);
+      check(api->CreateTensorWithDataAsOrtValue(memory_, buffer.data(), buffer.size() * sizeof(float), w.shape.data(),
+                                                w.shape.size(), ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT,
+                                                &weight_values_.back()),
+            codes::kModelLoad, "cannot make weight '" + w.name + "'");
+      check(api->AddInitializer(opts, weights_.back().name.c_str(), weight_values_.back()), codes::kModelLoad,
+            "cannot hand weight '" + w.name + "' to the runtime");
+    }
+  }
 
   void describe(bool input, std::vector<TensorInfo>& into) {
     const OrtApi* api = rt_.api;
@@ -154,6 +195,7 @@ class Session {
   const Runtime& rt_;
   OrtSession* session_ = nullptr;
   OrtMemoryInfo* memory_ = nullptr;
+  std::vector<OrtValue*> weight_values_;
 };
 
 // The tensors over BoundRun's buffers and the names to run them by, made once.
@@ -248,6 +290,8 @@ std::shared_ptr<Session> open_session(const std::vector<uint8_t>& bytes, const S
 
 const std::vector<TensorInfo>& session_inputs(const Session& s) { return s.inputs_; }
 const std::vector<TensorInfo>& session_outputs(const Session& s) { return s.outputs_; }
+const std::vector<TensorInfo>& session_weights(const Session& s) { return s.weights_; }
+float* session_weight_data(Session& s, size_t k) { return k < s.weight_data_.size() ? s.weight_data_[k].data() : nullptr; }
 
 void run_session(const Session& s, const std::vector<const char*>& in_names, const std::vector<const float*>& inputs,
                  const std::vector<std::vector<int64_t>>& in_shapes, const std::vector<const char*>& out_names,
@@ -259,7 +303,7 @@ void run_session(const Session& s, const std::vector<const char*>& in_names, con
 
 class Session {
  public:
-  std::vector<TensorInfo> inputs_, outputs_;
+  std::vector<TensorInfo> inputs_, outputs_, weights_;
 };
 
 namespace {
@@ -272,6 +316,8 @@ std::shared_ptr<Session> open_session(const std::string&, const SessionOptions&)
 std::shared_ptr<Session> open_session(const std::vector<uint8_t>&, const SessionOptions&) { unavailable(); }
 const std::vector<TensorInfo>& session_inputs(const Session& s) { return s.inputs_; }
 const std::vector<TensorInfo>& session_outputs(const Session& s) { return s.outputs_; }
+const std::vector<TensorInfo>& session_weights(const Session& s) { return s.weights_; }
+float* session_weight_data(Session&, size_t) { return nullptr; }
 void run_session(const Session&, const std::vector<const char*>&, const std::vector<const float*>&,
                  const std::vector<std::vector<int64_t>>&, const std::vector<const char*>&, const std::vector<float*>&,
                  const std::vector<std::vector<int64_t>>&) {
