@@ -124,7 +124,7 @@ Napi::Value OnnxInspect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&] {
     std::optional<Options> o;
-    if (!info[1].IsUndefined()) o.emplace(env, info[1], "options", std::initializer_list<const char*>{kSessionKeys[0], kSessionKeys[1]});
+    if (!info[1].IsUndefined()) o.emplace(env, info[1], "options", std::initializer_list<const char*>{kSessionKeys[0], kSessionKeys[1], kSessionKeys[2]});
     const Opened opened = session_from(env, info[0], o ? &*o : nullptr);
     Napi::Object out = Napi::Object::New(env);
     put(out, "inputs", tensors(env, onnx::session_inputs(*opened.session)));
