@@ -91,7 +91,10 @@ const optionsSchema = z
     graphOptimization: z.enum(['disable', 'basic', 'extended', 'all']).optional(),
     /** Name shown in tables and errors. */
     label: z.string().min(1).max(200).optional(),
-    /** Make the model's float32 weights settable with `setWeights` (the runtime then computes from engine-owned copies, without prepacking). */
+    /**
+     * Make the model's float32 weights settable with `setWeights`: the runtime then computes from engine-owned
+     * copies, without prepacking and without graph optimisations (which may copy weights).
+     */
     trainable: z.boolean().optional(),
   })
   .strict();
@@ -211,12 +214,21 @@ export function onnx(model: ModelSource, options: OnnxPolicyOptions = {}): OnnxM
   const o = parseParams(optionsSchema, options, 'options', ErrorCode.InvalidArgument);
   requireRuntime();
   const label = o.label ?? (typeof model === 'string' ? `onnx(${model.split('/').pop()})` : 'onnx');
+  if (o.trainable && o.graphOptimization !== undefined && o.graphOptimization !== 'disable') {
+    // Graph optimisations may fold or fuse weights into new tensors (a transposed copy, a fused convolution),
+    // and writes to the originals would then go unseen.
+    throw new DilemmaError(
+      ErrorCode.InvalidArgument,
+      `options.graphOptimization must be 'disable' (the default) with trainable: true, got '${o.graphOptimization}': optimisations may copy weights, and setWeights would not reach the copies`,
+    );
+  }
   const weights = o.trainable
     ? readInitializers(typeof source === 'string' ? readRegularFile(source, { param: 'model', what: 'model', maxBytes: MAX_MODEL_BYTES, code: ErrorCode.ModelLoad }) : source).map(
         (w) => [w.name, w.shape, w.data],
       )
     : undefined;
-  const handle = native().onnxPolicy(source, { ...nativeOptions({ ...o, label }), ...(weights ? { weights } : {}) });
+  const settings = nativeOptions({ ...o, label, ...(o.trainable ? { graphOptimization: 'disable' as const } : {}) });
+  const handle = native().onnxPolicy(source, { ...settings, ...(weights ? { weights } : {}) });
   return new OnnxModelPolicy(label, handle);
 }
 

@@ -8,6 +8,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx, readNpy, rollout, type OnnxModelPolicy } from '../src/index.js';
+import { encodeModel, GraphBuilder } from '../src/onnx/model.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { readInitializers } from '../src/onnx/initializers.js';
 
@@ -30,9 +31,14 @@ async function worstAgainst(policy: OnnxModelPolicy, fixture: string): Promise<n
   return worst;
 }
 
-for (const base of ['mlp', 'gru-cell', 'gru']) {
-  it(`${base}: setWeights gives the log-probabilities of the model the weights come from`, async (t) => {
-    const policy = onnx(join(dir, `${base}.onnx`), { trainable: true });
+for (const [base, model] of [
+  ['mlp', 'mlp'],
+  ['gru-cell', 'gru-cell'],
+  ['gru', 'gru'],
+  ['mlp', 'mlp-external'],
+]) {
+  it(`${model}: setWeights gives the log-probabilities of the model the weights come from`, async (t) => {
+    const policy = onnx(join(dir, `${model}.onnx`), { trainable: true });
     t.true((await worstAgainst(policy, base)) <= 1e-6, 'before: its own');
     policy.setWeights(weightsOf(`${base}-alt`));
     t.true((await worstAgainst(policy, `${base}-alt`)) <= 1e-6, 'after a first run: the new weights are seen');
@@ -111,5 +117,33 @@ it('setWeights costs far less than a new session', (t) => {
   const fresh = (performance.now() - t0) / 20;
   t.log(`setWeights ${set.toFixed(3)} ms, new session ${fresh.toFixed(3)} ms`);
   t.true(set < fresh);
+  policy.dispose();
+});
+
+it('a weight used through an operator (Transpose) is not folded into a copy that setWeights would miss', async (t) => {
+  // logits = obs · Wᵀ with W [2, 5]: an optimiser would fold Transpose(W) into a new constant.
+  const g = new GraphBuilder('transposed');
+  const obs = g.input('obs', ['batch', 5]);
+  const wt = g.op('Transpose', [g.constant('W', [2, 5], new Float32Array(10))], { perm: { type: 'ints', value: [1, 0] } });
+  g.op('MatMul', [obs, wt], undefined, 'logits');
+  g.output('logits', ['batch', 2]);
+  const policy = onnx(encodeModel({ graph: g.graph() }), { trainable: true });
+  t.throws(() => onnx(encodeModel({ graph: g.graph() }), { trainable: true, graphOptimization: 'all' }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    message: /graphOptimization must be 'disable'/,
+  });
+  await rollout({ game: 'ipd', policies: [policy, policy], batch: 2, steps: 2 });
+  const W = Float32Array.from([0.5, -1, 0.25, 2, 0, -0.75, 1.5, 0.1, -2, 0.3]);
+  policy.setWeights({ W });
+  const tr = await rollout({ game: 'ipd', policies: [policy, policy], batch: 8, steps: 6, seed: 3 });
+  let worst = 0;
+  for (let r = 0; r < tr.actions.length; r++) {
+    if (tr.actions[r] < 0) continue;
+    const x = tr.observations.subarray(5 * r, 5 * r + 5);
+    const z = [0, 1].map((a) => x.reduce((sum, v, i) => sum + v * W[5 * a + i], 0));
+    const lse = Math.log(Math.exp(z[0]) + Math.exp(z[1]));
+    worst = Math.max(worst, Math.abs(tr.logProbs[r] - (z[tr.actions[r]] - lse)));
+  }
+  t.true(worst <= 1e-6, `max |engine − float64 by hand| = ${worst}`);
   policy.dispose();
 });

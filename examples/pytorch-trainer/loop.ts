@@ -46,16 +46,32 @@ const send = (a: Float32Array) => {
 const policy = trainableMlp({ obsDim: 5, actions: 2, hidden: [16], layout: 'torch', weights: await receive() });
 const batch = 64;
 let rate = 0;
+// Milliseconds spent per phase, summed over iterations.
+const spent = { rollout: 0, rowsCredits: 0, torchForward: 0, gradient: 0, torchBackward: 0, setWeights: 0 };
+let mark = performance.now();
+const lap = (phase: keyof typeof spent) => {
+  const now = performance.now();
+  spent[phase] += now - mark;
+  mark = now;
+};
 const t0 = performance.now();
 for (let it = 0; it < iterations; it++) {
+  mark = performance.now();
   const t = await rollout({ game: 'ipd', policies: [policy, policy], batch, seed: seed * 100003 + it, threads: 1 });
+  lap('rollout');
   const rows = trajectoryRows(t);
   const credits = trajectoryCredits(t, { method, gamma: 0.9, beta: 3, baseline: 'batch' }).rows;
+  lap('rowsCredits');
   send(rows.observations);
   const logits = await receive();
+  lap('torchForward');
   const g = loss.policyGradient({ logits, actions: rows.actions, credits, mask: rows.mask, actionsCount: 2 });
+  lap('gradient');
   send(g.gradLogits);
-  policy.setWeights(await receive());
+  const weights = await receive();
+  lap('torchBackward');
+  policy.setWeights(weights);
+  lap('setWeights');
   rate = (actionRate(t)[0] + actionRate(t)[1]) / 2;
   if (it % 10 === 9 || it === iterations - 1) console.log(`${method} iteration ${it + 1}: cooperation ${(100 * rate).toFixed(1)}%`);
 }
@@ -63,3 +79,4 @@ const ms = (performance.now() - t0) / iterations;
 py.stdin.end();
 policy.dispose();
 console.log(`${method} seed ${seed}: final cooperation ${(100 * rate).toFixed(1)}%, ${ms.toFixed(2)} ms per iteration`);
+console.log(`  ms per iteration by phase: ${Object.entries(spent).map(([k, v]) => `${k} ${(v / iterations).toFixed(2)}`).join(', ')}`);

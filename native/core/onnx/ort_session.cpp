@@ -120,11 +120,11 @@ class Session {
   friend class BoundRun;
 
   // Each initializer over a buffer the session keeps: AddInitializer makes
-  // the runtime compute from that memory rather than from a copy. Prepacking
-  // would copy a weight into a kernel's own layout once, at load, and later
-  // writes would go unseen, so it is off; constant folding leaves
-  // user-supplied initializers alone. Constant sharing is off too, as it may
-  // merge two equal small tensors into one.
+  // the runtime compute from that memory rather than from a copy. Anything
+  // that copies a weight at load would hide later writes: prepacking (a
+  // kernel's own layout) is off here, and graph optimisations (constant
+  // folding, fusions, constant sharing) are left off by the caller; constant
+  // sharing is named off here too, should a caller raise the level.
   void add_weights(OrtSessionOptions* opts, const std::vector<WeightSpec>& weights) {
     const OrtApi* api = rt_.api;
     check(api->AddSessionConfigEntry(opts, "session.disable_prepacking", "1"), codes::kModelLoad, "prepacking");
