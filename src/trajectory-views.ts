@@ -80,7 +80,8 @@ export function agentView(trajectory: Trajectory, agent: number): AgentTrajector
     logProbs[i] = live ? t.logProbs[j] : 0;
     entropies[i] = live ? t.entropies[j] : 0;
     rewards[i] = t.rewards[j];
-    observations.set(t.observations.subarray(j * O, j * O + O), i * O);
+    // An element loop: a subarray per row costs more than the copy for small O.
+    for (let d = 0; d < O; d++) observations[i * O + d] = t.observations[j * O + d];
   }
   return { batch: t.batch, steps: t.steps, obsDim: O, observations, actions, logProbs, entropies, rewards, mask: t.mask };
 }

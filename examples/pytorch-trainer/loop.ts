@@ -4,18 +4,19 @@
  * PyTorch (train.py, a child process) runs logits.backward and Adam; the new
  * weights go back with setWeights, no re-export.
  *
- *   node --import tsx examples/pytorch-trainer/loop.ts [aa|naive] [seed] [iterations]
+ *   node --import tsx examples/pytorch-trainer/loop.ts [aa|naive] [seed] [iterations] [native|onnx]
  *
  * Expected: 'aa' self-play cooperates (≥ 95% of moves) and 'naive' defects
  * (≤ 5%) within 100 iterations. Python: $DILEMMA_PYTHON, default python3.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { actionRate, loss, rollout, trainableMlp, trajectoryCredits, trajectoryRows } from '@dilemma/engine';
+import { actionRate, loss, onnx, rollout, trainableMlp, trajectoryCredits, trajectoryRows } from '@dilemma/engine';
 
 const method = (process.argv[2] ?? 'aa') as 'aa' | 'naive';
 const seed = Number(process.argv[3] ?? 1);
 const iterations = Number(process.argv[4] ?? 100);
+const route = (process.argv[5] ?? 'native') as 'native' | 'onnx';
 const py = spawn(process.env.DILEMMA_PYTHON ?? 'python3', [join(import.meta.dirname, 'train.py'), String(seed), process.env.LR ?? '0.03'], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
@@ -43,7 +44,15 @@ const send = (a: Float32Array) => {
   py.stdin.write(Buffer.concat([head, new Uint8Array(a.buffer, a.byteOffset, a.byteLength)]));
 };
 
-const policy = trainableMlp({ obsDim: 5, actions: 2, hidden: [16], layout: 'torch', weights: await receive() });
+// 'native' runs the engine's own MLP; 'onnx' runs models.py's export of the same nn.Sequential in ONNX Runtime,
+// its weights written in place each iteration (onnx(..., { trainable: true })).
+const initial = await receive();
+const policy =
+  route === 'onnx'
+    ? onnx(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'pytorch', 'mlp.onnx'), { trainable: true })
+    : trainableMlp({ obsDim: 5, actions: 2, hidden: [16], layout: 'torch', weights: initial });
+// Both take parameters_to_vector's flat order: the export keeps nn.Linear's [out, in] (Gemm with transB).
+policy.setWeights(initial);
 const batch = 64;
 let rate = 0;
 // Milliseconds spent per phase, summed over iterations.
@@ -78,5 +87,5 @@ for (let it = 0; it < iterations; it++) {
 const ms = (performance.now() - t0) / iterations;
 py.stdin.end();
 policy.dispose();
-console.log(`${method} seed ${seed}: final cooperation ${(100 * rate).toFixed(1)}%, ${ms.toFixed(2)} ms per iteration`);
+console.log(`${method} seed ${seed} (${route}): final cooperation ${(100 * rate).toFixed(1)}%, ${ms.toFixed(2)} ms per iteration`);
 console.log(`  ms per iteration by phase: ${Object.entries(spent).map(([k, v]) => `${k} ${(v / iterations).toFixed(2)}`).join(', ')}`);
