@@ -4,13 +4,14 @@
 // through a real redis-server with two BullMQ workers.
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer } from '../src/train.js';
 import { averageTournaments, tournament, type TournamentResult } from '../src/tournament.js';
 import { parsePlayer } from '../src/cli/players.js';
+import { tournamentCommand } from '../src/cli/tournament-command.js';
 import { mergeTournamentJobs, runTournamentJob, splitTournament, type TournamentJobResult, type TournamentPlan } from '../src/scale/tournament-jobs.js';
 import { parseRedisAddress, redisConnection, runQueuedTournament, tournamentProcessor } from '../src/scale/tournament-queue.js';
 
@@ -164,8 +165,24 @@ if (!hasRedis) console.log('# scale-tournament: redis-server is not installed; t
     t.deepEqual(merged.perSeed, expected);
     t.deepEqual(merged.result, averageTournaments(expected));
     const jobs = splitTournament(plan(seeds), 6).length;
-    t.deepEqual(progress, Array.from({ length: jobs }, (_, k) => k + 1));
+    t.deepEqual(progress, Array.from({ length: jobs + 1 }, (_, k) => k));
     t.is(played[0] + played[1], jobs);
+    // The command: the same tables and report data as without --queue.
+    const cli = { game: 'ipd', params: { rounds: 6 }, players: PLAYERS.slice(0, 7), repetitions: 24, seeds: 2 };
+    const log = console.log, err = console.error;
+    console.log = console.error = () => {};
+    try {
+      await tournamentCommand({ ...cli, output: join(dir, 'cli-local') });
+      await tournamentCommand({ ...cli, output: join(dir, 'cli-queue'), queue: url, pairsPerJob: 9 });
+    } finally {
+      console.log = log;
+      console.error = err;
+    }
+    for (const f of ['tournament.json', 'payoff-matrix.csv', 'ranking.csv']) {
+      t.is(readFileSync(join(dir, 'cli-queue', f), 'utf8'), readFileSync(join(dir, 'cli-local', f), 'utf8'), f);
+    }
+    await t.throwsAsync(tournamentCommand({ ...cli, players: ['tit-for-tat', 'titfortat'], queue: url }), { code: 'ERR_UNKNOWN_STRATEGY', message: /--players\[1\]/ });
+    await t.throwsAsync(tournamentCommand({ ...cli, players: ['tit-for-tat', 'ckpt:nowhere.json'], queue: url }), { code: 'ERR_NOT_A_FILE', message: /--players\[1\]: 'nowhere.json'/ });
     // A job that fails for a reason of its own fails the tournament with its code, at once.
     await t.throwsAsync(runQueuedTournament({ ...plan([1]), players: ['tit-for-tat', 'tit-for-tot'] }, { queue: url }), { code: 'ERR_UNKNOWN_STRATEGY', message: /failed: .*tit-for-tot/ });
   } finally {

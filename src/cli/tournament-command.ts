@@ -81,6 +81,10 @@ async function queuedTournament(o: TournamentCommandOptions, params: Record<stri
       queue: o.queue!,
       ...(o.pairsPerJob ? { pairsPerJob: o.pairsPerJob } : {}),
       onProgress: (done, jobs) => {
+        if (done === 0) {
+          console.error(`tournament: ${jobs} jobs on ${o.queue}; waiting for workers (dilemma worker --queue ${o.queue})`);
+          return;
+        }
         // On a terminal one line that updates; in a log, a line per tenth.
         if (tty) process.stderr.write(`\rtournament: ${done}/${jobs} jobs${done === jobs ? '\n' : ''}`);
         else if (done === jobs || Math.floor((10 * done) / jobs) > Math.floor((10 * shown) / jobs)) console.error(`tournament: ${done}/${jobs} jobs`);

@@ -4,6 +4,7 @@
  * the results into the single-process result. BullMQ is imported only when a
  * queue is used, so the rest of the engine never loads it.
  */
+import { createRequire } from 'node:module';
 import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
 import {
   DEFAULT_PAIRS_PER_JOB,
@@ -72,25 +73,27 @@ export function redisConnection(url: string, param = '--queue'): RedisAddress & 
   return { ...parseRedisAddress(url, param), maxRetriesPerRequest: null };
 }
 
-/** Imports BullMQ on first use. */
+/**
+ * Imports BullMQ on first use, after checking that its Redis client
+ * (`ioredis`, an optional peer of BullMQ) can be loaded: without it BullMQ
+ * fails later with an unrelated-looking TypeError.
+ *
+ * @throws DilemmaError `ERR_BACKEND_UNAVAILABLE` when either package is missing.
+ */
 export async function loadBullmq(): Promise<typeof import('bullmq')> {
+  const require = createRequire(import.meta.url);
+  let bullmq: string;
   try {
-    return await import('bullmq');
+    bullmq = require.resolve('bullmq');
   } catch (e) {
-    throw new DilemmaError(ErrorCode.BackendUnavailable, `the queue needs the 'bullmq' package: ${(e as Error).message}`, { cause: e });
+    throw new DilemmaError(ErrorCode.BackendUnavailable, "the queue needs the 'bullmq' package, which is not installed", { cause: e });
   }
-}
-
-/** Runs `make` (a BullMQ constructor), turning a missing Redis client into a coded error. */
-export function withRedisClient<T>(make: () => T): T {
   try {
-    return make();
+    createRequire(bullmq).resolve('ioredis');
   } catch (e) {
-    if (e instanceof Error && /ioredis/.test(e.message)) {
-      throw new DilemmaError(ErrorCode.BackendUnavailable, `the queue needs the 'ioredis' package beside 'bullmq': ${e.message}`, { cause: e });
-    }
-    throw e;
+    throw new DilemmaError(ErrorCode.BackendUnavailable, "the queue needs the 'ioredis' package (BullMQ's Redis client), which is not installed", { cause: e });
   }
+  return import('bullmq');
 }
 
 /** `promise`, or a coded error naming the address after `ms`. */
@@ -144,7 +147,7 @@ export interface QueuedTournamentOptions {
   pairsPerJob?: number;
   /** The BullMQ queue name; default {@link DEFAULT_TOURNAMENT_QUEUE}. */
   queueName?: string;
-  /** Called after each finished job with the count of finished jobs and the total. */
+  /** Called once the jobs are enqueued (with 0) and after each finished job, with the count of finished jobs and the total. */
   onProgress?: (done: number, total: number) => void;
   /** How long to wait for Redis to answer at the start, in ms; default 10000. */
   connectTimeoutMs?: number;
@@ -170,7 +173,7 @@ export async function runQueuedTournament(plan: TournamentPlan, options: QueuedT
   const jobs = splitTournament(plan, options.pairsPerJob ?? DEFAULT_PAIRS_PER_JOB);
   const name = options.queueName ?? DEFAULT_TOURNAMENT_QUEUE;
   const { Queue, QueueEvents, Job } = await loadBullmq();
-  const queue = withRedisClient(() => new Queue(name, { connection }));
+  const queue = new Queue(name, { connection });
   queue.on('error', () => {}); // ioredis reconnects by itself; a lost connection only delays the wait
   // A real command proves the server answers (waitUntilReady does not);
   // the events connection is opened only then, as it cannot be closed
@@ -181,7 +184,7 @@ export async function runQueuedTournament(plan: TournamentPlan, options: QueuedT
     await queue.close();
     throw e;
   }
-  const events = withRedisClient(() => new QueueEvents(name, { connection }));
+  const events = new QueueEvents(name, { connection });
   events.on('error', () => {});
   const pending = new Set(jobs.map((j) => j.id));
   const results = new Map<string, TournamentJobResult>();
@@ -200,6 +203,7 @@ export async function runQueuedTournament(plan: TournamentPlan, options: QueuedT
     const add = (list: TournamentJobData[]) =>
       queue.addBulk(list.map((data) => ({ name: 'tournament', data, opts: { jobId: data.id, attempts: 1, removeOnComplete: false, removeOnFail: false } })));
     for (let k = 0; k < jobs.length; k += 500) await add(jobs.slice(k, k + 500));
+    options.onProgress?.(0, jobs.length);
     const byId = new Map(jobs.map((j) => [j.id, j]));
     const check = async (id: string) => {
       // The state first, then the job: a job read while active would have no return value yet.
