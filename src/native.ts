@@ -98,7 +98,8 @@ export interface NativeBinding {
   tournament(
     game: NativeGame,
     players: NativePolicy[],
-    options: { repetitions: number; steps?: number; seed?: number | bigint; threads?: number },
+    /** pairs: flattened [row, column] indices; only those pairs play and the arrays are [pairs, 2] instead of [n, n, 2]. */
+    options: { repetitions: number; steps?: number; seed?: number | bigint; threads?: number; pairs?: Int32Array },
   ): Promise<{ meanReturn: Float64Array; action0Rate: Float64Array }>;
   engineInfo(): Record<string, unknown>;
   gameSpecs(): Array<{ id: string; doc: string; params: ParamSpec[] }>;

@@ -70,36 +70,77 @@ export async function tournament(options: TournamentOptions): Promise<Tournament
       throw new DilemmaError(ErrorCode.Unsupported, `tournaments need a two-player game; '${game.id}' has ${game.info.agents}`);
     }
     o.players.forEach((p, i) => players.push(resolvePolicy(p as PolicySpec, `options.players[${i}]`)));
-    const n = players.length;
-    const grid = () => Array.from({ length: n }, () => new Array<number>(n).fill(0));
-    const payoff = grid(), opponentPayoff = grid(), cooperation = grid(), coopSeat1 = grid();
     // All ordered pairs in one native call; pair (i, j) is exactly the rollout of [i, j] with this seed.
     const r = await native().tournament(game.handle, players.map((p) => p.policy.handle), {
       repetitions,
       seed,
       ...(steps ? { steps } : {}),
     });
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const k = (i * n + j) * 2;
-        payoff[i][j] = r.meanReturn[k];
-        opponentPayoff[i][j] = r.meanReturn[k + 1];
-        cooperation[i][j] = r.action0Rate[k];
-        coopSeat1[j][i] = r.action0Rate[k + 1];
-      }
-    }
-    const ranking: Standing[] = players.map((p, i) => {
-      let score = 0, coop = 0;
-      for (let j = 0; j < n; j++) {
-        score += (payoff[i][j] + opponentPayoff[j][i]) / 2;
-        coop += (cooperation[i][j] + coopSeat1[i][j]) / 2;
-      }
-      return { player: p.policy.label, score: score / n, cooperation: coop / n };
-    });
-    ranking.sort((a, b) => b.score - a.score || a.player.localeCompare(b.player));
-    return { players: players.map((p) => p.policy.label), repetitions, payoff, opponentPayoff, cooperation, ranking };
+    return tournamentFromPairs(players.map((p) => p.policy.label), repetitions, r.meanReturn, r.action0Rate);
   } finally {
     for (const p of players) if (p.owned) p.policy.dispose();
     if (ownGame) game.dispose();
   }
+}
+
+/**
+ * Assembles a {@link TournamentResult} from every ordered pair's numbers, as
+ * the native round-robin returns them: `meanReturn` and `action0Rate` of
+ * shape `[n, n, 2]` (row player, column player, seat), row-major. The one
+ * place matrices and ranking are derived, whether the pairs ran in one call
+ * or in jobs spread over machines.
+ */
+export function tournamentFromPairs(labels: string[], repetitions: number, meanReturn: ArrayLike<number>, action0Rate: ArrayLike<number>): TournamentResult {
+  const n = labels.length;
+  if (meanReturn.length !== n * n * 2 || action0Rate.length !== n * n * 2) {
+    throw new DilemmaError(ErrorCode.InvalidArgument, `meanReturn and action0Rate must have ${n * n * 2} values ([${n}, ${n}, 2])`);
+  }
+  const grid = () => Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  const payoff = grid(), opponentPayoff = grid(), cooperation = grid(), coopSeat1 = grid();
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const k = (i * n + j) * 2;
+      payoff[i][j] = meanReturn[k];
+      opponentPayoff[i][j] = meanReturn[k + 1];
+      cooperation[i][j] = action0Rate[k];
+      coopSeat1[j][i] = action0Rate[k + 1];
+    }
+  }
+  const ranking: Standing[] = labels.map((player, i) => {
+    let score = 0, coop = 0;
+    for (let j = 0; j < n; j++) {
+      score += (payoff[i][j] + opponentPayoff[j][i]) / 2;
+      coop += (cooperation[i][j] + coopSeat1[i][j]) / 2;
+    }
+    return { player, score: score / n, cooperation: coop / n };
+  });
+  ranking.sort((a, b) => b.score - a.score || a.player.localeCompare(b.player));
+  return { players: [...labels], repetitions, payoff, opponentPayoff, cooperation, ranking };
+}
+
+/**
+ * Averages tournaments of the same players over several seeds into one
+ * result: matrices and standings are means over the seeds (in the order
+ * given), repetitions their total. `dilemma tournament --seeds N` reports this.
+ */
+export function averageTournaments(results: TournamentResult[]): TournamentResult {
+  if (results.length < 1) throw new DilemmaError(ErrorCode.InvalidArgument, 'results must hold at least one tournament');
+  const n = results.length;
+  const avg = (pick: (r: TournamentResult) => number[][]) =>
+    pick(results[0]).map((row, i) => row.map((_, j) => results.reduce((s, r) => s + pick(r)[i][j], 0) / n));
+  const first = results[0];
+  const ranking = first.players
+    .map((player) => {
+      const rows = results.map((r) => r.ranking.find((s) => s.player === player)!);
+      return { player, score: rows.reduce((s, r) => s + r.score, 0) / n, cooperation: rows.reduce((s, r) => s + r.cooperation, 0) / n };
+    })
+    .sort((a, b) => b.score - a.score || a.player.localeCompare(b.player));
+  return {
+    players: first.players,
+    repetitions: first.repetitions * n,
+    payoff: avg((r) => r.payoff),
+    opponentPayoff: avg((r) => r.opponentPayoff),
+    cooperation: avg((r) => r.cooperation),
+    ranking,
+  };
 }

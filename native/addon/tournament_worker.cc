@@ -1,6 +1,8 @@
-// tournament(game, players, { repetitions, steps?, seed?, threads? }) ->
+// tournament(game, players, { repetitions, steps?, seed?, threads?, pairs? }) ->
 // Promise<{ meanReturn: Float64Array [n, n, 2], action0Rate: Float64Array [n, n, 2] }>:
-// every ordered pair in one call, off the event loop.
+// every ordered pair in one call, off the event loop. With pairs (an
+// Int32Array of [row, column] indices, flattened) only those pairs play and
+// the arrays are [pairs, 2]; a large round-robin is split this way into jobs.
 #include <napi.h>
 
 #include "addon_data.hpp"
@@ -19,12 +21,14 @@ namespace {
 class TournamentWorker : public PromiseWorker {
  public:
   TournamentWorker(Napi::Env env, std::shared_ptr<const Game> game, std::vector<std::shared_ptr<const Policy>> players,
-                   RolloutOptions options)
+                   std::vector<std::pair<int, int>> pairs, RolloutOptions options)
       : PromiseWorker(env, "dilemma.tournament"), game_(std::move(game)), players_(std::move(players)),
-        options_(std::move(options)) {}
+        pairs_(std::move(pairs)), options_(std::move(options)) {}
 
  protected:
-  void Run() override { result_ = run_tournament(game_, players_, options_); }
+  void Run() override {
+    result_ = pairs_.empty() ? run_tournament(game_, players_, options_) : run_tournament_pairs(game_, players_, pairs_, options_);
+  }
   Napi::Value Result(Napi::Env env) override {
     auto copy = [&](const std::vector<double>& v) {
       auto a = Napi::Float64Array::New(env, v.size());
@@ -40,6 +44,7 @@ class TournamentWorker : public PromiseWorker {
  private:
   std::shared_ptr<const Game> game_;
   std::vector<std::shared_ptr<const Policy>> players_;
+  std::vector<std::pair<int, int>> pairs_;
   RolloutOptions options_;
   TournamentResult result_;
 };
@@ -52,7 +57,7 @@ Napi::Value Tournament(const Napi::CallbackInfo& info) {
     auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
     const std::vector<Napi::Value> ps = array_elements(env, info[1], "players", 1024, "an array of policies");
     if (ps.empty()) throw_error(env, codes::kInvalidArgument, "players must have 1 to 1024 entries");
-    const Options o(env, info[2], "options", {"repetitions", "steps", "seed", "threads"});
+    const Options o(env, info[2], "options", {"repetitions", "steps", "seed", "threads", "pairs"});
     std::vector<std::shared_ptr<const Policy>> players;
     for (size_t i = 0; i < ps.size(); ++i)
       players.push_back(unwrap<PolicyWrap>(env, ps[i], "players[" + std::to_string(i) + "]", "Policy")->policy(env));
@@ -61,8 +66,22 @@ Napi::Value Tournament(const Napi::CallbackInfo& info) {
     opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 24));
     opt.seed = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
     opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, 1024));
+    std::vector<std::pair<int, int>> pairs;
+    if (o.has("pairs")) {
+      const Input<int32_t> p = input_array<int32_t>(env, o.get("pairs"), "options.pairs", -1);
+      if (p.size() < 2 || p.size() % 2 != 0 || p.size() > (size_t{1} << 25))
+        throw_error(env, codes::kInvalidArgument, "options.pairs must hold 1 to 2^24 [row, column] pairs (an even length)");
+      pairs.reserve(p.size() / 2);
+      for (size_t k = 0; k < p.size(); k += 2) {
+        const int32_t i = p.data()[k], j = p.data()[k + 1];
+        if (i < 0 || j < 0 || static_cast<size_t>(i) >= players.size() || static_cast<size_t>(j) >= players.size())
+          throw_error(env, codes::kInvalidArgument,
+                      "options.pairs[" + std::to_string(k / 2) + "] must index players (0 to " + std::to_string(players.size() - 1) + ")");
+        pairs.emplace_back(i, j);
+      }
+    }
     trajectory_sizes(*game, opt);
-    auto* worker = new TournamentWorker(env, game, std::move(players), opt);
+    auto* worker = new TournamentWorker(env, game, std::move(players), std::move(pairs), opt);
     Napi::Promise p = worker->Promise();
     worker->Queue();
     return p;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "rollout.hpp"
@@ -19,5 +20,12 @@ struct TournamentResult {
 
 TournamentResult run_tournament(const std::shared_ptr<const Game>& game,
                                 const std::vector<std::shared_ptr<const Policy>>& players, const RolloutOptions& options);
+
+// Only the listed ordered pairs ({row, column} indices into players), so a
+// large round-robin can be split into jobs: result arrays are [pair, seat],
+// and each pair's numbers equal those of the full round-robin.
+TournamentResult run_tournament_pairs(const std::shared_ptr<const Game>& game,
+                                      const std::vector<std::shared_ptr<const Policy>>& players,
+                                      const std::vector<std::pair<int, int>>& pairs, const RolloutOptions& options);
 
 }  // namespace dilemma

@@ -163,6 +163,19 @@ TEST("a tournament equals the separate rollouts of its pairs, on any thread coun
       CHECK_CLOSE(one.mean_return[(i * 3 + j) * 2 + 1], total(t, 1, o.batch), 1e-12, 1e-9);
     }
   CHECK_THROWS_CODE(run_tournament(make_game("public-goods", P()), ps, o), codes::kUnsupported);
+  // A chosen list of pairs (any order, repeats allowed) gives each pair's numbers of the full round-robin.
+  const std::vector<std::pair<int, int>> pairs = {{2, 0}, {0, 2}, {1, 1}, {2, 0}};
+  const TournamentResult some = run_tournament_pairs(g, ps, pairs, o);
+  CHECK(some.mean_return.size() == pairs.size() * 2);
+  for (size_t k = 0; k < pairs.size(); ++k)
+    for (int seat = 0; seat < 2; ++seat) {
+      const size_t full = static_cast<size_t>(pairs[k].first * 3 + pairs[k].second) * 2 + seat;
+      CHECK(some.mean_return[k * 2 + seat] == one.mean_return[full]);
+      CHECK(some.action0_rate[k * 2 + seat] == one.action0_rate[full]);
+    }
+  CHECK_THROWS_CODE(run_tournament_pairs(g, ps, {{0, 3}}, o), codes::kInvalidArgument);
+  CHECK_THROWS_CODE(run_tournament_pairs(g, ps, {{-1, 0}}, o), codes::kInvalidArgument);
+  CHECK_THROWS_CODE(run_tournament_pairs(g, ps, {}, o), codes::kInvalidArgument);
 }
 
 namespace {

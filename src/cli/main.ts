@@ -104,7 +104,9 @@ program
   .option('--seeds <n>', 'seeds (results averaged)', integer, 1)
   .option('--rounds <n>', 'rounds per episode', integer)
   .option('--out <dir>', 'write ranking.csv, payoff-matrix.csv, tournament.json and report.html')
-  .action(async (opts: { game: string; params?: Record<string, unknown>; players?: string[]; repetitions: number; seeds: number; rounds?: number; out?: string }) => {
+  .option('--queue <url>', 'play the pairs as jobs on a Redis queue (redis://HOST:PORT[/DB]) that `dilemma worker`s take; same result')
+  .option('--pairs-per-job <n>', 'ordered pairs per queued job (default 256)', integer)
+  .action(async (opts: { game: string; params?: Record<string, unknown>; players?: string[]; repetitions: number; seeds: number; rounds?: number; out?: string; queue?: string; pairsPerJob?: number }) => {
     await tournamentCommand({ ...opts, players: opts.players ?? [...strategiesFor(opts.game)], output: opts.out });
   });
 

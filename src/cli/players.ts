@@ -3,6 +3,7 @@
  * (`tit-for-tat`), a strategy with parameters (`random:p=0.3`), a training
  * checkpoint (`ckpt:runs/x/checkpoint.json`) or an ONNX model (`onnx:model.onnx`).
  */
+import { resolve } from 'node:path';
 import { didYouMean } from '../did-you-mean.js';
 import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
 import { onnx } from '../onnx-runtime.js';
@@ -12,17 +13,20 @@ import { loadPolicy } from '../train.js';
 /**
  * Makes the player a specification names. `param` names where the
  * specification came from (`config.evaluate.opponents.1`) in errors, which
- * suggest the closest strategy for a mistyped name.
+ * suggest the closest strategy for a mistyped name. `base`, when given, is the
+ * folder relative `ckpt:`/`onnx:` paths are read from (a queue worker reads
+ * them from where the command was run); labels come from the paths as written.
  */
-export function parsePlayer(spec: string, param?: string): Policy {
+export function parsePlayer(spec: string, param?: string, base?: string): Policy {
   const where = param ? `${param}: ` : '';
   if (typeof spec !== 'string' || spec.length === 0) {
     throw new DilemmaError(ErrorCode.InvalidArgument, `${where}a player must be a strategy name, ckpt:PATH or onnx:PATH`);
   }
-  if (spec.startsWith('ckpt:')) return loadPolicy(spec.slice(5), spec.slice(5).split('/').slice(-2).join('/'), param ?? `player '${spec}'`);
+  const at = (path: string) => (base === undefined ? path : resolve(base, path));
+  if (spec.startsWith('ckpt:')) return loadPolicy(at(spec.slice(5)), spec.slice(5).split('/').slice(-2).join('/'), param ?? `player '${spec}'`);
   if (spec.startsWith('onnx:')) {
     try {
-      return onnx(spec.slice(5), { label: spec.slice(5).split('/').pop() });
+      return onnx(at(spec.slice(5)), { label: spec.slice(5).split('/').pop() });
     } catch (e) {
       if (param && isDilemmaError(e)) throw new DilemmaError(e.code, `${where}${e.message}`, { cause: e });
       throw e;
