@@ -119,8 +119,9 @@ program
   .requiredOption('--store <dir>', 'the shared store folder (the same on every machine)')
   .option('--concurrency <n>', 'jobs at once in this process', integer, 1)
   .option('--stalled-ms <n>', "how long a job's lock lasts unrenewed: a worker silent this long loses its job to another", integer, 30000)
+  .option('--threads <n>', 'native threads per job (default: all cores; with several workers on a machine, cores / workers)', integer)
   .option('--exit-when-idle', 'leave once nothing is waiting, delayed or running')
-  .action(async (opts: { queue: string; store: string; concurrency: number; stalledMs: number; exitWhenIdle?: boolean }) => {
+  .action(async (opts: { queue: string; store: string; concurrency: number; stalledMs: number; threads?: number; exitWhenIdle?: boolean }) => {
     process.exitCode = await workerCommand(opts);
   });
 

@@ -5,6 +5,7 @@
  * finish; a second one leaves at once, and those jobs go to another worker
  * once their lock expires, from their last checkpoint.
  */
+import { setThreads } from '../info.js';
 import { DirectoryRunStore } from '../scale/run-store.js';
 import { runWorker } from '../scale/worker.js';
 
@@ -15,6 +16,8 @@ export interface WorkerCommandOptions {
   concurrency?: number;
   /** Lock duration in milliseconds (see runWorker). */
   stalledMs?: number;
+  /** Native threads (see setThreads); default all cores. */
+  threads?: number;
   /** Leave once the queue is empty. */
   exitWhenIdle?: boolean;
 }
@@ -22,6 +25,7 @@ export interface WorkerCommandOptions {
 /** Runs a worker until it is stopped; returns the exit code. */
 export async function workerCommand(opts: WorkerCommandOptions): Promise<number> {
   const store = new DirectoryRunStore(opts.store);
+  if (opts.threads !== undefined) setThreads(opts.threads);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const handle = await runWorker({ queue: opts.queue, store, concurrency: opts.concurrency, stalledMs: opts.stalledMs, exitWhenIdle: opts.exitWhenIdle, log });
   let signals = 0;

@@ -6,49 +6,12 @@
  * is given.
  */
 import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
-import type { RunStore } from './run-store.js';
+import type { JobProcessor } from './job-context.js';
+
+export type { JobContext, JobProcessor } from './job-context.js';
 
 /** The BullMQ queue every sweep, tournament and worker uses (one per Redis database). */
 export const QUEUE_NAME = 'dilemma';
-
-/** What a processor gets for one job. */
-export interface JobContext<Data = unknown> {
-  /** The job's id (for a training run: `<experiment>/<run id>`). */
-  id: string;
-  /** The job's kind (its BullMQ name). */
-  kind: string;
-  /** The job's data as enqueued. */
-  data: Data;
-  /** 1 for the first attempt, 2 after a failure or a stall, … */
-  attempt: number;
-  /** The worker's shared store. */
-  store: RunStore;
-  /** A name for this worker (`host:pid`), recorded in results. */
-  worker: string;
-  /**
-   * Reports progress through the queue (job.updateProgress); never waits and
-   * never throws, so that a Redis outage does not stop the work.
-   */
-  progress(value: Record<string, unknown>): void;
-  /**
-   * Resolves false when this worker no longer holds the job (its lock was
-   * lost, e.g. after a long Redis outage, and another worker may have it):
-   * call before publishing results to the store.
-   */
-  ownsJob(): Promise<boolean>;
-  /** Aborted when the worker shuts down or loses the job; stop at the next safe point. */
-  signal: AbortSignal;
-  /** A line for the worker's log. */
-  log(line: string): void;
-}
-
-/**
- * Serves one kind of job; what it resolves to is the job's return value
- * (JSON). Throw a DilemmaError with a code of {@link PERMANENT_CODES} (a bad
- * config, an unknown strategy, a missing file) to fail the job once without
- * retries; any other error is retried (3 attempts, back-off).
- */
-export type JobProcessor<Data = unknown> = (job: JobContext<Data>) => Promise<unknown>;
 
 /** Error codes that retrying cannot fix: a job failing with one fails at once. */
 export const PERMANENT_CODES: ReadonlySet<string> = new Set<string>([

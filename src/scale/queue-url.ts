@@ -7,12 +7,17 @@ import { DilemmaError, ErrorCode } from '../errors.js';
 
 /** A parsed queue address. */
 export interface QueueAddress {
+  /** Host name or IP address. */
   host: string;
+  /** TCP port (6379 when the address gives none). */
   port: number;
   /** Redis database number. */
   db: number;
+  /** ACL user name, when the address gives one. */
   username?: string;
+  /** Password, when the address gives one. */
   password?: string;
+  /** TLS (`rediss://`). */
   tls: boolean;
   /** The address with any password hidden, for messages and logs. */
   display: string;

@@ -36,7 +36,7 @@ export interface RunResult {
 
 /**
  * Storage for the runs of queued sweeps, keyed by run key
- * (`<experiment>/<run folder>`, see {@link checkRunKey}). Writes are atomic:
+ * (`<experiment>/<run folder>`: folder names of letters, digits and `._,=+-` joined by '/'). Writes are atomic:
  * a reader sees a whole pair of files or the previous one.
  */
 export interface RunStore {
@@ -89,9 +89,12 @@ const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
  * `<root>/<experiment>` reads like a local experiment's folder.
  */
 export class DirectoryRunStore implements RunStore {
+  /** The store's folder. */
   readonly root: string;
+  /** Same as root. */
   readonly location: string;
 
+  /** A store on `root` (created by the first write); `param` names the option in errors. */
   constructor(root: string, param = '--store') {
     if (typeof root !== 'string' || root.length === 0) throw new DilemmaError(ErrorCode.InvalidArgument, `${param}: the store folder is missing`);
     if (existsSync(root) && !statSync(root).isDirectory()) throw new DilemmaError(ErrorCode.NotAFile, `${param}: ${root} exists and is not a folder`);
@@ -103,6 +106,7 @@ export class DirectoryRunStore implements RunStore {
     return join(this.root, ...checkRunKey(key).split('/'));
   }
 
+  /** See {@link RunStore.getRun}. */
   async getRun(key: string): Promise<RunFiles | undefined> {
     const dir = this.#dir(key);
     const checkpointPath = join(dir, RUN_FILES.checkpoint);
@@ -114,6 +118,7 @@ export class DirectoryRunStore implements RunStore {
     return { checkpoint, metrics };
   }
 
+  /** See {@link RunStore.putRun}. */
   async putRun(key: string, files: RunFiles, iteration: number): Promise<boolean> {
     const dir = this.#dir(key);
     if (existsSync(join(dir, RUN_FILES.result))) return false;
@@ -129,6 +134,7 @@ export class DirectoryRunStore implements RunStore {
     return true;
   }
 
+  /** See {@link RunStore.getResult}. */
   async getResult(key: string): Promise<RunResult | undefined> {
     const path = join(this.#dir(key), RUN_FILES.result);
     if (!existsSync(path)) return undefined;
@@ -140,10 +146,12 @@ export class DirectoryRunStore implements RunStore {
     }
   }
 
+  /** See {@link RunStore.putResult}. */
   async putResult(key: string, result: RunResult): Promise<void> {
     writeAtomic(join(this.#dir(key), RUN_FILES.result), `${JSON.stringify(result, null, 2)}\n`, `run ${key}`);
   }
 
+  /** See {@link RunStore.list}. */
   async list(prefix = ''): Promise<string[]> {
     const start = prefix ? this.#dir(prefix) : this.root;
     const out: string[] = [];
@@ -166,6 +174,7 @@ export class DirectoryRunStore implements RunStore {
     return out.sort();
   }
 
+  /** See {@link RunStore.localFolder}. */
   async localFolder(key: string): Promise<string> {
     return this.#dir(key);
   }

@@ -8,13 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { parseParams } from '../schema.js';
 import { readCheckpoint, train, trainConfigSchema } from '../train.js';
 import type { RunSpec } from '../cli/experiment.js';
-import type { JobContext } from './jobs.js';
+import type { JobContext } from './job-context.js';
 import { checkRunKey, type RunResult } from './run-store.js';
 
 /** The data of a `train` job. */
@@ -127,9 +127,4 @@ export async function trainJob(job: JobContext<TrainJobData>): Promise<TrainJobR
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** `host:pid`, the name a worker records in results. */
-export function workerName(): string {
-  return `${hostname()}:${process.pid}`;
 }

@@ -6,10 +6,11 @@
  * it from the store. bullmq is imported here only, on first use.
  */
 import { DilemmaError, ErrorCode } from '../errors.js';
-import { isPermanentFailure, jobProcessor, QUEUE_NAME, type JobContext } from './jobs.js';
+import type { JobContext } from './job-context.js';
+import { isPermanentFailure, jobProcessor, QUEUE_NAME } from './jobs.js';
 import { parseQueueUrl, redisOptions } from './queue-url.js';
 import type { RunStore } from './run-store.js';
-import { workerName } from './train-job.js';
+import { workerName } from './job-context.js';
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
@@ -37,8 +38,13 @@ export interface WorkerHandle {
   done: Promise<void>;
   /** Stops taking jobs and waits for the running ones to finish (force: drop them; they go to another worker once their lock expires). */
   close(force?: boolean): Promise<void>;
-  /** Jobs this worker has finished, failed and seen stall. */
-  counts: { completed: number; failed: number };
+  /** Jobs this worker has finished, and attempts that failed. */
+  counts: {
+    /** Jobs completed. */
+    completed: number;
+    /** Attempts that failed (a job retried twice counts twice). */
+    failed: number;
+  };
 }
 
 /** How many times a job may be recovered from a dead worker before it fails. */
@@ -138,6 +144,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerHandle> {
   };
   if (options.exitWhenIdle) {
     const queue = new Queue(QUEUE_NAME, { connection });
+    queue.on('error', () => {}); // the worker's own listener reports connection trouble
     let checking = false;
     idleTimer = setInterval(() => {
       if (checking) return;
