@@ -8,7 +8,7 @@
  */
 import avaTest from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,9 @@ import { DirectoryRunStore } from '../src/scale/run-store.js';
 import { enqueueSweep, openQueue, queueStatus } from '../src/scale/sweep.js';
 import { runKey } from '../src/scale/train-job.js';
 import { runWorker } from '../src/scale/worker.js';
-import { train } from '../src/train.js';
+import { Writable } from 'node:stream';
+import { sweepCommand } from '../src/cli/sweep-command.js';
+import { trainCommand } from '../src/cli/train-command.js';
 import { redisServerPath, TestRedis } from './helpers/redis-server.js';
 
 const hasRedis = redisServerPath() !== undefined;
@@ -53,16 +55,18 @@ function rng(seed: number): () => number {
   };
 }
 
-// The reference: every run trained one after the other in this process, as `dilemma train` does.
+// The reference: `dilemma train` on the same file, every run one after the other in this process.
 const reference = join(dir, 'reference');
 let referenceDone: Promise<void> | undefined;
 function trainReference(): Promise<void> {
   referenceDone ??= (async () => {
-    for (const run of plan.runs) {
-      const runDir = join(reference, run.dir);
-      mkdirSync(runDir, { recursive: true });
-      const { trainer } = await train(run.train, { checkpointFile: join(runDir, 'checkpoint.json'), metricsFile: join(runDir, 'metrics.jsonl'), checkpointEvery: run.checkpointEvery, runId: run.id });
-      trainer.dispose();
+    const quiet = new Writable({ write: (_chunk, _enc, done) => done() }) as unknown as NodeJS.WriteStream;
+    const log = console.log;
+    console.log = () => {};
+    try {
+      if ((await trainCommand(configFile, { output: reference, overrides: OVERRIDES, stream: quiet })) !== 0) throw new Error('the reference run failed');
+    } finally {
+      console.log = log;
     }
   })();
   return referenceDone;
@@ -157,6 +161,16 @@ test('a 12-run sweep on two worker processes gives the results of the runs train
     }
   })();
   t.deepEqual(rows.map((r) => [r.state, r.progress, r.attempts]), plan.runs.map(() => ['completed', { iteration: 80, total: 80 }, 1]));
+  // Collected into the summary `dilemma train` writes for the same experiment.
+  const log = console.log;
+  console.log = () => {};
+  try {
+    t.is(await sweepCommand(configFile, { collect: true, store, name: 'plain', overrides: OVERRIDES }), 0);
+  } finally {
+    console.log = log;
+  }
+  t.is(readFileSync(join(store, 'plain', 'summary.csv'), 'utf8'), readFileSync(join(reference, 'summary.csv'), 'utf8'));
+  t.true(existsSync(join(store, 'plain', 'report.html')));
 });
 
 test('a worker SIGKILLed at a random moment mid-run: the other resumes its job from the store, bit-identically', async (t) => {
@@ -215,6 +229,9 @@ test('a job with a bad config fails once, with its error, and is not retried', a
   t.regex((await queue.getJob('bad/run'))!.failedReason, /batch/);
   t.is(handle.counts.failed, 2, lines.join('\n'));
   t.false(existsSync(join(dir, 'store-bad', 'bad', run.dir, 'checkpoint.json')));
+  // Collecting an experiment whose runs are not all finished names them and fails.
+  const quiet = new Writable({ write: (_chunk, _enc, done) => done() }) as unknown as NodeJS.WriteStream;
+  t.is(await sweepCommand(configFile, { collect: true, store: join(dir, 'store-bad'), name: 'bad', overrides: OVERRIDES, stream: quiet }), 1);
   t.is(QUEUE_NAME, 'dilemma');
 });
 

@@ -38,7 +38,7 @@ export interface JobContext<Data = unknown> {
 
 /**
  * Serves one kind of job; what it resolves to is the job's return value
- * (JSON). Throw a DilemmaError with a code of PERMANENT_CODES (jobs.ts) (a bad
+ * (JSON). Throw a DilemmaError whose code is one of PERMANENT_CODES (a bad
  * config, an unknown strategy, a missing file) to fail the job once without
  * retries; any other error is retried (3 attempts, back-off).
  */

@@ -39,7 +39,8 @@ export function parseQueueUrl(text: unknown, param = '--queue'): QueueAddress {
   try {
     url = new URL(text);
   } catch {
-    return fail(`'${text}' is not an address`);
+    const port = /^rediss?:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/.exec(text)?.[1];
+    return fail(port !== undefined && Number(port) > 65535 ? `port ${port} is outside 1..65535` : `'${text}' is not an address`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(`'${url.protocol.replace(/:$/, '')}' is not a Redis scheme (redis or rediss)`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
