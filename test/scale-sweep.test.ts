@@ -214,21 +214,24 @@ test('a job with a bad config fails once, with its error, and is not retried', a
   const bad = { experiment: 'bad', run: { ...run, train: { ...run.train, batch: -4 } } };
   await queue.add('train', bad, { ...JOB_OPTIONS, jobId: 'bad/run' });
   await queue.add('no-such-kind', {}, { ...JOB_OPTIONS, jobId: 'bad/kind' });
+  // A finished run of the first test, asked for again with another config.
+  const other = { experiment: 'plain', run: { ...run, train: { ...run.train, batch: 64 } } };
+  await queue.add('train', other, { ...JOB_OPTIONS, jobId: 'bad/other-config' });
   const lines: string[] = [];
-  const handle = await runWorker({ queue: redis.url, store: new DirectoryRunStore(join(dir, 'store-bad')), stalledMs: 2000, exitWhenIdle: true, log: (l) => lines.push(l) });
+  const handle = await runWorker({ queue: redis.url, store: new DirectoryRunStore(join(dir, 'store-plain')), stalledMs: 2000, exitWhenIdle: true, log: (l) => lines.push(l) });
   await handle.done;
   for (const [id, pattern] of [
-    ['bad/run', /^\[ERR_INVALID_PARAM\] run naive-seed1|batch/],
+    ['bad/run', /^\[ERR_INVALID_PARAM\] run [^:]+: train\.batch/],
     ['bad/kind', /^\[ERR_INVALID_PARAM\] job kind 'no-such-kind' is not served/],
+    ['bad/other-config', /^\[ERR_INVALID_CHECKPOINT\] run [^:]+: the store holds this run trained with another config/],
   ] as const) {
     const job = await queue.getJob(id);
     t.is(await job!.getState(), 'failed', id);
     t.is(job!.attemptsMade, 1, id);
     t.regex(job!.failedReason, pattern, id);
   }
-  t.regex((await queue.getJob('bad/run'))!.failedReason, /batch/);
-  t.is(handle.counts.failed, 2, lines.join('\n'));
-  t.false(existsSync(join(dir, 'store-bad', 'bad', run.dir, 'checkpoint.json')));
+  t.is(handle.counts.failed, 3, lines.join('\n'));
+  t.false(existsSync(join(dir, 'store-plain', 'bad')));
   // Collecting an experiment whose runs are not all finished names them and fails.
   const quiet = new Writable({ write: (_chunk, _enc, done) => done() }) as unknown as NodeJS.WriteStream;
   t.is(await sweepCommand(configFile, { collect: true, store: join(dir, 'store-bad'), name: 'bad', overrides: OVERRIDES, stream: quiet }), 1);

@@ -107,7 +107,7 @@ program
   .option('--collect', 'gather the finished runs from the store into summary.csv, summary.json and report.html')
   .option('--store <dir>', 'the shared store folder the workers write to (--collect)')
   .option('--out <dir>', 'where --collect writes (default: the experiment\'s folder in the store)')
-  .addHelpText('after', '\nExamples:\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --queue redis://10.0.0.5:6379\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --queue redis://10.0.0.5:6379 --status\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --collect --store /shared/runs')
+  .addHelpText('after', '\nExamples:\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --queue redis://10.0.0.5:6379\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --queue redis://10.0.0.5:6379 --status\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --collect --store shared-runs')
   .action(async (config: string | undefined, overrides: string[], opts: { queue?: string; name?: string; status?: boolean; collect?: boolean; store?: string; out?: string }) => {
     process.exitCode = await sweepCommand(config, { ...opts, output: opts.out, overrides });
   });

@@ -49,17 +49,38 @@ function checkData(data: unknown): TrainJobData {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** readCheckpoint on bytes held in memory (through a private temporary file, so the checks are the same). */
+function readCheckpointBytes(bytes: Uint8Array, param: string): ReturnType<typeof readCheckpoint> {
+  const tmp = mkdtempSync(join(tmpdir(), 'dilemma-ckpt-'));
+  try {
+    const path = join(tmp, 'checkpoint.json');
+    writeFileSync(path, bytes);
+    return readCheckpoint(path, param);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** Trains one run of a queued sweep (the processor of `train` jobs). */
 export async function trainJob(job: JobContext<TrainJobData>): Promise<TrainJobResult> {
   const { experiment, run } = checkData(job.data);
   const key = runKey(experiment, run);
+  // A bad config fails here, once, with the trainer's own message.
+  const config = parseParams(trainConfigSchema, run.train, `run ${run.id}: train`);
+  const sameConfig = (checkpoint: Uint8Array, what: string): number => {
+    const { config: was, state } = readCheckpointBytes(checkpoint, `run ${run.id}: ${what}`);
+    if (JSON.stringify(parseParams(trainConfigSchema, was, `run ${run.id}: ${what} config`)) !== JSON.stringify(config)) {
+      throw new DilemmaError(ErrorCode.InvalidCheckpoint, `run ${run.id}: the store holds this run trained with another config (${job.store.location}, ${key}); give the sweep another --name or remove that folder`);
+    }
+    return state.iteration;
+  };
   const finished = await job.store.getResult(key);
   if (finished) {
+    const stored = await job.store.getRun(key);
+    if (stored) sameConfig(stored.checkpoint, 'stored checkpoint');
     job.log(`${job.id}: already finished by ${finished.worker}; not trained again`);
     return { ...finished, reused: true };
   }
-  // A bad config fails here, once, with the trainer's own message.
-  const config = parseParams(trainConfigSchema, run.train, `run ${run.id}: train`);
   const every = run.checkpointEvery;
   if (!Number.isInteger(every) || every < 1) throw new DilemmaError(ErrorCode.InvalidParam, `run ${run.id}: checkpointEvery must be a positive integer, got ${String(every)}`);
   const scratch = mkdtempSync(join(tmpdir(), 'dilemma-job-'));
@@ -71,11 +92,7 @@ export async function trainJob(job: JobContext<TrainJobData>): Promise<TrainJobR
     if (stored) {
       writeFileSync(checkpointFile, stored.checkpoint);
       writeFileSync(metricsFile, stored.metrics);
-      const { config: was, state } = readCheckpoint(checkpointFile, `run ${run.id}: stored checkpoint`);
-      if (JSON.stringify(parseParams(trainConfigSchema, was, `run ${run.id}: stored checkpoint config`)) !== JSON.stringify(config)) {
-        throw new DilemmaError(ErrorCode.InvalidCheckpoint, `run ${run.id}: the store holds a checkpoint of this run with another training config (${job.store.location}, ${key}); give the sweep another name or remove that folder`);
-      }
-      start = state.iteration;
+      start = sameConfig(stored.checkpoint, 'stored checkpoint');
     }
     const initParams = !stored && run.init !== undefined ? readCheckpoint(run.init, `run ${run.id}: init`).state.params : undefined;
     const total = config.iterations;
