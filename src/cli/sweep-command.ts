@@ -52,7 +52,7 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
   if (opts.status && opts.collect) throw new DilemmaError(ErrorCode.InvalidArgument, '--status and --collect: give one of them');
   if (opts.collect) return collect(file, overrides, opts, stream);
   if (!opts.queue) throw new DilemmaError(ErrorCode.InvalidArgument, '--queue: the queue address is missing (redis://HOST:PORT[/DB])');
-  if (opts.status) return status(file, overrides, opts, stream);
+  if (opts.status) return status(file, overrides, opts);
   if (file === undefined) throw new DilemmaError(ErrorCode.InvalidArgument, 'config: the experiment file is missing');
   const plan = loadPlan(file, overrides);
   checkExperiment(plan);
@@ -89,7 +89,7 @@ function statusTable(rows: JobStatus[]): string {
   return `${table}\n${rows.length} job${rows.length === 1 ? '' : 's'}: ${totals.join(', ') || 'none'}\n`;
 }
 
-async function status(file: string | undefined, overrides: string[], opts: SweepCommandOptions, stream: NodeJS.WriteStream): Promise<number> {
+async function status(file: string | undefined, overrides: string[], opts: SweepCommandOptions): Promise<number> {
   let ids: string[] | undefined;
   if (file !== undefined) {
     const plan = loadPlan(file, overrides);
@@ -114,7 +114,6 @@ async function status(file: string | undefined, overrides: string[], opts: Sweep
     }
   } finally {
     await queue.close();
-    void stream;
   }
 }
 
