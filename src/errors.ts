@@ -49,6 +49,8 @@ export const ErrorCode = {
   LlmRedirect: 'ERR_LLM_REDIRECT',
   /** Chat client: the response body exceeded its size limit. */
   LlmTooLarge: 'ERR_LLM_TOO_LARGE',
+  /** The job queue (Redis) cannot be reached or refused a command; the message says which address and why. */
+  QueueUnavailable: 'ERR_QUEUE_UNAVAILABLE',
   /** A bug in the engine; please report it. */
   Internal: 'ERR_INTERNAL',
 } as const;

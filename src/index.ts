@@ -256,3 +256,14 @@ export {
 } from './text/index.js';
 export { ROLLOUT_AUTO_CUDA_MIN_AGENT_STEPS } from './rollout.js';
 export { LOSS_AUTO_CUDA_MIN_ELEMENTS } from './loss.js';
+export {
+  isPermanentFailure,
+  PERMANENT_CODES,
+  QUEUE_NAME,
+  registerJobProcessor,
+  type JobContext,
+  type JobProcessor,
+} from './scale/jobs.js';
+export { parseQueueUrl, type QueueAddress } from './scale/queue-url.js';
+export { DirectoryRunStore, type RunFiles, type RunResult, type RunStore } from './scale/run-store.js';
+export { runWorker, type WorkerHandle, type WorkerOptions } from './scale/worker.js';

@@ -16,6 +16,8 @@ import { exportMetricsCommand, exportOnnxCommand, exportTrajectoriesCommand } fr
 import { runTrainDemo } from './train-demo.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand, tournamentCommand } from './tournament-command.js';
+import { sweepCommand } from './sweep-command.js';
+import { workerCommand } from './worker-command.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -92,6 +94,35 @@ program
   .addHelpText('after', '\nExamples:\n  dilemma train ipd-experiment.yaml train.beta=0.5,1 seeds=2\n  dilemma train ipd-experiment.yaml evaluate.opponents=[tit-for-tat,grim-trigger] train.iterations=50')
   .action(async (config: string, overrides: string[], opts: { resume?: boolean; out?: string }) => {
     process.exitCode = await trainCommand(config, { resume: opts.resume, output: opts.out, overrides });
+  });
+
+program
+  .command('sweep')
+  .description('enqueue every run of an experiment file on a Redis queue for `dilemma worker`s; --status shows every run, --collect writes the summary and report')
+  .argument('[config]', 'experiment file (as for `dilemma train`)')
+  .argument('[overrides...]', 'key=value overrides and sweeps, as for `dilemma train`')
+  .option('--queue <url>', 'the queue, redis://HOST:PORT[/DB]')
+  .option('--name <name>', "the experiment's name in the queue and the store (default: its output folder's name)")
+  .option('--status', 'show the state of every run (live on a terminal); with a config, only its runs')
+  .option('--collect', 'gather the finished runs from the store into summary.csv, summary.json and report.html')
+  .option('--store <dir>', 'the shared store folder the workers write to (--collect)')
+  .option('--out <dir>', 'where --collect writes (default: the experiment\'s folder in the store)')
+  .addHelpText('after', '\nExamples:\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --queue redis://10.0.0.5:6379\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --queue redis://10.0.0.5:6379 --status\n  dilemma sweep ipd-experiment.yaml train.beta=0.5,1 seeds=4 --collect --store shared-runs')
+  .action(async (config: string | undefined, overrides: string[], opts: { queue?: string; name?: string; status?: boolean; collect?: boolean; store?: string; out?: string }) => {
+    process.exitCode = await sweepCommand(config, { ...opts, output: opts.out, overrides });
+  });
+
+program
+  .command('worker')
+  .description('take jobs from the queue (sweep runs, and other registered kinds), checkpointing to a shared store, until stopped')
+  .requiredOption('--queue <url>', 'the queue, redis://HOST:PORT[/DB]')
+  .requiredOption('--store <dir>', 'the shared store folder (the same on every machine)')
+  .option('--concurrency <n>', 'jobs at once in this process', integer, 1)
+  .option('--stalled-ms <n>', "how long a job's lock lasts unrenewed: a worker silent this long loses its job to another", integer, 30000)
+  .option('--threads <n>', 'native threads per job (default: all cores; with several workers on a machine, cores / workers)', integer)
+  .option('--exit-when-idle', 'leave once nothing is waiting, delayed or running')
+  .action(async (opts: { queue: string; store: string; concurrency: number; stalledMs: number; threads?: number; exitWhenIdle?: boolean }) => {
+    process.exitCode = await workerCommand(opts);
   });
 
 program

@@ -36,10 +36,13 @@ export interface TrainCommandOptions {
   stream?: NodeJS.WriteStream;
 }
 
-interface RunOutcome {
+/** A run as the summary reads it: its spec, the folder with its checkpoint.json, its metrics. */
+export interface RunOutcome {
   spec: RunSpec;
+  /** The folder holding the run's checkpoint.json. */
   dir: string;
   history: IterationMetrics[];
+  /** Stopped before its last iteration. */
   interrupted: boolean;
 }
 
@@ -159,7 +162,12 @@ function statNamesOf(o: RunOutcome | undefined): string[] {
 /** The run's label in plots and tables: its algorithm, and its sweep point when there is a sweep. */
 const labelOf = (spec: RunSpec) => (spec.point ? `${spec.algorithm} ${spec.point}` : spec.algorithm);
 
-async function summarise(plan: ExperimentPlan, facts: Map<string, RunFacts>, outcomes: RunOutcome[], command: string): Promise<void> {
+/**
+ * Evaluates the trained runs, prints the summary table and writes
+ * summary.csv, summary.json and the report into plan.output (used by
+ * `dilemma train` and by `dilemma sweep --collect`).
+ */
+export async function summarise(plan: ExperimentPlan, facts: Map<string, RunFacts>, outcomes: RunOutcome[], command: string): Promise<void> {
   const output = plan.output;
   const runs: SummaryRun[] = [];
   const evaluations: Array<{ algorithm: string; seed: number; run: string; evaluation: Awaited<ReturnType<typeof evaluate>> }> = [];
