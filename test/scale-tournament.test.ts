@@ -13,7 +13,9 @@ import { averageTournaments, tournament, type TournamentResult } from '../src/to
 import { parsePlayer } from '../src/cli/players.js';
 import { tournamentCommand } from '../src/cli/tournament-command.js';
 import { mergeTournamentJobs, runTournamentJob, splitTournament, type TournamentJobResult, type TournamentPlan } from '../src/scale/tournament-jobs.js';
-import { parseRedisAddress, redisConnection, runQueuedTournament, tournamentProcessor } from '../src/scale/tournament-queue.js';
+import { runQueuedTournament } from '../src/scale/tournament-queue.js';
+import { DirectoryRunStore } from '../src/scale/run-store.js';
+import { runWorker, type WorkerHandle } from '../src/scale/worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dilemma-scale-tournament-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,15 +120,6 @@ test('merge refuses duplicated, missing and foreign results with coded errors', 
   await t.throwsAsync(runTournamentJob({ ...job, pairs: [0, 5] }), { code: 'ERR_INVALID_ARGUMENT', message: /job\.data\.pairs\[1\]/ });
 });
 
-test('redis addresses', (t) => {
-  t.deepEqual(parseRedisAddress('redis://10.0.0.5:6380/2'), { host: '10.0.0.5', port: 6380, db: 2 });
-  t.deepEqual(parseRedisAddress('redis://queue.local'), { host: 'queue.local', port: 6379, db: 0 });
-  t.deepEqual(parseRedisAddress('redis://:s%40cret@[::1]:7000'), { host: '::1', port: 7000, db: 0, password: 's@cret' });
-  for (const bad of ['http://h:1', 'redis://h:0', 'redis://h:1/x', 'redis://h:1?db=2', 'h:6379', '']) {
-    t.throws(() => parseRedisAddress(bad), { code: 'ERR_INVALID_ARGUMENT', message: /^--queue must be redis:\/\/HOST:PORT/ }, bad);
-  }
-});
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -145,18 +138,13 @@ if (!hasRedis) console.log('# scale-tournament: redis-server is not installed; t
   const port = await freePort();
   const data = mkdtempSync(join(dir, 'redis-'));
   const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', data], { stdio: 'ignore' });
-  const { Worker } = await import('bullmq');
-  const workers: Array<{ close(): Promise<void> }> = [];
-  const played: number[] = [0, 0];
+  const workers: WorkerHandle[] = [];
   try {
     const url = `redis://127.0.0.1:${port}/1`;
+    // Two workers as `dilemma worker` runs them: the 'tournament' kind is served by the job registry.
     for (let w = 0; w < 2; w++) {
-      const worker = new Worker('dilemma', async (job) => {
-        played[w]++;
-        return tournamentProcessor(job);
-      }, { connection: redisConnection(url), concurrency: 2 });
-      worker.on('error', () => {});
-      workers.push(worker);
+      const store = new DirectoryRunStore(mkdtempSync(join(dir, 'store-')));
+      workers.push(await runWorker({ queue: url, store, concurrency: 2 }));
     }
     const seeds = [1, 2];
     const progress: number[] = [];
@@ -166,7 +154,7 @@ if (!hasRedis) console.log('# scale-tournament: redis-server is not installed; t
     t.deepEqual(merged.result, averageTournaments(expected));
     const jobs = splitTournament(plan(seeds), 6).length;
     t.deepEqual(progress, Array.from({ length: jobs + 1 }, (_, k) => k));
-    t.is(played[0] + played[1], jobs);
+    t.is(workers[0].counts.completed + workers[1].counts.completed, jobs);
     // The command: the same tables and report data as without --queue.
     const cli = { game: 'ipd', params: { rounds: 6 }, players: PLAYERS.slice(0, 7), repetitions: 24, seeds: 2 };
     const log = console.log, err = console.error;

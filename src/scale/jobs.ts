@@ -34,7 +34,10 @@ export function isPermanentFailure(e: unknown): boolean {
 type Loader = () => Promise<JobProcessor<never>>;
 
 // The kinds this package serves; loaded on first use.
-const processors = new Map<string, Loader>([['train', async () => (await import('./train-job.js')).trainJob as JobProcessor<never>]]);
+const processors = new Map<string, Loader>([
+  ['train', async () => (await import('./train-job.js')).trainJob as JobProcessor<never>],
+  ['tournament', async () => (await import('./tournament-job.js')).tournamentJob as JobProcessor<never>],
+]);
 
 /**
  * Registers the processor of a job kind, so that `dilemma worker` (and

@@ -5,73 +5,18 @@
  * queue is used, so the rest of the engine never loads it.
  */
 import { createRequire } from 'node:module';
-import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
+import { DilemmaError, ErrorCode } from '../errors.js';
+import { QUEUE_NAME } from './jobs.js';
+import { parseQueueUrl, redisOptions } from './queue-url.js';
 import {
   DEFAULT_PAIRS_PER_JOB,
   mergeTournamentJobs,
-  runTournamentJob,
   splitTournament,
   type MergedTournament,
   type TournamentJobData,
   type TournamentJobResult,
   type TournamentPlan,
 } from './tournament-jobs.js';
-
-/** The queue tournaments use unless told otherwise; workers must listen on the same one. */
-export const DEFAULT_TOURNAMENT_QUEUE = 'dilemma';
-
-/** Where a Redis server is, as BullMQ's connection option takes it. */
-export interface RedisAddress {
-  /** Host name or address. */
-  host: string;
-  /** TCP port. */
-  port: number;
-  /** Database number. */
-  db: number;
-  /** User name, when the address has one. */
-  username?: string;
-  /** Password, when the address has one. */
-  password?: string;
-}
-
-/**
- * Parses `redis://[USER:PASSWORD@]HOST[:PORT][/DB]` (port 6379 and database
- * 0 by default).
- *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` naming `param` for anything else.
- */
-export function parseRedisAddress(url: string, param = '--queue'): RedisAddress {
-  const bad = (why: string): never => {
-    throw new DilemmaError(ErrorCode.InvalidArgument, `${param} must be redis://HOST:PORT[/DB] (${why}), got '${String(url)}'`);
-  };
-  if (typeof url !== 'string') return bad('not a string');
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return bad('not a URL');
-  }
-  if (u.protocol !== 'redis:') bad('the scheme must be redis://');
-  if (!u.hostname) bad('no host');
-  if (u.search || u.hash) bad('no query or fragment');
-  const port = u.port === '' ? 6379 : Number(u.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) bad('the port must be 1 to 65535');
-  const path = u.pathname.replace(/^\//, '');
-  if (path !== '' && !/^\d{1,5}$/.test(path)) bad('the database must be a number');
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  return {
-    host,
-    port,
-    db: path === '' ? 0 : Number(path),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-  };
-}
-
-/** BullMQ's connection options for an address; a worker's connection must retry commands for ever, as BullMQ requires. */
-export function redisConnection(url: string, param = '--queue'): RedisAddress & { maxRetriesPerRequest: null } {
-  return { ...parseRedisAddress(url, param), maxRetriesPerRequest: null };
-}
 
 /**
  * Imports BullMQ on first use, after checking that its Redis client
@@ -111,32 +56,9 @@ async function within<T>(promise: Promise<T>, url: string, ms: number): Promise<
 
 /** A job failure as the worker reported it; a coded engine error keeps its code. */
 function jobError(id: string, reason: string): DilemmaError {
-  const m = /^(ERR_[A-Z0-9_]+): ([\s\S]*)$/.exec(reason);
+  const m = /^\[(ERR_[A-Z0-9_]+)\] ([\s\S]*)$/.exec(reason);
   const code = m && (Object.values(ErrorCode) as string[]).includes(m[1]) ? (m[1] as ErrorCode) : ErrorCode.BackendUnavailable;
   return new DilemmaError(code, `tournament job ${id} failed: ${m ? m[2] : reason}`);
-}
-
-/** The shape of a BullMQ job that {@link tournamentProcessor} reads. */
-export interface TournamentQueueJob {
-  /** The job's name ('tournament'). */
-  name?: string;
-  /** The job's data, a {@link TournamentJobData}. */
-  data: unknown;
-}
-
-/**
- * The BullMQ processor of a 'tournament' job: plays the job's pairs and
- * returns the numbers (BullMQ stores them as the job's return value). An
- * engine error is rethrown with its code at the start of the message, so the
- * submitting side can restore the code from the job's failed reason.
- */
-export async function tournamentProcessor(job: TournamentQueueJob): Promise<TournamentJobResult> {
-  try {
-    return await runTournamentJob(job.data as TournamentJobData);
-  } catch (e) {
-    if (isDilemmaError(e)) throw new DilemmaError(e.code, `${e.code}: ${e.message}`, { cause: e });
-    throw e;
-  }
 }
 
 /** Options of {@link runQueuedTournament}. */
@@ -145,7 +67,7 @@ export interface QueuedTournamentOptions {
   queue: string;
   /** Ordered pairs per job; default {@link DEFAULT_PAIRS_PER_JOB}. */
   pairsPerJob?: number;
-  /** The BullMQ queue name; default {@link DEFAULT_TOURNAMENT_QUEUE}. */
+  /** The BullMQ queue name; default {@link QUEUE_NAME}, the queue `dilemma worker` serves. */
   queueName?: string;
   /** Called once the jobs are enqueued (with 0) and after each finished job, with the count of finished jobs and the total. */
   onProgress?: (done: number, total: number) => void;
@@ -167,11 +89,11 @@ export interface QueuedTournamentOptions {
  * missing; a failed job's own code (e.g. `ERR_UNKNOWN_STRATEGY`).
  */
 export async function runQueuedTournament(plan: TournamentPlan, options: QueuedTournamentOptions): Promise<MergedTournament> {
-  // Plain options: BullMQ sets what its blocking connections need, and the
-  // queue's own commands fail rather than wait for ever on a lost server.
-  const connection = parseRedisAddress(options.queue);
+  // A long wait must survive a Redis restart as a worker does; the first
+  // command below is timed, so a wrong address is still reported.
+  const connection = redisOptions(parseQueueUrl(options.queue), 'worker');
   const jobs = splitTournament(plan, options.pairsPerJob ?? DEFAULT_PAIRS_PER_JOB);
-  const name = options.queueName ?? DEFAULT_TOURNAMENT_QUEUE;
+  const name = options.queueName ?? QUEUE_NAME;
   const { Queue, QueueEvents, Job } = await loadBullmq();
   const queue = new Queue(name, { connection });
   queue.on('error', () => {}); // ioredis reconnects by itself; a lost connection only delays the wait

@@ -5,7 +5,7 @@
  * died (SIGKILL, a lost machine) to another one; a kind's processor resumes
  * it from the store. bullmq is imported here only, on first use.
  */
-import { DilemmaError, ErrorCode } from '../errors.js';
+import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
 import type { JobContext } from './job-context.js';
 import { isPermanentFailure, jobProcessor, QUEUE_NAME } from './jobs.js';
 import { parseQueueUrl, redisOptions } from './queue-url.js';
@@ -94,10 +94,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerHandle> {
       const run = await jobProcessor(job.name);
       return await run(context);
     } catch (e) {
+      // The code leads the failed reason, so the side that enqueued the job
+      // can report the job's own error code.
       if (isPermanentFailure(e)) {
         const err = e as Error & { code: string };
         throw new UnrecoverableError(`[${err.code}] ${err.message}`);
       }
+      if (isDilemmaError(e)) throw new Error(`[${e.code}] ${e.message}`, { cause: e });
       throw e;
     } finally {
       lost.delete(id);
