@@ -1,12 +1,13 @@
 /**
- * The README's first command: every scripted strategy against every other on
+ * `dilemma ipd-tournament`: every scripted strategy against every other on
  * the iterated prisoner's dilemma, with a ranking and the pair payoffs.
  */
 import { formatTable } from '../format.js';
 import { TWO_ACTION_STRATEGIES } from '../policies.js';
 import { tournament } from '../tournament.js';
 
-export async function runDemo(opts: { rounds: number; repetitions: number; seed: number }): Promise<string> {
+/** The tournament's ranking and payoff matrix as printed text. */
+export async function runIpdTournament(opts: { rounds: number; repetitions: number; seed: number }): Promise<string> {
   const start = performance.now();
   const result = await tournament({
     game: { id: 'ipd', params: { rounds: opts.rounds } },
