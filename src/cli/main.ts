@@ -13,7 +13,7 @@ import { benchCommand } from './bench-command.js';
 import { paramTable } from './param-table.js';
 import { runIpdTournament } from './ipd-tournament.js';
 import { exportMetricsCommand, exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
-import { runTrainDemo } from './train-demo.js';
+import { runTrainDemo } from './demo.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand, tournamentCommand } from './tournament-command.js';
 

@@ -1,16 +1,18 @@
 /**
- * The README's first command: naive and Advantage Alignment self-play on the
- * iterated prisoner's dilemma from built-in defaults, then a comparison table
- * (cooperation in self-play, against tit-for-tat, exploitation by
- * always-defect), several seeds each.
+ * `dilemma demo`, the README's first command: naive and Advantage Alignment
+ * self-play on the iterated prisoner's dilemma from built-in defaults (the
+ * IPD recipe of ./recipes.ts), then a comparison table (cooperation in
+ * self-play, against tit-for-tat, exploitation by always-defect), several
+ * seeds each.
  */
 import { join, resolve } from 'node:path';
 import { evaluate, type Evaluation } from '../evaluate.js';
 import { trainingReport, writeReport } from '../report/index.js';
 import { formatTable } from '../format.js';
-import { iteratedGameRecipe } from '../recipe.js';
-import { train, type Algorithm, type IterationMetrics, type TrainConfig } from '../train.js';
+import { train, type Algorithm, type IterationMetrics } from '../train.js';
+import { ipdRecipe } from './recipes.js';
 
+/** Options of {@link runTrainDemo}. */
 export interface DemoOptions {
   seeds: number;
   iterations: number;
@@ -19,61 +21,7 @@ export interface DemoOptions {
   reportDir?: string;
 }
 
-/**
- * The recipe the demo and the README's results use: the library's recipe for
- * two-action iterated games (src/recipe.ts) on the IPD, 10 rounds: memory-1
- * tabular policies, batch 512 in common-random-number groups of 8, γ = 0.9
- * and β = 1 from the game's horizon and payoff range, Adam at 0.2 decaying
- * linearly to zero and, half of the time, an opponent drawn from the last 50
- * snapshots (the seed paper's buffer).
- */
-export function ipdRecipe(algorithm: Algorithm, seed: number, iterations: number): TrainConfig {
-  return iteratedGameRecipe({ id: 'ipd' }, { algorithm, seed, iterations });
-}
-
-/**
- * The Coin Game recipe (3×3, 16 steps): MLP(32) policies, batch 512, γ = 0.96,
- * Adam 0.01, credits whitened per batch, β = 0.2 for Advantage Alignment.
- */
-export function coinRecipe(algorithm: Algorithm, seed: number, iterations: number): TrainConfig {
-  return {
-    game: { id: 'coin' },
-    algorithm,
-    policy: { kind: 'mlp', hidden: [32] },
-    iterations,
-    batch: 512,
-    seed,
-    gamma: 0.96,
-    beta: 0.2,
-    lr: 0.01,
-    whitenCredits: true,
-  };
-}
-
-/**
- * The Trust-and-Split recipe (symbolic, default game): MLP(64) policies,
- * batch 256 in groups of 8 that share hands, γ = 0.96, β = 2 for Advantage
- * Alignment, Adam 0.01, entropy bonus 0.02, credits whitened, and rewards
- * normalised so that a round pays at most 1 (coin values 0.1 and 0.01: the
- * same game, as observations carry rewards relative to the largest).
- */
-export function trustAndSplitRecipe(algorithm: Algorithm, seed: number, iterations: number): TrainConfig {
-  return {
-    game: { id: 'trust-and-split', params: { highValue: 0.1, lowValue: 0.01 } },
-    algorithm,
-    policy: { kind: 'mlp', hidden: [64] },
-    iterations,
-    batch: 256,
-    groupSize: 8,
-    seed,
-    gamma: 0.96,
-    beta: 2,
-    lr: 0.01,
-    entropyCoef: 0.02,
-    whitenCredits: true,
-  };
-}
-
+/** One trained run of the demo and how its policy plays. */
 export interface DemoRow {
   algorithm: Algorithm;
   seed: number;
@@ -87,6 +35,7 @@ export interface DemoRow {
   evaluation: Evaluation;
 }
 
+/** Trains one run of the IPD recipe and evaluates its policy. */
 export async function trainAndEvaluate(algorithm: Algorithm, seed: number, iterations: number): Promise<DemoRow> {
   const start = performance.now();
   const { trainer, history } = await train(ipdRecipe(algorithm, seed, iterations));
@@ -116,6 +65,7 @@ export async function trainAndEvaluate(algorithm: Algorithm, seed: number, itera
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** Every run of the demo, as the printed comparison table. */
 export async function runTrainDemo(opts: DemoOptions): Promise<string> {
   const rows: DemoRow[] = [];
   for (const algorithm of ['naive', 'advantage-alignment'] as const) {
