@@ -1,6 +1,9 @@
 import test from 'ava';
 import {
   evaluate,
+  negotiationMetrics,
+  negotiationMetricsFromStats,
+  type NegotiationMetrics,
   splittingMetrics,
   splittingMetricsFromStats,
   rollout,
@@ -206,6 +209,16 @@ test('metrics from hand-made statistics', (t) => {
   t.deepEqual(none.payoff, []);
   t.throws(() => splittingMetricsFromStats(['own_coins_0'], [1]), { code: 'ERR_UNSUPPORTED', message: /welfare/ });
   t.throws(() => splittingMetricsFromStats(names, [1, 2]), { code: 'ERR_INVALID_ARGUMENT' });
+});
+
+test('the former negotiation* names still give the splitting metrics', (t) => {
+  const names = ['welfare', 'max_welfare', 'agreements', 'rounds_played'];
+  // welfare 300 of 600 points (stored x 100), 3 of 4 rounds agreed.
+  const old: NegotiationMetrics = negotiationMetricsFromStats(names, [30000, 60000, 3, 4]);
+  t.is(old.splitEfficiency, 0.5);
+  t.is(old.agreementRate, 0.75);
+  t.is(negotiationMetrics, splittingMetrics);
+  t.is(negotiationMetricsFromStats, splittingMetricsFromStats);
 });
 
 test("metrics from a training iteration's game statistics", async (t) => {
