@@ -32,8 +32,6 @@ namespace {
 
 constexpr const char* kOwner = "options";
 
-std::string member(const char* key) { return std::string(kOwner) + "." + key; }
-
 struct Shape {
   int64_t batch, steps, elements;
 };
@@ -41,27 +39,27 @@ struct Shape {
 // options.batch and options.steps; the product is checked (naming `what`)
 // before any array length is compared with it.
 Shape shape(Napi::Env env, const Options& o, const char* what) {
-  const int64_t batch = integer(env, o.get("batch"), member("batch"), 1, kMaxElements);
-  const int64_t steps = integer(env, o.get("steps"), member("steps"), 1, kMaxElements);
+  const int64_t batch = integer(env, o.get("batch"), o.member("batch"), 1, kMaxElements);
+  const int64_t steps = integer(env, o.get("steps"), o.member("steps"), 1, kMaxElements);
   return {batch, steps, checked_elements(what, {batch, steps})};
 }
 
 float unit(Napi::Env env, const Options& o, const char* key) {
-  return static_cast<float>(number(env, o.get(key), member(key), 0.0, 1.0));
+  return static_cast<float>(number(env, o.get(key), o.member(key), 0.0, 1.0));
 }
 
 // A caller-owned array the core writes (or reads once per element).
 ArrayView<float> floats(Napi::Env env, const Options& o, const char* key, int64_t length) {
-  return typed_array<float>(env, o.get(key), member(key), length);
+  return typed_array<float>(env, o.get(key), o.member(key), length);
 }
 
 // The loaded library when options.backend is "cuda"; nullptr for "cpu" or absent.
 const cuda::Api* backend(Napi::Env env, const Options& o) {
   if (!o.has("backend")) return nullptr;
-  const std::string name = string(env, o.get("backend"), member("backend"));
+  const std::string name = string(env, o.get("backend"), o.member("backend"));
   if (name == "cpu") return nullptr;
   if (name != "cuda")
-    throw_error(env, codes::kInvalidArgument, member("backend") + " must be \"cpu\" or \"cuda\", got \"" + name + "\"");
+    throw_error(env, codes::kInvalidArgument, o.member("backend") + " must be \"cpu\" or \"cuda\", got \"" + name + "\"");
   return &cuda::require_api();
 }
 
@@ -103,7 +101,7 @@ Napi::Value Gae(const Napi::CallbackInfo& info) {
     const float lambda = unit(env, o, "lambda");
     const cuda::Api* gpu = backend(env, o);
     auto rewards = floats(env, o, "rewards", s.elements);
-    const Input<float> values = input_array<float>(env, o.get("values"), member("values"), value_count);
+    const Input<float> values = input_array<float>(env, o.get("values"), o.member("values"), value_count);
     auto out = floats(env, o, "out", s.elements);
     if (gpu != nullptr) {
       CudaMessage m;
@@ -124,10 +122,10 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
     const Options o(env, info[0], kOwner, {"values", "groups", "out", "batch", "steps", "backend"});
     const Shape s = shape(env, o, "options.values");
     const cuda::Api* gpu = backend(env, o);
-    const Input<float> values = input_array<float>(env, o.get("values"), member("values"), s.elements);
+    const Input<float> values = input_array<float>(env, o.get("values"), o.member("values"), s.elements);
     // Group ids are checked, then used as indices: a snapshot.
     Input<int32_t> group_ids;
-    if (o.has("groups")) group_ids = input_array<int32_t>(env, o.get("groups"), member("groups"), s.batch);
+    if (o.has("groups")) group_ids = input_array<int32_t>(env, o.get("groups"), o.member("groups"), s.batch);
     const int32_t* groups = group_ids.data();
     auto out = floats(env, o, "out", s.elements);
     if (gpu != nullptr) {
@@ -148,10 +146,10 @@ Napi::Value AdvantageAlignment(const Napi::CallbackInfo& info) {
     const Options o(env, info[0], kOwner,
                     {"own", "others", "out", "batch", "steps", "beta", "gamma", "includeCurrent", "form", "backend"});
     const Shape s = shape(env, o, "options.own");
-    const float beta = static_cast<float>(number(env, o.get("beta"), member("beta"), -FLT_MAX, FLT_MAX));
+    const float beta = static_cast<float>(number(env, o.get("beta"), o.member("beta"), -FLT_MAX, FLT_MAX));
     const float gamma = unit(env, o, "gamma");
-    const bool include_current = boolean(env, o.get("includeCurrent"), member("includeCurrent"));
-    const std::string form_name = string(env, o.get("form"), member("form"));
+    const bool include_current = boolean(env, o.get("includeCurrent"), o.member("includeCurrent"));
+    const std::string form_name = string(env, o.get("form"), o.member("form"));
     credit::AaForm form;
     if (form_name == "discounted")
       form = credit::AaForm::kDiscounted;
@@ -159,7 +157,7 @@ Napi::Value AdvantageAlignment(const Napi::CallbackInfo& info) {
       form = credit::AaForm::kMean;
     else
       throw_error(env, codes::kInvalidArgument,
-                  member("form") + " must be \"discounted\" or \"mean\", got \"" + form_name + "\"");
+                  o.member("form") + " must be \"discounted\" or \"mean\", got \"" + form_name + "\"");
     const cuda::Api* gpu = backend(env, o);
     auto own = floats(env, o, "own", s.elements);
     auto others = floats(env, o, "others", s.elements);
@@ -198,10 +196,10 @@ Napi::Value Whiten(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     const Options o(env, info[0], kOwner, {"x", "out", "batch", "steps", "perStep", "eps"});
     const Shape s = shape(env, o, "options.x");
-    const bool per_step = boolean(env, o.get("perStep"), member("perStep"));
-    const double eps = number(env, o.get("eps"), member("eps"), 0.0, DBL_MAX);
-    if (!(eps > 0.0)) throw_error(env, codes::kInvalidArgument, member("eps") + " must be a finite number > 0, got 0");
-    const Input<float> x = input_array<float>(env, o.get("x"), member("x"), s.elements);
+    const bool per_step = boolean(env, o.get("perStep"), o.member("perStep"));
+    const double eps = number(env, o.get("eps"), o.member("eps"), 0.0, DBL_MAX);
+    if (!(eps > 0.0)) throw_error(env, codes::kInvalidArgument, o.member("eps") + " must be a finite number > 0, got 0");
+    const Input<float> x = input_array<float>(env, o.get("x"), o.member("x"), s.elements);
     auto out = floats(env, o, "out", s.elements);
     credit::whiten(x.data(), out.data, s.batch, s.steps, per_step, eps);
     return o.get("out");
