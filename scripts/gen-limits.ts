@@ -4,5 +4,5 @@ import { writeFileSync } from 'node:fs';
 import { native } from '../src/native.js';
 import { GENERATED_LIMITS, renderLimits } from './limit-table.js';
 
-writeFileSync(GENERATED_LIMITS, renderLimits(native().limits(), native().limitDocs()));
+writeFileSync(GENERATED_LIMITS, renderLimits(native().limits()));
 console.log(`wrote ${GENERATED_LIMITS}`);

@@ -38,7 +38,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("modelPolicy", Napi::Function::New<ModelPolicy>(env, "modelPolicy"));
   exports.Set("gameLayout", Napi::Function::New<GameLayoutOf>(env, "gameLayout"));
   exports.Set("limits", Napi::Function::New<Limits>(env, "limits"));
-  exports.Set("limitDocs", Napi::Function::New<LimitDocs>(env, "limitDocs"));
   InitCredit(env, exports);
   InitLoss(env, exports);
   return exports;

@@ -24,6 +24,5 @@ Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding
 Napi::Object InitLoss(Napi::Env env, Napi::Object exports);    // loss_binding.cc
 Napi::Value GameLayoutOf(const Napi::CallbackInfo& info);       // layout_binding.cc
 Napi::Value Limits(const Napi::CallbackInfo& info);             // limits_binding.cc
-Napi::Value LimitDocs(const Napi::CallbackInfo& info);          // limits_binding.cc
 
 }  // namespace dilemma::addon

@@ -89,27 +89,22 @@ export interface NativeEnv {
   dispose(): void;
 }
 
-/** A rollout's raw arrays (B = batch, T = steps, A = agents, O = observation size, S = statistics). */
+/**
+ * A rollout's raw arrays (B = batch, T = steps, A = agents, O = observation
+ * size, S = statistics): observations float32 [B, T, A, O]; actions int32,
+ * logProbs, entropies and rewards float32 [B, T, A]; dones and mask uint8
+ * [B, T]; stats int32 [B, S] with their statNames; steps = T.
+ */
 export interface NativeTrajectory {
-  /** float32 [B, T, A, O] */
   observations: Float32Array;
-  /** int32 [B, T, A] */
   actions: Int32Array;
-  /** float32 [B, T, A] */
   logProbs: Float32Array;
-  /** float32 [B, T, A] */
   entropies: Float32Array;
-  /** float32 [B, T, A] */
   rewards: Float32Array;
-  /** uint8 [B, T] */
   dones: Uint8Array;
-  /** uint8 [B, T] */
   mask: Uint8Array;
-  /** T */
   steps: number;
-  /** int32 [B, S] */
   stats: Int32Array;
-  /** The S statistics' names. */
   statNames: string[];
 }
 
@@ -294,34 +289,15 @@ export interface NativeLoss {
   logSoftmax(logits: Float32Array, out: Float32Array | undefined, rows: number, actions: number): Float32Array;
 }
 
-/** What one native training iteration reports (the trainer adds the wall time). */
+/**
+ * What one native training iteration reports: the fields of the public
+ * IterationMetrics (src/train.ts) but its wall time, which the trainer adds.
+ */
 export interface NativeIterationMetrics {
   /** The iteration's index. */
   iteration: number;
-  /** Mean episode return per agent. */
-  meanReturn: number[];
-  /** Per agent, the share of taken steps with action 0. */
-  action0Rate: number[];
-  /** Mean policy entropy over live steps. */
-  entropy: number;
-  /** The policy term of the loss. */
-  policyLoss: number;
-  /** KL to a reference policy. */
-  kl: number;
-  /** Share of live steps whose ratio was capped or clipped. */
-  clippedFraction: number;
-  /** L2 norm of the policy gradient. */
-  gradNorm: number;
-  /** The critic's mean squared error. */
-  criticLoss: number;
-  /** Mean absolute credit. */
-  creditAbsMean: number;
-  /** Whether the opponent was a past snapshot. */
-  bufferOpponent: boolean;
-  /** Snapshots in the buffer. */
-  bufferSize: number;
-  /** Mean per episode of each game statistic. */
-  gameStats: number[];
+  /** The other metrics, by name: numbers, per-agent arrays and the buffer flag. */
+  [metric: string]: number | number[] | boolean;
 }
 
 /** Trainer.fitActions()'s data: one seat's observations and actions to imitate. */
@@ -366,8 +342,15 @@ export interface NativeTrainer {
   dispose(): void;
 }
 
-/** The limits table (native/core/limits.hpp), by name. */
-export type NativeLimits = Record<string, number>;
+/** One row of the limits table (native/core/limits.hpp). */
+export interface NativeLimit {
+  /** The name LIMITS uses. */
+  name: string;
+  /** The value. */
+  value: number;
+  /** One line. */
+  doc: string;
+}
 
 /** Everything the compiled addon exports. */
 export interface NativeBinding {
@@ -397,10 +380,8 @@ export interface NativeBinding {
   gameSpecs(): Array<{ id: string; doc: string; params: ParamSpec[] }>;
   /** Every registered strategy's parameter specs. */
   strategySpecs(): Array<{ name: string; params: ParamSpec[] }>;
-  /** The engine's size limits. */
-  limits(): NativeLimits;
-  /** One line of doc per limit. */
-  limitDocs(): Record<string, string>;
+  /** The engine's size limits, in the table's order. */
+  limits(): NativeLimit[];
   /** Opens ONNX Runtime from a library path. */
   ortLoad(library: string): NativeBackendStatus;
   /** Opens the CUDA kernels library from a path. */
