@@ -12,6 +12,7 @@
 
 #include "api_checks.cuh"
 #include "dilemma_cuda.h"
+#include "limits.hpp"
 #include "rollout_launch.cuh"
 #include "status.cuh"
 
@@ -30,8 +31,8 @@ static_assert(DLM_CUDA_STRATEGY_ALWAYS_COOPERATE == static_cast<int>(strategy::K
                   strategy::kKinds == 10,
               "the ABI's strategies are dilemma::strategy::Kind");
 
-// The limits of the 'matrix' game's parameters and of the tabular model.
-inline constexpr int32_t kMaxRounds = 1 << 20;
+// The limits of the 'matrix' game's parameters (the core's table) and of the tabular model.
+inline constexpr int32_t kMaxRounds = limits::kMaxRounds;
 inline constexpr int64_t kMaxStates = int64_t{1} << 20;
 
 inline void check_fraction(double v, const std::string& name, double hi = 1.0) {

@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { coinRecipe, ipdRecipe } from '../src/cli/train-demo.js';
+import { coinRecipe, ipdRecipe } from '../src/cli/recipes.js';
 import { evaluate, formatTable, train, type Algorithm } from '../src/index.js';
 
 if (process.argv.includes('ipd-family')) {
@@ -73,7 +73,7 @@ const ipdRows = [];
 for (const algorithm of ['naive', 'advantage-alignment', 'sum-of-rewards'] as const) {
   for (let seed = 1; seed <= seeds; seed++) ipdRows.push(await ipd(algorithm, seed));
 }
-console.log('IPD, 10 rounds, memory-1 tabular, 300 iterations × 512 episodes (src/cli/train-demo.ts ipdRecipe)');
+console.log('IPD, 10 rounds, memory-1 tabular, 300 iterations × 512 episodes (src/cli/recipes.ts ipdRecipe)');
 console.log(
   formatTable(
     ['algorithm', 'seed', 'self-play coop', 'greedy', 'coop vs TFT', 'greedy', 'loss vs AD', 'greedy', 'payoff', 'train s'],

@@ -17,15 +17,15 @@
 import {
   behaviourClone,
   meanReturns,
-  negotiationMetrics,
-  negotiationMetricsFromStats,
+  splittingMetrics,
+  splittingMetricsFromStats,
   rollout,
   scripted,
   train,
   type Algorithm,
   type Policy,
 } from '../src/index.js';
-import { trustAndSplitRecipe } from '../src/cli/train-demo.js';
+import { trustAndSplitRecipe } from '../src/cli/recipes.js';
 
 const AGENTS = ['honest-reciprocator', 'liar', 'greedy-splitter', 'welfare-splitter'] as const;
 const [seedArg, weightsArg, ...configs] = process.argv.slice(2);
@@ -60,12 +60,12 @@ for (const c of configs) {
   const { trainer } = await train({ ...trustAndSplitRecipe(algorithm, seed, 300), ...overrides }, {
     initParams: prior,
     onIteration: (m) => {
-      if (m.iteration % 50 === 49) curve.push(negotiationMetricsFromStats(trainerStatNames, m.gameStats).splitEfficiency.toFixed(2));
+      if (m.iteration % 50 === 49) curve.push(splittingMetricsFromStats(trainerStatNames, m.gameStats).splitEfficiency.toFixed(2));
     },
   });
   const policy = trainer.policy();
-  const self = negotiationMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: 1024, seed: 77 }));
-  const argmax = negotiationMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: 1024, seed: 77, greedy: true }));
+  const self = splittingMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: 1024, seed: 77 }));
+  const argmax = splittingMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: 1024, seed: 77, greedy: true }));
   console.log(`  curve ${curve.join(' ')}`);
   console.log(
     `${algorithm} ${c}: argmax eff ${argmax.splitEfficiency.toFixed(3)} eff ${self.splitEfficiency.toFixed(3)} ` +

@@ -48,7 +48,7 @@ import {
   modelLayout,
   modelPolicy,
   meanReturns,
-  negotiationMetrics,
+  splittingMetrics,
   rollout,
   scripted,
   train,
@@ -57,7 +57,7 @@ import {
   type TrainConfig,
   type Trainer,
 } from '../src/index.js';
-import { trustAndSplitRecipe } from '../src/cli/train-demo.js';
+import { trustAndSplitRecipe } from '../src/cli/recipes.js';
 
 const recipeDefaults = trustAndSplitRecipe('advantage-alignment', 0, 0);
 const { values: opts } = parseArgs({
@@ -105,7 +105,7 @@ const EVAL_BATCH = 2048;
 const EVAL_SEED = 77;
 const GAME = 'trust-and-split';
 
-/** The package's Trust-and-Split recipe (src/cli/train-demo.ts) with this run's options. */
+/** The package's Trust-and-Split recipe (src/cli/recipes.ts) with this run's options. */
 function recipe(algorithm: Algorithm, seed: number, iters: number): TrainConfig {
   return {
     ...trustAndSplitRecipe(algorithm, seed, iters),
@@ -152,8 +152,8 @@ const referenceLiar = (await against(always5, liar)).payoff;
 async function measure(trainer: Trainer, protocol: string, algorithm: string, seed: number, seconds: number) {
   const policy = trainer.policy();
   try {
-    const self = negotiationMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: EVAL_BATCH, seed: EVAL_SEED }));
-    const argmax = negotiationMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: EVAL_BATCH, seed: EVAL_SEED, greedy: true }));
+    const self = splittingMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: EVAL_BATCH, seed: EVAL_SEED }));
+    const argmax = splittingMetrics(await rollout({ game: GAME, policies: [policy, policy], batch: EVAL_BATCH, seed: EVAL_SEED, greedy: true }));
     const vsGreedy = await against(policy, greedy);
     const vsLiar = await against(policy, liar);
     return {
@@ -269,7 +269,7 @@ const header = [
   `trust-and-split (10 rounds, 10 coins, values 10/1, default vocabulary), MLP(${num('hidden')}) policies, ${num('batch')} episodes`,
   `an iteration (groups of 8 sharing hands), Adam ${config.lr}, entropy ${config.entropyCoef}, γ = 0.96, β = ${config.beta} (AA),`,
   `whitened credits, AA weight over past ${aaPast === 'rewards' ? 'one-step rewards' : 'advantages'} (aaPast '${aaPast}'),`,
-  `training rewards normalised to at most 1 a round (src/cli/train-demo.ts trustAndSplitRecipe). scratch: ${warmup + iterations} iterations from a random`,
+  `training rewards normalised to at most 1 a round (src/cli/recipes.ts trustAndSplitRecipe). scratch: ${warmup + iterations} iterations from a random`,
   `initialisation; warm: ${warmup} sum-of-rewards iterations shared by the seed's runs, then ${iterations} iterations of each algorithm;`,
   `prior: the policy cloned (${num('prior-steps')} Adam steps at ${num('prior-lr')}, ${num('prior-episodes')} fresh episodes each) from the scripted`,
   `${PRIOR_AGENTS.map((a, i) => `${a} ${priorWeights[i]}`).join(', ')} mixture (seats drawn independently by weight), then ${iterations} iterations of each algorithm`,

@@ -34,7 +34,7 @@ export function cudaStatus(): BackendStatus {
   ].filter((p): p is string => !!p);
   const found = candidates.find((p) => existsSync(p));
   cuda = found
-    ? (native().cudaLoad(found) as BackendStatus)
+    ? native().cudaLoad(found)
     : {
         available: false,
         reason: `the CUDA library is not built (looked for ${candidates.join(', ')}; \`npm run prebuild\` or CMake builds it where nvcc is found)`,

@@ -1,11 +1,13 @@
 /**
- * Finds the compiled addon: DILEMMA_ADDON_PATH, else node-gyp-build's search
- * (a local build in build/Release or build/Debug, then the prebuilt binary in
- * prebuilds/<platform>-<arch> that matches this Node and libc).
+ * Finds and loads the compiled addon: DILEMMA_ADDON_PATH, else
+ * node-gyp-build's search (a local build in build/Release or build/Debug, then
+ * the prebuilt binary in prebuilds/<platform>-<arch> that matches this Node
+ * and libc). What it exports is typed once, in src/binding/types.ts.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NativeBinding } from './binding/types.js';
 import { DilemmaError, ErrorCode } from './errors.js';
 
 const require = createRequire(import.meta.url);
@@ -36,4 +38,9 @@ export function addonPath(packageRoot: string): string {
         'run `npm rebuild @dilemma/engine --build-from-source` (needs a C++17 compiler, Python 3 and make), or `npm run compile` in a checkout',
     );
   }
+}
+
+/** Loads the addon found by {@link addonPath}, typed as src/binding/types.ts declares it. */
+export function loadBinding(packageRoot: string): NativeBinding {
+  return require(addonPath(packageRoot)) as NativeBinding;
 }

@@ -15,6 +15,8 @@
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
+import type { NativeCredit, NativeCreditBackend } from './binding/types.js';
+import { LIMITS } from './generated/limits.js';
 import { native } from './native.js';
 import { resultFloat32 } from './result-array.js';
 import {
@@ -31,56 +33,11 @@ import {
 } from './validate.js';
 
 /** Where the native side runs a call, once 'auto' is resolved. */
-type ResolvedBackend = 'cpu' | 'cuda';
+type ResolvedBackend = NativeCreditBackend;
 
-/** The native credit functions, positional and unforgiving; the wrappers below validate first. */
-interface NativeCredit {
-  discountedReturns(
-    rewards: Float32Array,
-    out: Float32Array,
-    batch: number,
-    steps: number,
-    gamma: number,
-    backend: ResolvedBackend,
-  ): Float32Array;
-  gae(
-    rewards: Float32Array,
-    values: Float32Array,
-    out: Float32Array,
-    batch: number,
-    steps: number,
-    gamma: number,
-    lambda: number,
-    backend: ResolvedBackend,
-  ): Float32Array;
-  leaveOneOut(
-    values: Float32Array,
-    groups: Int32Array | undefined,
-    out: Float32Array,
-    batch: number,
-    steps: number,
-    backend: ResolvedBackend,
-  ): Float32Array;
-  advantageAlignment(
-    own: Float32Array,
-    others: Float32Array,
-    out: Float32Array,
-    batch: number,
-    steps: number,
-    beta: number,
-    gamma: number,
-    includeCurrent: boolean,
-    form: AdvantageAlignmentForm,
-    backend: ResolvedBackend,
-  ): Float32Array;
-  sumOfRewards(own: Float32Array, others: Float32Array, out: Float32Array): Float32Array;
-  whiten(x: Float32Array, out: Float32Array, batch: number, steps: number, perStep: boolean, eps: number): Float32Array;
-}
+const binding = (): NativeCredit => native().credit;
 
-const binding = (): NativeCredit => native().credit as unknown as NativeCredit;
-
-/** The native core's limit on the elements of one array. */
-const MAX_ELEMENTS = 2 ** 31 - 1;
+const MAX_ELEMENTS = LIMITS.maxElements;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
@@ -286,7 +243,8 @@ function discountedReturns(rewards: Float32Array, opts: DiscountedReturnsOptions
   checkTypedArray('rewards', rewards, Float32Array, n);
   const gamma = unit('options.gamma', o.gamma);
   const backend = backendFor(o, n);
-  return binding().discountedReturns(rewards, output(o, n), o.batch as number, o.steps as number, gamma, backend);
+  const batch = o.batch as number, steps = o.steps as number;
+  return binding().discountedReturns({ rewards, out: output(o, n), batch, steps, gamma, backend });
 }
 
 /**
@@ -312,7 +270,7 @@ function gae(rewards: Float32Array, values: Float32Array, opts: GaeOptions): Flo
   const gamma = unit('options.gamma', o.gamma);
   const lambda = unit('options.lambda', o.lambda);
   const backend = backendFor(o, n);
-  return binding().gae(rewards, values, output(o, n), batch, steps, gamma, lambda, backend);
+  return binding().gae({ rewards, values, out: output(o, n), batch, steps, gamma, lambda, backend });
 }
 
 /**
@@ -339,7 +297,8 @@ function leaveOneOut(values: Float32Array, opts: LeaveOneOutOptions): Float32Arr
   }
   if (singletons === 'refuse') refuseSingletons(groups, o.batch as number);
   const backend = backendFor(o, n);
-  return binding().leaveOneOut(values, groups, output(o, n), o.batch as number, o.steps as number, backend);
+  const batch = o.batch as number, steps = o.steps as number;
+  return binding().leaveOneOut({ values, ...(groups ? { groups } : {}), out: output(o, n), batch, steps, backend });
 }
 
 /**
@@ -386,18 +345,8 @@ function advantageAlignment(opts: AdvantageAlignmentOptions): Float32Array {
     invalid('options.form', `must be "discounted" or "mean", got ${describe(form)}`);
   }
   const backend = backendFor(o, n);
-  return binding().advantageAlignment(
-    own,
-    others,
-    output(o, n),
-    o.batch as number,
-    o.steps as number,
-    beta,
-    gamma,
-    includeCurrent,
-    form,
-    backend,
-  );
+  const batch = o.batch as number, steps = o.steps as number;
+  return binding().advantageAlignment({ own, others, out: output(o, n), batch, steps, beta, gamma, includeCurrent, form, backend });
 }
 
 /**
@@ -415,7 +364,7 @@ function sumOfRewards(own: Float32Array, others: Float32Array, opts: SumOfReward
     throw new DilemmaError(ErrorCode.TooLarge, `own exceeds the limit of ${MAX_ELEMENTS} elements`);
   }
   checkTypedArray('others', others, Float32Array, a.length);
-  return binding().sumOfRewards(a, others, output(o, a.length));
+  return binding().sumOfRewards({ own: a, others, out: output(o, a.length) });
 }
 
 /**
@@ -438,7 +387,8 @@ function whiten(x: Float32Array, opts: WhitenOptions): Float32Array {
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
     invalid('options.eps', `must be a finite number > 0, got ${describe(eps)}`);
   }
-  return binding().whiten(x, output(o, n), o.batch as number, o.steps as number, perStep, eps);
+  const batch = o.batch as number, steps = o.steps as number;
+  return binding().whiten({ x, out: output(o, n), batch, steps, perStep, eps });
 }
 
 /**

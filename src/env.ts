@@ -6,6 +6,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameId, type GameInfo, type GameParamsById, resolveGame, type GameSpec } from './games.js';
 import { native, type NativeEnv } from './native.js';
+import { LIMITS } from './generated/limits.js';
 import { arrayLikeLength, checkInteger, checkKeys, checkObject, checkSeed, checkTypedArray, describe, invalid, isTypedArrayOf } from './validate.js';
 
 /** Options of {@link makeEnv}. */
@@ -130,7 +131,7 @@ export function makeEnv<K extends GameId>(id: K | GameSpec, params: GameParamsBy
 export function makeEnv(spec: GameSpec, params: Record<string, unknown> | undefined, options: EnvOptions): Env {
   const o = checkObject('options', options);
   checkKeys('options', o, ['batch', 'seed', 'streams']);
-  const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
+  const batch = checkInteger('options.batch', o.batch, 1, LIMITS.maxBatch);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
   const streams = o.streams === undefined ? undefined : toUint32('options.streams', o.streams as ArrayLike<number>, batch);
   const { game, owned } = resolveGame(typeof spec === 'string' ? { id: spec, params: params ?? {} } : spec);

@@ -58,13 +58,16 @@ export {
 } from './policies.js';
 export { rollout, allocateTrajectory, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
 export {
-  negotiationMetrics,
-  negotiationMetricsFromStats,
+  splittingMetrics,
+  splittingMetricsFromStats,
+  type SplittingMetrics,
   claimInformation,
   type ClaimInformation,
   mutualInformationBits,
+  negotiationMetrics,
+  negotiationMetricsFromStats,
   type NegotiationMetrics,
-} from './negotiation.js';
+} from './splitting-metrics.js';
 export { tournament, type Standing, type TournamentOptions, type TournamentResult } from './tournament.js';
 export {
   credit,
@@ -157,7 +160,7 @@ export {
   type PolicyModel,
   type TensorSpec,
   type Activation,
-} from './onnx/index.js';
+} from './onnx-writer/index.js';
 export {
   modelLayout,
   toWriterWeights,

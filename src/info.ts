@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native, packageRoot } from './native.js';
+import { LIMITS } from './generated/limits.js';
 import { gpuChoice, type GpuChoice } from './gpu.js';
 import { checkInteger } from './validate.js';
 import { onnxStatus } from './onnx-runtime.js';
@@ -47,16 +48,16 @@ export function packageVersion(): string {
 
 /** What this build of the engine can do on this machine, and why not where it cannot. */
 export function engineInfo(): EngineInfo {
-  const n = native().engineInfo() as Record<string, unknown>;
+  const n = native().engineInfo();
   const cuda = cudaStatus();
   return {
     version: packageVersion(),
     node: process.version,
-    threads: n.threads as number,
-    hardwareThreads: n.hardwareThreads as number,
+    threads: n.threads,
+    hardwareThreads: n.hardwareThreads,
     backends: cuda.available ? ['cpu', 'cuda'] : ['cpu'],
-    games: n.games as string[],
-    strategies: n.strategies as string[],
+    games: n.games,
+    strategies: n.strategies,
     onnx: onnxStatus(),
     cuda,
     gpu: gpuChoice(),
@@ -65,5 +66,5 @@ export function engineInfo(): EngineInfo {
 
 /** Sets the default thread count for batched native work; 0 restores the hardware default. Returns the count now in force. */
 export function setThreads(n: number): number {
-  return native().setThreads(checkInteger('threads', n, 0, 1024));
+  return native().setThreads(checkInteger('threads', n, 0, LIMITS.maxThreads));
 }

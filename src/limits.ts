@@ -1,6 +1,7 @@
 /**
- * The engine's size limits, the same numbers the native code enforces, and
- * the memory a rollout will allocate, computable before running it.
+ * The engine's size limits, the table native/core/limits.hpp holds (exported
+ * by the addon and generated into src/generated/limits.ts), and the memory a
+ * rollout will allocate, computable before running it.
  *
  * Requests past a limit fail with ERR_TOO_LARGE before anything is
  * allocated. A result array is bounded twice: by its elements (maxElements)
@@ -11,47 +12,11 @@
  * abort the process instead).
  */
 import { DilemmaError, ErrorCode } from './errors.js';
+import { LIMITS } from './generated/limits.js';
 import { resolveGame, type GameSpec } from './games.js';
 import { checkInteger, checkObject } from './validate.js';
 
-/** The engine's size limits (the native code enforces the same); past one, a call fails with ERR_TOO_LARGE. */
-export const LIMITS = Object.freeze({
-  /** Elements in one array, input or result (native/core/env.hpp kMaxElements). */
-  maxElements: 2 ** 31 - 1,
-  /**
-   * Bytes of one result array the engine allocates (native/addon/typed_out.hpp
-   * kMaxResultBytes): Node refuses larger external ArrayBuffers. A rollout or
-   * Env batch whose largest array (the observations) would be larger fails
-   * with ERR_TOO_LARGE naming options.batch before anything is allocated.
-   */
-  maxResultBytes: 2 ** 32,
-  /** Environments in an Env batch or a rollout. */
-  maxBatch: 2 ** 31 - 1,
-  /** Steps of one rollout. */
-  maxRolloutSteps: 2 ** 24,
-  /** Rounds of a game (its maximum episode length). */
-  maxRounds: 2 ** 20,
-  /** Episodes per training iteration. */
-  maxTrainBatch: 2 ** 24,
-  /** Steps per episode in training. */
-  maxTrainSteps: 2 ** 20,
-  /** Width of a model layer, observation size or action count of a trainable model. */
-  maxModelDim: 2 ** 16,
-  /** Parameters of one trainable model. */
-  maxModelParams: 2 ** 27,
-  /** Threads of a rollout, a trainer or the engine default. */
-  maxThreads: 1024,
-  /** Policies (seats) in one rollout. */
-  maxPolicies: 1024,
-  /** Bytes of an ONNX model given as bytes. */
-  maxModelBytes: 2 ** 31,
-  /** Characters of a string argument (names, paths, labels). */
-  maxStringLength: 4096,
-  /** Numbers in one array-valued game or strategy parameter. */
-  maxParamArrayLength: 4096,
-  /** Keys of one parameters object. */
-  maxParamKeys: 256,
-});
+export { LIMITS } from './generated/limits.js';
 
 /** Options of {@link rolloutMemory}. */
 export interface RolloutMemoryOptions {
@@ -113,8 +78,7 @@ export function rolloutMemory(options: RolloutMemoryOptions): RolloutMemory {
   const { game, owned } = resolveGame(o.game as GameSpec, 'options.game');
   try {
     const { agents: A, obsDim: O, maxSteps } = game.info;
-    const native = game.handle.info() as { statNames?: string[] };
-    const S = native.statNames?.length ?? 0;
+    const S = game.handle.info().statNames.length;
     const T = steps ?? maxSteps;
     // In the native order of checks, so that the same array is named.
     const observations = 4 * elements('observations', [batch, T, A, O]);

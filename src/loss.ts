@@ -18,50 +18,19 @@
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
+import type { NativeLoss } from './binding/types.js';
+import { LIMITS } from './generated/limits.js';
 import { native } from './native.js';
 import { resultFloat32 } from './result-array.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkTypedArray, describe, invalid } from './validate.js';
 
-/** The native loss functions, unforgiving; the wrappers below validate first. */
-interface NativeLoss {
-  policyGradient(options: {
-    logits: Float32Array;
-    actions: Int32Array;
-    credits: Float32Array;
-    mask?: Uint8Array;
-    behaviorLogProbs?: Float32Array;
-    referenceLogits?: Float32Array;
-    referenceLogProbs?: Float32Array;
-    out?: Float32Array;
-    rows: number;
-    actionCount: number;
-    objective: LossObjective;
-    ratioCap: number;
-    clip: number;
-    entropyCoef: number;
-    klCoef: number;
-    normalize: LossNormalize;
-    backend?: 'cuda';
-  }): {
-    loss: number;
-    policyLoss: number;
-    entropy: number;
-    kl: number;
-    clippedFraction: number;
-    liveRows: number;
-    gradLogits: Float32Array;
-  };
-  logSoftmax(logits: Float32Array, out: Float32Array | undefined, rows: number, actions: number): Float32Array;
-}
+const binding = (): NativeLoss => native().loss;
 
-const binding = (): NativeLoss => (native() as unknown as { loss: NativeLoss }).loss;
-
-/** The native core's limit on the elements of one array. */
-const MAX_ELEMENTS = 2 ** 31 - 1;
+const MAX_ELEMENTS = LIMITS.maxElements;
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** Bounds of a numeric `normalize`, so that its reciprocal is a normal float32. */
-const MIN_NORMALIZER = 1e-30;
-const MAX_NORMALIZER = 1e30;
+const MIN_NORMALIZER = LIMITS.minNormalizer;
+const MAX_NORMALIZER = LIMITS.maxNormalizer;
 
 /** `'reinforce'`: REINFORCE with a capped, detached importance ratio. `'ppo'`: PPO's clipped surrogate. */
 export type LossObjective = 'reinforce' | 'ppo';

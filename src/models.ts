@@ -2,7 +2,7 @@
  * Flat parameter layouts of the native trainable models (native/core/learn:
  * tabular.cpp, mlp.cpp, gru.cpp), and conversions between a flat float32
  * parameter vector and the weights the ONNX writer takes (`mlpPolicy`,
- * `gruPolicy` in ./onnx/policies.ts), so that a trained model exports to
+ * `gruPolicy` in ./onnx-writer/policies.ts), so that a trained model exports to
  * ONNX and runs there with the same outputs.
  *
  * Every tensor is row-major and the tensors are concatenated in the order
@@ -19,7 +19,8 @@
  *   `bn`, `bhn` [H], `Wo` [H, actions], `bo` [actions] (GRU_WEIGHT_NAMES).
  */
 import { DilemmaError, ErrorCode } from './errors.js';
-import { ACTIVATIONS, GRU_WEIGHT_NAMES, gruShapes, type Activation, type GruWeights, type MlpWeights } from './onnx/policies.js';
+import { LIMITS } from './generated/limits.js';
+import { ACTIVATIONS, GRU_WEIGHT_NAMES, gruShapes, type Activation, type GruWeights, type MlpWeights } from './onnx-writer/policies.js';
 import { checkInteger, checkKeys, checkObject, checkTypedArray, describe, invalid } from './validate.js';
 
 /** A native trainable model: a table of logits, a multilayer perceptron or a GRU. */
@@ -97,10 +98,10 @@ export type GruLayout = LayoutBase & {
 /** A model's flat parameter layout, by kind (see {@link modelLayout}). */
 export type ModelLayout = TabularLayout | MlpLayout | GruLayout;
 
-// The native limits (native/core/learn/model_kinds.hpp, tabular.cpp), which
-// are also the ONNX writer's.
-const MAX_DIM = 1 << 16;
-const MAX_PARAMS = 2 ** 27;
+// The native limits (LIMITS; tabular.cpp for the states), which are also the
+// ONNX writer's.
+const MAX_DIM = LIMITS.maxModelDim;
+const MAX_PARAMS = LIMITS.maxModelParams;
 const MAX_STATES = 2 ** 20;
 const MAX_LAYERS = 32;
 

@@ -8,10 +8,11 @@ import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { z } from 'zod';
 import { DilemmaError, ErrorCode } from './errors.js';
 import { checkInputFile, readRegularFile } from './fs-safe.js';
-import { hasExternalData, inlineExternalData } from './onnx/external-data.js';
+import { hasExternalData, inlineExternalData } from './onnx-writer/external-data.js';
+import { LIMITS } from './generated/limits.js';
 import { native, packageRoot } from './native.js';
 import { prebuildsDir } from './binding-loader.js';
-import { readInitializers } from './onnx/initializers.js';
+import { readInitializers } from './onnx-writer/initializers.js';
 import { OnnxModelPolicy } from './trainable-policy.js';
 import { parseParams } from './schema.js';
 import type { BackendStatus } from './backend-status.js';
@@ -62,11 +63,11 @@ let loaded: BackendStatus | undefined;
 export function onnxStatus(): BackendStatus {
   if (loaded?.available) return loaded;
   const n = native();
-  const current = n.ortStatus() as BackendStatus & { compiled: boolean };
+  const current = n.ortStatus();
   if (!current.compiled) return { available: false, reason: buildReason() };
   const lib = onnxRuntimeLibrary();
   if (!lib.path) return { available: false, reason: lib.reason };
-  loaded = n.ortLoad(lib.path) as BackendStatus;
+  loaded = n.ortLoad(lib.path);
   return loaded;
 }
 
@@ -134,7 +135,7 @@ export type ModelSource =
     };
 
 // The runtime's own limit on one model is protobuf's 2 GiB.
-const MAX_MODEL_BYTES = 2 ** 31 - 1;
+const MAX_MODEL_BYTES = LIMITS.maxModelBytes;
 const EXTERNAL_FIX =
   "; keep the .onnx file and its data file together, pass { model, data } buffers, or export the weights inline: " +
   "torch.onnx.export(..., external_data=False) (torch >= 2.5) or onnx.save_model(m, path, save_as_external_data=False)";

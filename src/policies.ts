@@ -25,7 +25,7 @@ export const TWO_ACTION_STRATEGIES = [
 ] as const;
 
 /**
- * Scripted agents for `trust-and-split` (native/core/negotiation_agents.cpp):
+ * Scripted agents for `trust-and-split` (native/core/trust_and_split_agents.cpp):
  * greedy-splitter (says take-all, proposes all coins), welfare-splitter
  * (claims its hand, trusts the other's claim: all coins when it wins, 0 when
  * it loses, half without a claim), honest-reciprocator (the welfare splitter

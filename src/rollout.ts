@@ -4,6 +4,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameSpec, resolveGame } from './games.js';
 import { native, type NativeTrajectory } from './native.js';
+import { LIMITS } from './generated/limits.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
 import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
@@ -230,8 +231,8 @@ function checkOut(value: unknown, shape: { batch: number; steps: number; agents:
 export function allocateTrajectory(options: { game: GameSpec; batch: number; steps?: number }): Trajectory {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'batch', 'steps']);
-  const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
-  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
+  const batch = checkInteger('options.batch', o.batch, 1, LIMITS.maxBatch);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, LIMITS.maxRolloutSteps);
   const { game, owned } = resolveGame(o.game as GameSpec, 'options.game');
   try {
     const t = native().allocateTrajectory(game.handle, { batch, ...(steps ? { steps } : {}) });
@@ -252,10 +253,10 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out', 'gpu']);
   const gpu = gpuOption({ gpu: o.gpu });
-  const batch = checkInteger('options.batch', o.batch, 1, 2 ** 31 - 1);
-  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
+  const batch = checkInteger('options.batch', o.batch, 1, LIMITS.maxBatch);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, LIMITS.maxRolloutSteps);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
-  const threads = o.threads === undefined ? undefined : checkInteger('options.threads', o.threads, 1, 1024);
+  const threads = o.threads === undefined ? undefined : checkInteger('options.threads', o.threads, 1, LIMITS.maxThreads);
   const groups = resolveGroups(o.groups as RolloutOptions['groups'], batch);
   const temperature = o.temperature === undefined ? undefined : checkNumber('options.temperature', o.temperature, 1e-6, 1e6);
   const greedy = o.greedy === undefined ? undefined : checkBoolean('options.greedy', o.greedy);

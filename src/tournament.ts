@@ -6,6 +6,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameSpec, resolveGame } from './games.js';
 import { type PolicySpec, resolvePolicy } from './policies.js';
+import { LIMITS } from './generated/limits.js';
 import { native } from './native.js';
 import { checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
 
@@ -57,9 +58,9 @@ export interface TournamentResult {
 export async function tournament(options: TournamentOptions): Promise<TournamentResult> {
   const o = checkObject('options', options);
   checkKeys('options', o, ['game', 'players', 'repetitions', 'seed', 'steps']);
-  const repetitions = o.repetitions === undefined ? 100 : checkInteger('options.repetitions', o.repetitions, 1, 1 << 24);
+  const repetitions = o.repetitions === undefined ? 100 : checkInteger('options.repetitions', o.repetitions, 1, LIMITS.maxRolloutSteps);
   const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
-  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, 1 << 24);
+  const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, LIMITS.maxRolloutSteps);
   if (!Array.isArray(o.players) || o.players.length < 1) {
     throw new DilemmaError(ErrorCode.InvalidArgument, 'options.players must be a non-empty array of policies');
   }

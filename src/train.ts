@@ -13,7 +13,7 @@ import { Policy } from './policies.js';
 import { parseParams } from './schema.js';
 import { checkTypedArray } from './validate.js';
 import { modelLayout, toWriterWeights } from './models.js';
-import { gruPolicy, mlpPolicy } from './onnx/policies.js';
+import { gruPolicy, mlpPolicy } from './onnx-writer/policies.js';
 import { readRegularFile, syncLog, writeAtomic } from './fs-safe.js';
 import { appendMetrics, repairMetricsLog } from './metrics-log.js';
 import { snapshotState, type TrainerState } from './trainer-state.js';

@@ -3,8 +3,9 @@
  * given in PyTorch's layout or ONNX's, without re-exporting a model.
  */
 import { DilemmaError, ErrorCode } from './errors.js';
+import { LIMITS } from './generated/limits.js';
 import { native, type NativePolicy } from './native.js';
-import { mlpPolicy, type Activation } from './onnx/policies.js';
+import { mlpPolicy, type Activation } from './onnx-writer/policies.js';
 import { Policy } from './policies.js';
 import { checkInteger, checkKeys, checkObject, describe, invalid } from './validate.js';
 
@@ -162,8 +163,6 @@ function toOnnxWeights(weights: unknown, widths: readonly number[], layout: Weig
   return out;
 }
 
-type MakeModelPolicy = (k: string, o: number, a: number, p: Record<string, unknown>, f: Float32Array, l: string) => NativePolicy;
-
 /** A native MLP policy (the engine trainer's own model) over the flat [W0 [in, out], b0, W1, …] vector. */
 function buildHandle(label: string, widths: readonly number[], activation: Activation, weights?: Record<string, Float32Array>): NativePolicy {
   const w =
@@ -179,8 +178,7 @@ function buildHandle(label: string, widths: readonly number[], activation: Activ
     flat.set(w[`b${i}`], o);
     o += w[`b${i}`].length;
   }
-  const make = (native() as unknown as { modelPolicy: MakeModelPolicy }).modelPolicy;
-  return make('mlp', widths[0], widths[widths.length - 1], { hidden: widths.slice(1, -1), activation }, flat, label);
+  return native().modelPolicy('mlp', widths[0], widths[widths.length - 1], { hidden: widths.slice(1, -1), activation }, flat, label);
 }
 
 /**
@@ -195,11 +193,11 @@ function buildHandle(label: string, widths: readonly number[], activation: Activ
 export function trainableMlp(options: TrainableMlpOptions): TrainablePolicy {
   const o = checkObject('options', options);
   checkKeys('options', o, ['obsDim', 'actions', 'hidden', 'activation', 'layout', 'weights', 'label']);
-  const obsDim = checkInteger('options.obsDim', o.obsDim, 1, 1 << 16);
-  const actions = checkInteger('options.actions', o.actions, 1, 1 << 16);
+  const obsDim = checkInteger('options.obsDim', o.obsDim, 1, LIMITS.maxModelDim);
+  const actions = checkInteger('options.actions', o.actions, 1, LIMITS.maxModelDim);
   const hidden = o.hidden === undefined ? [64] : o.hidden;
   if (!Array.isArray(hidden)) invalid('options.hidden', `must be an array of widths, got ${describe(hidden)}`);
-  const widths = [obsDim, ...(hidden as unknown[]).map((h, k) => checkInteger(`options.hidden[${k}]`, h, 1, 1 << 16)), actions];
+  const widths = [obsDim, ...(hidden as unknown[]).map((h, k) => checkInteger(`options.hidden[${k}]`, h, 1, LIMITS.maxModelDim)), actions];
   const layout = o.layout;
   if (layout !== 'torch' && layout !== 'onnx') {
     invalid('options.layout', `must be 'torch' (nn.Linear.weight, [out, in]) or 'onnx' ([in, out]), got ${describe(layout)}`);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { claimInformation, mutualInformationBits, negotiationMetrics, negotiationMetricsFromStats, rollout } from '../src/index.js';
+import { claimInformation, mutualInformationBits, splittingMetrics, splittingMetricsFromStats, rollout } from '../src/index.js';
 
 const GAME = 'trust-and-split' as const;
 const close = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) <= eps;
@@ -32,17 +32,17 @@ test('honest claims tell the whole hand, a take-all says nothing, the liar lies 
   // A message that is a one-to-one function of the hand carries all of the hand's (empirical) entropy.
   for (const a of [0, 1]) t.true(close(h.perAgent[a], handEntropyAtMessages(honest, a), 1e-9), `agent ${a}: ${h.perAgent[a]}`);
   t.true(h.overall > 1.58);
-  const m = negotiationMetrics(honest);
+  const m = splittingMetrics(honest);
   t.is(m.claimInformation, h.overall);
   t.is(m.honestyOverall, 1);
 
-  const greedy = negotiationMetrics(await rollout({ game: GAME, policies: ['greedy-splitter', 'greedy-splitter'], batch: 64, seed: 9 }));
+  const greedy = splittingMetrics(await rollout({ game: GAME, policies: ['greedy-splitter', 'greedy-splitter'], batch: 64, seed: 9 }));
   t.is(greedy.claimInformation, 0);
 
   // The liar speaking first claims the hand that beats its own: never true, fully informative.
   // Against the greedy splitter (which claims nothing) it always speaks with that rule.
   const liar = await rollout({ game: GAME, policies: ['liar', 'greedy-splitter'], batch: 256, seed: 9 });
-  const ml = negotiationMetrics(liar);
+  const ml = splittingMetrics(liar);
   t.is(ml.honesty[0], 0);
   t.true(close(ml.claimInformationPerAgent[0], handEntropyAtMessages(liar, 0), 1e-9));
   t.is(ml.claimInformationPerAgent[1], 0);
@@ -50,7 +50,7 @@ test('honest claims tell the whole hand, a take-all says nothing, the liar lies 
 
 test('from statistics alone the information is unknown', (t) => {
   const names = ['claims_true_0', 'claims_true_1', 'claims_0', 'claims_1', 'welfare', 'max_welfare', 'agreements', 'rounds_played'];
-  const m = negotiationMetricsFromStats(names, [3, 5, 4, 5, 55000, 100000, 2, 10]);
+  const m = splittingMetricsFromStats(names, [3, 5, 4, 5, 55000, 100000, 2, 10]);
   t.true(Number.isNaN(m.claimInformation));
   t.deepEqual(m.claimInformationPerAgent.map(Number.isNaN), [true, true]);
 });

@@ -344,25 +344,72 @@ test('errors: every function checks its options', (t) => {
 });
 
 test('the native binding rejects hostile arguments with codes', (t) => {
-  const raw = native().credit;
+  // Deliberately wrong calls: the raw functions typed loosely.
+  const raw = native().credit as unknown as Record<string, (options?: unknown) => unknown>;
   const x = new Float32Array(6);
+  const s = { out: x, batch: 2, steps: 3 };
   const calls: Array<() => unknown> = [
     () => raw.discountedReturns(),
-    () => raw.discountedReturns(x, x, 2, 3, NaN),
-    () => raw.discountedReturns(x, new Float64Array(6), 2, 3, 0.9),
-    () => raw.discountedReturns(x, x, 2, 4, 0.9),
-    () => raw.discountedReturns(x, x, 2.5, 3, 0.9),
-    () => raw.discountedReturns(x, x, -1, 3, 0.9),
-    () => raw.gae(x, x, x, 2, 3, 0.9, 0.9),
-    () => raw.leaveOneOut(x, new Int32Array(3), x, 2, 3),
-    () => raw.leaveOneOut(x, [0, 1], x, 2, 3),
-    () => raw.advantageAlignment(x, x, x, 2, 3, 1, 0.9, false, 'other'),
-    () => raw.advantageAlignment(x, x, x, 2, 3, 1, 0.9, 'no', 'mean'),
-    () => raw.sumOfRewards(x, x, new Float32Array(2)),
-    () => raw.whiten(x, x, 2, 3, false, 0),
-    () => raw.whiten(x, x, 2, 3, false, -1),
-    () => raw.whiten({ length: 6 }, x, 2, 3, false, 1e-8),
+    () => raw.discountedReturns(null),
+    () => raw.discountedReturns([x, x, 2, 3, 0.9]),
+    () => raw.discountedReturns({ rewards: x, ...s, gamma: NaN }),
+    () => raw.discountedReturns({ rewards: x, ...s, out: new Float64Array(6), gamma: 0.9 }),
+    () => raw.discountedReturns({ rewards: x, ...s, steps: 4, gamma: 0.9 }),
+    () => raw.discountedReturns({ rewards: x, ...s, batch: 2.5, gamma: 0.9 }),
+    () => raw.discountedReturns({ rewards: x, ...s, batch: -1, gamma: 0.9 }),
+    () => raw.discountedReturns({ rewards: x, ...s }),
+    () => raw.gae({ rewards: x, values: x, ...s, gamma: 0.9, lambda: 0.9 }),
+    () => raw.leaveOneOut({ values: x, groups: new Int32Array(3), ...s }),
+    () => raw.leaveOneOut({ values: x, groups: [0, 1], ...s }),
+    () => raw.advantageAlignment({ own: x, others: x, ...s, beta: 1, gamma: 0.9, includeCurrent: false, form: 'other' }),
+    () => raw.advantageAlignment({ own: x, others: x, ...s, beta: 1, gamma: 0.9, includeCurrent: 'no', form: 'mean' }),
+    () => raw.advantageAlignment({ own: x, others: x, ...s, beta: 1, gamma: 0.9, includeCurrent: false, form: 'mean', backend: 'gpu' }),
+    () => raw.sumOfRewards({ own: x, others: x, out: new Float32Array(2) }),
+    () => raw.whiten({ x, ...s, perStep: false, eps: 0 }),
+    () => raw.whiten({ x, ...s, perStep: false, eps: -1 }),
+    () => raw.whiten({ x: { length: 6 }, ...s, perStep: false, eps: 1e-8 }),
   ];
   for (const call of calls) t.throws(call, INVALID);
-  t.throws(() => raw.discountedReturns(x, x, 2 ** 20, 2 ** 20, 0.9), { code: 'ERR_TOO_LARGE' });
+  t.throws(() => raw.discountedReturns({ rewards: x, out: x, batch: 2 ** 20, steps: 2 ** 20, gamma: 0.9 }), { code: 'ERR_TOO_LARGE' });
+  // The error names the member as the caller passed it.
+  t.throws(() => raw.gae({ rewards: x, values: x, ...s, gamma: 2, lambda: 0.9 }), { ...INVALID, message: /^options\.gamma/ });
+});
+
+test('the native credit functions read each option once, before taking any array view', (t) => {
+  const raw = native().credit;
+  // A getter that detaches the input's memory when a later member is read:
+  // every member is read first, so the detached array is refused, never read.
+  const x = new Float32Array(6).fill(1);
+  const out = new Float32Array(6);
+  let reads = 0;
+  const options = {
+    x,
+    out,
+    batch: 2,
+    steps: 3,
+    perStep: false,
+    get eps() {
+      reads++;
+      structuredClone(x.buffer, { transfer: [x.buffer] });
+      return 1e-8;
+    },
+  };
+  t.throws(() => raw.whiten(options), { ...INVALID, message: /options\.x/ });
+  t.is(reads, 1);
+  t.is(x.length, 0);
+  // The same getter on a valid call runs once, and the result is right.
+  let gammaReads = 0;
+  const rewards = Float32Array.of(1, 1, 1);
+  const valid = {
+    rewards,
+    out: new Float32Array(3),
+    batch: 1,
+    steps: 3,
+    get gamma() {
+      gammaReads++;
+      return 0.5;
+    },
+  };
+  t.deepEqual(Array.from(raw.discountedReturns(valid)), [1.75, 1.5, 1]);
+  t.is(gammaReads, 1);
 });

@@ -168,10 +168,8 @@ test.serial('credit backend must be auto, cpu or cuda', (t) => {
     });
   }
   // The native side checks again.
-  const raw = native().credit as unknown as {
-    discountedReturns(r: Float32Array, o: Float32Array, b: number, s: number, g: number, backend: string): Float32Array;
-  };
-  t.throws(() => raw.discountedReturns(rewards, new Float32Array(6), 2, 3, 0.9, 'gpu'), {
+  const options = { rewards, out: new Float32Array(6), batch: 2, steps: 3, gamma: 0.9, backend: 'gpu' };
+  t.throws(() => native().credit.discountedReturns(options as never), {
     code: ErrorCode.InvalidArgument,
     message: /backend/,
   });

@@ -24,7 +24,7 @@
  */
 import { native } from '../src/native.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
-import { gruPolicy, mlpPolicy } from '../src/onnx/index.js';
+import { gruPolicy, mlpPolicy } from '../src/onnx-writer/index.js';
 import { HOSTILE_CLASSES, makeHostile } from './fuzz-hostile.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -546,29 +546,31 @@ function fuzzCredit(): void {
   const n = Number.isSafeInteger(batch * steps) && batch * steps < 4096 ? batch * steps : int(1, 8);
   const f = (): unknown => arrayArg('f32', n, () => rand() * 4 - 2);
   const B = maybe(batch, 0.1), T = maybe(steps, 0.1);
-  let args: unknown[];
+  let o: Record<string, unknown>;
   switch (fn) {
     case 'discountedReturns':
-      args = [f(), f(), B, T, maybe(0.9, 0.15)];
+      o = { rewards: f(), out: f(), batch: B, steps: T, gamma: maybe(0.9, 0.15) };
       break;
     case 'gae':
-      args = [f(), arrayArg('f32', Number.isSafeInteger(batch * (steps + 1)) && batch * (steps + 1) < 8192 ? batch * (steps + 1) : 4), f(), B, T, maybe(0.9, 0.1), maybe(0.95, 0.1)];
+      o = { rewards: f(), values: arrayArg('f32', Number.isSafeInteger(batch * (steps + 1)) && batch * (steps + 1) < 8192 ? batch * (steps + 1) : 4), out: f(), batch: B, steps: T, gamma: maybe(0.9, 0.1), lambda: maybe(0.95, 0.1) };
       break;
     case 'leaveOneOut':
-      args = [f(), chance(0.5) ? undefined : arrayArg('i32', typeof batch === 'number' && batch < 4096 ? batch : 4, () => int(0, 2)), f(), B, T];
+      o = { values: f(), groups: chance(0.5) ? undefined : arrayArg('i32', typeof batch === 'number' && batch < 4096 ? batch : 4, () => int(0, 2)), out: f(), batch: B, steps: T };
       break;
     case 'advantageAlignment':
-      args = [f(), f(), f(), B, T, maybe(0.5, 0.1), maybe(0.9, 0.1), maybe(false, 0.1), maybe(pick(['discounted', 'mean']), 0.1)];
+      o = { own: f(), others: f(), out: f(), batch: B, steps: T, beta: maybe(0.5, 0.1), gamma: maybe(0.9, 0.1), includeCurrent: maybe(false, 0.1), form: maybe(pick(['discounted', 'mean']), 0.1) };
       break;
     case 'sumOfRewards':
-      args = [f(), f(), f()];
+      o = { own: f(), others: f(), out: f() };
       break;
     default:
-      args = [f(), f(), B, T, maybe(false, 0.1), maybe(1e-8, 0.1)];
+      o = { x: f(), out: f(), batch: B, steps: T, perStep: maybe(false, 0.1), eps: maybe(1e-8, 0.1) };
   }
-  if (chance(0.05)) args = args.slice(0, int(0, args.length - 1));
+  // Sometimes members are missing, or the options are not an object at all.
+  if (chance(0.05)) for (const k of Object.keys(o)) if (chance(0.3)) delete o[k];
   // Sometimes the output aliases the first input, as documented.
-  if (chance(0.1) && fn !== 'sumOfRewards') args[fn === 'discountedReturns' || fn === 'whiten' ? 1 : 2] = args[0];
+  if (chance(0.1) && fn !== 'sumOfRewards') o.out = Object.values(o)[0];
+  const args: unknown[] = [chance(0.03) ? junk() : o];
   call(`credit.${fn}`, args, () => b.credit[fn](...args));
 }
 
@@ -833,7 +835,7 @@ async function main(): Promise<void> {
   await expectCode('rollout (2^30 × 2^20)', [], 'ERR_TOO_LARGE', () => b.rollout(ipd.game, huge, { batch: 2 ** 30, steps: 2 ** 20 }));
   await expectCode('rollout (2^31 − 1)', [], 'ERR_TOO_LARGE', () => b.rollout(ipd.game, huge, { batch: 2 ** 31 - 1 }));
   await expectCode('new Env (2^31 − 1)', [], 'ERR_TOO_LARGE', () => new b.Env(ipd.game, { batch: 2 ** 31 - 1 }));
-  await expectCode('credit.discountedReturns (2^31 × 2)', [], 'ERR_TOO_LARGE', () => b.credit.discountedReturns(new Float32Array(1), new Float32Array(1), 2 ** 31 - 1, 2, 0.9));
+  await expectCode('credit.discountedReturns (2^31 × 2)', [], 'ERR_TOO_LARGE', () => b.credit.discountedReturns({ rewards: new Float32Array(1), out: new Float32Array(1), batch: 2 ** 31 - 1, steps: 2, gamma: 0.9 }));
   await expectCode('new Trainer (steps 2^20, batch 2^24)', [], 'ERR_TOO_LARGE', () => new b.Trainer(ipd.game, { policy: { kind: 'tabular' }, batch: 2 ** 24, steps: 2 ** 20 }));
   ipd.game.dispose();
   tft.dispose();

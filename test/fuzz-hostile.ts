@@ -14,7 +14,7 @@
  * returns, or fails with an `ERR_` code. Each class counts its calls.
  */
 import { Worker } from 'node:worker_threads';
-import { encodeModel, GraphBuilder } from '../src/onnx/model.js';
+import { encodeModel, GraphBuilder } from '../src/onnx-writer/model.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -191,12 +191,13 @@ export function makeHostile(ctx: FuzzContext): {
       case 2: {
         const batch = int(1, 8), steps = int(1, 4);
         const args: unknown[] = pick([
-          ['gae', [array(cls, 'f32', batch * steps, () => ctx.rand()), array(cls, 'f32', batch * (steps + 1), () => ctx.rand()), new Float32Array(batch * steps), batch, steps, 0.9, 0.9]],
-          ['leaveOneOut', [array(cls, 'f32', batch * steps, () => ctx.rand()), array(cls, 'i32', batch, () => int(0, 2)), new Float32Array(batch * steps), batch, steps]],
-          ['whiten', [array(cls, 'f32', batch * steps, () => ctx.rand()), new Float32Array(batch * steps), batch, steps, false, 1e-8]],
+          ['gae', { rewards: array(cls, 'f32', batch * steps, () => ctx.rand()), values: array(cls, 'f32', batch * (steps + 1), () => ctx.rand()), out: new Float32Array(batch * steps), batch, steps, gamma: 0.9, lambda: 0.9 }],
+          ['leaveOneOut', { values: array(cls, 'f32', batch * steps, () => ctx.rand()), groups: array(cls, 'i32', batch, () => int(0, 2)), out: new Float32Array(batch * steps), batch, steps }],
+          ['whiten', { x: array(cls, 'f32', batch * steps, () => ctx.rand()), out: new Float32Array(batch * steps), batch, steps, perStep: false, eps: 1e-8 }],
         ]);
-        const [fn, list] = args as [string, unknown[]];
-        call(`credit.${fn}`, list, () => b.credit[fn](...list));
+        const [fn, o] = args as [string, Record<string, unknown>];
+        const options = wrap(cls, o);
+        call(`credit.${fn}`, [options], () => b.credit[fn](options));
         return;
       }
       case 3: {

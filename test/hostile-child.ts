@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { native } from '../src/native.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
-import { mlpPolicy } from '../src/onnx/index.js';
+import { mlpPolicy } from '../src/onnx-writer/index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const b: any = native();
@@ -221,7 +221,7 @@ async function proxies(): Promise<void> {
   await attempt('tournament(Proxy(players))', () => b.tournament(game, new Proxy([tft], {}), { repetitions: 2 }));
   await attempt('strategy(params with Proxy array)', () => b.strategy('random', { weights: new Proxy([1, 2], {}) }));
   await attempt('rollout(options Proxy)', () => b.rollout(game, [tft, tft], new Proxy({ batch: 2 }, {})));
-  await attempt('credit.whiten(Proxy(Float32Array))', () => b.credit.whiten(new Proxy(new Float32Array(4), {}), new Float32Array(4), 2, 2, false, 1e-8));
+  await attempt('credit.whiten(Proxy(Float32Array))', () => b.credit.whiten({ x: new Proxy(new Float32Array(4), {}), out: new Float32Array(4), batch: 2, steps: 2, perStep: false, eps: 1e-8 }));
   env.dispose();
   // The same through the package's API, which checks arguments first.
   const api = await import('../src/index.js');

@@ -8,7 +8,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import * as ort from 'onnxruntime-node';
 import { fromWriterWeights, modelLayout, toWriterWeights, type GruLayout, type MlpLayout } from '../src/models.js';
-import { gruForward, gruPolicy, mlpForward, mlpPolicy } from '../src/onnx/index.js';
+import { gruForward, gruPolicy, mlpForward, mlpPolicy } from '../src/onnx-writer/index.js';
 
 function randoms(n: number, seed: number): Float32Array {
   let s = seed >>> 0;

@@ -8,7 +8,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onnxStatus } from '../src/onnx-runtime.js';
-import { GraphBuilder, encodeModel } from '../src/onnx/model.js';
+import { GraphBuilder, encodeModel } from '../src/onnx-writer/model.js';
 import { native } from '../src/native.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -71,7 +71,7 @@ onnxTest('undisposed ONNX policies report their native memory: 1,200 of them sta
   const script = `
     import { native } from './src/native.js';
     import { onnxStatus } from './src/onnx-runtime.js';
-    import { mlpPolicy } from './src/onnx/index.js';
+    import { mlpPolicy } from './src/onnx-writer/index.js';
     onnxStatus();
     const b = native();
     const bytes = mlpPolicy({ obsDim: 5, actions: 2, hidden: [64], seed: 1 }).bytes;

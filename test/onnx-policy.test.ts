@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { engineInfo, gruForward, gruPolicy, inspectOnnx, mlpPolicy, onnx, rollout } from '../src/index.js';
-import { encodeModel, GraphBuilder } from '../src/onnx/model.js';
+import { encodeModel, GraphBuilder } from '../src/onnx-writer/model.js';
 import { native } from '../src/native.js';
 
 // Builds without ONNX Runtime headers (no apt mirror, no ORT_INCLUDE_DIR) skip

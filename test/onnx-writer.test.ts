@@ -17,7 +17,7 @@ import {
   mlpPolicy,
   type GruWeights,
   type PolicyModel,
-} from '../src/onnx/index.js';
+} from '../src/onnx-writer/index.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytesOf = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex').toString('hex');

@@ -89,6 +89,7 @@ test('text-mode coins follow the game: up to 1000', (t) => {
 
 test('whiten refuses eps = 0 in the addon, as in TypeScript and the core', (t) => {
   const x = new Float32Array([1, 2, 3, 4]);
-  t.throws(() => native().credit.whiten(x, new Float32Array(4), 2, 2, false, 0), { message: /eps must be a finite number > 0/ });
-  t.notThrows(() => native().credit.whiten(x, new Float32Array(4), 2, 2, false, 1e-8));
+  const options = { x, out: new Float32Array(4), batch: 2, steps: 2, perStep: false };
+  t.throws(() => native().credit.whiten({ ...options, eps: 0 }), { message: /eps must be a finite number > 0/ });
+  t.notThrows(() => native().credit.whiten({ ...options, eps: 1e-8 }));
 });

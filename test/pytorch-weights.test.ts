@@ -8,9 +8,9 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx, readNpy, rollout, type OnnxModelPolicy } from '../src/index.js';
-import { encodeModel, GraphBuilder } from '../src/onnx/model.js';
+import { encodeModel, GraphBuilder } from '../src/onnx-writer/model.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
-import { readInitializers } from '../src/onnx/initializers.js';
+import { readInitializers } from '../src/onnx-writer/initializers.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'pytorch');
 const it = onnxStatus().available ? test : test.skip;

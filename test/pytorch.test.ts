@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx, readNpy, rollout } from '../src/index.js';
-import { encodeModel, GraphBuilder } from '../src/onnx/model.js';
+import { encodeModel, GraphBuilder } from '../src/onnx-writer/model.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'pytorch');

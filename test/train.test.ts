@@ -6,12 +6,12 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coinRecipe, ipdRecipe, trustAndSplitRecipe } from '../src/cli/train-demo.js';
+import { coinRecipe, ipdRecipe, trustAndSplitRecipe } from '../src/cli/recipes.js';
 import {
   evaluate,
   loadPolicy,
   meanReturns,
-  negotiationMetrics,
+  splittingMetrics,
   onnx,
   rollout,
   scripted,
@@ -228,7 +228,7 @@ test('Trust-and-Split from a cooperative start: naive learning turns greedy; Adv
   const result = async (algorithm: 'naive' | 'advantage-alignment' | 'sum-of-rewards') => {
     const { trainer } = await train(trustAndSplitRecipe(algorithm, 1, 300), { initParams: start });
     const policy = trainer.policy();
-    const self = negotiationMetrics(await rollout({ game, policies: [policy, policy], batch: 1024, seed: 77 }));
+    const self = splittingMetrics(await rollout({ game, policies: [policy, policy], batch: 1024, seed: 77 }));
     const payoff = await vsGreedy(policy);
     policy.dispose();
     trainer.dispose();

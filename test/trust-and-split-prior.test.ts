@@ -5,7 +5,7 @@ import {
   meanReturns,
   modelLayout,
   modelPolicy,
-  negotiationMetrics,
+  splittingMetrics,
   rollout,
   scripted,
   train,
@@ -13,7 +13,7 @@ import {
   type Algorithm,
   type Policy,
 } from '../src/index.js';
-import { trustAndSplitRecipe } from '../src/cli/train-demo.js';
+import { trustAndSplitRecipe } from '../src/cli/recipes.js';
 
 // A reduced generic-prior run of scripts/trust-and-split-study.ts (protocol
 // "prior", one seed): the recipe's policy cloned from the four scripted agents
@@ -59,7 +59,7 @@ test('from a prior cloned from the scripted mixture, AA splits efficiently and i
       const { trainer } = await train({ ...trustAndSplitRecipe(algorithm, seed, ITERATIONS), entropyCoef: 0 }, { initParams: prior });
       const policy = trainer.policy();
       try {
-        const self = negotiationMetrics(await rollout({ game: GAME, policies: [policy, policy], ...EVAL }));
+        const self = splittingMetrics(await rollout({ game: GAME, policies: [policy, policy], ...EVAL }));
         result[algorithm] = { efficiency: self.splitEfficiency, vsGreedy: await against(policy, greedy), vsLiar: await against(policy, liar) };
       } finally {
         policy.dispose();

@@ -37,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", DefineTrainer(env));
   exports.Set("modelPolicy", Napi::Function::New<ModelPolicy>(env, "modelPolicy"));
   exports.Set("gameLayout", Napi::Function::New<GameLayoutOf>(env, "gameLayout"));
+  exports.Set("limits", Napi::Function::New<Limits>(env, "limits"));
   InitCredit(env, exports);
   InitLoss(env, exports);
   return exports;

@@ -175,7 +175,7 @@ bool boolean(Napi::Env env, const Napi::Value& v, const std::string& name) {
 std::string string(Napi::Env env, const Napi::Value& v, const std::string& name) {
   if (!v.IsString()) throw_error(env, codes::kInvalidArgument, name + " must be a string");
   std::string s = v.As<Napi::String>().Utf8Value();
-  if (s.size() > 4096) throw_error(env, codes::kInvalidArgument, name + " is too long");
+  if (s.size() > static_cast<size_t>(limits::kMaxStringLength)) throw_error(env, codes::kInvalidArgument, name + " is too long");
   return s;
 }
 
@@ -206,7 +206,7 @@ Params params(Napi::Env env, const Napi::Value& v, const std::string& name) {
   if (v.IsUndefined() || v.IsNull()) return Params(name, values);
   Napi::Object o = object_arg(env, v, name);
   Napi::Array keys = o.GetPropertyNames();
-  if (keys.Length() > 256) throw_error(env, codes::kInvalidParam, name + " has too many keys");
+  if (keys.Length() > static_cast<uint32_t>(limits::kMaxParamKeys)) throw_error(env, codes::kInvalidParam, name + " has too many keys");
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     const std::string key = keys.Get(i).ToString().Utf8Value();
     const std::string full = name + "." + key;
@@ -217,7 +217,7 @@ Params params(Napi::Env env, const Napi::Value& v, const std::string& name) {
     } else if (x.IsString()) {
       values[key] = string(env, x, full);
     } else if (x.IsArray()) {
-      const std::vector<Napi::Value> arr = array_elements(env, x, full, 4096, "an array of numbers", codes::kInvalidParam);
+      const std::vector<Napi::Value> arr = array_elements(env, x, full, limits::kMaxParamArrayLength, "an array of numbers", codes::kInvalidParam);
       std::vector<double> nums(arr.size());
       for (size_t j = 0; j < arr.size(); ++j) {
         const Napi::Value& e = arr[j];

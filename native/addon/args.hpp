@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "limits.hpp"
 #include "params.hpp"
 
 namespace dilemma::addon {

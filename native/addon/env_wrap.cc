@@ -38,7 +38,7 @@ EnvWrap::EnvWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvWrap>(inf
     } else {
       GameWrap* g = unwrap<GameWrap>(env, info[0], "game", "Game");
       const Options o(env, info[1], "options", {"batch", "seed", "streams"});
-      const int64_t batch = integer(env, o.get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
+      const int64_t batch = integer(env, o.get("batch"), "options.batch", 1, limits::kMaxBatch);
       const uint64_t s = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
       std::vector<uint32_t> streams;
       if (o.has("streams")) {

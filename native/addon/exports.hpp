@@ -23,5 +23,6 @@ Napi::Value ModelPolicy(const Napi::CallbackInfo& info);  // trainer_wrap.cc
 Napi::Object InitCredit(Napi::Env env, Napi::Object exports);  // credit_binding.cc
 Napi::Object InitLoss(Napi::Env env, Napi::Object exports);    // loss_binding.cc
 Napi::Value GameLayoutOf(const Napi::CallbackInfo& info);       // layout_binding.cc
+Napi::Value Limits(const Napi::CallbackInfo& info);             // limits_binding.cc
 
 }  // namespace dilemma::addon

@@ -36,7 +36,7 @@ Napi::Value EngineInfo(const Napi::CallbackInfo& info) {
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&] {
-    set_default_threads(static_cast<int>(integer(env, info[0], "threads", 0, 1024)));
+    set_default_threads(static_cast<int>(integer(env, info[0], "threads", 0, limits::kMaxThreads)));
     return Napi::Number::New(env, default_threads());
   });
 }

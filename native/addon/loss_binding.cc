@@ -122,7 +122,7 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
     const Napi::Value normalize = o.get("normalize");
     if (normalize.IsNumber()) {
       terms.normalize = learn::LossNormalize::kConstant;
-      terms.normalizer = number(env, normalize, member("normalize"), 1e-30, 1e30);
+      terms.normalizer = number(env, normalize, member("normalize"), limits::kMinNormalizer, limits::kMaxNormalizer);
     } else {
       const std::string mode = string(env, normalize, member("normalize"));
       if (mode == "mask")

@@ -86,7 +86,7 @@ Opened session_from(Napi::Env env, const Napi::Value& source, const Options* opt
     return {std::move(session), kSessionOverheadBytes + weight_bytes(so) + (ec ? 0 : static_cast<int64_t>(size))};
   }
   auto bytes = typed_array<uint8_t>(env, source, "model", -1);
-  if (bytes.length > (size_t{1} << 31)) throw_error(env, codes::kTooLarge, "model is larger than 2 GiB");
+  if (bytes.length > static_cast<size_t>(limits::kMaxModelBytes)) throw_error(env, codes::kTooLarge, "model is larger than 2 GiB");
   std::vector<uint8_t> copy(bytes.data, bytes.data + bytes.length);
   auto session = onnx::open_session(copy, so);
   return {std::move(session), kSessionOverheadBytes + weight_bytes(so) + static_cast<int64_t>(copy.size())};

@@ -171,8 +171,8 @@ Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info) {
     auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
     const Options o(env, info[1], "options", {"batch", "steps"});
     RolloutOptions opt;
-    opt.batch = integer(env, o.get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
-    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 24));
+    opt.batch = integer(env, o.get("batch"), "options.batch", 1, limits::kMaxBatch);
+    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, limits::kMaxRolloutSteps));
     Napi::Object result = Napi::Object::New(env);
     trajectory_arrays(env, *game, opt, env.Undefined(), result, nullptr, true);
     return result;
@@ -184,7 +184,7 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
   return guard(env, [&]() -> Napi::Value {
     RolloutJob job;
     job.game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
-    const std::vector<Napi::Value> ps = array_elements(env, info[1], "policies", 1024, "an array of policies");
+    const std::vector<Napi::Value> ps = array_elements(env, info[1], "policies", limits::kMaxPolicies, "an array of policies");
     const Options o(env, info[2], "options",
                     {"batch", "steps", "seed", "threads", "temperature", "greedy", "groups", "out", "gpu"});
     // Each policy is held (shared) from here on: disposing it later frees nothing the job uses.
@@ -193,10 +193,10 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
       job.policies.push_back(unwrap<PolicyWrap>(env, ps[i], name, "Policy")->policy(env));
     }
     RolloutOptions& opt = job.options;
-    opt.batch = integer(env, o.get("batch"), "options.batch", 1, (int64_t{1} << 31) - 1);
-    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 24));
+    opt.batch = integer(env, o.get("batch"), "options.batch", 1, limits::kMaxBatch);
+    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, limits::kMaxRolloutSteps));
     opt.seed = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
-    opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, 1024));
+    opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, limits::kMaxThreads));
     opt.temperature = static_cast<float>(o.number_or("temperature", 1.0, 1e-6, 1e6));
     if (o.has("greedy")) opt.greedy = boolean(env, o.get("greedy"), "options.greedy");
     if (o.has("groups")) {

@@ -55,17 +55,17 @@ Napi::Value Tournament(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     auto game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
-    const std::vector<Napi::Value> ps = array_elements(env, info[1], "players", 1024, "an array of policies");
-    if (ps.empty()) throw_error(env, codes::kInvalidArgument, "players must have 1 to 1024 entries");
+    const std::vector<Napi::Value> ps = array_elements(env, info[1], "players", limits::kMaxPolicies, "an array of policies");
+    if (ps.empty()) throw_error(env, codes::kInvalidArgument, "players must have 1 to " + std::to_string(limits::kMaxPolicies) + " entries");
     const Options o(env, info[2], "options", {"repetitions", "steps", "seed", "threads", "pairs"});
     std::vector<std::shared_ptr<const Policy>> players;
     for (size_t i = 0; i < ps.size(); ++i)
       players.push_back(unwrap<PolicyWrap>(env, ps[i], "players[" + std::to_string(i) + "]", "Policy")->policy(env));
     RolloutOptions opt;
-    opt.batch = integer(env, o.get("repetitions"), "options.repetitions", 1, 1 << 24);
-    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 24));
+    opt.batch = integer(env, o.get("repetitions"), "options.repetitions", 1, limits::kMaxRolloutSteps);
+    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, limits::kMaxRolloutSteps));
     opt.seed = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
-    opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, 1024));
+    opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, limits::kMaxThreads));
     std::vector<std::pair<int, int>> pairs;
     if (o.has("pairs")) {
       const Input<int32_t> p = input_array<int32_t>(env, o.get("pairs"), "options.pairs", -1);

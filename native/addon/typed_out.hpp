@@ -13,6 +13,7 @@
 #include "addon_data.hpp"
 #include "args.hpp"
 #include "errors.hpp"
+#include "limits.hpp"
 
 namespace dilemma::addon {
 
@@ -31,7 +32,7 @@ inline constexpr size_t kOwnAllocationBytes = size_t{1} << 20;
 // The most bytes one result array may have (LIMITS.maxResultBytes): Node
 // refuses larger external buffers, and its refusal frees the memory it was
 // handed before reporting failure, so a larger request must never reach it.
-inline constexpr int64_t kMaxResultBytes = int64_t{1} << 32;
+inline constexpr int64_t kMaxResultBytes = limits::kMaxResultBytes;
 
 // Refuses, before anything is allocated, a result array of `elements`
 // elements of `element_size` bytes past kMaxResultBytes. what names the

@@ -22,7 +22,7 @@ int64_t checked_elements(const char* what, std::initializer_list<int64_t> dims) 
 EnvBatch::EnvBatch(std::shared_ptr<const Game> game, int64_t batch, uint64_t seed, std::vector<uint32_t> streams)
     : game_(std::move(game)), batch_(batch), seed_(seed), stride_(game_->info().state_size) {
   if (batch < 1) throw Error(codes::kInvalidArgument, "batch must be at least 1");
-  if (batch > (int64_t{1} << 31) - 1) throw Error(codes::kTooLarge, "batch must be below 2^31");
+  if (batch > limits::kMaxBatch) throw Error(codes::kTooLarge, "batch must be below 2^31");
   const GameInfo& g = game_->info();
   checked_elements("environment state", {batch, std::max(1, g.state_size)});
   checked_elements("observations", {batch, g.agents, g.obs_dim});

@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "game.hpp"
+#include "limits.hpp"
 
 namespace dilemma {
 
 // Largest number of elements of one array the engine will allocate or accept.
-inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
+inline constexpr int64_t kMaxElements = limits::kMaxElements;
 // Multiplies sizes, throwing ERR_TOO_LARGE (naming what) past kMaxElements.
 int64_t checked_elements(const char* what, std::initializer_list<int64_t> dims);
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "limits.hpp"
 
 namespace dilemma {
 
@@ -47,7 +48,7 @@ void Game::last_moves_range(const EnvRange& r, int agent, int8_t* own, int8_t* o
 }
 
 ParamSpec rounds_param(int fallback, std::string doc) {
-  return ParamSpec::integer("rounds", fallback, 1, 1 << 20, std::move(doc));
+  return ParamSpec::integer("rounds", fallback, 1, limits::kMaxRounds, std::move(doc));
 }
 
 namespace {

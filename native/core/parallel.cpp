@@ -1,5 +1,7 @@
 #include "parallel.hpp"
 
+#include "limits.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -126,7 +128,7 @@ int default_threads() {
   return n > 0 ? n : hardware_threads();
 }
 
-void set_default_threads(int n) { chosen_threads.store(n > 0 ? std::min(n, 1024) : 0); }
+void set_default_threads(int n) { chosen_threads.store(n > 0 ? std::min(n, limits::kMaxThreads) : 0); }
 
 void parallel_for(int64_t n, int threads, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;

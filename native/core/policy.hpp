@@ -74,13 +74,13 @@ const std::vector<std::string>& strategy_names();
 // throws ERR_UNKNOWN_STRATEGY for other names).
 const ParamSpecs& strategy_params(const std::string& name);
 
-// Scripted agents for trust-and-split (negotiation_agents.cpp), registered
+// Scripted agents for trust-and-split (trust_and_split_agents.cpp), registered
 // with the strategies above: greedy-splitter, welfare-splitter,
-// honest-reciprocator, liar. make_negotiation_agent returns nullptr for any
-// other name; negotiation_agent_action is the agent's action for `agent` at
+// honest-reciprocator, liar. make_trust_and_split_agent returns nullptr for any
+// other name; trust_and_split_agent_action is the agent's action for `agent` at
 // step t of a trust-and-split state (ERR_UNSUPPORTED for other games).
-std::shared_ptr<const Policy> make_negotiation_agent(const std::string& name, const Params& params);
-const std::vector<std::string>& negotiation_agent_names();
-int negotiation_agent_action(const std::string& name, const Game& game, const int32_t* state, int t, int agent);
+std::shared_ptr<const Policy> make_trust_and_split_agent(const std::string& name, const Params& params);
+const std::vector<std::string>& trust_and_split_agent_names();
+int trust_and_split_agent_action(const std::string& name, const Game& game, const int32_t* state, int t, int agent);
 
 }  // namespace dilemma

@@ -205,7 +205,7 @@ const std::vector<std::string>& strategy_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
     for (const auto& s : specs()) out.emplace_back(s.name);
-    for (const auto& n : negotiation_agent_names()) out.push_back(n);
+    for (const auto& n : trust_and_split_agent_names()) out.push_back(n);
     return out;
   }();
   return names;
@@ -214,7 +214,7 @@ const std::vector<std::string>& strategy_names() {
 std::shared_ptr<const Policy> make_strategy(const std::string& name, const Params& params) {
   for (const auto& s : specs())
     if (name == s.name) return std::make_shared<Scripted>(s, params);
-  if (auto agent = make_negotiation_agent(name, params)) return agent;
+  if (auto agent = make_trust_and_split_agent(name, params)) return agent;
   unknown_strategy(name);
 }
 
@@ -230,7 +230,7 @@ const ParamSpecs& strategy_params(const std::string& name) {
   for (const auto& s : specs())
     if (name == s.name) return s.params;
   static const ParamSpecs none;
-  for (const auto& n : negotiation_agent_names())
+  for (const auto& n : trust_and_split_agent_names())
     if (name == n) return none;
   unknown_strategy(name);
 }

@@ -11,9 +11,9 @@ import { gameParamSpecs } from '../games.js';
 import { strategiesFor } from '../policies.js';
 import { benchCommand } from './bench-command.js';
 import { paramTable } from './param-table.js';
-import { runDemo } from './demo.js';
+import { runIpdTournament } from './ipd-tournament.js';
 import { exportMetricsCommand, exportOnnxCommand, exportTrajectoriesCommand } from './export-command.js';
-import { runTrainDemo } from './train-demo.js';
+import { runTrainDemo } from './demo.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand, tournamentCommand } from './tournament-command.js';
 import { sweepCommand } from './sweep-command.js';
@@ -148,7 +148,7 @@ program
   .option('--repetitions <n>', 'matches per ordered pair', integer, 1000)
   .option('--seed <n>', 'seed', integer, 1)
   .action(async (opts: { rounds: number; repetitions: number; seed: number }) => {
-    console.log(await runDemo(opts));
+    console.log(await runIpdTournament(opts));
   });
 
 program

@@ -7,6 +7,7 @@
  * adapter (nativeTextEngine) implements it over the native environment.
  */
 import { DilemmaError, ErrorCode } from '../errors.js';
+import { LIMITS } from '../generated/limits.js';
 import { checkInteger, checkKeys, checkObject, checkSeed, invalid } from '../validate.js';
 import { MAX_TOKENS_PER_CALL } from './completion.js';
 import { interpretMessage, type MessageToken } from './interpret.js';
@@ -164,7 +165,7 @@ export async function playTextMatch(options: TextMatchOptions): Promise<TextMatc
   const params = resolveTextParams(
     o.rounds === undefined
       ? (options.params ?? {})
-      : { ...(options.params ?? {}), rounds: checkInteger('options.rounds', o.rounds, 1, 1 << 20) },
+      : { ...(options.params ?? {}), rounds: checkInteger('options.rounds', o.rounds, 1, LIMITS.maxRounds) },
     'options.params',
   );
   const agents = options.agents;

@@ -4,6 +4,7 @@
  * name the parameter at fault.
  */
 import { gameParamSpecs } from '../games.js';
+import { LIMITS } from '../generated/limits.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, invalid } from '../validate.js';
 import type { Hand, TextGameParams } from './types.js';
 
@@ -43,7 +44,7 @@ export function resolveTextParams(params: Partial<TextGameParams> = {}, name = '
   checkNumber(`${name}.winnerValue`, p.winnerValue, 0);
   checkNumber(`${name}.loserValue`, p.loserValue, 0);
   if (p.tieValue !== null) checkNumber(`${name}.tieValue`, p.tieValue, 0);
-  checkInteger(`${name}.rounds`, p.rounds, 1, 1 << 20);
+  checkInteger(`${name}.rounds`, p.rounds, 1, LIMITS.maxRounds);
   if (p.winnerValue < p.loserValue) invalid(`${name}.winnerValue`, `must be at least loserValue (${p.loserValue}), got ${p.winnerValue}`);
   return p;
 }

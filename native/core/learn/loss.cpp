@@ -8,6 +8,7 @@
 
 #include "../env.hpp"
 #include "../error.hpp"
+#include "../limits.hpp"
 #include "../parallel.hpp"
 #include "../params.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 constexpr int64_t kGrain = 16384;
 // Bounds of a constant normalizer, so that its reciprocal, the row weight,
 // is a normal float32.
-constexpr double kMinNormalizer = 1e-30, kMaxNormalizer = 1e30;
+constexpr double kMinNormalizer = limits::kMinNormalizer, kMaxNormalizer = limits::kMaxNormalizer;
 
 [[noreturn]] void invalid(const std::string& message) { throw Error(codes::kInvalidArgument, message); }
 

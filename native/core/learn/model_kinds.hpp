@@ -8,15 +8,16 @@
 #include <string>
 
 #include "../error.hpp"
+#include "../limits.hpp"
 #include "../rng.hpp"
 #include "model.hpp"
 
 namespace dilemma::learn {
 
-// The ONNX writer's limits (src/onnx/policies.ts), so that every model this
-// core trains can also be exported.
-inline constexpr int kMaxDim = 1 << 16;
-inline constexpr int64_t kMaxParams = int64_t{1} << 27;
+// The ONNX writer's limits too (src/onnx-writer/policies.ts), so that every
+// model this core trains can also be exported.
+inline constexpr int kMaxDim = limits::kMaxModelDim;
+inline constexpr int64_t kMaxParams = limits::kMaxModelParams;
 
 // Each reads its own keys from params; make_model checks obs_dim and actions
 // before and rejects unknown keys after.

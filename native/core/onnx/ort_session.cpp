@@ -9,6 +9,7 @@
 
 #include "../env.hpp"
 #include "../error.hpp"
+#include "../limits.hpp"
 #include "onnx.hpp"
 #include "ort_runtime.hpp"
 
@@ -273,7 +274,7 @@ void check_model_file(const std::string& path) {
   ::close(fd);
   if (r != 0) throw Error(codes::kModelLoad, "cannot stat the model " + path + ": " + std::strerror(saved));
   if (!S_ISREG(st.st_mode)) throw Error(codes::kModelLoad, "the model " + path + " is not a regular file");
-  if (st.st_size > (off_t{1} << 31)) throw Error(codes::kTooLarge, "the model " + path + " is larger than 2 GiB");
+  if (st.st_size > static_cast<off_t>(limits::kMaxModelBytes)) throw Error(codes::kTooLarge, "the model " + path + " is larger than 2 GiB");
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gruPolicy, mlpPolicy } from '../../../src/onnx/index.js';
+import { gruPolicy, mlpPolicy } from '../../../src/onnx-writer/index.js';
 
 /** logits = obs · W + b with W[i][0] = (i + 1) / 10, W[i][1] = -(i + 1) / 10, b = (0.5, -0.5). */
 export function linearModel(): Uint8Array {

@@ -46,7 +46,7 @@ void last_round(State& s, int hand0, int hand1, int msg0, int msg1, int x0, int 
 }
 
 int act(const std::string& name, const Game& g, const State& s, int t, int agent) {
-  return negotiation_agent_action(name, g, s.data(), t, agent);
+  return trust_and_split_agent_action(name, g, s.data(), t, agent);
 }
 
 // Default vocabulary: claim-rock 0, claim-paper 1, claim-scissors 2, take-0 3,
@@ -69,19 +69,19 @@ std::string thrown_message(const std::function<void()>& f, const char* code) {
 }
 }  // namespace
 
-TEST("negotiation agents: registered with the strategies, unknown names still rejected") {
+TEST("trust-and-split agents: registered with the strategies, unknown names still rejected") {
   const auto& names = strategy_names();
   for (const char* n : kNames) {
     CHECK(std::find(names.begin(), names.end(), std::string(n)) != names.end());
     CHECK(make_strategy(n, P())->name() == std::string(n));
   }
-  CHECK_EQ(negotiation_agent_names().size(), size_t{4});
-  CHECK(make_negotiation_agent("tit-for-tat", P()) == nullptr);
+  CHECK_EQ(trust_and_split_agent_names().size(), size_t{4});
+  CHECK(make_trust_and_split_agent("tit-for-tat", P()) == nullptr);
   CHECK_THROWS_CODE(make_strategy("honest-liar", P()), codes::kUnknownStrategy);
   CHECK_THROWS_CODE(make_strategy("liar", P({{"p", 0.5}})), codes::kInvalidParam);
 }
 
-TEST("negotiation agents: the wrong game is ERR_UNSUPPORTED naming it, both ways") {
+TEST("trust-and-split agents: the wrong game is ERR_UNSUPPORTED naming it, both ways") {
   auto ipd = make_game("ipd", P());
   auto g = tas();
   for (const char* n : kNames) {
@@ -92,7 +92,7 @@ TEST("negotiation agents: the wrong game is ERR_UNSUPPORTED naming it, both ways
     p->check(*g, 0);
     p->check(*g, 1);
     const State s = fresh(*g, ts::kRock, ts::kPaper);
-    CHECK_THROWS_CODE(negotiation_agent_action(n, *ipd, s.data(), 0, 0), codes::kUnsupported);
+    CHECK_THROWS_CODE(trust_and_split_agent_action(n, *ipd, s.data(), 0, 0), codes::kUnsupported);
   }
   for (const char* n : {"always-cooperate", "always-defect", "tit-for-tat", "grim-trigger", "random"}) {
     auto p = make_strategy(n, P());
@@ -304,7 +304,7 @@ TEST("liar: beats the other's claim when it spoke first, else beats its own hand
   CHECK_EQ(act("liar", *g, s, 4, 1), kWait);
 }
 
-TEST("negotiation agents: rollouts play legal actions with log-probability 0 and entropy 0") {
+TEST("trust-and-split agents: rollouts play legal actions with log-probability 0 and entropy 0") {
   auto g = tas();
   const int64_t batch = 16;
   for (const char* a : kNames)

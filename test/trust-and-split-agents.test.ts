@@ -3,6 +3,9 @@ import {
   evaluate,
   negotiationMetrics,
   negotiationMetricsFromStats,
+  type NegotiationMetrics,
+  splittingMetrics,
+  splittingMetricsFromStats,
   rollout,
   scripted,
   strategiesFor,
@@ -91,7 +94,7 @@ test('greedy vs greedy: both propose 10 every round, 5 coins each: winner 50, lo
     t.true(close(got[0], want[0]) && close(got[1], want[1]), `episode ${b}: ${got} vs ${want}`);
     t.true(close(got[0] + got[1], 550));
   }
-  const m = negotiationMetrics(traj);
+  const m = splittingMetrics(traj);
   t.true(close(m.splitEfficiency, 0.55, 1e-9));
   t.is(m.agreementRate, 0);
   t.deepEqual(m.claimsPerEpisode, [0, 0]);
@@ -114,7 +117,7 @@ test('honest reciprocator vs itself: honest claims, all coins to the winner: eff
     }
     t.deepEqual(episodeReturns(traj, b), want);
   }
-  const m = negotiationMetrics(traj);
+  const m = splittingMetrics(traj);
   t.is(m.splitEfficiency, 1);
   t.deepEqual(m.honesty, [1, 1]);
   t.is(m.honestyOverall, 1);
@@ -160,7 +163,7 @@ test('honest reciprocator vs greedy splitter: half without a claim, all coins th
 
 test('liar vs honest reciprocator: the liar claims against the truth; its honesty is below 1, the other stays at 1', async (t) => {
   const traj = await rollout({ game: GAME, policies: ['liar', 'honest-reciprocator'], batch: 64, seed: 8 });
-  const m = negotiationMetrics(traj);
+  const m = splittingMetrics(traj);
   t.deepEqual(m.claimsPerEpisode, [10, 10]);
   t.true(m.honesty[0] < 1, `liar honesty ${m.honesty[0]}`);
   t.is(m.honesty[1], 1);
@@ -191,7 +194,7 @@ test('metrics from hand-made statistics', (t) => {
   const names = ['claims_true_0', 'claims_true_1', 'claims_0', 'claims_1', 'welfare', 'max_welfare', 'agreements', 'rounds_played'];
   // Per episode: agent 0 made 4 claims, 3 true; agent 1 made 5, all true; welfare 550 of 1000 points
   // (stored x 100); 2 of 10 rounds agreed.
-  const m = negotiationMetricsFromStats(names, [3, 5, 4, 5, 55000, 100000, 2, 10], [300, 250]);
+  const m = splittingMetricsFromStats(names, [3, 5, 4, 5, 55000, 100000, 2, 10], [300, 250]);
   t.is(m.splitEfficiency, 0.55);
   t.deepEqual(m.honesty, [0.75, 1]);
   t.is(m.honestyOverall, 8 / 9);
@@ -199,13 +202,23 @@ test('metrics from hand-made statistics', (t) => {
   t.deepEqual(m.payoff, [300, 250]);
   t.is(m.welfare, 550);
   t.is(m.maxWelfare, 1000);
-  const none = negotiationMetricsFromStats(names, [0, 2, 0, 2, 0, 0, 0, 0]);
+  const none = splittingMetricsFromStats(names, [0, 2, 0, 2, 0, 0, 0, 0]);
   t.true(Number.isNaN(none.honesty[0]));
   t.is(none.honesty[1], 1);
   t.true(Number.isNaN(none.splitEfficiency) && Number.isNaN(none.agreementRate));
   t.deepEqual(none.payoff, []);
-  t.throws(() => negotiationMetricsFromStats(['own_coins_0'], [1]), { code: 'ERR_UNSUPPORTED', message: /welfare/ });
-  t.throws(() => negotiationMetricsFromStats(names, [1, 2]), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => splittingMetricsFromStats(['own_coins_0'], [1]), { code: 'ERR_UNSUPPORTED', message: /welfare/ });
+  t.throws(() => splittingMetricsFromStats(names, [1, 2]), { code: 'ERR_INVALID_ARGUMENT' });
+});
+
+test('the former negotiation* names still give the splitting metrics', (t) => {
+  const names = ['welfare', 'max_welfare', 'agreements', 'rounds_played'];
+  // welfare 300 of 600 points (stored x 100), 3 of 4 rounds agreed.
+  const old: NegotiationMetrics = negotiationMetricsFromStats(names, [30000, 60000, 3, 4]);
+  t.is(old.splitEfficiency, 0.5);
+  t.is(old.agreementRate, 0.75);
+  t.is(negotiationMetrics, splittingMetrics);
+  t.is(negotiationMetricsFromStats, splittingMetricsFromStats);
 });
 
 test("metrics from a training iteration's game statistics", async (t) => {
@@ -219,7 +232,7 @@ test("metrics from a training iteration's game statistics", async (t) => {
     seed: 1,
   });
   try {
-    const m = negotiationMetricsFromStats(trainer.statNames, history[0].gameStats, history[0].meanReturn);
+    const m = splittingMetricsFromStats(trainer.statNames, history[0].gameStats, history[0].meanReturn);
     t.true(m.splitEfficiency > 0 && m.splitEfficiency <= 1);
     t.is(m.rounds, 10);
     t.is(m.payoff.length, 2);

@@ -126,9 +126,9 @@ int decide(Agent kind, const ts::TrustAndSplitGame& g, const int32_t* s, int t, 
   return g.wait_action();
 }
 
-class NegotiationAgent final : public Policy {
+class TrustAndSplitAgent final : public Policy {
  public:
-  NegotiationAgent(std::string name, Agent kind, const Params& p) : name_(std::move(name)), kind_(kind) {
+  TrustAndSplitAgent(std::string name, Agent kind, const Params& p) : name_(std::move(name)), kind_(kind) {
     p.reject_unknown();
   }
 
@@ -165,7 +165,7 @@ const AgentSpec* find_agent(const std::string& name) {
 
 }  // namespace
 
-const std::vector<std::string>& negotiation_agent_names() {
+const std::vector<std::string>& trust_and_split_agent_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
     for (const auto& a : kAgents) out.emplace_back(a.name);
@@ -174,13 +174,13 @@ const std::vector<std::string>& negotiation_agent_names() {
   return names;
 }
 
-std::shared_ptr<const Policy> make_negotiation_agent(const std::string& name, const Params& params) {
+std::shared_ptr<const Policy> make_trust_and_split_agent(const std::string& name, const Params& params) {
   const AgentSpec* spec = find_agent(name);
   if (!spec) return nullptr;
-  return std::make_shared<NegotiationAgent>(name, spec->kind, params);
+  return std::make_shared<TrustAndSplitAgent>(name, spec->kind, params);
 }
 
-int negotiation_agent_action(const std::string& name, const Game& game, const int32_t* state, int t, int agent) {
+int trust_and_split_agent_action(const std::string& name, const Game& game, const int32_t* state, int t, int agent) {
   const AgentSpec* spec = find_agent(name);
   if (!spec) throw Error(codes::kUnknownStrategy, "unknown trust-and-split agent '" + name + "'");
   const ts::TrustAndSplitGame& g = trust_and_split_game(game, name);

@@ -10,8 +10,8 @@ import { DilemmaError, ErrorCode } from './errors.js';
 import { gameLayout, layoutField, type LayoutField } from './game-layout.js';
 import { meanReturns, type Trajectory } from './rollout.js';
 
-/** Outcome metrics of `trust-and-split` episodes: efficiency, honesty, agreement and welfare. */
-export interface NegotiationMetrics {
+/** Outcome metrics of the splitting games (`trust-and-split`, `split`): efficiency, honesty, agreement and welfare. */
+export interface SplittingMetrics {
   /** Welfare over the most the rounds could have paid (all coins to the winner): 1 = every round split efficiently. */
   splitEfficiency: number;
   /** Per agent, the share of its hand claims that named its real hand (NaN for an agent that claimed nothing). */
@@ -54,11 +54,11 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
  * when given, becomes `payoff`. Welfare statistics are stored × 100 by the
  * game and come back here in points.
  */
-export function negotiationMetricsFromStats(
+export function splittingMetricsFromStats(
   statNames: readonly string[],
   gameStats: ArrayLike<number>,
   meanReturn?: ArrayLike<number>,
-): NegotiationMetrics {
+): SplittingMetrics {
   if (!Array.isArray(statNames) || statNames.length !== gameStats.length) {
     throw new DilemmaError(
       ErrorCode.InvalidArgument,
@@ -104,13 +104,13 @@ export function negotiationMetricsFromStats(
 }
 
 /** Metrics of a batch of trust-and-split (or other splitting-game) rollouts: statistics averaged over episodes. */
-export function negotiationMetrics(trajectory: Trajectory): NegotiationMetrics {
+export function splittingMetrics(trajectory: Trajectory): SplittingMetrics {
   const { stats, statNames, batch } = trajectory;
   const n = statNames.length;
   const mean = new Float64Array(n);
   for (let b = 0; b < batch; b++) for (let k = 0; k < n; k++) mean[k] += stats[b * n + k];
   for (let k = 0; k < n; k++) mean[k] /= batch;
-  const m = negotiationMetricsFromStats(statNames, mean, meanReturns(trajectory));
+  const m = splittingMetricsFromStats(statNames, mean, meanReturns(trajectory));
   if (statNames.includes('claims_0')) {
     const info = claimInformation(trajectory);
     m.claimInformation = info.overall;
@@ -205,3 +205,24 @@ export function claimInformation(trajectory: Trajectory): ClaimInformation {
   }
   return { overall: mutualInformationBits(pooled), perAgent: tables.map(mutualInformationBits) };
 }
+
+/**
+ * The former name of {@link splittingMetrics}.
+ *
+ * @deprecated Use {@link splittingMetrics}: "negotiation" names only the `negotiation` game.
+ */
+export const negotiationMetrics = splittingMetrics;
+
+/**
+ * The former name of {@link splittingMetricsFromStats}.
+ *
+ * @deprecated Use {@link splittingMetricsFromStats}: "negotiation" names only the `negotiation` game.
+ */
+export const negotiationMetricsFromStats = splittingMetricsFromStats;
+
+/**
+ * The former name of {@link SplittingMetrics}.
+ *
+ * @deprecated Use {@link SplittingMetrics}: "negotiation" names only the `negotiation` game.
+ */
+export type NegotiationMetrics = SplittingMetrics;

@@ -10,6 +10,7 @@
  * transposed.
  */
 import { DilemmaError, ErrorCode } from '../errors.js';
+import { LIMITS } from '../generated/limits.js';
 import { checkInteger, checkKeys, checkObject, checkSeed, checkTypedArray, describe, invalid } from '../validate.js';
 import { GraphBuilder, attr, encodeModel, type Dim } from './model.js';
 
@@ -152,10 +153,10 @@ export interface GruPolicyOptions {
   form?: GruForm;
 }
 
-// Large enough for any policy this engine runs, small enough that the model
-// stays far below protobuf's 2 GiB message limit.
-const MAX_DIM = 1 << 16;
-const MAX_PARAMS = 1 << 27;
+// The engine's model limits: large enough for any policy it runs, small
+// enough that the model stays far below protobuf's 2 GiB message limit.
+const MAX_DIM = LIMITS.maxModelDim;
+const MAX_PARAMS = LIMITS.maxModelParams;
 
 /**
  * An MLP policy: input `obs` [batch, obsDim], output `logits` [batch, actions].
