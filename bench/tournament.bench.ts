@@ -28,7 +28,15 @@ const rules: Record<string, Rule> = {
   'zd-extortion': (f, o, x) => (f ? 1 : zd[2 * o + x]),
 };
 
-function plainTournament(names: readonly string[], seed: number): number[][] {
+/** What the engine's tournament returns per ordered pair (i, j), row-major n × n: both seats' mean payoff and cooperation rate. */
+interface PlainResult {
+  payoff: Float64Array;
+  opponentPayoff: Float64Array;
+  cooperation: Float64Array;
+  opponentCooperation: Float64Array;
+}
+
+function plainTournament(names: readonly string[], seed: number): PlainResult {
   let s = seed | 1;
   const rand = () => {
     s ^= s << 13;
@@ -37,11 +45,16 @@ function plainTournament(names: readonly string[], seed: number): number[][] {
     return (s >>> 0) / 4294967296;
   };
   const n = names.length;
-  const payoff = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  const out: PlainResult = {
+    payoff: new Float64Array(n * n),
+    opponentPayoff: new Float64Array(n * n),
+    cooperation: new Float64Array(n * n),
+    opponentCooperation: new Float64Array(n * n),
+  };
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const a = rules[names[i]], b = rules[names[j]];
-      let total = 0;
+      let total = 0, otherTotal = 0, coop = 0, otherCoop = 0;
       for (let r = 0; r < REPS; r++) {
         let own = -1, other = -1, gi = false, gj = false;
         for (let t = 0; t < ROUNDS; t++) {
@@ -51,50 +64,67 @@ function plainTournament(names: readonly string[], seed: number): number[][] {
           const pi = a(first, own, other, t, gi), pj = b(first, other, own, t, gj);
           const mi = pi >= 1 || (pi > 0 && rand() < pi) ? 0 : 1;
           const mj = pj >= 1 || (pj > 0 && rand() < pj) ? 0 : 1;
-          total += PAYOFF[2 * (2 * mi + mj)];
+          const joint = 2 * mi + mj;
+          total += PAYOFF[2 * joint];
+          otherTotal += PAYOFF[2 * joint + 1];
+          coop += 1 - mi;
+          otherCoop += 1 - mj;
           own = mi;
           other = mj;
         }
       }
-      payoff[i][j] = total / REPS;
+      const k = i * n + j;
+      out.payoff[k] = total / REPS;
+      out.opponentPayoff[k] = otherTotal / REPS;
+      out.cooperation[k] = coop / (REPS * ROUNDS);
+      out.opponentCooperation[k] = otherCoop / (REPS * ROUNDS);
     }
   }
-  return payoff;
+  return out;
 }
 
 const players = [...TWO_ACTION_STRATEGIES];
 const engine = () => tournament({ game: { id: 'ipd', params: { rounds: ROUNDS } }, players, repetitions: REPS, seed: 1 });
-const refPayoff = new Float64Array(players.length ** 2);
+const refOut = new Float64Array(players.length ** 2 * 4);
+const fields = ['payoff', 'opponentPayoff', 'cooperation', 'opponentCooperation'] as const;
 
 const suite: BenchSuite = {
   name: 'tournament',
-  description: `IPD round-robin of the ${players.length} two-action strategies, ${ROUNDS} rounds × ${REPS} repetitions per ordered pair (${players.length ** 2 * REPS * ROUNDS} rounds)`,
+  description: `IPD round-robin of the ${players.length} two-action strategies, ${ROUNDS} rounds × ${REPS} repetitions per ordered pair (${players.length ** 2 * REPS * ROUNDS} rounds); every case computes both seats' mean payoff and cooperation rate per pair`,
   units: { count: players.length ** 2 * REPS * ROUNDS, name: 'round' },
   cases: [
     { name: 'plain TypeScript tournament loop', baseline: true, fn: () => plainTournament(players, 12345) },
     { name: 'engine tournament', fn: async () => engine() },
-    { name: 'reference loop (C++, 1 thread)', limit: true, fn: () => referenceIpdTournament(players, refPayoff, ROUNDS, REPS, 12345) },
+    { name: 'reference loop (C++, 1 thread)', limit: true, fn: () => referenceIpdTournament(players, refOut, ROUNDS, REPS, 12345) },
   ],
   async check() {
     // The reference draws the TypeScript loop's xorshift stream in the same order: every entry agrees exactly.
     referenceAddon();
+    const nn = players.length ** 2;
     for (const seed of [7, 12345]) {
       const want = plainTournament(players, seed);
-      const got = referenceIpdTournament(players, new Float64Array(players.length ** 2), ROUNDS, REPS, seed);
-      players.forEach((a, i) =>
-        players.forEach((b, j) => {
-          if (got[i * players.length + j] !== want[i][j]) {
-            throw new Error(`reference ${a} vs ${b}: ${got[i * players.length + j]}, TypeScript ${want[i][j]} (seed ${seed})`);
+      const got = referenceIpdTournament(players, new Float64Array(nn * 4), ROUNDS, REPS, seed);
+      fields.forEach((f, m) => {
+        for (let k = 0; k < nn; k++) {
+          if (got[m * nn + k] !== want[f][k]) {
+            throw new Error(`reference ${f} of ${players[Math.floor(k / players.length)]} vs ${players[k % players.length]}: ${got[m * nn + k]}, TypeScript ${want[f][k]} (seed ${seed})`);
           }
-        }),
-      );
+        }
+      });
     }
-    // The deterministic pairs agree exactly, e.g. tit-for-tat vs always-defect: 199 and 204.
+    // The deterministic pairs agree exactly in every field, e.g. tit-for-tat vs always-defect: 199 and 204.
     const e = await engine();
     const p = plainTournament(players, 7);
-    for (const [a, b] of [['tit-for-tat', 'always-defect'], ['grim-trigger', 'alternate'], ['win-stay-lose-shift', 'tit-for-tat'], ['suspicious-tit-for-tat', 'tit-for-tat']]) {
-      const i = players.indexOf(a as never), j = players.indexOf(b as never);
-      if (e.payoff[i][j] !== p[i][j]) throw new Error(`${a} vs ${b}: engine ${e.payoff[i][j]}, TypeScript ${p[i][j]}`);
+    const n = players.length;
+    const returned = { payoff: e.payoff, opponentPayoff: e.opponentPayoff, cooperation: e.cooperation };
+    const deterministic = ['always-cooperate', 'always-defect', 'tit-for-tat', 'suspicious-tit-for-tat', 'grim-trigger', 'win-stay-lose-shift', 'alternate'];
+    for (const a of deterministic) {
+      for (const b of deterministic) {
+        const i = players.indexOf(a as never), j = players.indexOf(b as never);
+        for (const [f, m] of Object.entries(returned) as Array<[keyof typeof returned, number[][]]>) {
+          if (m[i][j] !== p[f][i * n + j]) throw new Error(`${a} vs ${b}, ${f}: engine ${m[i][j]}, TypeScript ${p[f][i * n + j]}`);
+        }
+      }
     }
     if (e.payoff[players.indexOf('tit-for-tat')][players.indexOf('always-defect')] !== 199) throw new Error('tit-for-tat vs always-defect should pay 199');
   },

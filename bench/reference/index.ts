@@ -56,7 +56,7 @@ interface Addon {
     seed: number,
     philox: boolean,
   ): void;
-  ipdTournament(strategies: Int32Array, payoff: Float64Array, rounds: number, reps: number, seed: number): void;
+  ipdTournament(strategies: Int32Array, out: Float64Array, rounds: number, reps: number, seed: number): void;
   advantageAlignment(
     own: Float32Array,
     others: Float32Array,
@@ -120,13 +120,14 @@ export const REFERENCE_STRATEGIES = [
 
 /**
  * Round robin of `names` (every ordered pair, `reps` matches of `rounds`
- * rounds), the row player's mean payoff per match into `payoff` (n × n,
- * row-major). Draws: one xorshift32 stream from `seed`, in the order of the
- * TypeScript baseline's loop in bench/tournament.bench.ts.
+ * rounds) into `out`, four n × n row-major planes: the row player's mean
+ * payoff per match, the column player's, and their cooperation rates.
+ * Draws: one xorshift32 stream from `seed`, in the order of the TypeScript
+ * baseline's loop in bench/tournament.bench.ts.
  */
 export function referenceIpdTournament(
   names: readonly string[],
-  payoff: Float64Array,
+  out: Float64Array,
   rounds: number,
   reps: number,
   seed: number,
@@ -136,8 +137,8 @@ export function referenceIpdTournament(
     if (i < 0) throw new Error(`the reference tournament has no strategy ${n}`);
     return i;
   });
-  referenceAddon().ipdTournament(codes, payoff, rounds, reps, seed);
-  return payoff;
+  referenceAddon().ipdTournament(codes, out, rounds, reps, seed);
+  return out;
 }
 
 /**

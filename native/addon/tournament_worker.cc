@@ -3,6 +3,7 @@
 // every ordered pair in one call, off the event loop. With pairs (an
 // Int32Array of [row, column] indices, flattened) only those pairs play and
 // the arrays are [pairs, 2]; a large round-robin is split this way into jobs.
+// Quick tournaments of scripted pairs run on the calling thread.
 #include <napi.h>
 
 #include "addon_data.hpp"
@@ -18,6 +19,18 @@ namespace dilemma::addon {
 
 namespace {
 
+Napi::Object result_object(Napi::Env env, const TournamentResult& r) {
+  auto copy = [&](const std::vector<double>& v) {
+    auto a = Napi::Float64Array::New(env, v.size());
+    std::copy(v.begin(), v.end(), a.Data());
+    return a;
+  };
+  Napi::Object o = Napi::Object::New(env);
+  put(o, "meanReturn", copy(r.mean_return));
+  put(o, "action0Rate", copy(r.action0_rate));
+  return o;
+}
+
 class TournamentWorker : public PromiseWorker {
  public:
   TournamentWorker(Napi::Env env, std::shared_ptr<const Game> game, std::vector<std::shared_ptr<const Policy>> players,
@@ -29,17 +42,7 @@ class TournamentWorker : public PromiseWorker {
   void Run() override {
     result_ = pairs_.empty() ? run_tournament(game_, players_, options_) : run_tournament_pairs(game_, players_, pairs_, options_);
   }
-  Napi::Value Result(Napi::Env env) override {
-    auto copy = [&](const std::vector<double>& v) {
-      auto a = Napi::Float64Array::New(env, v.size());
-      std::copy(v.begin(), v.end(), a.Data());
-      return a;
-    };
-    Napi::Object o = Napi::Object::New(env);
-    put(o, "meanReturn", copy(result_.mean_return));
-    put(o, "action0Rate", copy(result_.action0_rate));
-    return o;
-  }
+  Napi::Value Result(Napi::Env env) override { return result_object(env, result_); }
 
  private:
   std::shared_ptr<const Game> game_;
@@ -81,6 +84,25 @@ Napi::Value Tournament(const Napi::CallbackInfo& info) {
       }
     }
     trajectory_sizes(*game, opt);
+    // Quick tournaments run before the call returns (the promise still
+    // settles on a later turn): the trip to a worker thread and back would
+    // cost more than they do.
+    const size_t count = pairs.empty() ? players.size() * players.size() : pairs.size();
+    const std::vector<std::pair<int, int>> listed =
+        pairs.empty() && count <= (size_t{1} << 20) ? round_robin_pairs(static_cast<int>(players.size())) : pairs;
+    if (count <= (size_t{1} << 20) && tournament_is_quick(*game, players, listed, opt)) {
+      Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
+      TournamentResult r;
+      try {
+        r = run_tournament_pairs(game, players, listed, opt);
+      } catch (...) {
+        const Failure f = current_failure();
+        done.Reject(make_error(env, f.code, f.message).Value());
+        return done.Promise();
+      }
+      done.Resolve(result_object(env, r));
+      return done.Promise();
+    }
     auto* worker = new TournamentWorker(env, game, std::move(players), std::move(pairs), opt);
     Napi::Promise p = worker->Promise();
     worker->Queue();

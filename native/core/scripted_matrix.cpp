@@ -7,12 +7,18 @@
 
 namespace dilemma {
 
+const matrix::Rules* scripted_matrix_rules(const Game& game, int* history) {
+  const matrix::Rules* rules = game.matrix_rules(history);
+  if (!rules || game.cooperate_action() != 0 || game.defect_action() != 1 || game.stat_count() != 0) return nullptr;
+  return rules;
+}
+
 bool plan_scripted_matrix(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies,
                           ScriptedMatrixPlan* plan) {
   if (policies.size() != 2 || !policies[0] || !policies[1]) return false;
   int history = 0;
-  const matrix::Rules* rules = game.matrix_rules(&history);
-  if (!rules || game.cooperate_action() != 0 || game.defect_action() != 1 || game.stat_count() != 0) return false;
+  const matrix::Rules* rules = scripted_matrix_rules(game, &history);
+  if (!rules) return false;
   for (int a = 0; a < 2; ++a) {
     if (!policies[a]->scripted_rule(game, a, &plan->rule[a])) return false;
     plan->stochastic[a] = strategy::stochastic(plan->rule[a].kind);

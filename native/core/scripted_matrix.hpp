@@ -23,6 +23,11 @@ struct ScriptedMatrixPlan {
   bool stochastic[2];
 };
 
+// The game's 2x2 rules (and history length) when the fused scripted paths
+// can play it: an iterated 2x2 game with cooperate = 0, defect = 1 and no
+// statistics. Null otherwise.
+const matrix::Rules* scripted_matrix_rules(const Game& game, int* history);
+
 // True (and the plan filled) when game is an iterated 2x2 game and both
 // policies are scripted strategies.
 bool plan_scripted_matrix(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies,

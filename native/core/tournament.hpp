@@ -28,4 +28,14 @@ TournamentResult run_tournament_pairs(const std::shared_ptr<const Game>& game,
                                       const std::vector<std::shared_ptr<const Policy>>& players,
                                       const std::vector<std::pair<int, int>>& pairs, const RolloutOptions& options);
 
+// Every ordered pair of `players` players, row-major: run_tournament's list.
+std::vector<std::pair<int, int>> round_robin_pairs(int players);
+
+// True when every listed pair runs in the scripted lanes
+// (tournament_lanes.hpp) and they are at most 2^20 pair-rounds together:
+// well under a millisecond on one core, less than handing them to another
+// thread and back costs.
+bool tournament_is_quick(const Game& game, const std::vector<std::shared_ptr<const Policy>>& players,
+                         const std::vector<std::pair<int, int>>& pairs, const RolloutOptions& options);
+
 }  // namespace dilemma
