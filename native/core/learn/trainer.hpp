@@ -120,6 +120,11 @@ class Trainer {
   // a 2x2 game with a tabular policy and a leave-one-out baseline, the
   // general path's numbers with the rollout, credits and gradient fused.
   bool fused_applies() const;
+  // Iterations done (what state().iteration says, without copying the state).
+  int64_t iteration() const { return iteration_; }
+
+  // The buffers an iteration keeps for the next (trainer_stages.hpp).
+  struct Workspace;
 
  private:
   uint64_t iteration_seed(uint32_t purpose) const;
@@ -135,7 +140,6 @@ class Trainer {
   std::vector<float> critic_params_;
   Adam critic_adam_;
   std::vector<std::vector<float>> buffer_;
-  struct Workspace;
   std::shared_ptr<Workspace> ws_;
 };
 
