@@ -42,7 +42,11 @@ const modelUnion = z.discriminatedUnion(
  *
  * @useDeclaredType
  */
-export type ModelSpec = ModelConfig;
+export type ModelSpec = Expand<ModelConfig>;
+
+// A union's members as plain object types, so that the documented type shows
+// their fields rather than the generated interfaces' names.
+type Expand<T> = T extends unknown ? { [K in keyof T]: T[K] } : never;
 
 /** The schema of a {@link ModelSpec}. */
 export const modelSchema = modelUnion as unknown as z.ZodType<ModelSpec, ModelSpec>;

@@ -309,7 +309,16 @@ std::shared_ptr<const Model> make_mlp(int obs_dim, int actions, const Params& pa
   const ParamSpecs& specs = model_param_specs("mlp");
   for (const double w : params.integers(spec_of(specs, "hidden"))) widths.push_back(static_cast<int>(w));
   widths.push_back(actions);
-  const std::string activation = params.choice(spec_of(specs, "activation"));
+  // Read as text and checked here: the message lists the choices as this
+  // kind always has ("tanh" or "relu").
+  const ParamSpec& act = spec_of(specs, "activation");
+  const std::string activation = params.text(act);
+  if (std::find(act.choices.begin(), act.choices.end(), activation) == act.choices.end()) {
+    std::string known;
+    for (size_t i = 0; i < act.choices.size(); ++i)
+      known += (i == 0 ? "" : i + 1 == act.choices.size() ? " or " : ", ") + ("\"" + act.choices[i] + "\"");
+    throw Error(codes::kInvalidParam, params.owner() + ".activation must be " + known + ", got \"" + activation + "\"");
+  }
   int64_t count = 0;
   for (size_t i = 0; i + 1 < widths.size(); ++i) count += (static_cast<int64_t>(widths[i]) + 1) * widths[i + 1];
   check_param_count(params, "mlp", count);
