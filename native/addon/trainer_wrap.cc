@@ -391,7 +391,9 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                        "criticT", "buffer"});
       // The buffer's entries too are read (traps run) before any array is copied.
       std::vector<Napi::Value> entries;
-      if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", 1 << 16, "an array");
+      // At most bufferSize's largest value; the trainer checks its own bufferSize.
+      const auto most = static_cast<uint32_t>(spec_of(learn::trainer_param_specs(), "bufferSize").hi);
+      if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", most, "an array");
       learn::TrainerState s;
       s.iteration = integer(env, o.get("iteration"), "state.iteration", 0, int64_t{1} << 50);
       s.params = read_floats(env, o, "params");

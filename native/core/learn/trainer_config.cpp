@@ -66,6 +66,8 @@ const ParamSpecs& trainer_param_specs() {
   return specs;
 }
 
+double trainer_default(const char* name) { return spec_of(trainer_param_specs(), name).fallback; }
+
 namespace {
 
 const ParamSpec& spec(const char* name) { return spec_of(trainer_param_specs(), name); }
