@@ -7,39 +7,14 @@ import { isDilemmaError } from '../errors.js';
 import { native, type NativeGame, type NativePolicy } from '../native.js';
 import type { ParamSpec } from '../schema.js';
 import type { TrainerState } from '../trainer-state.js';
-
-/** The scalar metrics of one native iteration (IterationMetrics without `seconds`). */
-export interface NativeIterationMetrics {
-  iteration: number;
-  meanReturn: number[];
-  action0Rate: number[];
-  entropy: number;
-  policyLoss: number;
-  kl: number;
-  clippedFraction: number;
-  gradNorm: number;
-  criticLoss: number;
-  creditAbsMean: number;
-  bufferOpponent: boolean;
-  bufferSize: number;
-  gameStats: number[];
-}
-
-/** Arrays for one behaviour-cloning step, as the native trainer reads them. */
-export interface NativeFitData {
-  observations: Float32Array;
-  actions: Int32Array;
-  mask?: Uint8Array;
-  sequences: number;
-  steps: number;
-}
+import type { FitData, FitMetrics, IterationMetrics } from './metrics.js';
 
 /** One native trainer. */
 export interface NativeTrainer {
-  iterate(): Promise<NativeIterationMetrics>;
+  iterate(): Promise<Omit<IterationMetrics, 'seconds'>>;
   /** Iterations done, without copying the state. */
   iteration(): number;
-  fitActions(data: NativeFitData): Promise<{ loss: number; gradNorm: number; liveRows: number }>;
+  fitActions(data: FitData): Promise<FitMetrics>;
   state(): TrainerState;
   restore(state: TrainerState): void;
   policy(label?: string): NativePolicy;

@@ -7,7 +7,8 @@ import { syncLog } from '../fs-safe.js';
 import { appendMetrics, repairMetricsLog } from '../metrics-log.js';
 import { writeCheckpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
-import { Trainer, type IterationMetrics } from './trainer.js';
+import type { IterationMetrics } from './metrics.js';
+import { Trainer } from './trainer.js';
 
 /** Files, callbacks and stopping for {@link train}. */
 export interface TrainOptions {
