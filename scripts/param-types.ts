@@ -15,7 +15,7 @@ const pascal = (id: string): string => id.split(/[^A-Za-z0-9]+/).map((w) => w[0]
 const comment = (text: string): string => text.replace(/\*\//g, '*\\/');
 
 /** The TypeScript type of a parameter. */
-function typeOf(spec: ParamSpec): string {
+export function typeOf(spec: ParamSpec): string {
   switch (spec.type) {
     case 'integer':
     case 'number':
@@ -28,6 +28,8 @@ function typeOf(spec: ParamSpec): string {
       return 'number[]';
     case 'tokens':
       return 'string | string[]';
+    case 'integers':
+      return 'number[]';
   }
 }
 
@@ -38,9 +40,10 @@ export function describeSpec(spec: ParamSpec): string {
     parts.push(`${spec.type === 'integer' ? 'Integer' : 'Number'} in [${spec.min}, ${spec.max}].`);
   }
   if (spec.type === 'numbers') parts.push(`Exactly ${spec.length} numbers.`);
+  if (spec.type === 'integers') parts.push(`At most ${spec.length} integers, each in [${spec.min}, ${spec.max}].`);
   if (spec.type === 'tokens') parts.push(`A preset (${spec.choices!.join(', ')}) or at most ${spec.length} tokens.`);
   if (spec.type === 'choice') parts.push(`One of ${spec.choices!.join(', ')}.`);
-  if (spec.default !== undefined) parts.push(`Default ${typeof spec.default === 'string' ? q(spec.default) : String(spec.default)}.`);
+  if (spec.default !== undefined) parts.push(`Default ${typeof spec.default === 'string' ? q(spec.default) : Array.isArray(spec.default) ? `[${spec.default.join(', ')}]` : String(spec.default)}.`);
   return parts.join(' ');
 }
 

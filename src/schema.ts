@@ -131,16 +131,20 @@ export interface ParamSpec {
   /**
    * `integer` and `number` (in [min, max]), `boolean`, `choice` (one of
    * choices), `numbers` (exactly length finite numbers), `tokens` (one of
-   * choices, or at most length tokens as an array or one string).
+   * choices, or at most length tokens as an array or one string),
+   * `integers` (at most length integers, each in [min, max]).
    */
-  type: 'integer' | 'number' | 'boolean' | 'choice' | 'numbers' | 'tokens';
-  /** The value used when the parameter is absent; none for `numbers`. */
-  default?: number | boolean | string;
-  /** Smallest allowed value (`integer`, `number`). */
+  type: 'integer' | 'number' | 'boolean' | 'choice' | 'numbers' | 'tokens' | 'integers';
+  /**
+   * The value used when the parameter is absent; none for `numbers`, nor
+   * where an absent value is computed from other parameters (the doc says how).
+   */
+  default?: number | boolean | string | readonly number[];
+  /** Smallest allowed value (`integer`, `number`, each of `integers`). */
   min?: number;
-  /** Largest allowed value (`integer`, `number`). */
+  /** Largest allowed value (`integer`, `number`, each of `integers`). */
   max?: number;
-  /** Exact length (`numbers`) or most tokens (`tokens`). */
+  /** Exact length (`numbers`) or most tokens (`tokens`) or integers (`integers`). */
   length?: number;
   /** Allowed values (`choice`) or presets (`tokens`). */
   choices?: string[];
@@ -163,6 +167,8 @@ export function paramSchema(spec: ParamSpec): z.ZodType {
       return z.array(z.number().finite()).length(spec.length!).optional();
     case 'tokens':
       return z.union([z.string(), z.array(z.string()).min(1).max(spec.length!)]).optional();
+    case 'integers':
+      return z.array(z.number().int().min(spec.min!).max(spec.max!)).max(spec.length!).optional();
   }
 }
 

@@ -5,6 +5,7 @@
  * checkpoint that can never be resumed.
  */
 import { DilemmaError, type ErrorCode } from './errors.js';
+import { TRAINER_PARAM_SPECS } from './generated/trainer-params.js';
 
 /** Everything a trainer needs to resume exactly: what a checkpoint holds besides the config. */
 export interface TrainerState {
@@ -32,7 +33,8 @@ export interface TrainerState {
 
 /** The native trainer's limit on step counters. */
 const MAX_COUNT = 2 ** 50;
-const MAX_SNAPSHOTS = 65536;
+// The largest bufferSize the trainer's spec allows.
+const MAX_SNAPSHOTS = TRAINER_PARAM_SPECS.find((s) => s.name === 'bufferSize')!.max!;
 
 /**
  * A copy of `value` (each field read once, arrays copied, so that nothing

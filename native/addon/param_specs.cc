@@ -3,6 +3,8 @@
 // schemas, types and help text from.
 #include <napi.h>
 
+#include "param_specs.hpp"
+
 #include "errors.hpp"
 #include "exports.hpp"
 #include "game.hpp"
@@ -27,8 +29,18 @@ Napi::Object spec_object(Napi::Env env, const ParamSpec& s) {
     case ParamType::kChoice:
     case ParamType::kTokens: o.Set("default", s.text_fallback); break;
     case ParamType::kNumbers: break;
+    case ParamType::kIntegers: {
+      Napi::Array fallback = Napi::Array::New(env, s.list_fallback.size());
+      for (uint32_t i = 0; i < s.list_fallback.size(); ++i) fallback.Set(i, s.list_fallback[i]);
+      o.Set("default", fallback);
+      o.Set("min", s.lo);
+      o.Set("max", s.hi);
+      break;
+    }
   }
-  if (s.type == ParamType::kNumbers || s.type == ParamType::kTokens) o.Set("length", static_cast<double>(s.length));
+  if (!s.has_default) o.Delete("default");
+  if (s.type == ParamType::kNumbers || s.type == ParamType::kTokens || s.type == ParamType::kIntegers)
+    o.Set("length", static_cast<double>(s.length));
   if (!s.choices.empty()) {
     Napi::Array choices = Napi::Array::New(env, s.choices.size());
     for (uint32_t i = 0; i < s.choices.size(); ++i) choices.Set(i, s.choices[i]);
@@ -36,12 +48,6 @@ Napi::Object spec_object(Napi::Env env, const ParamSpec& s) {
   }
   o.Set("doc", s.doc);
   return o;
-}
-
-Napi::Array spec_list(Napi::Env env, const ParamSpecs& specs) {
-  Napi::Array a = Napi::Array::New(env, specs.size());
-  for (uint32_t i = 0; i < specs.size(); ++i) a.Set(i, spec_object(env, specs[i]));
-  return a;
 }
 
 template <typename Lookup, typename Doc>
@@ -58,6 +64,12 @@ Napi::Array entries(Napi::Env env, const std::vector<std::string>& ids, const ch
 }
 
 }  // namespace
+
+Napi::Array spec_list(Napi::Env env, const ParamSpecs& specs) {
+  Napi::Array a = Napi::Array::New(env, specs.size());
+  for (uint32_t i = 0; i < specs.size(); ++i) a.Set(i, spec_object(env, specs[i]));
+  return a;
+}
 
 Napi::Value GameSpecs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

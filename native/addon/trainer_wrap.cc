@@ -2,9 +2,12 @@
 // iterate() call off the event loop; state()/restore() for checkpoints.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "addon_data.hpp"
@@ -13,8 +16,11 @@
 #include "exports.hpp"
 #include "game_wrap.hpp"
 #include "gpu_trainer.hpp"
+#include "learn/model_kinds.hpp"
 #include "learn/model_policy.hpp"
 #include "learn/trainer.hpp"
+#include "learn/trainer_config.hpp"
+#include "param_specs.hpp"
 #include "policy_wrap.hpp"
 #include "promise_worker.hpp"
 #include "typed_out.hpp"
@@ -30,80 +36,68 @@ std::shared_ptr<const learn::Model> model_from(Napi::Env env, const Napi::Value&
   return learn::make_model(kind, g.obs_dim, actions, params(env, o.get("params"), name + ".params"));
 }
 
-template <typename T>
-T choice(Napi::Env env, const Options& o, const char* key, const std::string& owner, T fallback,
-         std::initializer_list<std::pair<const char*, T>> options) {
-  if (!o.has(key)) return fallback;
-  const std::string s = string(env, o.get(key), owner + "." + key);
-  std::string known;
-  for (const auto& [name, value] : options) {
-    if (s == name) return value;
-    known += (known.empty() ? "" : ", ") + std::string(name);
+// The config's scalar settings as Params (booleans as 0 and 1), for
+// learn::trainer_config_from, which reads every one through its spec. Each
+// setting is read by name (getters run once, inherited ones included); any
+// other enumerable key that is not the caller's (skip) is passed on for
+// reject_unknown. A BigInt seed, which no double holds, goes to *big_seed.
+Params setting_params(Napi::Env env, const Napi::Value& v, std::initializer_list<const char*> skip,
+                      std::optional<uint64_t>* big_seed) {
+  Napi::Object o = object_arg(env, v, "config");
+  std::map<std::string, ParamValue> values;
+  const auto put = [&](const std::string& key, const Napi::Value& x) {
+    if (x.IsUndefined()) return;
+    if (x.IsNumber()) values[key] = x.As<Napi::Number>().DoubleValue();
+    else if (x.IsBoolean()) values[key] = x.As<Napi::Boolean>().Value() ? 1.0 : 0.0;
+    else if (x.IsString()) values[key] = string(env, x, "config." + key);
+    else if (key == "seed" && x.IsBigInt() && big_seed) *big_seed = seed(env, x, "config.seed");
+    else throw_error(env, codes::kInvalidParam, "config." + key + " must be a number, a boolean or a string");
+  };
+  for (const ParamSpec& s : learn::trainer_param_specs()) put(s.name, o.Get(s.name));
+  Napi::Array keys = o.GetPropertyNames();
+  if (keys.Length() > 256) throw_error(env, codes::kInvalidParam, "config has too many keys");
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).ToString().Utf8Value();
+    const bool caller = std::any_of(skip.begin(), skip.end(), [&](const char* k) { return key == k; });
+    const auto& specs = learn::trainer_param_specs();
+    const bool known = std::any_of(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.name == key; });
+    if (!caller && !known) values[key] = 0.0;  // reject_unknown names it
   }
-  throw_error(env, codes::kInvalidArgument, owner + "." + key + " must be one of " + known + ", got \"" + s + "\"");
-}
-
-bool flag(Napi::Env env, const Options& o, const char* key, const std::string& owner, bool fallback) {
-  return o.has(key) ? boolean(env, o.get(key), owner + "." + key) : fallback;
-}
-
-float real(Napi::Env env, const Options& o, const char* key, float fallback, double lo, double hi) {
-  return static_cast<float>(o.number_or(key, fallback, lo, hi));
+  return Params("config", std::move(values));
 }
 
 learn::TrainerConfig parse_config(Napi::Env env, const std::shared_ptr<const Game>& game, const Napi::Value& v) {
-  const Options o(env, v, "config",
-                  {"policy", "algorithm", "baseline", "critic", "batch", "steps", "seed", "groupSize", "gamma", "lambda", "beta", "includeCurrent", "aaForm", "aaPast", "whitenCredits", "objective", "ratioCap", "clip", "entropyCoef", "epochs", "lr", "adamBeta1", "adamBeta2", "clipNorm", "lrSchedule", "iterations", "criticLr", "bufferProbability", "bufferSize", "snapshotEvery", "temperature", "threads"});
-  learn::TrainerConfig c;
+  std::optional<uint64_t> big_seed;
+  const Params settings = setting_params(env, v, {"policy", "critic"}, &big_seed);
+  learn::TrainerConfig c = learn::trainer_config_from(settings);
+  settings.reject_unknown();
+  if (big_seed) c.seed = *big_seed;
+  const Napi::Object o = v.As<Napi::Object>();
   const GameInfo& g = game->info();
   c.game = game;
-  c.model = model_from(env, o.get("policy"), "config.policy", g, g.actions);
-  c.algorithm = choice(env, o, "algorithm", "config", learn::Algorithm::kAdvantageAlignment,
-                       {{"naive", learn::Algorithm::kNaive},
-                        {"advantage-alignment", learn::Algorithm::kAdvantageAlignment},
-                        {"sum-of-rewards", learn::Algorithm::kSumOfRewards}});
-  c.baseline = choice(env, o, "baseline", "config", learn::Baseline::kLeaveOneOut,
-                      {{"leave-one-out", learn::Baseline::kLeaveOneOut}, {"critic", learn::Baseline::kCritic}});
+  c.model = model_from(env, o.Get("policy"), "config.policy", g, g.actions);
   if (c.baseline == learn::Baseline::kCritic) {
-    if (!o.has("critic")) throw_error(env, codes::kInvalidArgument, "config.critic is required with baseline 'critic'");
-    c.critic = model_from(env, o.get("critic"), "config.critic", g, 1);
+    if (o.Get("critic").IsUndefined())
+      throw_error(env, codes::kInvalidArgument, "config.critic is required with baseline 'critic'");
+    c.critic = model_from(env, o.Get("critic"), "config.critic", g, 1);
   }
-  c.batch = integer(env, o.get("batch"), "config.batch", 1, 1 << 24);
-  c.steps = static_cast<int>(o.integer_or("steps", 0, 1, 1 << 20));
-  c.seed = o.has("seed") ? seed(env, o.get("seed"), "config.seed") : 0;
-  c.group_size = o.integer_or("groupSize", 0, 1, c.batch);
-  c.gamma = real(env, o, "gamma", c.gamma, 0, 1);
-  c.lambda = real(env, o, "lambda", c.lambda, 0, 1);
-  c.beta = real(env, o, "beta", c.beta, -1e6, 1e6);
-  c.include_current = flag(env, o, "includeCurrent", "config", false);
-  c.aa_form = choice(env, o, "aaForm", "config", credit::AaForm::kDiscounted,
-                     {{"discounted", credit::AaForm::kDiscounted}, {"mean", credit::AaForm::kMean}});
-  c.aa_past = choice(env, o, "aaPast", "config", learn::TrainerConfig::AaPast::kAdvantages,
-                     {{"advantages", learn::TrainerConfig::AaPast::kAdvantages},
-                      {"rewards", learn::TrainerConfig::AaPast::kRewards}});
-  c.whiten_credits = flag(env, o, "whitenCredits", "config", false);
-  c.loss.objective = choice(env, o, "objective", "config", learn::LossObjective::kReinforce,
-                            {{"reinforce", learn::LossObjective::kReinforce}, {"ppo", learn::LossObjective::kPpo}});
-  c.loss.ratio_cap = real(env, o, "ratioCap", c.loss.ratio_cap, 1e-6, 1e6);
-  c.loss.clip = real(env, o, "clip", c.loss.clip, 0, 1);
-  c.loss.entropy_coef = real(env, o, "entropyCoef", 0, 0, 1e6);
-  c.epochs = static_cast<int>(o.integer_or("epochs", 1, 1, 1000));
-  c.adam.lr = real(env, o, "lr", 0.05f, 0, 1e3);
-  c.adam.beta1 = real(env, o, "adamBeta1", c.adam.beta1, 0, 0.999999);
-  c.adam.beta2 = real(env, o, "adamBeta2", c.adam.beta2, 0, 0.999999);
-  c.adam.clip_norm = real(env, o, "clipNorm", 0, 0, 1e9);
-  c.critic_adam = c.adam;
-  c.schedule = choice(env, o, "lrSchedule", "config", learn::TrainerConfig::Schedule::kConstant,
-                      {{"constant", learn::TrainerConfig::Schedule::kConstant},
-                       {"linear", learn::TrainerConfig::Schedule::kLinear}});
-  c.iterations = o.integer_or("iterations", 0, 0, int64_t{1} << 40);
-  c.critic_adam.lr = real(env, o, "criticLr", c.adam.lr, 0, 1e3);
-  c.buffer_probability = real(env, o, "bufferProbability", 0, 0, 1);
-  c.buffer_size = static_cast<int>(o.integer_or("bufferSize", 0, 0, 1 << 16));
-  c.snapshot_every = static_cast<int>(o.integer_or("snapshotEvery", 1, 1, 1 << 30));
-  c.temperature = real(env, o, "temperature", 1, 1e-6, 1e6);
-  c.threads = static_cast<int>(o.integer_or("threads", 0, 1, 1024));
   return c;
+}
+
+// The specs of the trainer's settings and of each model kind's parameters.
+Napi::Object param_specs(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("config", spec_list(env, learn::trainer_param_specs()));
+  const std::vector<std::string> kinds = learn::model_kind_names();
+  Napi::Array models = Napi::Array::New(env, kinds.size());
+  for (uint32_t i = 0; i < kinds.size(); ++i) {
+    Napi::Object m = Napi::Object::New(env);
+    m.Set("kind", kinds[i]);
+    m.Set("params", spec_list(env, learn::model_param_specs(kinds[i])));
+    models.Set(i, m);
+  }
+  o.Set("models", models);
+  return o;
 }
 
 Napi::Float32Array floats(Napi::Env env, const std::vector<float>& v) {
@@ -242,8 +236,11 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   static constexpr const char* kClassName = "Trainer";
 
   static Napi::Function Define(Napi::Env env) {
-    return with_methods(DefineClass(env, "Trainer", {}),
+    return with_methods(DefineClass(env, "Trainer",
+                                    {StaticMethod<&TrainerWrap::ParamSpecs>("paramSpecs"),
+                                     StaticMethod<&TrainerWrap::CheckConfig>("checkConfig")}),
                         {method<TrainerWrap, &TrainerWrap::Iterate>(env, "iterate"),
+                         method<TrainerWrap, &TrainerWrap::Iteration>(env, "iteration"),
                          method<TrainerWrap, &TrainerWrap::FitActions>(env, "fitActions"),
                          method<TrainerWrap, &TrainerWrap::State>(env, "state"),
                          method<TrainerWrap, &TrainerWrap::Restore>(env, "restore"),
@@ -267,6 +264,23 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   }
 
   void Finalize(Napi::Env env) override { external_->release(env); }
+
+  // Trainer.paramSpecs() -> { config: ParamSpec[], models: { kind, params: ParamSpec[] }[] }
+  static Napi::Value ParamSpecs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value { return param_specs(env); });
+  }
+
+  // Trainer.checkConfig(config): the core's reading of the scalar settings
+  // (ranges and the rules between them) without a game or a model; throws
+  // its coded error. Other keys (game, policy, critic, gpu) are the caller's.
+  static Napi::Value CheckConfig(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value {
+      learn::trainer_config_from(setting_params(env, info[0], {"game", "policy", "critic", "gpu"}, nullptr));
+      return env.Undefined();
+    });
+  }
 
  private:
   learn::Trainer& trainer(Napi::Env env, bool idle = true, bool pull = true) {
@@ -307,6 +321,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       worker->Queue();
       return p;
     });
+  }
+
+  // iteration() -> iterations done, without copying the state to JavaScript
+  // (on the CPU nothing is copied; a device trainer's count comes with its
+  // state, pulled once after each iteration as state() pulls it).
+  Napi::Value Iteration(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, [&]() -> Napi::Value { return Napi::Number::New(env, static_cast<double>(trainer(env).iteration())); });
   }
 
   // fitActions({ observations, actions, mask?, sequences, steps }) -> Promise<{ loss, gradNorm, liveRows }>
@@ -369,7 +391,9 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                        "criticT", "buffer"});
       // The buffer's entries too are read (traps run) before any array is copied.
       std::vector<Napi::Value> entries;
-      if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", 1 << 16, "an array");
+      // At most bufferSize's largest value; the trainer checks its own bufferSize.
+      const auto most = static_cast<uint32_t>(spec_of(learn::trainer_param_specs(), "bufferSize").hi);
+      if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", most, "an array");
       learn::TrainerState s;
       s.iteration = integer(env, o.get("iteration"), "state.iteration", 0, int64_t{1} << 50);
       s.params = read_floats(env, o, "params");

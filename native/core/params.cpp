@@ -68,6 +68,7 @@ const char* param_type_name(ParamType type) {
     case ParamType::kChoice: return "choice";
     case ParamType::kNumbers: return "numbers";
     case ParamType::kTokens: return "tokens";
+    case ParamType::kIntegers: return "integers";
   }
   return "number";
 }
@@ -119,6 +120,38 @@ ParamSpec ParamSpec::tokens(std::string name, std::string fallback, std::vector<
   s.type = ParamType::kTokens;
   s.length = max_tokens;
   return s;
+}
+
+ParamSpec ParamSpec::integers(std::string name, std::vector<double> fallback, size_t max_length, int lo, int hi,
+                              std::string doc) {
+  ParamSpec s = integer(std::move(name), 0, lo, hi, std::move(doc));
+  s.type = ParamType::kIntegers;
+  s.list_fallback = std::move(fallback);
+  s.length = max_length;
+  return s;
+}
+
+ParamSpec ParamSpec::computed_default() const {
+  ParamSpec s = *this;
+  s.has_default = false;
+  return s;
+}
+
+std::vector<double> Params::integers(const ParamSpec& s) const {
+  used_.insert(s.name);
+  auto it = values_.find(s.name);
+  if (it == values_.end()) return s.list_fallback;
+  const auto* v = std::get_if<std::vector<double>>(&it->second);
+  if (!v || v->size() > s.length)
+    throw Error(codes::kInvalidParam, name(s.name) + " must be an array of at most " + std::to_string(s.length) +
+                                          " integers");
+  for (size_t i = 0; i < v->size(); ++i) {
+    const double x = (*v)[i];
+    if (!(x >= s.lo && x <= s.hi && std::floor(x) == x))
+      throw Error(codes::kInvalidParam, name(s.name) + "[" + std::to_string(i) + "] must be an integer in [" +
+                                            fmt(s.lo) + ", " + fmt(s.hi) + "], got " + fmt(x));
+  }
+  return *v;
 }
 
 const ParamSpec& spec_of(const ParamSpecs& specs, const std::string& name) {

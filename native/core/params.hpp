@@ -28,6 +28,7 @@ enum class ParamType {
   kChoice,   // one of choices
   kNumbers,  // exactly length finite numbers; no default (absent = unset)
   kTokens,   // one of choices (presets) or a list of at most length tokens
+  kIntegers, // a list of at most length integers, each in [lo, hi]
 };
 
 const char* param_type_name(ParamType type);
@@ -40,7 +41,11 @@ struct ParamSpec {
   double lo = 0, hi = 0;      // kInteger, kNumber
   size_t length = 0;          // kNumbers: exact, kTokens: at most
   std::vector<std::string> choices;
+  std::vector<double> list_fallback;  // kIntegers
   std::string doc;
+  // false where an absent value is computed from other parameters or the
+  // context (the doc says how): no default is exported.
+  bool has_default = true;
 
   static ParamSpec integer(std::string name, int fallback, int lo, int hi, std::string doc);
   static ParamSpec number(std::string name, double fallback, double lo, double hi, std::string doc);
@@ -49,6 +54,10 @@ struct ParamSpec {
   static ParamSpec numbers(std::string name, size_t length, std::string doc);
   static ParamSpec tokens(std::string name, std::string fallback, std::vector<std::string> presets, size_t max_tokens,
                           std::string doc);
+  static ParamSpec integers(std::string name, std::vector<double> fallback, size_t max_length, int lo, int hi,
+                            std::string doc);
+  // This spec without an exported default (see has_default).
+  ParamSpec computed_default() const;
 };
 
 using ParamSpecs = std::vector<ParamSpec>;
@@ -82,6 +91,7 @@ class Params {
   std::string choice(const ParamSpec& s) const;
   std::vector<double> numbers(const ParamSpec& s) const { return numbers(s.name, {}, s.length); }
   std::string text(const ParamSpec& s) const { return text(s.name, s.text_fallback); }
+  std::vector<double> integers(const ParamSpec& s) const;
 
   // Throws for any key no getter has asked for.
   void reject_unknown() const;

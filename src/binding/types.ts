@@ -10,6 +10,7 @@
  */
 import type { ParamSpec } from '../schema.js';
 import type { TrainerState } from '../trainer-state.js';
+import type { FitData, FitMetrics, IterationMetrics } from '../train/metrics.js';
 
 /** Game.info(): the sizes of one game as the core built it. */
 export interface NativeGameInfo {
@@ -293,43 +294,17 @@ export interface NativeLoss {
  * What one native training iteration reports: the fields of the public
  * IterationMetrics (src/train.ts) but its wall time, which the trainer adds.
  */
-export interface NativeIterationMetrics {
-  /** The iteration's index. */
-  iteration: number;
-  /** The other metrics, by name: numbers, per-agent arrays and the buffer flag. */
-  [metric: string]: number | number[] | boolean;
-}
-
-/** Trainer.fitActions()'s data: one seat's observations and actions to imitate. */
-export interface NativeFitData {
-  /** [sequences, steps, obsDim] */
-  observations: Float32Array;
-  /** [sequences, steps]; −1 marks padding. */
-  actions: Int32Array;
-  /** [sequences, steps] */
-  mask?: Uint8Array;
-  /** Sequences. */
-  sequences: number;
-  /** Steps per sequence. */
-  steps: number;
-}
-
-/** Trainer.fitActions()'s result. */
-export interface NativeFitMetrics {
-  /** Mean −log π(a | observation) over live rows, before the step. */
-  loss: number;
-  /** Gradient norm before clipping. */
-  gradNorm: number;
-  /** Rows that counted. */
-  liveRows: number;
-}
+/** Trainer.iterate()'s metrics as the addon returns them (the handle adds the wall time). */
+export type NativeIterationMetrics = Omit<IterationMetrics, 'seconds'>;
 
 /** A native trainer (constructed by src/train.ts from a checked config). */
 export interface NativeTrainer {
   /** One iteration, off the event loop. */
   iterate(): Promise<NativeIterationMetrics>;
+  /** Iterations done, without copying the state. */
+  iteration(): number;
   /** One behaviour-cloning step. */
-  fitActions(data: NativeFitData): Promise<NativeFitMetrics>;
+  fitActions(data: FitData): Promise<FitMetrics>;
   /** A copy of everything needed to resume. */
   state(): TrainerState;
   /** Resumes from a checked state. */
@@ -340,6 +315,24 @@ export interface NativeTrainer {
   info(): { numParams: number; stateSize: number; kind: string; statNames: string[]; device: 'cpu' | 'cuda' };
   /** Frees it. */
   dispose(): void;
+}
+
+/** The specs of the trainer's settings and of each model kind's parameters. */
+export interface NativeTrainerSpecs {
+  /** The trainer's scalar settings. */
+  config: ParamSpec[];
+  /** Each model kind's parameters. */
+  models: Array<{ kind: string; params: ParamSpec[] }>;
+}
+
+/** The addon's Trainer class. */
+export interface NativeTrainerClass {
+  /** A native trainer; `gpu` is 'cuda', 'auto' or absent (the CPU). */
+  new (game: NativeGame, config: Record<string, unknown>, gpu?: 'cuda' | 'auto'): NativeTrainer;
+  /** The specs of the settings and model kinds. */
+  paramSpecs(): NativeTrainerSpecs;
+  /** Throws the core's coded error when a config's scalar settings break a range or a rule. */
+  checkConfig(config: Record<string, unknown>): void;
 }
 
 /** One row of the limits table (native/core/limits.hpp). */
@@ -395,8 +388,8 @@ export interface NativeBinding {
   onnxInspect(model: string | Uint8Array, options: Record<string, unknown>): { inputs: NativeTensorInfo[]; outputs: NativeTensorInfo[] };
   /** Sets the default thread count; returns the count in force. */
   setThreads(n: number): number;
-  /** A native trainer; `gpu` is 'cuda', 'auto' or absent (the CPU). */
-  Trainer: new (game: NativeGame, config: Record<string, unknown>, gpu?: 'cuda' | 'auto') => NativeTrainer;
+  /** The native trainer class and its specs. */
+  Trainer: NativeTrainerClass;
   /** A native model policy over a flat parameter vector. */
   modelPolicy(
     kind: string,

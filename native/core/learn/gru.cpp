@@ -186,7 +186,7 @@ class Gru final : public Model {
 }  // namespace
 
 std::shared_ptr<const Model> make_gru(int obs_dim, int actions, const Params& params) {
-  const int hidden = params.integer("hidden", 32, 1, kMaxDim);
+  const int hidden = params.integer(spec_of(model_param_specs("gru"), "hidden"));
   const int64_t X = obs_dim, H = hidden, A = actions;
   check_param_count(params, "gru", 3 * X * H + 3 * H * H + 4 * H + H * A + A);
   return std::make_shared<Gru>(obs_dim, actions, hidden);

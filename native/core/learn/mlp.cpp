@@ -25,8 +25,6 @@
 namespace dilemma::learn {
 namespace {
 
-constexpr size_t kMaxLayers = 32;
-
 #if !DLM_DENSE_BLOCKS
 #error "the dense kernels need GCC or Clang vector extensions"
 #endif
@@ -304,38 +302,23 @@ class Mlp final : public Model {
   int max_hidden_ = 0, max_width_ = 0;
 };
 
-// Params::numbers checks an array against one expected length, while a layer
-// list may have any length up to kMaxLayers: the length is found by trying.
-std::vector<double> layer_list(const Params& params) {
-  if (!params.has("hidden")) return {64};
-  for (size_t n = 0; n <= kMaxLayers; ++n) {
-    try {
-      return params.numbers("hidden", {}, n);
-    } catch (const Error&) {
-    }
-  }
-  throw Error(codes::kInvalidParam, params.owner() + ".hidden must be an array of at most " +
-                                        std::to_string(kMaxLayers) + " layer widths");
-}
-
 }  // namespace
 
 std::shared_ptr<const Model> make_mlp(int obs_dim, int actions, const Params& params) {
   std::vector<int> widths{obs_dim};
-  const std::vector<double> hidden = layer_list(params);
-  for (size_t i = 0; i < hidden.size(); ++i) {
-    const double w = hidden[i];
-    if (!(w >= 1 && w <= kMaxDim && w == static_cast<int>(w)))
-      throw Error(codes::kInvalidParam, params.owner() + ".hidden[" + std::to_string(i) +
-                                            "] must be an integer in [1, " + std::to_string(kMaxDim) + "], got " +
-                                            format_number(w));
-    widths.push_back(static_cast<int>(w));
-  }
+  const ParamSpecs& specs = model_param_specs("mlp");
+  for (const double w : params.integers(spec_of(specs, "hidden"))) widths.push_back(static_cast<int>(w));
   widths.push_back(actions);
-  const std::string activation = params.text("activation", "tanh");
-  if (activation != "tanh" && activation != "relu")
-    throw Error(codes::kInvalidParam,
-                params.owner() + ".activation must be \"tanh\" or \"relu\", got \"" + activation + "\"");
+  // Read as text and checked here: the message lists the choices as this
+  // kind always has ("tanh" or "relu").
+  const ParamSpec& act = spec_of(specs, "activation");
+  const std::string activation = params.text(act);
+  if (std::find(act.choices.begin(), act.choices.end(), activation) == act.choices.end()) {
+    std::string known;
+    for (size_t i = 0; i < act.choices.size(); ++i)
+      known += (i == 0 ? "" : i + 1 == act.choices.size() ? " or " : ", ") + ("\"" + act.choices[i] + "\"");
+    throw Error(codes::kInvalidParam, params.owner() + ".activation must be " + known + ", got \"" + activation + "\"");
+  }
   int64_t count = 0;
   for (size_t i = 0; i + 1 < widths.size(); ++i) count += (static_cast<int64_t>(widths[i]) + 1) * widths[i + 1];
   check_param_count(params, "mlp", count);

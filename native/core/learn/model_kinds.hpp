@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../error.hpp"
 #include "../limits.hpp"
+#include "../params.hpp"
 #include "../rng.hpp"
 #include "model.hpp"
 
@@ -19,8 +21,14 @@ namespace dilemma::learn {
 inline constexpr int kMaxDim = limits::kMaxModelDim;
 inline constexpr int64_t kMaxParams = limits::kMaxModelParams;
 
-// Each reads its own keys from params; make_model checks obs_dim and actions
-// before and rejects unknown keys after.
+// Each kind's parameters (models.cpp), which its factory reads and the
+// binding exports; throws ERR_INVALID_ARGUMENT for an unknown kind.
+const ParamSpecs& model_param_specs(const std::string& kind);
+// The kinds, in the registry's order.
+std::vector<std::string> model_kind_names();
+
+// Each reads its own keys from params through model_param_specs; make_model
+// checks obs_dim and actions before and rejects unknown keys after.
 std::shared_ptr<const Model> make_tabular(int obs_dim, int actions, const Params& params);
 std::shared_ptr<const Model> make_mlp(int obs_dim, int actions, const Params& params);
 std::shared_ptr<const Model> make_gru(int obs_dim, int actions, const Params& params);

@@ -98,7 +98,7 @@ class Tabular final : public Model {
 }  // namespace
 
 std::shared_ptr<const Model> make_tabular(int obs_dim, int actions, const Params& params) {
-  const int blocks = params.integer("blocks", 1, 1, obs_dim);
+  const int blocks = params.integer(spec_of(model_param_specs("tabular"), "blocks"));
   if (obs_dim % blocks != 0)
     throw Error(codes::kInvalidParam, params.owner() + ".blocks must divide obs_dim (" + std::to_string(obs_dim) +
                                           "), got " + std::to_string(blocks));

@@ -21,20 +21,26 @@ namespace dilemma::learn {
 enum class Algorithm { kNaive, kAdvantageAlignment, kSumOfRewards };
 enum class Baseline { kLeaveOneOut, kCritic };
 
+// The default of a numeric setting as its spec declares it
+// (trainer_config.cpp): the members below start from the specs' values. The
+// settings whose C++ default differs from the user-facing one (iterations,
+// lr, and those read as "unset" when 0) keep their own.
+double trainer_default(const char* name);
+
 struct TrainerConfig {
   std::shared_ptr<const Game> game;
   std::shared_ptr<const Model> model;
   std::shared_ptr<const Model> critic;  // required for Baseline::kCritic (one output: the value)
   Algorithm algorithm = Algorithm::kAdvantageAlignment;
   Baseline baseline = Baseline::kLeaveOneOut;
-  int64_t batch = 512;
+  int64_t batch = static_cast<int64_t>(trainer_default("batch"));
   int steps = 0;           // 0: the game's maximum episode length
   uint64_t seed = 0;
   int64_t group_size = 0;  // rollouts sharing random numbers and a leave-one-out baseline; 0: the whole batch
-  float gamma = 0.9f;
-  float lambda = 0.95f;    // GAE, with a critic
-  float beta = 0.5f;       // Advantage Alignment weight
-  bool include_current = false;
+  float gamma = static_cast<float>(trainer_default("gamma"));
+  float lambda = static_cast<float>(trainer_default("lambda"));  // GAE, with a critic
+  float beta = static_cast<float>(trainer_default("beta"));  // Advantage Alignment weight
+  bool include_current = trainer_default("includeCurrent") != 0;
   credit::AaForm aa_form = credit::AaForm::kDiscounted;
   // What Advantage Alignment sums in its weight w_t over the learner's past
   // steps k < t: its advantages (returns-to-go from k against the baseline),
@@ -47,17 +53,17 @@ struct TrainerConfig {
   enum class AaPast { kAdvantages, kRewards } aa_past = AaPast::kAdvantages;
   bool whiten_credits = false;
   LossTerms loss;
-  int epochs = 1;           // passes over each batch (more than one for the proximal objective)
+  int epochs = static_cast<int>(trainer_default("epochs"));  // passes over each batch (more than one for the proximal objective)
   AdamOptions adam;
   AdamOptions critic_adam;
   // Learning-rate schedule over `iterations`: constant, or decaying linearly
   // to zero (which freezes what the run has found instead of letting it drift).
   enum class Schedule { kConstant, kLinear } schedule = Schedule::kConstant;
   int64_t iterations = 0;  // the run's length, for the schedule
-  float buffer_probability = 0.0f;  // chance that the opponent is a past snapshot
-  int buffer_size = 0;              // snapshots kept (oldest dropped)
-  int snapshot_every = 1;           // iterations between snapshots
-  float temperature = 1.0f;
+  float buffer_probability = static_cast<float>(trainer_default("bufferProbability"));  // chance that the opponent is a past snapshot
+  int buffer_size = static_cast<int>(trainer_default("bufferSize"));  // snapshots kept (oldest dropped)
+  int snapshot_every = static_cast<int>(trainer_default("snapshotEvery"));  // iterations between snapshots
+  float temperature = static_cast<float>(trainer_default("temperature"));
   int threads = 0;
   // Matrix games with a tabular policy take the fused iteration, which gives
   // the general path's numbers; false forces the general path (for tests
@@ -120,6 +126,11 @@ class Trainer {
   // a 2x2 game with a tabular policy and a leave-one-out baseline, the
   // general path's numbers with the rollout, credits and gradient fused.
   bool fused_applies() const;
+  // Iterations done (what state().iteration says, without copying the state).
+  int64_t iteration() const { return iteration_; }
+
+  // The buffers an iteration keeps for the next (trainer_stages.hpp).
+  struct Workspace;
 
  private:
   uint64_t iteration_seed(uint32_t purpose) const;
@@ -135,7 +146,6 @@ class Trainer {
   std::vector<float> critic_params_;
   Adam critic_adam_;
   std::vector<std::vector<float>> buffer_;
-  struct Workspace;
   std::shared_ptr<Workspace> ws_;
 };
 
