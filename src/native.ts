@@ -113,6 +113,11 @@ export interface NativeBinding {
   ): { inputs: Array<{ name: string; type: string; shape: number[] }>; outputs: Array<{ name: string; type: string; shape: number[] }> };
   setThreads(n: number): number;
   credit: NativeCreditBinding;
+  resultPool: {
+    float32(length: number): Float32Array | undefined;
+    trim(): number;
+    stats(): { keptBytes: number; keptBlocks: number; outstandingBytes: number; reused: number; fresh: number; refused: number };
+  };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
