@@ -1,5 +1,7 @@
 #include "result_pool.hpp"
 
+#include <uv.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -223,7 +225,50 @@ Napi::Value StatsOf(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// A repeating timer on each environment's event loop that frees blocks idle
+// past kIdleSeconds, so that a process that stops asking for results gives
+// the memory back without another pool operation. Unreferenced: it never
+// keeps a process alive. Closed when the environment is torn down.
+struct IdleTrim {
+  uv_timer_t timer;
+};
+
+void start_idle_trim(Napi::Env env) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return;
+  auto* t = new IdleTrim();
+  if (uv_timer_init(loop, &t->timer) != 0) {
+    delete t;
+    return;
+  }
+  t->timer.data = t;
+  const uint64_t period = static_cast<uint64_t>(kIdleSeconds * 1000.0 / 2.0);
+  uv_timer_start(
+      &t->timer,
+      [](uv_timer_t*) {
+        State& s = state();
+        std::vector<void*> idle;
+        {
+          std::lock_guard<std::mutex> lock(s.mutex);
+          collect(s, false, &idle);
+        }
+        free_all(idle);
+      },
+      period, period);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&t->timer));
+  napi_add_env_cleanup_hook(
+      env,
+      [](void* arg) {
+        auto* t = static_cast<IdleTrim*>(arg);
+        uv_timer_stop(&t->timer);
+        uv_close(reinterpret_cast<uv_handle_t*>(&t->timer),
+                 [](uv_handle_t* h) { delete static_cast<IdleTrim*>(h->data); });
+      },
+      t);
+}
+
 void init(Napi::Env env, Napi::Object exports) {
+  start_idle_trim(env);
   Napi::Object pool = Napi::Object::New(env);
   pool.Set("float32", Napi::Function::New<Float32>(env, "float32"));
   pool.Set("trim", Napi::Function::New<Trim>(env, "trim"));

@@ -15,8 +15,9 @@
 // engine's own results.
 //
 // Bounds: at most kKeepBytes are kept, blocks past kKeepLargest are freed at
-// once, and a kept block unused for kIdleSeconds is freed at the next pool
-// operation (trim() frees them all). Node runs the finalizers on a turn of
+// once, and a kept block unused for kIdleSeconds is freed by the next pool
+// operation or by a timer on the event loop, whichever comes first (trim()
+// frees them all). Node runs the finalizers on a turn of
 // the event loop, so a synchronous loop of calls gets no block back until it
 // yields; take_limited() refuses past kMaxOutstanding bytes it handed out,
 // so such a loop falls back to memory the garbage collector frees itself
@@ -69,7 +70,8 @@ Stats stats();
 // (V8's own memory is as cheap) or take_limited() refuses.
 Napi::Value pooled_float32(Napi::Env env, int64_t length);
 
-// exports.resultPool: { float32(length), trim(), stats() }.
+// exports.resultPool: { float32(length), trim(), stats() }; starts the
+// environment's idle-trim timer.
 void init(Napi::Env env, Napi::Object exports);
 
 }  // namespace dilemma::addon::result_pool
