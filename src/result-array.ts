@@ -48,14 +48,17 @@ export function resultFloat32(name: string, length: number): Float32Array {
 
 /** What the pool of large result blocks holds and has done since the process started. */
 export interface ResultPoolStats {
-  /** Bytes of blocks kept for later results, and how many blocks. */
+  /** Bytes of the blocks kept for later results. */
   keptBytes: number;
+  /** How many blocks are kept. */
   keptBlocks: number;
   /** Bytes of blocks held by result arrays that have not been collected yet. */
   outstandingBytes: number;
-  /** Results served from a kept block, from new memory, and refused (past the bound on outstanding bytes). */
+  /** Results served from a kept block. */
   reused: number;
+  /** Results served from new memory. */
   fresh: number;
+  /** Requests refused because the blocks handed out and not yet returned reached the bound (64 MiB); those results use memory V8 owns. */
   refused: number;
 }
 
