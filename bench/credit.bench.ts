@@ -85,6 +85,19 @@ const aaEngine = () =>
   credit.advantageAlignment({ own, others, ...shape, beta: BETA, gamma: GAMMA, out });
 const aaEngineFresh = () => credit.advantageAlignment({ own, others, ...shape, beta: BETA, gamma: GAMMA });
 
+/**
+ * A call, then a turn of the event loop, as in a trainer that awaits a
+ * rollout or I/O between credit calls. Node runs the finalizers of dropped
+ * results only on such a turn, so only here can a result without `out` reuse
+ * the block of an earlier one (native/addon/result_pool.hpp); the turn costs
+ * the same with `out`.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yielding = (fn: () => unknown) => async () => {
+  singleThreaded(fn);
+  await nextTurn();
+};
+
 const advantageAlignment: BenchSuite = {
   name: 'credit: advantage alignment',
   description: `A* over [${B}, ${T}], discounted form, γ = ${GAMMA}`,
@@ -102,6 +115,8 @@ const advantageAlignment: BenchSuite = {
     { name: 'engine, 1 thread', fn: () => singleThreaded(aaEngine) },
     { name: 'engine, no out', fn: aaEngineFresh },
     { name: 'engine, 1 thread, no out', fn: () => singleThreaded(aaEngineFresh) },
+    { name: 'engine, 1 thread, then a turn of the event loop', fn: yielding(aaEngine) },
+    { name: 'engine, 1 thread, no out, then a turn of the event loop', fn: yielding(aaEngineFresh) },
     referenceAdvantageAlignmentCase(own, others, new Float32Array(B * T), B, T, BETA, GAMMA),
   ],
 };

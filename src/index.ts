@@ -141,6 +141,7 @@ export { engineInfo, setThreads, type BackendStatus, type EngineInfo } from './i
 export { gameFact, gameLayout, layoutField, type GameFact, type GameLayout, type LayoutField } from './game-layout.js';
 export { setGpu, defaultGpu, type GpuOption, type GpuChoice } from './gpu.js';
 export { LIMITS, rolloutMemory, type RolloutMemory, type RolloutMemoryOptions } from './limits.js';
+export { trimResultPool, resultPoolStats, type ResultPoolStats } from './result-array.js';
 export { formatTable, type Cell } from './format.js';
 export {
   mlpPolicy,

@@ -5,22 +5,22 @@
  * zero-filled (calloc), and at the megabyte sizes of a training batch that
  * memory comes back from the kernel as fresh pages: one page fault per
  * 4 KiB on every call, which cost more than the credit computation itself.
- * `Buffer.allocUnsafeSlow` takes uninitialised memory (malloc) that the
- * process's allocator recycles from earlier results once the GC has freed
- * them, so a steady loop faults nothing in. The native function writes every
- * element before the array is returned, and on an error the array is
- * dropped unseen, so no stale bytes ever reach a caller.
  *
- * Why not a pool of native blocks handed out as external ArrayBuffers and
- * returned by their finalizers: Node runs those finalizers only when the
- * event loop turns, so a synchronous loop of calls would keep every result
- * alive until it ends (measured: 1 GB after 400 calls of 2.4 MB). Memory
- * that V8 owns is freed by the GC itself. Each result has its own
- * ArrayBuffer (allocUnsafeSlow never uses Buffer's shared pool), so results
- * never alias each other.
+ * Large results therefore come from the addon's pool of result blocks
+ * (native/addon/result_pool.hpp): an external ArrayBuffer whose finalizer
+ * gives its block back for a later result, so a loop that drops its results
+ * reuses pages that are already mapped. Node runs those finalizers only on
+ * a turn of the event loop, so a synchronous loop of calls gets no block
+ * back until it yields; past a bound on the bytes handed out the pool
+ * refuses, and the result is uninitialised memory that V8 owns and its
+ * garbage collector frees (`Buffer.allocUnsafeSlow`). Either way the native
+ * function writes every element before the array is returned, and on an
+ * error the array is dropped unseen, so no stale bytes ever reach a caller.
+ * Each result has its own ArrayBuffer, so results never alias each other.
  */
 import { constants } from 'node:buffer';
 import { DilemmaError, ErrorCode } from './errors.js';
+import { native } from './native.js';
 
 /** Below this many bytes V8's zero-filled allocation is as cheap and needs no Buffer. */
 const UNINITIALISED_MIN_BYTES = 1 << 16;
@@ -32,9 +32,11 @@ export function resultFloat32(name: string, length: number): Float32Array {
     // Past Buffer's own size limit (4 GiB on some Node versions) only a
     // zero-filled typed array can hold the result.
     if (bytes < UNINITIALISED_MIN_BYTES || bytes > constants.MAX_LENGTH) return new Float32Array(length);
+    const pooled = native().resultPool.float32(length);
+    if (pooled) return pooled;
     return new Float32Array(Buffer.allocUnsafeSlow(bytes).buffer, 0, length);
   } catch (e) {
-    if (e instanceof RangeError) {
+    if (e instanceof RangeError || (e instanceof DilemmaError && e.code === ErrorCode.OutOfMemory)) {
       throw new DilemmaError(
         ErrorCode.OutOfMemory,
         `out of memory: cannot allocate ${bytes} bytes for ${name} (${length} elements)`,
@@ -42,4 +44,35 @@ export function resultFloat32(name: string, length: number): Float32Array {
     }
     throw e;
   }
+}
+
+/** What the pool of large result blocks holds and has done since the process started. */
+export interface ResultPoolStats {
+  /** Bytes of the blocks kept for later results. */
+  keptBytes: number;
+  /** How many blocks are kept. */
+  keptBlocks: number;
+  /** Bytes of blocks held by result arrays that have not been collected yet. */
+  outstandingBytes: number;
+  /** Results served from a kept block. */
+  reused: number;
+  /** Results served from new memory. */
+  fresh: number;
+  /** Requests refused because the blocks handed out and not yet returned reached the bound (64 MiB); those results use memory V8 owns. */
+  refused: number;
+}
+
+/**
+ * Frees every block the engine keeps for later result arrays and returns the
+ * bytes freed. The pool keeps at most 256 MiB and frees blocks unused for 10
+ * seconds on its own; call this to give memory back at once (e.g. after a
+ * training run, before other work).
+ */
+export function trimResultPool(): number {
+  return native().resultPool.trim();
+}
+
+/** Counters of the pool of large result blocks (rollout results, credits and losses without `out`). */
+export function resultPoolStats(): ResultPoolStats {
+  return native().resultPool.stats();
 }

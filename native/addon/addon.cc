@@ -6,6 +6,7 @@
 #include "exports.hpp"
 #include "game_wrap.hpp"
 #include "policy_wrap.hpp"
+#include "result_pool.hpp"
 
 namespace dilemma::addon {
 
@@ -40,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("limits", Napi::Function::New<Limits>(env, "limits"));
   InitCredit(env, exports);
   InitLoss(env, exports);
+  result_pool::init(env, exports);
   return exports;
 }
 

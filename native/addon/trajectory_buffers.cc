@@ -9,6 +9,7 @@
 #include "addon_data.hpp"
 #include "args.hpp"
 #include "errors.hpp"
+#include "result_pool.hpp"
 #include "typed_out.hpp"
 
 namespace dilemma::addon {
@@ -29,44 +30,13 @@ std::unordered_map<const void*, OwnedBuffer*>& registry() {
   return *map;
 }
 
-// Memory of released buffers, kept for the next allocation of the same
-// size: a rollout's arrays are fresh on every call, and memory the system
-// hands out anew costs a page fault per 4 KiB on first touch, more than the
-// rollout's own work. Bounded; larger buffers go straight back.
-constexpr size_t kKeepBytes = size_t{96} << 20;
-constexpr size_t kKeepLargest = size_t{32} << 20;
-std::mutex spare_mutex;
-std::unordered_multimap<size_t, void*>& spare() {
-  static auto* map = new std::unordered_multimap<size_t, void*>();
-  return *map;
-}
-size_t spare_bytes = 0;
-
-void* take_spare(size_t bytes) {
-  std::lock_guard<std::mutex> lock(spare_mutex);
-  auto it = spare().find(bytes);
-  if (it == spare().end()) return nullptr;
-  void* p = it->second;
-  spare().erase(it);
-  spare_bytes -= bytes;
-  return p;
-}
-
-void give_back(void* p, size_t bytes) {
-  {
-    std::lock_guard<std::mutex> lock(spare_mutex);
-    if (bytes > 0 && bytes <= kKeepLargest && spare_bytes + bytes <= kKeepBytes) {
-      spare().emplace(bytes, p);
-      spare_bytes += bytes;
-      return;
-    }
-  }
-  std::free(p);
-}
-
+// Released buffers' memory goes back to the addon's pool of result blocks
+// (result_pool.hpp): a rollout's arrays are fresh on every call, and memory
+// the system hands out anew costs a page fault per 4 KiB on first touch,
+// more than the rollout's own work.
 void unref(OwnedBuffer* b) {
   if (b->refs.fetch_sub(1) != 1) return;
-  give_back(b->data, b->bytes);
+  result_pool::give(b->data, b->bytes);
   delete b;
 }
 
@@ -98,12 +68,7 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
   const size_t n = static_cast<size_t>(length), bytes = n * sizeof(T);
   // Our own allocation: a failure becomes ERR_OUT_OF_MEMORY where V8 would
   // abort the process.
-  void* memory = take_spare(bytes);
-  if (memory != nullptr) {
-    if (zero) std::memset(memory, 0, bytes);
-  } else {
-    memory = zero ? std::calloc(n > 0 ? n : 1, sizeof(T)) : std::malloc(bytes > 0 ? bytes : 1);
-  }
+  void* memory = result_pool::take(bytes, zero);
   if (memory == nullptr)
     throw_error(env, codes::kOutOfMemory,
                 "out of memory: cannot allocate " + std::to_string(bytes) + " bytes for a result array of " +

@@ -14,6 +14,7 @@
 #include "args.hpp"
 #include "errors.hpp"
 #include "limits.hpp"
+#include "result_pool.hpp"
 
 namespace dilemma::addon {
 
@@ -26,7 +27,9 @@ namespace dilemma::addon {
 // loop turns, so a synchronous loop that keeps asking for big results holds
 // every one of them until it yields (2.4 MB results: 1 GB after 400 calls).
 // Functions called in tight synchronous loops (credit, loss) therefore take
-// their result array from TypeScript (src/result-array.ts) instead.
+// their result array from TypeScript (src/result-array.ts), which asks the
+// pool with a bound on what is handed out (result_pool::pooled_float32) and
+// falls back to memory V8 owns.
 inline constexpr size_t kOwnAllocationBytes = size_t{1} << 20;
 
 // The most bytes one result array may have (LIMITS.maxResultBytes): Node
@@ -92,7 +95,8 @@ Napi::TypedArrayOf<T> new_array(Napi::Env env, int64_t length, const char* what 
   const size_t n = static_cast<size_t>(length);
   check_result_bytes(what, length, sizeof(T));
   if (n < kOwnAllocationBytes / sizeof(T)) return Napi::TypedArrayOf<T>::New(env, n);
-  void* memory = std::calloc(n, sizeof(T));
+  // A recycled block (result_pool.hpp) when one is kept: no fresh pages.
+  void* memory = result_pool::take(n * sizeof(T), true);
   if (memory == nullptr)
     throw_error(env, codes::kOutOfMemory,
                 "out of memory: cannot allocate " + std::to_string(n * sizeof(T)) + " bytes for a result array of " +
@@ -102,12 +106,13 @@ Napi::TypedArrayOf<T> new_array(Napi::Env env, int64_t length, const char* what 
     int64_t bytes;
   };
   auto* block = new Block{memory, static_cast<int64_t>(n * sizeof(T))};
+  // The block goes back to the pool only from this buffer's finalizer.
   Napi::ArrayBuffer buffer = external_buffer(
       env, memory, n * sizeof(T),
       [](napi_env e, void* h) {
         auto* b = static_cast<Block*>(h);
         adjust_external_memory(e, -b->bytes);
-        std::free(b->memory);
+        result_pool::give(b->memory, static_cast<size_t>(b->bytes));
         delete b;
       },
       block);

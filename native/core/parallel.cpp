@@ -118,9 +118,15 @@ Pool& pool() {
 
 }  // namespace
 
+// Read once: glibc answers hardware_concurrency() by reading a sysfs file
+// (an open, a read and a close), which cost more than a whole small rollout
+// or credit call when it ran on every call.
 int hardware_threads() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(std::min(n, 256u));
+  static const int n = [] {
+    const unsigned c = std::thread::hardware_concurrency();
+    return c == 0 ? 1 : static_cast<int>(std::min(c, 256u));
+  }();
+  return n;
 }
 
 int default_threads() {

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "draws.hpp"
 #include "error.hpp"
 #include "rng.hpp"
 #include "sampling.hpp"
@@ -15,6 +16,23 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
   const bool masked = game.has_illegal_actions();
   thread_local std::vector<uint8_t> legal;
   legal.resize(masked ? static_cast<size_t>(actions) : 0);
+  // When the seats are consecutive agents of one group of four drawing from
+  // the same stream (both seats of a two-player game), the draws of the whole
+  // block come from rng::uniform_planes: the same bits as one Philox call per
+  // environment below, in vector registers, and off the per-row path.
+  thread_local std::vector<float> planes;
+  bool planed = count <= 4 && n > 0 && seats[0].first_env + b1 <= (int64_t{1} << 32);
+  for (int s = 0; planed && s < count; ++s) {
+    const ActContext& c = seats[s];
+    planed = !c.greedy && c.agent == seats[0].agent + s && (c.agent >> 2) == (seats[0].agent >> 2) &&
+             c.seed == seats[0].seed && c.step == seats[0].step && c.first_env == seats[0].first_env;
+  }
+  if (planed) {
+    planes.resize(static_cast<size_t>(n * count));
+    const ActContext& c = seats[0];
+    rng::uniform_planes(c.seed, static_cast<uint32_t>(c.first_env + b0), n, 0, static_cast<uint32_t>(c.step),
+                        rng::kSample, static_cast<uint32_t>(c.agent), count, planes.data());
+  }
   // Environment-major, so that seats whose agents share a group of four
   // draw slots (both seats of a two-player game) take their draws from one
   // Philox call.
@@ -26,7 +44,9 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
       const ActContext& c = seats[s];
       if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
       float u = 0.0f;
-      if (!c.greedy) {
+      if (planed) {
+        u = planes[static_cast<size_t>(s * n + k)];
+      } else if (!c.greedy) {
         if ((c.agent >> 2) != group) {
           group = c.agent >> 2;
           words = rng::words(c.seed, static_cast<uint32_t>(c.first_env + b), 0, static_cast<uint32_t>(c.step), rng::kSample,

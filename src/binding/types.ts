@@ -401,6 +401,15 @@ export interface NativeBinding {
   ): NativePolicy;
   /** The credit functions. */
   credit: NativeCredit;
+  /** The pool of large result blocks (native/addon/result_pool.hpp). */
+  resultPool: {
+    /** A pooled array of `length` floats, or undefined when the pool refuses. */
+    float32(length: number): Float32Array | undefined;
+    /** Frees every kept block; returns the bytes freed. */
+    trim(): number;
+    /** What the pool holds and has done. */
+    stats(): { keptBytes: number; keptBlocks: number; outstandingBytes: number; reused: number; fresh: number; refused: number };
+  };
   /** The loss functions. */
   loss: NativeLoss;
 }

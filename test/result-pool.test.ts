@@ -1,0 +1,130 @@
+/**
+ * The pool of large result blocks: results that are still reachable are
+ * never handed out again, whatever is dropped, collected and recycled around
+ * them.
+ */
+import test from 'ava';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { credit } from '../src/credit.js';
+import { allocateTrajectory, Game, rollout, scripted, resultPoolStats, trimResultPool } from '../src/index.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Collects what nothing references and lets Node run the buffers' finalizers (they wait for a turn of the event loop). */
+async function collect(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const B = 256;
+const T = 100; // [256, 100] floats = 100 KiB: past the pool's 64 KiB threshold
+
+function inputs(seed: number): { own: Float32Array; others: Float32Array } {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const own = new Float32Array(B * T).map(next);
+  const others = new Float32Array(B * T).map(next);
+  return { own, others };
+}
+
+/** The discounted AA credit from its definition: A¹_t + β·γ·(Σ_{k<t} γ^{t−k} A¹_k)·A²_t, summed directly. */
+function expectedAa(own: Float32Array, others: Float32Array, beta: number, gamma: number): Float64Array {
+  const out = new Float64Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      let past = 0;
+      for (let k = 0; k < t; k++) past += gamma ** (t - k) * own[b * T + k];
+      out[b * T + t] = own[b * T + t] + beta * gamma * past * others[b * T + t];
+    }
+  }
+  return out;
+}
+
+function assertClose(t: { fail(m: string): void; pass(): void }, got: Float32Array, want: Float64Array, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= 1e-4 + 1e-4 * Math.abs(want[i]))) {
+      t.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
+      return;
+    }
+  }
+  t.pass();
+}
+
+test.serial('credits held alive keep their values while dropped results are recycled for new calls', async (t) => {
+  const before = resultPoolStats();
+  const cases = Array.from({ length: 6 }, (_, i) => inputs(100 + i));
+  const wants = cases.map((c) => expectedAa(c.own, c.others, 0.7, 0.9));
+  const call = (i: number) => credit.advantageAlignment({ ...cases[i], batch: B, steps: T, beta: 0.7, gamma: 0.9 });
+  const held: Float32Array[] = [];
+  for (let round = 0; round < 4; round++) {
+    // Results made and dropped: their blocks go back to the pool once collected.
+    for (let k = 0; k < 8; k++) call(k % cases.length);
+    held.push(call(round));
+    await collect();
+    // Fresh calls now take recycled blocks; none of them may be a held result's.
+    const again = Array.from({ length: 8 }, (_, k) => call((k + 1) % cases.length));
+    for (let k = 0; k < again.length; k++) assertClose(t, again[k], wants[(k + 1) % cases.length], `new result ${k}`);
+    for (let h = 0; h < held.length; h++) assertClose(t, held[h], wants[h], `held result ${h} after round ${round}`);
+    const buffers = new Set([...held, ...again].map((a) => a.buffer));
+    t.is(buffers.size, held.length + again.length, 'every live result has its own buffer');
+  }
+  const after = resultPoolStats();
+  t.true(after.reused > before.reused, 'dropped results were recycled');
+});
+
+test.serial('rollout results held alive are not overwritten by later rollouts that recycle blocks', async (t) => {
+  const game = new Game('ipd', { rounds: 10 });
+  const players = [scripted('random', { p: 0.5 }), scripted('random', { p: 0.3 })];
+  // 4096 × 10 × 2 × 5 floats of observations: megabytes, so engine-owned.
+  const batch = 4096;
+  const held: Array<{ actions: Int32Array; copy: Int32Array; rewards: Float32Array; rewardsCopy: Float32Array }> = [];
+  const before = resultPoolStats();
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < 2; k++) await rollout({ game, policies: players, batch, seed: 1000 + k });
+    const r = await rollout({ game, policies: players, batch, seed: round });
+    held.push({ actions: r.actions, copy: r.actions.slice(), rewards: r.rewards, rewardsCopy: r.rewards.slice() });
+    await collect();
+    for (let k = 0; k < 2; k++) await rollout({ game, policies: players, batch, seed: 2000 + k });
+    for (const h of held) {
+      t.deepEqual(h.actions, h.copy);
+      t.deepEqual(h.rewards, h.rewardsCopy);
+    }
+  }
+  // Each held trajectory is the one its seed gives.
+  for (let round = 0; round < held.length; round++) {
+    const again = await rollout({ game, policies: players, batch, seed: round, out: allocateTrajectory({ game, batch }) });
+    t.deepEqual(held[round].actions, again.actions);
+  }
+  t.true(resultPoolStats().reused > before.reused, 'dropped trajectories were recycled');
+});
+
+test.serial('trimResultPool frees the kept blocks and the pool keeps counting', async (t) => {
+  credit.advantageAlignment({ ...inputs(1), batch: B, steps: T, beta: 1, gamma: 0.9 });
+  await collect();
+  t.true(resultPoolStats().keptBytes > 0);
+  const freed = trimResultPool();
+  t.true(freed > 0);
+  const s = resultPoolStats();
+  t.is(s.keptBytes, 0);
+  t.is(s.keptBlocks, 0);
+  t.is(trimResultPool(), 0);
+});
+
+test.serial('a synchronous loop that keeps its results is bounded: the pool refuses and the results stay correct', (t) => {
+  const c = inputs(7);
+  const want = expectedAa(c.own, c.others, 1, 0.9);
+  const before = resultPoolStats();
+  // 100 KiB each: 64 MiB of pooled results is 655 of them.
+  const held: Float32Array[] = [];
+  for (let i = 0; i < 800; i++) held.push(credit.advantageAlignment({ ...c, batch: B, steps: T, beta: 1, gamma: 0.9 }));
+  t.true(resultPoolStats().refused > before.refused);
+  assertClose(t, held[0], want, 'first');
+  assertClose(t, held[held.length - 1], want, 'last');
+});
