@@ -6,18 +6,13 @@
 import { selfPlayCredits } from './credits.js';
 import { xorshift32 } from './xorshift.js';
 
-export interface PlainTrainerOptions {
-  batch: number;
-  seed: number;
-  /** Steps per episode. */
-  rounds?: number;
-  gamma?: number;
-  beta?: number;
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-}
+/**
+ * The batch and the seed; `rounds` (steps per episode), `gamma`, `beta` and
+ * `lr` default per game, Adam's `beta1`, `beta2` and `eps` to 0.9, 0.999 and 1e-8.
+ */
+export type PlainTrainerOptions = { batch: number; seed: number } & Partial<
+  Record<'rounds' | 'gamma' | 'beta' | 'lr' | 'beta1' | 'beta2' | 'eps', number>
+>;
 
 /** The defaults that differ between the games. */
 export interface PlainTrainerDefaults {

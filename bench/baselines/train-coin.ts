@@ -21,13 +21,13 @@
 
 import { PlainSelfPlayTrainer, type PlainTrainerOptions } from './plain-trainer.js';
 
-export interface PlainCoinOptions extends PlainTrainerOptions {
+export type PlainCoinOptions = PlainTrainerOptions & {
   /** Side of the square grid (the engine's default 3). */
   size?: number;
   hidden?: number;
   reward?: number;
   penalty?: number;
-}
+};
 
 export const ACTIONS = 4;
 
