@@ -2,49 +2,7 @@
 // Run `node --import tsx scripts/gen-params.ts` after changing a spec in native/core.
 
 /** Every game id, in the native registry's order. */
-export const GAME_IDS = ['matrix', 'ipd', 'public-goods', 'coin', 'negotiation', 'split', 'trust-and-split'] as const;
-
-/** Parameters of `matrix`, a repeated 2x2 game (action 0 cooperates). */
-export interface MatrixParams {
-  /** Named payoff table (prisoners-dilemma: CC 3/3, CD 0/5, DC 5/0, DD 1/1). Exclusive with payoffs. One of prisoners-dilemma, stag-hunt, chicken, battle-of-the-sexes, matching-pennies. Default 'prisoners-dilemma'. */
-  preset?: 'prisoners-dilemma' | 'stag-hunt' | 'chicken' | 'battle-of-the-sexes' | 'matching-pennies';
-  /** Payoff table as 8 numbers: for the joint moves (0,0), (0,1), (1,0), (1,1) (agent 0's move first), agent 0's then agent 1's payoff. Exclusive with preset. Exactly 8 numbers. */
-  payoffs?: number[];
-  /** Rounds per episode (the cap when continuation < 1). Integer in [1, 1048576]. Default 10. */
-  rounds?: number;
-  /** Probability that another round follows each round (1: fixed length). Number in [0, 1]. Default 1. */
-  continuation?: number;
-  /** Probability that each executed move is flipped. Number in [0, 0.5]. Default 0. */
-  noise?: number;
-  /** Rounds remembered in the observation (5 one-hot values each). Integer in [1, 8]. Default 1. */
-  history?: number;
-}
-
-/** Parameters of `ipd`, the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates). */
-export interface IpdParams {
-  /** Rounds per episode (the cap when continuation < 1). Integer in [1, 1048576]. Default 10. */
-  rounds?: number;
-  /** Probability that another round follows each round (1: fixed length). Number in [0, 1]. Default 1. */
-  continuation?: number;
-  /** Probability that each executed move is flipped. Number in [0, 0.5]. Default 0. */
-  noise?: number;
-  /** Rounds remembered in the observation (5 one-hot values each). Integer in [1, 8]. Default 1. */
-  history?: number;
-}
-
-/** Parameters of `public-goods`, an n-player repeated public goods game. */
-export interface PublicGoodsParams {
-  /** Number of players. Integer in [2, 64]. Default 4. */
-  players?: number;
-  /** Pot multiplier r. Number in [0, 1000000]. Default 1.6. */
-  multiplier?: number;
-  /** Rounds per episode. Integer in [1, 1048576]. Default 10. */
-  rounds?: number;
-  /** Contribution levels: action 0 contributes everything, action levels-1 nothing. Integer in [2, 101]. Default 2. */
-  levels?: number;
-  /** Endowment per round. Number in [1e-9, 1000000000]. Default 1. */
-  endowment?: number;
-}
+export const GAME_IDS = ['coin', 'ipd', 'matrix', 'negotiation', 'public-goods', 'split', 'trust-and-split'] as const;
 
 /** Parameters of `coin`, the two-agent coin game on a toroidal grid. */
 export interface CoinParams {
@@ -64,6 +22,34 @@ export interface CoinParams {
   stay?: boolean;
 }
 
+/** Parameters of `ipd`, the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates). */
+export interface IpdParams {
+  /** Rounds per episode (the cap when continuation < 1). Integer in [1, 1048576]. Default 10. */
+  rounds?: number;
+  /** Probability that another round follows each round (1: fixed length). Number in [0, 1]. Default 1. */
+  continuation?: number;
+  /** Probability that each executed move is flipped. Number in [0, 0.5]. Default 0. */
+  noise?: number;
+  /** Rounds remembered in the observation (5 one-hot values each). Integer in [1, 8]. Default 1. */
+  history?: number;
+}
+
+/** Parameters of `matrix`, a repeated 2x2 game (action 0 cooperates). */
+export interface MatrixParams {
+  /** Named payoff table (prisoners-dilemma: CC 3/3, CD 0/5, DC 5/0, DD 1/1). Exclusive with payoffs. One of prisoners-dilemma, stag-hunt, chicken, battle-of-the-sexes, matching-pennies. Default 'prisoners-dilemma'. */
+  preset?: 'prisoners-dilemma' | 'stag-hunt' | 'chicken' | 'battle-of-the-sexes' | 'matching-pennies';
+  /** Payoff table as 8 numbers: for the joint moves (0,0), (0,1), (1,0), (1,1) (agent 0's move first), agent 0's then agent 1's payoff. Exclusive with preset. Exactly 8 numbers. */
+  payoffs?: number[];
+  /** Rounds per episode (the cap when continuation < 1). Integer in [1, 1048576]. Default 10. */
+  rounds?: number;
+  /** Probability that another round follows each round (1: fixed length). Number in [0, 1]. Default 1. */
+  continuation?: number;
+  /** Probability that each executed move is flipped. Number in [0, 0.5]. Default 0. */
+  noise?: number;
+  /** Rounds remembered in the observation (5 one-hot values each). Integer in [1, 8]. Default 1. */
+  history?: number;
+}
+
 /** Parameters of `negotiation`, item-by-item negotiation with private utilities. */
 export interface NegotiationParams {
   /** Item types. Integer in [1, 8]. Default 3. */
@@ -76,6 +62,20 @@ export interface NegotiationParams {
   lowUtility?: number;
   /** The high utility (not below lowUtility). Number in [0, 1000000]. Default 5. */
   highUtility?: number;
+}
+
+/** Parameters of `public-goods`, an n-player repeated public goods game. */
+export interface PublicGoodsParams {
+  /** Number of players. Integer in [2, 64]. Default 4. */
+  players?: number;
+  /** Pot multiplier r. Number in [0, 1000000]. Default 1.6. */
+  multiplier?: number;
+  /** Rounds per episode. Integer in [1, 1048576]. Default 10. */
+  rounds?: number;
+  /** Contribution levels: action 0 contributes everything, action levels-1 nothing. Integer in [2, 101]. Default 2. */
+  levels?: number;
+  /** Endowment per round. Number in [1e-9, 1000000000]. Default 1. */
+  endowment?: number;
 }
 
 /** Parameters of `split`, item splitting with public values. */
@@ -110,16 +110,16 @@ export interface TrustAndSplitParams {
 
 /** Each game id with the type of its parameters. */
 export interface GameParamsById {
-  /** See {@link MatrixParams}. */
-  matrix: MatrixParams;
-  /** See {@link IpdParams}. */
-  ipd: IpdParams;
-  /** See {@link PublicGoodsParams}. */
-  'public-goods': PublicGoodsParams;
   /** See {@link CoinParams}. */
   coin: CoinParams;
+  /** See {@link IpdParams}. */
+  ipd: IpdParams;
+  /** See {@link MatrixParams}. */
+  matrix: MatrixParams;
   /** See {@link NegotiationParams}. */
   negotiation: NegotiationParams;
+  /** See {@link PublicGoodsParams}. */
+  'public-goods': PublicGoodsParams;
   /** See {@link SplitParams}. */
   split: SplitParams;
   /** See {@link TrustAndSplitParams}. */

@@ -162,10 +162,8 @@ class CoinGame final : public Game {
   bool stay_ = false;
 };
 
+const GameRegistrar registrar("coin", "the two-agent coin game on a toroidal grid", specs, make_game_of<CoinGame>);
+
 }  // namespace
-
-const ParamSpecs& coin_game_params() { return specs(); }
-
-std::shared_ptr<const Game> make_coin_game(const Params& params) { return std::make_shared<CoinGame>(params); }
 
 }  // namespace dilemma
