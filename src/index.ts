@@ -14,7 +14,7 @@ export {
   gameParamSpecs,
 } from './games.js';
 // Each game's parameter type (CoinParams, MatrixParams, ...), generated from the native specs.
-export type * from './generated/params.js';
+export type * from './generated/game-params.js';
 export { type ParamSpec } from './schema.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';
