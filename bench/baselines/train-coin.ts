@@ -190,26 +190,13 @@ export class PlainCoinTrainer extends PlainSelfPlayTrainer {
         actions[j] = m1;
         p0 = this.#move(p0, m0);
         p1 = this.#move(p1, m1);
-        let r0 = 0, r1 = 0;
+        // A pick-up pays the picker; one of the other's colour also costs the coin's owner.
         const got0 = p0 === coin, got1 = p1 === coin;
-        if (got0) {
-          r0 += reward;
-          if (colour === 0) own++;
-          else {
-            other++;
-            r1 -= penalty;
-          }
-        }
-        if (got1) {
-          r1 += reward;
-          if (colour === 1) own++;
-          else {
-            other++;
-            r0 -= penalty;
-          }
-        }
-        rewards[i] = r0;
-        rewards[j] = r1;
+        const took0 = got0 && colour === 1, took1 = got1 && colour === 0;
+        own += Number(got0 && !took0) + Number(got1 && !took1);
+        other += Number(took0) + Number(took1);
+        rewards[i] = (got0 ? reward : 0) - (took1 ? penalty : 0);
+        rewards[j] = (got1 ? reward : 0) - (took0 ? penalty : 0);
         if (got0 || got1) {
           coin = this.#freeCell(p0, p1);
           colour = this.uniform() < 0.5 ? 0 : 1;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "games/matrix_rules.hpp"
@@ -136,10 +137,13 @@ class Game {
 
   // Game statistics: named counters kept in the state (e.g. coins picked up
   // this episode), for metrics. stats writes stat_count() values in the order
-  // of stat_names(); games without statistics keep these defaults.
-  virtual int stat_count() const { return 0; }
-  virtual std::vector<std::string> stat_names() const { return {}; }
-  virtual void stats(const int32_t* /*state*/, int32_t* /*out*/) const {}
+  // of stat_names(). A game whose counters lie side by side in its state
+  // names them once with declare_stats; games without statistics declare none.
+  virtual int stat_count() const { return static_cast<int>(stat_names_.size()); }
+  virtual std::vector<std::string> stat_names() const { return stat_names_; }
+  virtual void stats(const int32_t* state, int32_t* out) const {
+    for (size_t i = 0; i < stat_names_.size(); ++i) out[i] = state[stat_offset_ + i];
+  }
 
   // Named observation fields, action ranges and public facts; games that
   // describe nothing keep this default.
@@ -147,6 +151,15 @@ class Game {
 
  protected:
   GameInfo info_;
+  // The statistics are the state values [offset, offset + names.size()).
+  void declare_stats(int offset, std::vector<std::string> names) {
+    stat_offset_ = offset;
+    stat_names_ = std::move(names);
+  }
+
+ private:
+  int stat_offset_ = 0;
+  std::vector<std::string> stat_names_;
 };
 
 std::shared_ptr<const Game> make_game(const std::string& id, const Params& params);

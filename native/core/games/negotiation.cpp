@@ -48,6 +48,7 @@ class NegotiationGame final : public Game {
     kMaxWelfare = kWelfare + 1;
     kRoundsPlayed = kWelfare + 2;
     info_ = GameInfo{"negotiation", 2, 6 * n + 2, levels_ + 1, n * rounds_, 5 * n + 3};
+    declare_stats(kWelfare, {"welfare", "max_welfare", "rounds_played"});
   }
 
   double utility(const int32_t* s, int agent, int item) const {
@@ -89,12 +90,6 @@ class NegotiationGame final : public Game {
 
     ++s[kRoundsPlayed];
     return rounds_of_.close_round(s, t);
-  }
-
-  int stat_count() const override { return 3; }
-  std::vector<std::string> stat_names() const override { return {"welfare", "max_welfare", "rounds_played"}; }
-  void stats(const int32_t* s, int32_t* out) const override {
-    for (int i = 0; i < 3; ++i) out[i] = s[kWelfare + i];
   }
 
  private:

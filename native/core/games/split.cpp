@@ -50,6 +50,7 @@ class SplitGame final : public Game {
     kAgreements = kWelfare + 2;
     kRoundsPlayed = kWelfare + 3;
     info_ = GameInfo{"split", 2, 6 * n + 2, units_ + 1, n * rounds_, 6 * n + 4};
+    declare_stats(kWelfare, {"welfare", "max_welfare", "agreements", "rounds_played"});
   }
 
   void reset(int32_t* s, const EnvDraw& draw) const override {
@@ -100,14 +101,6 @@ class SplitGame final : public Game {
     if (agreed) ++s[kAgreements];
     ++s[kRoundsPlayed];
     return rounds_of_.close_round(s, t);
-  }
-
-  int stat_count() const override { return 4; }
-  std::vector<std::string> stat_names() const override {
-    return {"welfare", "max_welfare", "agreements", "rounds_played"};
-  }
-  void stats(const int32_t* s, int32_t* out) const override {
-    for (int i = 0; i < 4; ++i) out[i] = s[kWelfare + i];
   }
 
  private:

@@ -135,6 +135,8 @@ TrustAndSplitGame::TrustAndSplitGame(const Params& p) {
   vocab_ = parse_vocabulary(p.text(spec_of(s, "messages")), coins_, p.owner() + ".messages");
   const int m = tokens();
   info_ = GameInfo{"trust-and-split", 2, 2 * m + 25, m + coins_ + 2, kStepsPerRound * rounds_, kStateSize};
+  declare_stats(kClaimsTrue, {"claims_true_0", "claims_true_1", "claims_0", "claims_1", "welfare", "max_welfare",
+                              "agreements", "rounds_played"});
 }
 
 int TrustAndSplitGame::find_token(Token::Kind kind, int value) const {
@@ -290,14 +292,6 @@ GameLayout TrustAndSplitGame::layout() const {
       {"stepsPerRound", {kStepsPerRound}, {}, "steps of a round: first message, second message, proposals"},
   };
   return l;
-}
-
-std::vector<std::string> TrustAndSplitGame::stat_names() const {
-  return {"claims_true_0", "claims_true_1", "claims_0", "claims_1", "welfare", "max_welfare", "agreements", "rounds_played"};
-}
-
-void TrustAndSplitGame::stats(const int32_t* s, int32_t* out) const {
-  for (int i = 0; i < 8; ++i) out[i] = s[kClaimsTrue + i];
 }
 
 }  // namespace trust_and_split
