@@ -42,6 +42,12 @@ std::array<int32_t, 4> counters(const Game& g, const State& s) {
 }
 
 enum { kUp = 0, kDown = 1, kLeft = 2, kRight = 3, kStay = 4 };
+
+// Whether one joint move from state s takes red to cell0 and blue to cell1.
+bool moves_to(const Game& g, State s, int a0, int a1, int cell0, int cell1) {
+  play(g, s, a0, a1);
+  return s[0] == cell0 && s[1] == cell1;
+}
 }  // namespace
 
 TEST("coin: sizes, actions and statistics are described") {
@@ -76,18 +82,9 @@ TEST("coin: moves wrap around the torus; agents may share a cell") {
   CHECK_EQ(s[1], 2);
   CHECK_EQ(o.r[0], 0.0f);
   CHECK_EQ(o.r[1], 0.0f);
-  s = S(0, 8, 4, 0);
-  play(*g, s, kLeft, kRight);
-  CHECK_EQ(s[0], 2);
-  CHECK_EQ(s[1], 6);
-  s = S(0, 8, 4, 0);
-  play(*g, s, kRight, kLeft);
-  CHECK_EQ(s[0], 1);
-  CHECK_EQ(s[1], 7);
-  s = S(0, 8, 4, 0);
-  play(*g, s, kDown, kUp);
-  CHECK_EQ(s[0], 3);
-  CHECK_EQ(s[1], 5);
+  CHECK(moves_to(*g, S(0, 8, 4, 0), kLeft, kRight, 2, 6));
+  CHECK(moves_to(*g, S(0, 8, 4, 0), kRight, kLeft, 1, 7));
+  CHECK(moves_to(*g, S(0, 8, 4, 0), kDown, kUp, 3, 5));
   // Both onto cell 1 (not the coin's): allowed, nothing happens.
   s = S(0, 2, 4, 1);
   o = play(*g, s, kRight, kLeft);
@@ -98,18 +95,9 @@ TEST("coin: moves wrap around the torus; agents may share a cell") {
 
   // A 4x2 grid (width 4): cell = y * 4 + x; stay keeps the cell.
   auto w = make_game("coin", P({{"width", 4.0}, {"height", 2.0}, {"stay", 1.0}}));
-  s = S(3, 4, 1, 0);  // red at (3, 0), blue at (0, 1)
-  play(*w, s, kRight, kLeft);
-  CHECK_EQ(s[0], 0);
-  CHECK_EQ(s[1], 7);
-  s = S(3, 4, 1, 0);
-  play(*w, s, kDown, kStay);
-  CHECK_EQ(s[0], 7);
-  CHECK_EQ(s[1], 4);
-  s = S(3, 4, 1, 0);
-  play(*w, s, kUp, kDown);  // height 2: up and down both reach the other row
-  CHECK_EQ(s[0], 7);
-  CHECK_EQ(s[1], 0);
+  CHECK(moves_to(*w, S(3, 4, 1, 0), kRight, kLeft, 0, 7));  // red at (3, 0), blue at (0, 1)
+  CHECK(moves_to(*w, S(3, 4, 1, 0), kDown, kStay, 7, 4));
+  CHECK(moves_to(*w, S(3, 4, 1, 0), kUp, kDown, 7, 0));  // height 2: up and down both reach the other row
 }
 
 TEST("coin: picking up the own coin pays +1 and counts as own") {
