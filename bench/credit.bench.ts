@@ -14,21 +14,12 @@ import { credit } from '../src/credit.js';
 import { native } from '../src/native.js';
 import { referenceAdvantageAlignment, referenceAdvantageAlignmentCase } from './reference/index.js';
 import type { BenchSuite } from './suite.js';
+import { lcgRandoms as randomArray } from '../test/helpers/random.js';
 
 const B = 4096;
 const T = 100;
 const GAMMA = 0.96;
 const BETA = 1;
-
-function randomArray(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function advantageAlignmentTs(own: Float32Array, others: Float32Array, out: Float32Array, gamma: number, beta: number) {
   for (let b = 0; b < B; b++) {

@@ -21,6 +21,7 @@ import * as ort from 'onnxruntime-node';
 import { gruPolicy, onnx, onnxRuntimeLibrary, rollout, Game, type GruForm, type Policy } from '../src/index.js';
 import { allocate, observe, OBS_DIM, PAYOFF } from './baselines/ipd.js';
 import type { BenchCase, BenchSuite } from './suite.js';
+import { xorshift32 } from './baselines/xorshift.js';
 
 const ROUNDS = 100;
 const HIDDEN = 32;
@@ -52,13 +53,7 @@ async function typescriptLoop(session: ort.InferenceSession, batch: number, seed
   let h = new Float32Array(n * HIDDEN) as Float32Array;
   const obs = new Float32Array(n * OBS_DIM);
   const last = new Int32Array(batch).fill(-1);
-  let s = seed | 1;
-  const rand = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const rand = xorshift32(seed);
   for (let round = 0; round < ROUNDS; round++) {
     for (let b = 0; b < batch; b++) {
       for (let a = 0; a < 2; a++) observe(last[b], a, obs, (a * batch + b) * OBS_DIM);

@@ -10,6 +10,7 @@ import type { BenchSuite } from './suite.js';
 import { Domain, uniform } from './baselines/philox.js';
 import { allocate, observe, OBS_DIM, PAYOFF, type PlainTrajectory } from './baselines/ipd.js';
 import { referenceAddon, referenceIpdRollout } from './reference/index.js';
+import { xorshift32 } from './baselines/xorshift.js';
 
 const ROUNDS = 10;
 const P = 0.5;
@@ -22,13 +23,7 @@ const P = 0.5;
 function plainRollout(batch: number, rounds: number, p: number, seed: number, counter: boolean): PlainTrajectory {
   const A = 2, O = OBS_DIM;
   const t = allocate(batch, rounds);
-  let s = seed | 1;
-  const xorshift = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const xorshift = xorshift32(seed);
   const last = new Int32Array(batch).fill(-1);
   const h = -(p * Math.log(p) + (1 - p) * Math.log(1 - p));
   for (let round = 0; round < rounds; round++) {

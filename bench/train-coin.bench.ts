@@ -6,6 +6,7 @@
  */
 import { Trainer, type TrainConfig } from '../src/train.js';
 import type { BenchSuite } from './suite.js';
+import { selfPlayConfig } from './train-config.js';
 import { centralDifferences } from './baselines/central-differences.js';
 import { PlainCoinTrainer } from './baselines/train-coin.js';
 
@@ -34,19 +35,7 @@ const MAX_FIRST_SHARE = 0.6;
 const MIN_SHARE = 0.65;
 
 function engineConfig(batch: number, seed: number, threads?: number): TrainConfig {
-  return {
-    game: { id: 'coin' },
-    algorithm: 'advantage-alignment',
-    policy: { kind: 'mlp', hidden: [HIDDEN] },
-    batch,
-    seed,
-    gamma: GAMMA,
-    beta: BETA,
-    lr: LR,
-    // Constant learning rate however long the timing runs.
-    iterations: 1e9,
-    ...(threads === undefined ? {} : { threads }),
-  };
+  return selfPlayConfig({ id: 'coin' }, { kind: 'mlp', hidden: [HIDDEN] }, { gamma: GAMMA, beta: BETA, lr: LR }, batch, seed, threads);
 }
 
 const plainOptions = (batch: number, seed: number) => ({

@@ -6,6 +6,7 @@
  */
 import { Trainer, type TrainConfig } from '../src/train.js';
 import type { BenchSuite } from './suite.js';
+import { selfPlayConfig } from './train-config.js';
 import { centralDifferences } from './baselines/central-differences.js';
 import { PlainIpdTrainer, selfPlayCooperation } from './baselines/train-ipd.js';
 import { referenceIpdTrainer, type ReferenceIpdTrainer } from './reference/index.js';
@@ -24,19 +25,7 @@ const ROUNDS = 10;
 const REFERENCE_CHECK_ITERATIONS = 25;
 
 function engineConfig(batch: number, seed: number, threads?: number): TrainConfig {
-  return {
-    game: { id: 'ipd' },
-    algorithm: 'advantage-alignment',
-    policy: { kind: 'tabular' },
-    batch,
-    seed,
-    gamma: GAMMA,
-    beta: BETA,
-    lr: LR,
-    // Constant learning rate however long the timing runs.
-    iterations: 1e9,
-    ...(threads === undefined ? {} : { threads }),
-  };
+  return selfPlayConfig({ id: 'ipd' }, { kind: 'tabular' }, { gamma: GAMMA, beta: BETA, lr: LR }, batch, seed, threads);
 }
 
 const plainOptions = (batch: number, seed: number) => ({ batch, seed, gamma: GAMMA, beta: BETA, lr: LR });

@@ -3,6 +3,7 @@
 // Exits non-zero when anything failed or could not run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { countCtestCases } from './ctest-cases.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const cmakeDir = process.env.DILEMMA_CMAKE_BUILD_DIR ?? 'build-cmake';
@@ -29,20 +30,10 @@ if (configure.status !== 0) {
 } else {
   const ctest = run('ctest', ['--test-dir', cmakeDir, '--output-on-failure', '-V'], { capture: true });
   const out = `${ctest.stdout}${ctest.stderr}`;
-  let cppPassed = 0;
-  let cppFailed = 0;
-  for (const line of out.split('\n')) {
-    const m = /^\d+: (ok|not ok) - (.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] === 'ok' && / # SKIP /.test(m[2])) {
-      skipped++;
-      console.log(`skipped - ${m[2]}`);
-    } else if (m[1] === 'ok') cppPassed++;
-    else {
-      cppFailed++;
-      console.log(`not ok - ${m[2]}`);
-    }
-  }
+  const cases = countCtestCases(out);
+  const cppPassed = cases.passed;
+  let cppFailed = cases.failed;
+  skipped += cases.skipped;
   // A test program that crashed or failed without printing its cases still counts.
   if (ctest.status !== 0 && cppFailed === 0) {
     console.log(out.split('\n').slice(-40).join('\n'));

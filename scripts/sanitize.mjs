@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { countCtestCases } from './ctest-cases.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = process.env.DILEMMA_SANITIZE_BUILD_DIR ?? 'build-sanitize';
@@ -60,22 +61,10 @@ if (!existsSync(`${root}${dir}/CTestTestfile.cmake`)) {
 }
 const ctest = run('ctest', ['--test-dir', dir, '-V', '--output-on-failure', '--timeout', '600'], { env });
 const out = `${ctest.stdout}${ctest.stderr}`;
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const line of out.split('\n')) {
-  const m = /^\d+: (ok|not ok) - (.*)$/.exec(line);
-  if (!m) continue;
-  if (m[1] === 'ok' && / # SKIP /.test(m[2])) {
-    skipped++;
-    console.log(`skipped - ${m[2]}`);
-  } else if (m[1] === 'ok') {
-    passed++;
-  } else {
-    failed++;
-    console.log(`not ok - ${m[2]}`);
-  }
-}
+const cases = countCtestCases(out);
+const passed = cases.passed;
+let failed = cases.failed;
+const skipped = cases.skipped;
 // A sanitizer report ends its program (halt_on_error) and may leave no
 // `not ok` line: each report, and each failing program, counts.
 const reports = out.split('\n').filter((l) => /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer/.test(l));

@@ -87,18 +87,9 @@ function trustAndSplitRules(schema: z.ZodObject, specs: Specs): z.ZodType {
   );
 }
 
-export type {
-  CoinParams,
-  GameParamsById,
-  IpdParams,
-  MatrixParams,
-  NegotiationParams,
-  PublicGoodsParams,
-  SplitParams,
-  TrustAndSplitParams,
-} from './generated/params.js';
+export type { GameParamsById } from './generated/params.js';
 
-/** A game's id: 'matrix', 'ipd', 'public-goods', 'coin', 'negotiation', 'split' or 'trust-and-split'. */
+/** A game's id: one of {@link GAME_IDS}. */
 export type GameId = keyof GameParamsById;
 
 /** Every game id, in the native registry's order. */

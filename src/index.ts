@@ -10,16 +10,11 @@ export {
   type GameParamsById,
   type GameSpec,
   type GameConfig,
-  type IpdParams,
-  type MatrixParams,
   type MatrixPreset,
-  type PublicGoodsParams,
-  type CoinParams,
-  type NegotiationParams,
-  type SplitParams,
-  type TrustAndSplitParams,
   gameParamSpecs,
 } from './games.js';
+// Each game's parameter type (CoinParams, MatrixParams, ...), generated from the native specs.
+export type * from './generated/game-params.js';
 export { type ParamSpec } from './schema.js';
 export { Env, makeEnv, type EnvOptions, type StepResult } from './env.js';
 export { policies } from './policy-factories.js';

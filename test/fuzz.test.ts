@@ -5,8 +5,8 @@
  * something other than an Error with an `ERR_` code.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runChild, type ChildRun } from './helpers/child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT_MS = 110_000;
@@ -24,25 +24,11 @@ interface FuzzReport {
   violationCount: number;
 }
 
-function runChild(env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fuzz-child.ts'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, TIMEOUT_MS);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output, timedOut });
-    });
+function runFuzzChild(env: Record<string, string>): Promise<ChildRun> {
+  return runChild(process.execPath, ['--import', 'tsx', 'test/fuzz-child.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    timeoutMs: TIMEOUT_MS,
   });
 }
 
@@ -61,7 +47,7 @@ const REQUIRED = [
 
 test('the raw binding answers ≥ 10,000 random wrong calls with coded errors and never crashes', async (t) => {
   t.timeout(TIMEOUT_MS + 10_000);
-  const { code, signal, output, timedOut } = await runChild({ FUZZ_SEED: '20261122', FUZZ_CALLS: '20000' });
+  const { code, signal, output, timedOut } = await runFuzzChild({ FUZZ_SEED: '20261122', FUZZ_CALLS: '20000' });
   const line = output.split('\n').find((l) => l.startsWith('FUZZ '));
   const report = line ? (JSON.parse(line.slice(5)) as FuzzReport) : undefined;
   if (report) {

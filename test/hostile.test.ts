@@ -5,69 +5,54 @@
  * worker threads terminated while native jobs run. Each case runs in its own
  * process (test/hostile-child.ts): a crash or an abort there fails the case.
  */
-import test from 'ava';
-import { spawn } from 'node:child_process';
+import test, { type ExecutionContext } from 'ava';
 import { fileURLToPath } from 'node:url';
+import { runChild, taggedLine, type ChildRun } from './helpers/child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
+interface Outcome extends ChildRun {
   report?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-function runCase(name: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/hostile-child.ts', name], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = output.split('\n').find((l) => l.startsWith('HOSTILE '));
-      resolve({ code, signal, output, report: line ? JSON.parse(line.slice(8)) : undefined });
-    });
-  });
+async function runCase(name: string): Promise<Outcome> {
+  const r = await runChild(process.execPath, ['--import', 'tsx', 'test/hostile-child.ts', name], { cwd: root, timeoutMs: 50_000 });
+  return { ...r, report: taggedLine(r.output, 'HOSTILE') as Outcome['report'] };
 }
 
-function survived(t: { is: (a: unknown, b: unknown, m?: string) => void; truthy: (a: unknown, m?: string) => void }, r: Outcome): void {
+/** Runs a case; it must exit cleanly and report. Its report, for the case's own checks. */
+async function reportOf(t: ExecutionContext, name: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  t.timeout(60_000);
+  const r = await runCase(name);
   t.is(r.signal, null, `killed by ${r.signal}: ${r.output.slice(-2000)}`);
   t.is(r.code, 0, r.output.slice(-2000));
   t.truthy(r.report, r.output.slice(-2000));
+  return r.report ?? {};
 }
 
 test('Env.step with actions another thread flips on a SharedArrayBuffer: each step uses the actions it checked', async (t) => {
-  t.timeout(60_000);
-  const r = await runCase('sab-step');
-  survived(t, r);
-  const outcomes = r.report!.outcomes as Record<string, number>;
+  const report = await reportOf(t, 'sab-step');
+  const outcomes = report.outcomes as Record<string, number>;
   t.log(outcomes);
   // Every call either stepped with all-cooperate (reward 3 to agent 0 of IPD)
   // or refused the flipped value with a coded error.
   t.deepEqual(Object.keys(outcomes).filter((k) => k !== 'ok' && k !== 'ERR_INVALID_ARGUMENT'), []);
   t.true(outcomes.ok > 0);
-  t.deepEqual(r.report!.rewards, [3]);
+  t.deepEqual(report.rewards, [3]);
 });
 
 test('loss.policyGradient with actions flipped by another thread: coded errors or the loss of the checked actions', async (t) => {
-  t.timeout(60_000);
-  const r = await runCase('sab-loss');
-  survived(t, r);
-  const outcomes = r.report!.outcomes as Record<string, number>;
+  const report = await reportOf(t, 'sab-loss');
+  const outcomes = report.outcomes as Record<string, number>;
   t.log(outcomes);
   t.deepEqual(Object.keys(outcomes).filter((k) => k !== 'ok' && k !== 'ERR_INVALID_ARGUMENT'), []);
   // Uniform logits (all zero) over 4 actions: the loss of any valid actions is ln 4.
-  for (const loss of r.report!.losses as number[]) t.true(Math.abs(loss - Math.log(4)) < 1e-6, `loss ${loss}`);
+  for (const loss of report.losses as number[]) t.true(Math.abs(loss - Math.log(4)) < 1e-6, `loss ${loss}`);
 });
 
 test('getters that detach or shrink arrays read before them: coded errors, never a use of freed memory', async (t) => {
-  t.timeout(60_000);
-  const r = await runCase('getters');
-  survived(t, r);
-  const results = r.report!.results as Record<string, string>;
+  const report = await reportOf(t, 'getters');
+  const results = report.results as Record<string, string>;
   t.log(results);
   // Every member is read before any array's memory: the detached array is seen as such.
   t.is(results.policyGradient, 'ERR_INVALID_ARGUMENT');
@@ -79,10 +64,8 @@ test('getters that detach or shrink arrays read before them: coded errors, never
 });
 
 test('Proxies around typed arrays, arrays and options: coded errors from the binding and the API', async (t) => {
-  t.timeout(60_000);
-  const r = await runCase('proxies');
-  survived(t, r);
-  const results = r.report!.results as Record<string, string>;
+  const report = await reportOf(t, 'proxies');
+  const results = report.results as Record<string, string>;
   t.log(results);
   for (const [name, outcome] of Object.entries(results)) {
     if (name === 'rollout(options Proxy)') t.is(outcome, 'ok', name); // a Proxy of a plain object is an object
@@ -92,11 +75,9 @@ test('Proxies around typed arrays, arrays and options: coded errors from the bin
 });
 
 test('terminating a worker thread while it awaits a rollout, a training step, an ONNX rollout or a tournament leaves the process running', async (t) => {
-  t.timeout(60_000);
-  const r = await runCase('terminate');
-  survived(t, r);
-  t.log(r.report!.started);
-  for (const kind of ['rollout', 'tournament', 'train']) t.is(r.report!.started[kind], 3, kind);
+  const report = await reportOf(t, 'terminate');
+  t.log(report.started);
+  for (const kind of ['rollout', 'tournament', 'train']) t.is(report.started[kind], 3, kind);
   // The parent's binding still answers afterwards: 4 environments × 10 rounds × 2 agents.
-  t.is(r.report!.after, 80);
+  t.is(report.after, 80);
 });

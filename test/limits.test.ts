@@ -6,10 +6,10 @@
  * an address-space limit).
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Game, LIMITS, makeEnv, modelPolicy, rollout, rolloutMemory, scripted } from '../src/index.js';
 import { native } from '../src/native.js';
+import { runChild, taggedLine } from './helpers/child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -89,21 +89,16 @@ linux('requests within the limits that cannot be allocated fail with ERR_OUT_OF_
   t.timeout(120_000);
   // 2 GiB of address space. --jitless because tsx's WebAssembly lexer
   // reserves more address space than that for its memory's guard region.
-  const child = spawn('sh', ['-c', `ulimit -v ${2 * 1024 * 1024} && exec "${process.execPath}" --jitless --import tsx test/limits-child.ts`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  clearTimeout(timer);
-  const line = output.split('\n').find((l) => l.startsWith('LIMITS '));
+  const { code, signal, output } = await runChild(
+    'sh',
+    ['-c', `ulimit -v ${2 * 1024 * 1024} && exec "${process.execPath}" --jitless --import tsx test/limits-child.ts`],
+    { cwd: root, timeoutMs: 110_000 },
+  );
+  const r = taggedLine(output, 'LIMITS') as Record<string, { code: string; message: string; bytes?: number }> | undefined;
   t.is(signal, null, output.slice(-4000));
   t.is(code, 0, output.slice(-4000));
-  t.truthy(line, output.slice(-4000));
-  const r = JSON.parse(line!.slice(7)) as Record<string, { code: string; message: string; bytes?: number }>;
+  t.truthy(r, output.slice(-4000));
+  if (!r) return;
   for (const [name, outcome] of Object.entries(r)) t.log(`${name}: ${outcome.code} ${outcome.message}${outcome.bytes ? ` (${outcome.bytes} bytes needed)` : ''}`);
   t.is(r.rollout.code, 'ERR_OUT_OF_MEMORY');
   t.is(r.env.code, 'ERR_OUT_OF_MEMORY');

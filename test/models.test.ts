@@ -9,16 +9,7 @@ import type { ExecutionContext } from 'ava';
 import * as ort from 'onnxruntime-node';
 import { fromWriterWeights, modelLayout, toWriterWeights, type GruLayout, type MlpLayout } from '../src/models.js';
 import { gruForward, gruPolicy, mlpForward, mlpPolicy } from '../src/onnx-writer/index.js';
-
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { lcgRandoms as randoms } from './helpers/random.js';
 
 function close(t: ExecutionContext, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, label: string): void {
   t.is(actual.length, expected.length, `${label}: length`);

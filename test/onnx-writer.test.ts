@@ -18,20 +18,10 @@ import {
   type GruWeights,
   type PolicyModel,
 } from '../src/onnx-writer/index.js';
+import { lcgRandoms as randoms } from './helpers/random.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytesOf = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex').toString('hex');
-
-/** Deterministic inputs in [-1, 1) so failures reproduce. */
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function close(t: ExecutionContext, actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
   t.is(actual.length, expected.length, `${label}: length`);

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENERATED_PARAMS, renderParamTypes } from '../scripts/param-types.js';
+import { GENERATED_GAME_PARAMS, GENERATED_PARAMS, renderGameParamTypes, renderParamTypes } from '../scripts/param-types.js';
 import { gameParamSpecs, gameParamsSchema, GAME_IDS, makeGame } from '../src/games.js';
 import { native } from '../src/native.js';
 import { scripted, strategyParamSpecs, STRATEGIES } from '../src/policies.js';
@@ -17,9 +17,10 @@ import { resolveTextParams } from '../src/text/params.js';
 const root = new URL('..', import.meta.url).pathname;
 const INVALID_PARAM = { code: 'ERR_INVALID_PARAM' };
 
-test('src/generated/params.ts matches the native specs (run scripts/gen-params.ts when this fails)', (t) => {
+test('src/generated/params.ts and game-params.ts match the native specs (run scripts/gen-params.ts when this fails)', (t) => {
   const expected = renderParamTypes(native().gameSpecs(), native().strategySpecs());
   t.is(readFileSync(join(root, GENERATED_PARAMS), 'utf8'), expected);
+  t.is(readFileSync(join(root, GENERATED_GAME_PARAMS), 'utf8'), renderGameParamTypes(native().gameSpecs()));
 });
 
 test('the specs list every registered game and strategy in registry order', (t) => {

@@ -6,8 +6,8 @@
  * workers cannot force collections).
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runChild, taggedLine } from './helpers/child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -39,24 +39,17 @@ function slope(points: Array<[number, number]>): number {
 
 test('resident memory levels off over 300 iterations, and trainers report their native memory to V8', async (t) => {
   t.timeout(180_000);
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/soak-child.ts'], {
+  const { code, signal, output } = await runChild(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/soak-child.ts'], {
     cwd: root,
     env: { ...process.env, SOAK_ITERATIONS: '300' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 170_000,
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  clearTimeout(timer);
-  const line = output.split('\n').find((l) => l.startsWith('SOAK '));
-  if (code !== 0 || signal || !line) {
+  const r = taggedLine(output, 'SOAK') as SoakReport | undefined;
+  if (code !== 0 || signal || !r) {
     t.log(output.slice(-6000));
     t.fail(`the soak child ended with ${signal ?? `exit code ${code}`}`);
     return;
   }
-  const r = JSON.parse(line.slice(5)) as SoakReport;
   const rss = r.samples.map((s) => s.rssMB);
   t.log(`${r.iterations} iterations in ${r.seconds.toFixed(1)} s; RSS (MB) every 10 iterations: ${rss.map((x) => x.toFixed(1)).join(' ')}`);
 

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import {
   evaluate,
   negotiationMetrics,
@@ -54,6 +54,25 @@ function roundPayoffs(h: [number, number], x: [number, number]): [number, number
 }
 
 const close = (a: number, b: number, eps = 1e-3) => Math.abs(a - b) <= eps;
+
+/**
+ * Every episode's proposals are `expected(b, r)` round by round, and its
+ * returns are what those proposals earn by the hand-written round payoffs.
+ */
+function checkSplits(t: ExecutionContext, traj: Trajectory, expected: (b: number, r: number) => [number, number]): void {
+  for (let b = 0; b < traj.batch; b++) {
+    const want: [number, number] = [0, 0];
+    for (let r = 0; r < 10; r++) {
+      const x = expected(b, r);
+      t.deepEqual(proposals(traj, b, r), x);
+      const p = roundPayoffs(hands(traj, b, r), x);
+      want[0] += p[0];
+      want[1] += p[1];
+    }
+    const got = episodeReturns(traj, b);
+    t.true(close(got[0], want[0]) && close(got[1], want[1]), `episode ${b}: ${got} vs ${want}`);
+  }
+}
 
 test('the trust-and-split agents join the strategy list; strategiesFor picks by game', (t) => {
   t.deepEqual([...TRUST_AND_SPLIT_STRATEGIES], ['greedy-splitter', 'welfare-splitter', 'honest-reciprocator', 'liar']);
@@ -128,37 +147,16 @@ test('honest reciprocator vs itself: honest claims, all coins to the winner: eff
 
 test('welfare splitter vs greedy splitter: no claim from greedy, so 5 against 10: 3.33 and 6.67 coins', async (t) => {
   const traj = await rollout({ game: GAME, policies: ['welfare-splitter', 'greedy-splitter'], batch: 16, seed: 6 });
-  for (let b = 0; b < traj.batch; b++) {
-    const want: [number, number] = [0, 0];
-    for (let r = 0; r < 10; r++) {
-      t.deepEqual(proposals(traj, b, r), [5, 10]);
-      const p = roundPayoffs(hands(traj, b, r), [5, 10]);
-      want[0] += p[0];
-      want[1] += p[1];
-    }
-    const got = episodeReturns(traj, b);
-    t.true(close(got[0], want[0]) && close(got[1], want[1]), `episode ${b}: ${got} vs ${want}`);
-  }
+  checkSplits(t, traj, () => [5, 10]);
 });
 
 test('honest reciprocator vs greedy splitter: half without a claim, all coins the round after greedy lost and grabbed', async (t) => {
   const traj = await rollout({ game: GAME, policies: ['honest-reciprocator', 'greedy-splitter'], batch: 16, seed: 7 });
-  for (let b = 0; b < traj.batch; b++) {
-    const want: [number, number] = [0, 0];
-    for (let r = 0; r < 10; r++) {
-      let x0 = 5;
-      if (r > 0) {
-        const last = hands(traj, b, r - 1);
-        if (beats(last[0], last[1])) x0 = 10; // greedy lost and proposed 10: a grab
-      }
-      t.deepEqual(proposals(traj, b, r), [x0, 10]);
-      const p = roundPayoffs(hands(traj, b, r), [x0, 10]);
-      want[0] += p[0];
-      want[1] += p[1];
-    }
-    const got = episodeReturns(traj, b);
-    t.true(close(got[0], want[0]) && close(got[1], want[1]), `episode ${b}: ${got} vs ${want}`);
-  }
+  checkSplits(t, traj, (b, r) => {
+    // After a round greedy lost (and proposed 10: a grab), the reciprocator asks for all coins.
+    const grabbed = r > 0 && beats(...hands(traj, b, r - 1));
+    return [grabbed ? 10 : 5, 10];
+  });
 });
 
 test('liar vs honest reciprocator: the liar claims against the truth; its honesty is below 1, the other stays at 1', async (t) => {

@@ -3,6 +3,7 @@
  * baselines: the engine's observation encoding and payoffs, and trajectory
  * arrays of the engine's shapes.
  */
+import type { Trajectory } from '../../src/rollout.js';
 
 /** Payoff of agent a for the joint move j = 2 · move0 + move1: PAYOFF[2 · j + a]. */
 export const PAYOFF = [3, 3, 0, 5, 5, 0, 1, 1];
@@ -19,15 +20,8 @@ export function observe(joint: number, agent: number, obs: Float32Array, offset:
   obs[offset + idx] = 1;
 }
 
-export interface PlainTrajectory {
-  observations: Float32Array;
-  actions: Int32Array;
-  logProbs: Float32Array;
-  entropies: Float32Array;
-  rewards: Float32Array;
-  dones: Uint8Array;
-  mask: Uint8Array;
-}
+/** The arrays of the engine's trajectory that the plain rollouts fill. */
+export type PlainTrajectory = Pick<Trajectory, 'observations' | 'actions' | 'logProbs' | 'entropies' | 'rewards' | 'dones' | 'mask'>;
 
 /** Zeroed arrays for batch × rounds of two agents, the engine's layout. */
 export function allocate(batch: number, rounds: number): PlainTrajectory {

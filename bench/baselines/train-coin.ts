@@ -19,50 +19,28 @@
  * inputs of the one-hot observation skipped as the engine's dense layers do.
  */
 
-import { selfPlayCredits } from './credits.js';
+import { PlainSelfPlayTrainer, type PlainTrainerOptions } from './plain-trainer.js';
 
-export interface PlainCoinOptions {
-  batch: number;
-  seed: number;
+export type PlainCoinOptions = PlainTrainerOptions & {
   /** Side of the square grid (the engine's default 3). */
   size?: number;
-  /** Steps per episode (the engine's default 16). */
-  rounds?: number;
   hidden?: number;
   reward?: number;
   penalty?: number;
-  gamma?: number;
-  beta?: number;
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-}
+};
 
 export const ACTIONS = 4;
 
-/**
- * Self-play trainer. Trajectory arrays are agent-major, [agent][episode][step],
- * so each agent's returns and credits are contiguous rows of `rounds`.
- */
-export class PlainCoinTrainer {
-  readonly batch: number;
-  readonly rounds: number;
+/** Self-play trainer of an MLP policy; `rounds` defaults to the engine's 16. */
+export class PlainCoinTrainer extends PlainSelfPlayTrainer {
   readonly size: number;
   readonly cells: number;
   readonly obsDim: number;
   readonly hiddenDim: number;
   readonly reward: number;
   readonly penalty: number;
-  readonly gamma: number;
-  readonly beta: number;
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
 
-  /** W0 [obsDim, hidden], b0 [hidden], W1 [hidden, 4], b1 [4], concatenated. */
-  readonly params: Float32Array;
+  /** The parameters are W0 [obsDim, hidden], b0 [hidden], W1 [hidden, 4], b1 [4], concatenated. */
   readonly w0 = 0;
   readonly b0: number;
   readonly w1: number;
@@ -73,58 +51,28 @@ export class PlainCoinTrainer {
   readonly hidden: Float32Array;
   readonly probs: Float32Array;
   readonly actions: Uint8Array;
-  readonly rewards: Float32Array;
-  /** Discounted returns, then leave-one-out advantages, then the aligned credits A*. */
-  readonly returns: Float32Array;
-  readonly advantages: Float32Array;
-  readonly credits: Float32Array;
-  /** Gradient of the loss w.r.t. the parameters, in double: the finite-difference check compares it directly. */
-  readonly grad: Float64Array;
   /** Coins of one's own colour and of the other's colour picked up in the last rollout, both agents together. */
   ownCoins = 0;
   otherCoins = 0;
 
-  readonly #m: Float64Array;
-  readonly #v: Float64Array;
-  #t = 0;
   /** One row's hidden layer and logits in the rollout, and their gradients in the backward pass. */
   readonly #y: Float64Array;
   readonly #z = new Float64Array(ACTIONS);
   readonly #dz = new Float64Array(ACTIONS);
   readonly #dh: Float64Array;
-  /** Sum over episodes of G at each step, double so that taking one episode out again is exact enough. */
-  readonly #columnSums: Float64Array;
-  /**
-   * Marsaglia's xorshift32 (shifts 13, 17, 5). Not the engine's counter-based
-   * generator, so the two play different games; they are compared on what
-   * they learn, not draw by draw.
-   */
-  #rng: number;
 
   constructor(o: PlainCoinOptions) {
-    this.batch = o.batch;
-    this.size = o.size ?? 3;
-    this.rounds = o.rounds ?? 16;
-    this.hiddenDim = o.hidden ?? 32;
+    const size = o.size ?? 3, H = o.hidden ?? 32, O = 4 * size * size;
+    super(o, { rounds: 16, gamma: 0.96, beta: 0.3, lr: 0.02 }, (O + 1) * H + (H + 1) * ACTIONS);
+    this.size = size;
+    this.hiddenDim = H;
     this.reward = o.reward ?? 1;
     this.penalty = o.penalty ?? 2;
-    this.gamma = o.gamma ?? 0.96;
-    this.beta = o.beta ?? 0.3;
-    this.lr = o.lr ?? 0.02;
-    this.beta1 = o.beta1 ?? 0.9;
-    this.beta2 = o.beta2 ?? 0.999;
-    this.eps = o.eps ?? 1e-8;
-    this.cells = this.size * this.size;
-    this.obsDim = 4 * this.cells;
-    const H = this.hiddenDim, O = this.obsDim;
+    this.cells = size * size;
+    this.obsDim = O;
     this.b0 = O * H;
     this.w1 = this.b0 + H;
     this.b1 = this.w1 + H * ACTIONS;
-    const count = this.b1 + ACTIONS;
-    this.params = new Float32Array(count);
-    this.grad = new Float64Array(count);
-    this.#m = new Float64Array(count);
-    this.#v = new Float64Array(count);
     this.#y = new Float64Array(H);
     this.#dh = new Float64Array(H);
     const rows = this.rows;
@@ -132,33 +80,12 @@ export class PlainCoinTrainer {
     this.hidden = new Float32Array(rows * H);
     this.probs = new Float32Array(rows * ACTIONS);
     this.actions = new Uint8Array(rows);
-    this.rewards = new Float32Array(rows);
-    this.returns = new Float32Array(rows);
-    this.advantages = new Float32Array(rows);
-    this.credits = new Float32Array(rows);
-    this.#columnSums = new Float64Array(this.rounds);
-    // xorshift has one fixed point, 0; mixing the seed with an odd constant keeps small seeds apart.
-    this.#rng = (Math.imul(o.seed ^ 0x5bd1e995, 0x9e3779b1) | 1) >>> 0;
     this.#init();
-  }
-
-  /** Rows of the loss: both seats of every episode and step. */
-  get rows(): number {
-    return 2 * this.batch * this.rounds;
-  }
-
-  #uniform(): number {
-    let s = this.#rng;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.#rng = s >>> 0;
-    return this.#rng / 4294967296;
   }
 
   /** A uniform index in [0, n). */
   #pick(n: number): number {
-    const k = Math.floor(this.#uniform() * n);
+    const k = Math.floor(this.uniform() * n);
     return k < n ? k : n - 1;
   }
 
@@ -167,7 +94,7 @@ export class PlainCoinTrainer {
     const { params, obsDim: O, hiddenDim: H } = this;
     const layer = (from: number, to: number, fanIn: number) => {
       const bound = 1 / Math.sqrt(fanIn);
-      for (let i = from; i < to; i++) params[i] = (2 * this.#uniform() - 1) * bound;
+      for (let i = from; i < to; i++) params[i] = (2 * this.uniform() - 1) * bound;
     };
     layer(this.w0, this.w1, O);
     layer(this.w1, params.length, H);
@@ -234,7 +161,7 @@ export class PlainCoinTrainer {
     }
     const p0 = row * ACTIONS;
     for (let a = 0; a < ACTIONS; a++) probs[p0 + a] = z[a] / total;
-    const target = this.#uniform() * total;
+    const target = this.uniform() * total;
     let acc = 0;
     for (let a = 0; a < ACTIONS - 1; a++) {
       acc += z[a];
@@ -254,7 +181,7 @@ export class PlainCoinTrainer {
       let p1 = this.#pick(cells - 1);
       if (p1 >= p0) p1++;
       let coin = this.#freeCell(p0, p1);
-      let colour = this.#uniform() < 0.5 ? 0 : 1;
+      let colour = this.uniform() < 0.5 ? 0 : 1;
       for (let t = 0; t < T; t++) {
         const i = b * T + t, j = half + i;
         const m0 = this.#act(i, p0, p1, coin, colour === 0);
@@ -263,42 +190,22 @@ export class PlainCoinTrainer {
         actions[j] = m1;
         p0 = this.#move(p0, m0);
         p1 = this.#move(p1, m1);
-        let r0 = 0, r1 = 0;
+        // A pick-up pays the picker; one of the other's colour also costs the coin's owner.
         const got0 = p0 === coin, got1 = p1 === coin;
-        if (got0) {
-          r0 += reward;
-          if (colour === 0) own++;
-          else {
-            other++;
-            r1 -= penalty;
-          }
-        }
-        if (got1) {
-          r1 += reward;
-          if (colour === 1) own++;
-          else {
-            other++;
-            r0 -= penalty;
-          }
-        }
-        rewards[i] = r0;
-        rewards[j] = r1;
+        const took0 = got0 && colour === 1, took1 = got1 && colour === 0;
+        own += Number(got0 && !took0) + Number(got1 && !took1);
+        other += Number(took0) + Number(took1);
+        rewards[i] = (got0 ? reward : 0) - (took1 ? penalty : 0);
+        rewards[j] = (got1 ? reward : 0) - (took0 ? penalty : 0);
         if (got0 || got1) {
           coin = this.#freeCell(p0, p1);
-          colour = this.#uniform() < 0.5 ? 0 : 1;
+          colour = this.uniform() < 0.5 ? 0 : 1;
         }
       }
     }
     this.ownCoins = own;
     this.otherCoins = other;
   }
-
-  /** Returns, leave-one-out advantages and Advantage Alignment credits of the last rollout. */
-  computeCredits(): void {
-    const { batch, rounds, gamma, beta, rewards, returns, advantages, credits } = this;
-    selfPlayCredits({ batch, rounds, gamma, beta, rewards, returns, advantages, credits, columnSums: this.#columnSums });
-  }
-
 
   /**
    * L = −Σ A* · log π(a | s) / N over all rows at parameters `p`, the credits
@@ -369,25 +276,7 @@ export class PlainCoinTrainer {
     return out;
   }
 
-  /** One bias-corrected Adam step on the parameters from `grad`. */
-  adamStep(): void {
-    const { params, grad, lr, beta1, beta2, eps } = this;
-    const m = this.#m, v = this.#v;
-    const t = ++this.#t;
-    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
-    for (let i = 0; i < params.length; i++) {
-      const g = grad[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      params[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
-    }
-  }
-
-  /** One training iteration: rollout, credits, backward, update. */
-  step(): void {
-    this.rollout();
-    this.computeCredits();
+  protected backward(): void {
     this.gradient(this.grad);
-    this.adamStep();
   }
 }

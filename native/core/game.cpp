@@ -1,6 +1,6 @@
 #include "game.hpp"
 
-#include <functional>
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -52,38 +52,26 @@ ParamSpec rounds_param(int fallback, std::string doc) {
 }
 
 namespace {
-using Factory = std::function<std::shared_ptr<const Game>(const Params&)>;
-
-struct Registered {
-  std::string id;
-  Factory make;
-  const ParamSpecs& (*params)();
-  const char* doc;
+// Filled by the GameRegistrar objects of the game files during static
+// initialisation, so it is built on first use whatever order those run in.
+struct Registry {
+  std::vector<GameRegistrar::Entry> games;
+  std::string duplicate;  // an id registered twice, reported on every lookup
 };
 
-const std::vector<Registered>& registry() {
-  static const std::vector<Registered> games = {
-      {"matrix", [](const Params& p) { return make_matrix_game(p); }, matrix_game_params,
-       "a repeated 2x2 game (action 0 cooperates)"},
-      {"ipd",
-       [](const Params& p) {
-         if (p.has("preset")) throw Error(codes::kInvalidParam, p.owner() + ".preset is fixed to prisoners-dilemma for 'ipd'; use 'matrix' for other presets");
-         return make_matrix_game(p, "ipd");
-       },
-       ipd_game_params, "the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates)"},
-      {"public-goods", make_public_goods_game, public_goods_game_params, "an n-player repeated public goods game"},
-      {"coin", make_coin_game, coin_game_params, "the two-agent coin game on a toroidal grid"},
-      {"negotiation", make_negotiation_game, negotiation_game_params,
-       "item-by-item negotiation with private utilities"},
-      {"split", make_split_game, split_game_params, "item splitting with public values"},
-      {"trust-and-split", make_trust_and_split_game, trust_and_split_game_params,
-       "cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round"},
-  };
-  return games;
+Registry& registry() {
+  static Registry r;
+  return r;
 }
 
-const Registered& registered(const std::string& id) {
-  for (const auto& g : registry())
+const std::vector<GameRegistrar::Entry>& entries() {
+  const Registry& r = registry();
+  if (!r.duplicate.empty()) throw Error(codes::kInternal, "game '" + r.duplicate + "' is registered twice");
+  return r.games;
+}
+
+const GameRegistrar::Entry& registered(const std::string& id) {
+  for (const auto& g : entries())
     if (g.id == id) return g;
   std::string known;
   for (const auto& name : game_ids()) known += (known.empty() ? "" : ", ") + name;
@@ -91,10 +79,24 @@ const Registered& registered(const std::string& id) {
 }
 }  // namespace
 
+GameRegistrar::GameRegistrar(const char* id, const char* doc, const ParamSpecs& (*params)(), Factory make) {
+  Registry& r = registry();
+  // Sorted by id: static initialisation runs in link order, which differs
+  // between builds, and the listing must not.
+  auto at = std::lower_bound(r.games.begin(), r.games.end(), id,
+                             [](const Entry& e, const char* key) { return e.id < key; });
+  if (at != r.games.end() && at->id == id) {
+    r.duplicate = id;
+    return;
+  }
+  r.games.insert(at, Entry{id, doc, params, make});
+}
+
 const std::vector<std::string>& game_ids() {
+  // Every registrar has run before main (and before an addon's first call).
   static const std::vector<std::string> ids = [] {
     std::vector<std::string> out;
-    for (const auto& g : registry()) out.push_back(g.id);
+    for (const auto& g : entries()) out.push_back(g.id);
     return out;
   }();
   return ids;

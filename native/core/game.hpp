@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "games/matrix_rules.hpp"
@@ -136,10 +137,13 @@ class Game {
 
   // Game statistics: named counters kept in the state (e.g. coins picked up
   // this episode), for metrics. stats writes stat_count() values in the order
-  // of stat_names(); games without statistics keep these defaults.
-  virtual int stat_count() const { return 0; }
-  virtual std::vector<std::string> stat_names() const { return {}; }
-  virtual void stats(const int32_t* /*state*/, int32_t* /*out*/) const {}
+  // of stat_names(). A game whose counters lie side by side in its state
+  // names them once with declare_stats; games without statistics declare none.
+  virtual int stat_count() const { return static_cast<int>(stat_names_.size()); }
+  virtual std::vector<std::string> stat_names() const { return stat_names_; }
+  virtual void stats(const int32_t* state, int32_t* out) const {
+    for (size_t i = 0; i < stat_names_.size(); ++i) out[i] = state[stat_offset_ + i];
+  }
 
   // Named observation fields, action ranges and public facts; games that
   // describe nothing keep this default.
@@ -147,33 +151,49 @@ class Game {
 
  protected:
   GameInfo info_;
+  // The statistics are the state values [offset, offset + names.size()).
+  void declare_stats(int offset, std::vector<std::string> names) {
+    stat_offset_ = offset;
+    stat_names_ = std::move(names);
+  }
+
+ private:
+  int stat_offset_ = 0;
+  std::vector<std::string> stat_names_;
 };
 
 std::shared_ptr<const Game> make_game(const std::string& id, const Params& params);
-// Registered game ids, in registration order.
+// Registered game ids, sorted.
 const std::vector<std::string>& game_ids();
 // A registered game's parameter specs (throws ERR_UNKNOWN_GAME for others).
 const ParamSpecs& game_params(const std::string& id);
 // A registered game in one line, for help text and generated docs.
 std::string game_doc(const std::string& id);
 
+// A game registers itself in its own file with a namespace-scope registrar:
+//   const GameRegistrar registrar("my-game", "a one-line doc", specs, make_game_of<MyGame>);
+// Its constructor runs during static initialisation; every build links each
+// game's object file whole (an object library in CMake, the addon's own
+// sources in node-gyp), so no registrar is dropped by the linker.
+class GameRegistrar {
+ public:
+  using Factory = std::shared_ptr<const Game> (*)(const Params&);
+  struct Entry {
+    std::string id;
+    std::string doc;
+    const ParamSpecs& (*params)();
+    Factory make;
+  };
+  GameRegistrar(const char* id, const char* doc, const ParamSpecs& (*params)(), Factory make);
+};
+
+// The usual factory: the game's constructor reads and checks its parameters.
+template <class G>
+std::shared_ptr<const Game> make_game_of(const Params& params) {
+  return std::make_shared<G>(params);
+}
+
 // Episode length in rounds, shared by every game (its default differs).
 ParamSpec rounds_param(int fallback, std::string doc);
-
-// Each game's specs, declared beside its factory.
-const ParamSpecs& matrix_game_params();
-const ParamSpecs& ipd_game_params();
-const ParamSpecs& public_goods_game_params();
-const ParamSpecs& coin_game_params();
-const ParamSpecs& negotiation_game_params();
-const ParamSpecs& split_game_params();
-const ParamSpecs& trust_and_split_game_params();
-
-std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id = "matrix");
-std::shared_ptr<const Game> make_public_goods_game(const Params& params);
-std::shared_ptr<const Game> make_coin_game(const Params& params);
-std::shared_ptr<const Game> make_negotiation_game(const Params& params);
-std::shared_ptr<const Game> make_split_game(const Params& params);
-std::shared_ptr<const Game> make_trust_and_split_game(const Params& params);
 
 }  // namespace dilemma

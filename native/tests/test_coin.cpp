@@ -42,6 +42,15 @@ std::array<int32_t, 4> counters(const Game& g, const State& s) {
 }
 
 enum { kUp = 0, kDown = 1, kLeft = 2, kRight = 3, kStay = 4 };
+
+// Whether a step paid red r0 and blue r1, exactly.
+bool pays(const Outcome& o, float r0, float r1) { return o.r[0] == r0 && o.r[1] == r1; }
+
+// Whether one joint move from state s takes red to cell0 and blue to cell1.
+bool moves_to(const Game& g, State s, int a0, int a1, int cell0, int cell1) {
+  play(g, s, a0, a1);
+  return s[0] == cell0 && s[1] == cell1;
+}
 }  // namespace
 
 TEST("coin: sizes, actions and statistics are described") {
@@ -74,20 +83,10 @@ TEST("coin: moves wrap around the torus; agents may share a cell") {
   Outcome o = play(*g, s, kUp, kDown);
   CHECK_EQ(s[0], 6);
   CHECK_EQ(s[1], 2);
-  CHECK_EQ(o.r[0], 0.0f);
-  CHECK_EQ(o.r[1], 0.0f);
-  s = S(0, 8, 4, 0);
-  play(*g, s, kLeft, kRight);
-  CHECK_EQ(s[0], 2);
-  CHECK_EQ(s[1], 6);
-  s = S(0, 8, 4, 0);
-  play(*g, s, kRight, kLeft);
-  CHECK_EQ(s[0], 1);
-  CHECK_EQ(s[1], 7);
-  s = S(0, 8, 4, 0);
-  play(*g, s, kDown, kUp);
-  CHECK_EQ(s[0], 3);
-  CHECK_EQ(s[1], 5);
+  CHECK(pays(o, 0.0f, 0.0f));
+  CHECK(moves_to(*g, S(0, 8, 4, 0), kLeft, kRight, 2, 6));
+  CHECK(moves_to(*g, S(0, 8, 4, 0), kRight, kLeft, 1, 7));
+  CHECK(moves_to(*g, S(0, 8, 4, 0), kDown, kUp, 3, 5));
   // Both onto cell 1 (not the coin's): allowed, nothing happens.
   s = S(0, 2, 4, 1);
   o = play(*g, s, kRight, kLeft);
@@ -98,18 +97,9 @@ TEST("coin: moves wrap around the torus; agents may share a cell") {
 
   // A 4x2 grid (width 4): cell = y * 4 + x; stay keeps the cell.
   auto w = make_game("coin", P({{"width", 4.0}, {"height", 2.0}, {"stay", 1.0}}));
-  s = S(3, 4, 1, 0);  // red at (3, 0), blue at (0, 1)
-  play(*w, s, kRight, kLeft);
-  CHECK_EQ(s[0], 0);
-  CHECK_EQ(s[1], 7);
-  s = S(3, 4, 1, 0);
-  play(*w, s, kDown, kStay);
-  CHECK_EQ(s[0], 7);
-  CHECK_EQ(s[1], 4);
-  s = S(3, 4, 1, 0);
-  play(*w, s, kUp, kDown);  // height 2: up and down both reach the other row
-  CHECK_EQ(s[0], 7);
-  CHECK_EQ(s[1], 0);
+  CHECK(moves_to(*w, S(3, 4, 1, 0), kRight, kLeft, 0, 7));  // red at (3, 0), blue at (0, 1)
+  CHECK(moves_to(*w, S(3, 4, 1, 0), kDown, kStay, 7, 4));
+  CHECK(moves_to(*w, S(3, 4, 1, 0), kUp, kDown, 7, 0));  // height 2: up and down both reach the other row
 }
 
 TEST("coin: picking up the own coin pays +1 and counts as own") {
@@ -118,8 +108,7 @@ TEST("coin: picking up the own coin pays +1 and counts as own") {
   Outcome o = play(*g, s, kRight, kUp);
   CHECK_EQ(s[0], 4);
   CHECK_EQ(s[1], 5);
-  CHECK_EQ(o.r[0], 1.0f);
-  CHECK_EQ(o.r[1], 0.0f);
+  CHECK(pays(o, 1.0f, 0.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{1, 0, 0, 0}));
   CHECK(s[2] != 4 && s[2] != 5);  // a new coin, off both agents
   CHECK(s[2] >= 0 && s[2] < 9);
@@ -128,8 +117,7 @@ TEST("coin: picking up the own coin pays +1 and counts as own") {
   // Blue's own coin.
   s = S(0, 1, 7, 1);
   o = play(*g, s, kRight, kUp);  // blue from 1 up to 7
-  CHECK_EQ(o.r[0], 0.0f);
-  CHECK_EQ(o.r[1], 1.0f);
+  CHECK(pays(o, 0.0f, 1.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{0, 1, 0, 0}));
 }
 
@@ -137,14 +125,12 @@ TEST("coin: picking up the other's coin pays +1 and costs its owner 2") {
   auto g = make_game("coin", P({}));
   State s = S(3, 8, 4, 1);  // blue coin, red takes it
   Outcome o = play(*g, s, kRight, kLeft);
-  CHECK_EQ(o.r[0], 1.0f);
-  CHECK_EQ(o.r[1], -2.0f);
+  CHECK(pays(o, 1.0f, -2.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{0, 0, 1, 0}));
 
   s = S(3, 1, 4, 0);  // red coin, blue takes it
   o = play(*g, s, kUp, kDown);
-  CHECK_EQ(o.r[0], -2.0f);
-  CHECK_EQ(o.r[1], 1.0f);
+  CHECK(pays(o, -2.0f, 1.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{0, 0, 0, 1}));
 
   // Counters accumulate over the episode: keep them, place a blue coin for red by hand.
@@ -153,16 +139,14 @@ TEST("coin: picking up the other's coin pays +1 and costs its owner 2") {
   s[2] = 4;
   s[3] = 1;
   o = play(*g, s, kRight, kUp, 1);
-  CHECK_EQ(o.r[0], 1.0f);
-  CHECK_EQ(o.r[1], -2.0f);
+  CHECK(pays(o, 1.0f, -2.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{0, 0, 1, 1}));
 
   // Reward and penalty are parameters.
   auto h = make_game("coin", P({{"reward", 0.5}, {"penalty", 3.0}}));
   s = S(3, 8, 4, 1);
   o = play(*h, s, kRight, kLeft);
-  CHECK_EQ(o.r[0], 0.5f);
-  CHECK_EQ(o.r[1], -3.0f);
+  CHECK(pays(o, 0.5f, -3.0f));
 }
 
 TEST("coin: both agents on the coin in the same step") {
@@ -172,16 +156,14 @@ TEST("coin: both agents on the coin in the same step") {
   Outcome o = play(*g, s, kRight, kLeft);
   CHECK_EQ(s[0], 4);
   CHECK_EQ(s[1], 4);
-  CHECK_EQ(o.r[0], -1.0f);
-  CHECK_EQ(o.r[1], 1.0f);
+  CHECK(pays(o, -1.0f, 1.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{1, 0, 0, 1}));
   CHECK(s[2] != 4);  // the new coin avoids the shared cell
 
   // Blue coin: the mirror image.
   s = S(1, 7, 4, 1);
   o = play(*g, s, kDown, kUp);
-  CHECK_EQ(o.r[0], 1.0f);
-  CHECK_EQ(o.r[1], -1.0f);
+  CHECK(pays(o, 1.0f, -1.0f));
   CHECK((counters(*g, s) == std::array<int32_t, 4>{0, 1, 1, 0}));
 }
 

@@ -67,6 +67,13 @@ std::string thrown_message(const std::function<void()>& f, const char* code) {
   dtest::fail(__FILE__, __LINE__, "expected a throw");
   return "";
 }
+// This round's hands and the messages already sent.
+void this_round(State& s, int hand0, int hand1, int msg0, int msg1) {
+  s[ts::kHand] = hand0;
+  s[ts::kHand + 1] = hand1;
+  s[ts::kMessage] = msg0;
+  s[ts::kMessage + 1] = msg1;
+}
 }  // namespace
 
 TEST("trust-and-split agents: registered with the strategies, unknown names still rejected") {
@@ -221,10 +228,7 @@ TEST("honest reciprocator: punishes one round after a lie, then trusts again") {
   CHECK_EQ(a[0], X(10));
   g->step(s.data(), 5, a, r, EnvDraw{3, 0, 0, 5});
   // Round 2: agent 1 was honest and won in round 1, so no punishment: back to trusting.
-  s[ts::kHand] = ts::kRock;
-  s[ts::kHand + 1] = ts::kPaper;
-  s[ts::kMessage] = kClaimRock;
-  s[ts::kMessage + 1] = kClaimPaper;
+  this_round(s, ts::kRock, ts::kPaper, kClaimRock, kClaimPaper);
   CHECK_EQ(act(hr, *g, s, 8, 0), X(0));
 }
 
@@ -259,19 +263,13 @@ TEST("honest reciprocator: punishes one round after a grab, then trusts again") 
   CHECK_CLOSE(r[1], 10.0 * 10.0 * 10 / 14, 1e-6, 0);  // 10 of 14 asked for, scaled to 10 coins, worth 10 each
   CHECK_CLOSE(r[0], 1.0 * 10.0 * 4 / 14, 1e-6, 0);
   // Round 1: the reciprocator (agent 1) loses by the claims, yet proposes all coins.
-  p[ts::kHand] = ts::kRock;
-  p[ts::kHand + 1] = ts::kScissors;
-  p[ts::kMessage] = kClaimRock;
-  p[ts::kMessage + 1] = kClaimScissors;
+  this_round(p, ts::kRock, ts::kScissors, kClaimRock, kClaimScissors);
   CHECK_EQ(act(hr, *g, p, 5, 1), X(10));
   a[0] = X(10);
   a[1] = X(10);
   g->step(p.data(), 5, a, r, EnvDraw{4, 0, 0, 5});
   // Round 2: in round 1 the other won and proposed 10 (no grab), told the truth: trust.
-  p[ts::kHand] = ts::kRock;
-  p[ts::kHand + 1] = ts::kScissors;
-  p[ts::kMessage] = kClaimRock;
-  p[ts::kMessage + 1] = kClaimScissors;
+  this_round(p, ts::kRock, ts::kScissors, kClaimRock, kClaimScissors);
   CHECK_EQ(act(hr, *g, p, 8, 1), X(0));
 }
 

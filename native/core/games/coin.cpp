@@ -10,6 +10,7 @@
 
 #include "../error.hpp"
 #include "../game.hpp"
+#include "common_rules.hpp"
 
 namespace dilemma {
 namespace {
@@ -35,12 +36,6 @@ enum DrawSlot : uint32_t {
   kDrawCoin = 4,
   kDrawColour = 5,
 };
-
-// A uniform index in [0, n); the min guards the (impossible) u = 1.
-int pick(float u, int n) {
-  const int k = static_cast<int>(u * static_cast<float>(n));
-  return k < n ? k : n - 1;
-}
 
 const ParamSpecs& specs() {
   static const ParamSpecs s = {
@@ -75,6 +70,7 @@ class CoinGame final : public Game {
     stay_ = p.flag(spec_of(s, "stay"));
     cells_ = width_ * height_;
     info_ = GameInfo{"coin", 2, 4 * cells_, stay_ ? 5 : 4, rounds_, kStateSize};
+    declare_stats(kOwnCoins, {"own_coins_0", "own_coins_1", "other_coins_0", "other_coins_1"});
   }
 
   void reset(int32_t* s, const EnvDraw& draw) const override {
@@ -122,14 +118,6 @@ class CoinGame final : public Game {
     return t + 1 >= rounds_;
   }
 
-  int stat_count() const override { return 4; }
-  std::vector<std::string> stat_names() const override {
-    return {"own_coins_0", "own_coins_1", "other_coins_0", "other_coins_1"};
-  }
-  void stats(const int32_t* s, int32_t* out) const override {
-    for (int i = 0; i < 4; ++i) out[i] = s[kOwnCoins + i];
-  }
-
  private:
   int move(int cell, int action) const {
     int x = cell % width_, y = cell / width_;
@@ -162,10 +150,8 @@ class CoinGame final : public Game {
   bool stay_ = false;
 };
 
+const GameRegistrar registrar("coin", "the two-agent coin game on a toroidal grid", specs, make_game_of<CoinGame>);
+
 }  // namespace
-
-const ParamSpecs& coin_game_params() { return specs(); }
-
-std::shared_ptr<const Game> make_coin_game(const Params& params) { return std::make_shared<CoinGame>(params); }
 
 }  // namespace dilemma

@@ -161,11 +161,7 @@ class MatrixGame final : public Game {
   matrix::Rules rules_{};
 };
 
-}  // namespace
-
-const ParamSpecs& matrix_game_params() { return specs(); }
-
-const ParamSpecs& ipd_game_params() {
+const ParamSpecs& ipd_specs() {
   static const ParamSpecs s = [] {
     ParamSpecs out;
     for (const auto& spec : specs())
@@ -175,8 +171,20 @@ const ParamSpecs& ipd_game_params() {
   return s;
 }
 
-std::shared_ptr<const Game> make_matrix_game(const Params& params, const std::string& id) {
-  return std::make_shared<MatrixGame>(params, id);
+std::shared_ptr<const Game> make_matrix(const Params& p) { return std::make_shared<MatrixGame>(p, "matrix"); }
+
+std::shared_ptr<const Game> make_ipd(const Params& p) {
+  if (p.has("preset"))
+    throw Error(codes::kInvalidParam,
+                p.owner() + ".preset is fixed to prisoners-dilemma for 'ipd'; use 'matrix' for other presets");
+  return std::make_shared<MatrixGame>(p, "ipd");
 }
+
+const GameRegistrar matrix_registrar("matrix", "a repeated 2x2 game (action 0 cooperates)", specs, make_matrix);
+const GameRegistrar ipd_registrar(
+    "ipd", "the iterated prisoner's dilemma (CC 3/3, CD 0/5, DC 5/0, DD 1/1; action 0 cooperates)", ipd_specs,
+    make_ipd);
+
+}  // namespace
 
 }  // namespace dilemma

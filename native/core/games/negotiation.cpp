@@ -11,21 +11,14 @@
 // Observations show both agents' utilities. Since u_1 = low + high - u_0,
 // either agent's utilities determine the other's, so hiding the other's
 // would hide nothing.
-#include <cmath>
 #include <cstring>
-#include <limits>
 
-#include "../error.hpp"
 #include "../game.hpp"
+#include "common_rules.hpp"
+#include "item_rounds.hpp"
 
 namespace dilemma {
 namespace {
-
-void add_saturated(int32_t& counter, double amount) {
-  const double v = static_cast<double>(counter) + std::nearbyint(amount);
-  constexpr double hi = std::numeric_limits<int32_t>::max(), lo = std::numeric_limits<int32_t>::min();
-  counter = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
-}
 
 const ParamSpecs& specs() {
   static const ParamSpecs s = {
@@ -48,16 +41,14 @@ class NegotiationGame final : public Game {
     rounds_ = p.integer(spec_of(s, "rounds"));
     low_ = p.number(spec_of(s, "lowUtility"));
     high_ = p.number(spec_of(s, "highUtility"));
-    if (low_ > high_)
-      throw Error(codes::kInvalidParam, p.owner() + ".lowUtility (" + format_number(low_) + ") must not exceed " +
-                                            p.owner() + ".highUtility (" + format_number(high_) + ")");
+    require_ordered(p, "lowUtility", low_, "highUtility", high_, false);
     const int n = items_;
-    kProposal = n;
-    kLast = 3 * n;
+    rounds_of_ = ItemRounds{n, rounds_, levels_, n, 3 * n};
     kWelfare = 5 * n;
     kMaxWelfare = kWelfare + 1;
     kRoundsPlayed = kWelfare + 2;
     info_ = GameInfo{"negotiation", 2, 6 * n + 2, levels_ + 1, n * rounds_, 5 * n + 3};
+    declare_stats(kWelfare, {"welfare", "max_welfare", "rounds_played"});
   }
 
   double utility(const int32_t* s, int agent, int item) const {
@@ -66,63 +57,39 @@ class NegotiationGame final : public Game {
 
   void reset(int32_t* s, const EnvDraw& draw) const override {
     for (int j = 0; j < items_; ++j) s[kHigh + j] = draw.uniform(static_cast<uint32_t>(j)) < 0.5f ? 1 : 0;
-    for (int i = kProposal; i < kWelfare; ++i) s[i] = -1;
+    rounds_of_.reset(s);
     for (int i = kWelfare; i <= kRoundsPlayed; ++i) s[i] = 0;
   }
 
   // From agent's side, n = items: own utilities / highUtility (n), the
-  // other's (n), the item of this step one-hot (n), own proposals so far this
-  // round / levels (n; 0 for items not yet proposed), last round's own and
-  // other's proposals / levels (2n), 1 before the first round ends (1), round
-  // index / rounds (1).
+  // other's (n), then the round fields of ItemRounds::observe.
   void observe(const int32_t* s, int t, int agent, float* obs) const override {
     std::memset(obs, 0, sizeof(float) * info_.obs_dim);
-    const int n = items_, other = 1 - agent, item = t % n;
+    const int n = items_, other = 1 - agent;
     const double scale = high_ > 0 ? high_ : 1.0;
     for (int j = 0; j < n; ++j) {
       obs[j] = static_cast<float>(utility(s, agent, j) / scale);
       obs[n + j] = static_cast<float>(utility(s, other, j) / scale);
-      const int mine = s[kProposal + agent * n + j];
-      if (mine >= 0) obs[3 * n + j] = static_cast<float>(mine) / levels_;
     }
-    obs[2 * n + item] = 1.0f;
-    if (s[kLast] < 0) {
-      obs[6 * n] = 1.0f;
-    } else {
-      for (int j = 0; j < n; ++j) {
-        obs[4 * n + j] = static_cast<float>(s[kLast + agent * n + j]) / levels_;
-        obs[5 * n + j] = static_cast<float>(s[kLast + other * n + j]) / levels_;
-      }
-    }
-    obs[6 * n + 1] = static_cast<float>(t / n) / rounds_;
+    rounds_of_.observe(s, t, agent, obs);
   }
 
   bool step(int32_t* s, int t, const int32_t* actions, float* rewards, const EnvDraw&) const override {
-    const int n = items_, item = t % n;
+    const int item = rounds_of_.item(t);
     const int total = actions[0] + actions[1];
     double r[2];
     for (int i = 0; i < 2; ++i) {
       r[i] = total > 0 ? utility(s, i, item) * actions[i] / total : 0.0;
       rewards[i] = static_cast<float>(r[i]);
-      s[kProposal + i * n + item] = actions[i];
     }
+    rounds_of_.record(s, t, actions);
     const double u0 = utility(s, 0, item), u1 = utility(s, 1, item);
     add_saturated(s[kWelfare], 100.0 * (r[0] + r[1]));
     add_saturated(s[kMaxWelfare], 100.0 * (u0 > u1 ? u0 : u1));
-    if (item + 1 < n) return false;
+    if (!rounds_of_.round_over(t)) return false;
 
     ++s[kRoundsPlayed];
-    for (int i = 0; i < 2 * n; ++i) {
-      s[kLast + i] = s[kProposal + i];
-      s[kProposal + i] = -1;
-    }
-    return t / n + 1 >= rounds_;
-  }
-
-  int stat_count() const override { return 3; }
-  std::vector<std::string> stat_names() const override { return {"welfare", "max_welfare", "rounds_played"}; }
-  void stats(const int32_t* s, int32_t* out) const override {
-    for (int i = 0; i < 3; ++i) out[i] = s[kWelfare + i];
+    return rounds_of_.close_round(s, t);
   }
 
  private:
@@ -137,15 +104,13 @@ class NegotiationGame final : public Game {
   // first round ends); welfare x 100 (rounded per item), max welfare x 100
   // (each item wholly to its high-utility agent), rounds played.
   static constexpr int kHigh = 0;
-  int kProposal = 0, kLast = 0, kWelfare = 0, kMaxWelfare = 0, kRoundsPlayed = 0;
+  ItemRounds rounds_of_;
+  int kWelfare = 0, kMaxWelfare = 0, kRoundsPlayed = 0;
 };
 
+const GameRegistrar registrar("negotiation", "item-by-item negotiation with private utilities", specs,
+                              make_game_of<NegotiationGame>);
+
 }  // namespace
-
-const ParamSpecs& negotiation_game_params() { return specs(); }
-
-std::shared_ptr<const Game> make_negotiation_game(const Params& params) {
-  return std::make_shared<NegotiationGame>(params);
-}
 
 }  // namespace dilemma

@@ -140,12 +140,9 @@ class PublicGoodsGame final : public Game {
   double endowment_ = 1.0;
 };
 
+const GameRegistrar registrar("public-goods", "an n-player repeated public goods game", specs,
+                              make_game_of<PublicGoodsGame>);
+
 }  // namespace
-
-const ParamSpecs& public_goods_game_params() { return specs(); }
-
-std::shared_ptr<const Game> make_public_goods_game(const Params& params) {
-  return std::make_shared<PublicGoodsGame>(params);
-}
 
 }  // namespace dilemma

@@ -9,29 +9,17 @@
 // x_0 + x_1 exceeds the units, the units are split proportionally,
 // q_i = units * x_i / max(units, x_0 + x_1), and agent i is paid q_i times
 // its value of the item at that item's step.
-#include <cmath>
 #include <cstring>
-#include <limits>
 
-#include "../error.hpp"
 #include "../game.hpp"
+#include "common_rules.hpp"
+#include "item_rounds.hpp"
 
 namespace dilemma {
 namespace {
 
 // Draw slots at reset: agent 0's value pattern, then agent 1's.
 enum DrawSlot : uint32_t { kDrawValues0 = 0, kDrawValues1 = 1 };
-
-int pick(float u, int n) {
-  const int k = static_cast<int>(u * static_cast<float>(n));
-  return k < n ? k : n - 1;
-}
-
-void add_saturated(int32_t& counter, double amount) {
-  const double v = static_cast<double>(counter) + std::nearbyint(amount);
-  constexpr double hi = std::numeric_limits<int32_t>::max(), lo = std::numeric_limits<int32_t>::min();
-  counter = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
-}
 
 const ParamSpecs& specs() {
   static const ParamSpecs s = {
@@ -54,18 +42,15 @@ class SplitGame final : public Game {
     rounds_ = p.integer(spec_of(s, "rounds"));
     low_ = p.number(spec_of(s, "lowValue"));
     high_ = p.number(spec_of(s, "highValue"));
-    if (!(low_ < high_))
-      throw Error(codes::kInvalidParam, p.owner() + ".lowValue (" + format_number(low_) + ") must be below " +
-                                            p.owner() + ".highValue (" + format_number(high_) + ")");
+    require_ordered(p, "lowValue", low_, "highValue", high_, true);
     const int n = items_;
-    kHigh = 0;
-    kProposal = 2 * n;
-    kLast = 4 * n;
+    rounds_of_ = ItemRounds{n, rounds_, units_, 2 * n, 4 * n};
     kWelfare = 6 * n;
     kMaxWelfare = kWelfare + 1;
     kAgreements = kWelfare + 2;
     kRoundsPlayed = kWelfare + 3;
     info_ = GameInfo{"split", 2, 6 * n + 2, units_ + 1, n * rounds_, 6 * n + 4};
+    declare_stats(kWelfare, {"welfare", "max_welfare", "agreements", "rounds_played"});
   }
 
   void reset(int32_t* s, const EnvDraw& draw) const override {
@@ -79,38 +64,24 @@ class SplitGame final : public Game {
       s[kHigh + j] = (p0 >> j) & 1;
       s[kHigh + items_ + j] = (p1 >> j) & 1;
     }
-    for (int i = kProposal; i < kWelfare; ++i) s[i] = -1;
+    rounds_of_.reset(s);
     for (int i = kWelfare; i <= kRoundsPlayed; ++i) s[i] = 0;
   }
 
   // From agent's side, n = items: own values, 1 = highValue and 0 = lowValue
-  // (n), the other's (n), the item of this step one-hot (n), own proposals so
-  // far this round / units (n; 0 for items not yet proposed), last round's
-  // own and other's proposals / units (2n), 1 before the first round ends
-  // (1), round index / rounds (1).
+  // (n), the other's (n), then the round fields of ItemRounds::observe.
   void observe(const int32_t* s, int t, int agent, float* obs) const override {
     std::memset(obs, 0, sizeof(float) * info_.obs_dim);
-    const int n = items_, other = 1 - agent, item = t % n;
+    const int n = items_, other = 1 - agent;
     for (int j = 0; j < n; ++j) {
       obs[j] = static_cast<float>(s[kHigh + agent * n + j]);
       obs[n + j] = static_cast<float>(s[kHigh + other * n + j]);
-      const int mine = s[kProposal + agent * n + j];
-      if (mine >= 0) obs[3 * n + j] = static_cast<float>(mine) / units_;
     }
-    obs[2 * n + item] = 1.0f;
-    if (s[kLast] < 0) {
-      obs[6 * n] = 1.0f;
-    } else {
-      for (int j = 0; j < n; ++j) {
-        obs[4 * n + j] = static_cast<float>(s[kLast + agent * n + j]) / units_;
-        obs[5 * n + j] = static_cast<float>(s[kLast + other * n + j]) / units_;
-      }
-    }
-    obs[6 * n + 1] = static_cast<float>(t / n) / rounds_;
+    rounds_of_.observe(s, t, agent, obs);
   }
 
   bool step(int32_t* s, int t, const int32_t* actions, float* rewards, const EnvDraw&) const override {
-    const int n = items_, item = t % n;
+    const int n = items_, item = rounds_of_.item(t);
     const int x[2] = {actions[0], actions[1]};
     const int total = x[0] + x[1] > units_ ? x[0] + x[1] : units_;
     double v[2], r[2];
@@ -118,29 +89,18 @@ class SplitGame final : public Game {
       v[i] = s[kHigh + i * n + item] ? high_ : low_;
       r[i] = v[i] * units_ * x[i] / total;
       rewards[i] = static_cast<float>(r[i]);
-      s[kProposal + i * n + item] = x[i];
     }
+    rounds_of_.record(s, t, actions);
     add_saturated(s[kWelfare], 100.0 * (r[0] + r[1]));
     add_saturated(s[kMaxWelfare], 100.0 * units_ * (v[0] > v[1] ? v[0] : v[1]));
-    if (item + 1 < n) return false;
+    if (!rounds_of_.round_over(t)) return false;
 
+    const int proposal = rounds_of_.proposal;
     bool agreed = true;
-    for (int j = 0; j < n; ++j) agreed = agreed && s[kProposal + j] + s[kProposal + n + j] == units_;
+    for (int j = 0; j < n; ++j) agreed = agreed && s[proposal + j] + s[proposal + n + j] == units_;
     if (agreed) ++s[kAgreements];
     ++s[kRoundsPlayed];
-    for (int i = 0; i < 2 * n; ++i) {
-      s[kLast + i] = s[kProposal + i];
-      s[kProposal + i] = -1;
-    }
-    return t / n + 1 >= rounds_;
-  }
-
-  int stat_count() const override { return 4; }
-  std::vector<std::string> stat_names() const override {
-    return {"welfare", "max_welfare", "agreements", "rounds_played"};
-  }
-  void stats(const int32_t* s, int32_t* out) const override {
-    for (int i = 0; i < 4; ++i) out[i] = s[kWelfare + i];
+    return rounds_of_.close_round(s, t);
   }
 
  private:
@@ -155,13 +115,13 @@ class SplitGame final : public Game {
   // per item), max welfare x 100 (every unit to a higher-valuing agent),
   // agreements (rounds where every item's proposals sum to `units`), rounds
   // played.
-  int kHigh = 0, kProposal = 0, kLast = 0, kWelfare = 0, kMaxWelfare = 0, kAgreements = 0, kRoundsPlayed = 0;
+  static constexpr int kHigh = 0;
+  ItemRounds rounds_of_;
+  int kWelfare = 0, kMaxWelfare = 0, kAgreements = 0, kRoundsPlayed = 0;
 };
 
+const GameRegistrar registrar("split", "item splitting with public values", specs, make_game_of<SplitGame>);
+
 }  // namespace
-
-const ParamSpecs& split_game_params() { return specs(); }
-
-std::shared_ptr<const Game> make_split_game(const Params& params) { return std::make_shared<SplitGame>(params); }
 
 }  // namespace dilemma

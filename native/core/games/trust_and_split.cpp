@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "../error.hpp"
+#include "common_rules.hpp"
 
 namespace dilemma {
 namespace trust_and_split {
@@ -23,18 +24,6 @@ enum DrawSlot : uint32_t {
   kDrawDeal0 = 2,
   kDrawDeal1 = 3,
 };
-
-int pick(float u, int n) {
-  const int k = static_cast<int>(u * static_cast<float>(n));
-  return k < n ? k : n - 1;
-}
-
-// Counters stay defined whatever the parameters: they stop at the int32 limits.
-void add_saturated(int32_t& counter, double amount) {
-  const double v = static_cast<double>(counter) + std::nearbyint(amount);
-  constexpr double hi = std::numeric_limits<int32_t>::max(), lo = std::numeric_limits<int32_t>::min();
-  counter = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
-}
 
 bool parse_take(const std::string& name, int* k) {
   static const std::string prefix = "take-";
@@ -141,13 +130,13 @@ TrustAndSplitGame::TrustAndSplitGame(const Params& p) {
   coins_ = p.integer(spec_of(s, "coins"));
   high_ = p.number(spec_of(s, "highValue"));
   low_ = p.number(spec_of(s, "lowValue"));
-  if (low_ > high_)
-    throw Error(codes::kInvalidParam, p.owner() + ".lowValue (" + format_number(low_) + ") must not exceed " +
-                                          p.owner() + ".highValue (" + format_number(high_) + ")");
+  require_ordered(p, "lowValue", low_, "highValue", high_, false);
   alternate_ = p.flag(spec_of(s, "alternateSpeaker"));
   vocab_ = parse_vocabulary(p.text(spec_of(s, "messages")), coins_, p.owner() + ".messages");
   const int m = tokens();
   info_ = GameInfo{"trust-and-split", 2, 2 * m + 25, m + coins_ + 2, kStepsPerRound * rounds_, kStateSize};
+  declare_stats(kClaimsTrue, {"claims_true_0", "claims_true_1", "claims_0", "claims_1", "welfare", "max_welfare",
+                              "agreements", "rounds_played"});
 }
 
 int TrustAndSplitGame::find_token(Token::Kind kind, int value) const {
@@ -305,20 +294,12 @@ GameLayout TrustAndSplitGame::layout() const {
   return l;
 }
 
-std::vector<std::string> TrustAndSplitGame::stat_names() const {
-  return {"claims_true_0", "claims_true_1", "claims_0", "claims_1", "welfare", "max_welfare", "agreements", "rounds_played"};
-}
-
-void TrustAndSplitGame::stats(const int32_t* s, int32_t* out) const {
-  for (int i = 0; i < 8; ++i) out[i] = s[kClaimsTrue + i];
-}
-
 }  // namespace trust_and_split
 
-const ParamSpecs& trust_and_split_game_params() { return trust_and_split::specs(); }
-
-std::shared_ptr<const Game> make_trust_and_split_game(const Params& params) {
-  return std::make_shared<trust_and_split::TrustAndSplitGame>(params);
-}
+namespace {
+const GameRegistrar registrar(
+    "trust-and-split", "cheap-talk messages, then a split of coins whose values follow a rock-paper-scissors round",
+    trust_and_split::specs, make_game_of<trust_and_split::TrustAndSplitGame>);
+}  // namespace
 
 }  // namespace dilemma

@@ -165,9 +165,6 @@ class TrustAndSplitGame final : public Game {
   bool step(int32_t* state, int t, const int32_t* actions, float* rewards, const EnvDraw& draw) const override;
   bool has_illegal_actions() const override { return true; }
   void legal_actions(const int32_t* state, int t, int agent, uint8_t* mask) const override;
-  int stat_count() const override { return 8; }
-  std::vector<std::string> stat_names() const override;
-  void stats(const int32_t* state, int32_t* out) const override;
   // The observation and action layouts above by name, and the public rules:
   // the hands, which hand each beats, the winner's and loser's coin values,
   // that no tie is dealt, the message tokens and the steps of a round.
