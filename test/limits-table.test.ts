@@ -74,10 +74,18 @@ const BOUND = new RegExp(
 
 // Numbers that equal a limit but mean something else, each with its reason.
 const ELSEWHERE: Array<[file: string, line: RegExp, reason: string]> = [
-  ['src/train.ts', /./, 'the trainer config (batch, steps, threads, bufferSize) is being split by concern; its ranges move to the trainer spec there'],
-  ['native/addon/trainer_wrap.cc', /./, 'the trainer config, as src/train.ts'],
+  ['src/train/checkpoint.ts', /2 \*\* 31 - 1/, 'the largest checkpoint file read, bounded by the longest string'],
+  ['native/core/learn/trainer_config.cpp', /1 << 16/, "the trainer's snapshot buffer: snapshots, not model widths"],
+  ['src/scale/queue-url.ts', /MAX_DB/, "Redis database numbers: any non-negative int32"],
+  ['src/scale/run-store.ts', /key\.length <= 1024|maxBytes: 1 << 20/, "a run key's length and the size of a run's result.json"],
+  ['src/scale/tournament-jobs.ts', /MAX_PLAYERS|1 << 16/, 'a queued population and its seeds: a job loads only its own players'],
+  ['src/scale/worker.ts', /concurrency > 256/, "a worker's jobs at once"],
+  ['native/core/seat_sampling.cpp', /<< 32/, 'the 32-bit counter range of the draws'],
+  ['native/core/tournament_lanes.cpp', /<< 24/, "a move's 24-bit draw threshold"],
+  ['native/addon/onnx_binding.cc', /array_elements\(env, (v|names_v|arrays_v), /, "the names and arrays of a model's weights"],
+  ['native/addon/trainer_wrap.cc', /integer\(env, info\[[12]\], /, "a frozen model policy's observation size and action count, checked again by its model kind"],
+  ['native/addon/tournament_worker.cc', /<< 20\)/, 'the quick-tournament threshold, not a limit'],
   ['src/text/openai.ts', /2 \*\* 31 - 1/, "timer bounds: setTimeout's own limit"],
-  ['src/trainer-state.ts', /MAX_SNAPSHOTS/, "the trainer's snapshot buffer, with the trainer config"],
   ['src/text/credits.ts', /2 \*\* 31 - 1/, 'token counts held in int32'],
   ['src/text/completion.ts', /2 \*\* 31 - 1/, 'token counts held in int32'],
   ['src/credit.ts', /-\(2 \*\* 31\), 2 \*\* 31 - 1/, 'the int32 range of group ids'],

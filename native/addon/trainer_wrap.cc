@@ -20,6 +20,7 @@
 #include "learn/model_policy.hpp"
 #include "learn/trainer.hpp"
 #include "learn/trainer_config.hpp"
+#include "limits.hpp"
 #include "param_specs.hpp"
 #include "policy_wrap.hpp"
 #include "promise_worker.hpp"
@@ -55,7 +56,7 @@ Params setting_params(Napi::Env env, const Napi::Value& v, std::initializer_list
   };
   for (const ParamSpec& s : learn::trainer_param_specs()) put(s.name, o.Get(s.name));
   Napi::Array keys = o.GetPropertyNames();
-  if (keys.Length() > 256) throw_error(env, codes::kInvalidParam, "config has too many keys");
+  if (keys.Length() > limits::kMaxParamKeys) throw_error(env, codes::kInvalidParam, "config has too many keys");
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     const std::string key = keys.Get(i).ToString().Utf8Value();
     const bool caller = std::any_of(skip.begin(), skip.end(), [&](const char* k) { return key == k; });
@@ -339,9 +340,9 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       const Options o(env, info[0], "data", {"observations", "actions", "mask", "sequences", "steps"});
       FitWorker::Data d;
       d.sequences = integer(env, o.get("sequences"), "data.sequences", 1, int64_t{1} << 30);
-      d.steps = integer(env, o.get("steps"), "data.steps", 1, int64_t{1} << 20);
+      d.steps = integer(env, o.get("steps"), "data.steps", 1, limits::kMaxTrainSteps);
       const int64_t rows = d.sequences * d.steps, O = t.config().model->obs_dim();
-      if (rows > (int64_t{1} << 31) - 1 || rows * O > (int64_t{1} << 31) - 1)
+      if (rows > limits::kMaxElements || rows * O > limits::kMaxElements)
         throw_error(env, codes::kTooLarge, "data: sequences x steps x obsDim exceeds 2^31 - 1 elements");
       // Copied here: the step runs off-thread on arrays no caller can change.
       auto obs = input_array<float>(env, o.get("observations"), "data.observations", rows * O);

@@ -11,6 +11,7 @@ import { join, relative, sep } from 'node:path';
 import { DilemmaError, ErrorCode } from '../errors.js';
 import { readRegularFile, writeAtomic, writeAtomicAll } from '../fs-safe.js';
 import { readCheckpoint } from '../train.js';
+import { MAX_CHECKPOINT_BYTES } from '../train/checkpoint.js';
 
 /** A run's checkpoint and metrics log, read or written as one consistent pair. */
 export interface RunFiles {
@@ -81,7 +82,6 @@ export function checkRunKey(key: unknown, param = 'run key'): string {
 export const RUN_FILES = { checkpoint: 'checkpoint.json', metrics: 'metrics.jsonl', result: 'result.json' } as const;
 
 const MAX_METRICS_BYTES = 1 << 30;
-const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
 
 /**
  * A RunStore on a folder: `<root>/<key>/checkpoint.json`, `metrics.jsonl`

@@ -15,6 +15,7 @@ import { resolveGame } from '../games.js';
 import { native } from '../native.js';
 import type { Policy } from '../policies.js';
 import { averageTournaments, tournamentFromPairs, type TournamentResult } from '../tournament.js';
+import { LIMITS } from '../limits.js';
 import { checkInteger, checkObject, checkSeed } from '../validate.js';
 import { parsePlayer } from '../cli/players.js';
 
@@ -131,13 +132,13 @@ export function checkTournamentPlan(plan: unknown, name = 'plan'): TournamentPla
   o.players.forEach((p, i) => {
     if (typeof p !== 'string' || p.length === 0) fail(`${name}.players[${i}] must be a non-empty string`);
   });
-  const repetitions = checkInteger(`${name}.repetitions`, o.repetitions, 1, 1 << 24);
+  const repetitions = checkInteger(`${name}.repetitions`, o.repetitions, 1, LIMITS.maxRolloutSteps);
   if (!Array.isArray(o.seeds) || o.seeds.length < 1 || o.seeds.length > 1 << 16) fail(`${name}.seeds must be an array of 1 to 65536 seeds`);
   const seeds = o.seeds.map((s, i) => {
     if (typeof s !== 'number') fail(`${name}.seeds[${i}] must be a number`);
     return checkSeed(`${name}.seeds[${i}]`, s) as number;
   });
-  const steps = o.steps === undefined ? undefined : checkInteger(`${name}.steps`, o.steps, 1, 1 << 24);
+  const steps = o.steps === undefined ? undefined : checkInteger(`${name}.steps`, o.steps, 1, LIMITS.maxRolloutSteps);
   if (o.base !== undefined && (typeof o.base !== 'string' || o.base.length === 0)) fail(`${name}.base must be a folder path`);
   return {
     game: o.game,

@@ -21,7 +21,8 @@ function sha256(text: string): string {
 }
 
 /** The largest checkpoint that can be read: the longest string V8 holds. */
-const MAX_CHECKPOINT_BYTES = Math.min(bufferConstants.MAX_STRING_LENGTH, 2 ** 31 - 1);
+/** The largest checkpoint file read (a string must hold it). */
+export const MAX_CHECKPOINT_BYTES = Math.min(bufferConstants.MAX_STRING_LENGTH, 2 ** 31 - 1);
 
 /**
  * Writes a checkpoint of a config and a state atomically, with a content

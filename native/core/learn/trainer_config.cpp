@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "../error.hpp"
+#include "../limits.hpp"
 
 namespace dilemma::learn {
 
@@ -22,10 +23,10 @@ const ParamSpecs& trainer_param_specs() {
       S::choice("baseline", "leave-one-out", {"leave-one-out", "critic"},
                 "leave-one-out (group-relative, no critic) or critic (GAE with a learned value model)."),
       S::integer("iterations", 100, 0, 1000000000, "Iterations to train (the linear schedule's length)."),
-      S::integer("batch", 512, 1, 1 << 24, "Episodes per iteration."),
-      S::integer("steps", 0, 1, 1 << 20, "Steps per episode; default the game's maximum length.").computed_default(),
+      S::integer("batch", 512, 1, limits::kMaxTrainBatch, "Episodes per iteration."),
+      S::integer("steps", 0, 1, limits::kMaxTrainSteps, "Steps per episode; default the game's maximum length.").computed_default(),
       S::number("seed", 0, 0, kMaxSafeInteger, "Seed of every random choice, an integer."),
-      S::integer("groupSize", 0, 1, 1 << 24,
+      S::integer("groupSize", 0, 1, limits::kMaxTrainBatch,
                  "Episodes per common-random-number group (the leave-one-out baseline's groups), at most batch; "
                  "default the whole batch.")
           .computed_default(),
@@ -60,7 +61,7 @@ const ParamSpecs& trainer_param_specs() {
       S::integer("bufferSize", 0, 0, 1 << 16, "Past policy snapshots kept as opponents (oldest dropped)."),
       S::integer("snapshotEvery", 1, 1, 1 << 30, "Iterations between snapshots added to the buffer."),
       S::number("temperature", 1, 1e-6, 1e6, "Softmax temperature of the acting policy in rollouts."),
-      S::integer("threads", 0, 1, 1024, "Threads for this trainer; default the engine's (see setThreads).")
+      S::integer("threads", 0, 1, limits::kMaxThreads, "Threads for this trainer; default the engine's (see setThreads).")
           .computed_default(),
   };
   return specs;
