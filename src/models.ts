@@ -20,6 +20,7 @@
  */
 import { DilemmaError, ErrorCode } from './errors.js';
 import { LIMITS } from './generated/limits.js';
+import { MODEL_PARAM_SPECS } from './generated/trainer-params.js';
 import { ACTIVATIONS, GRU_WEIGHT_NAMES, gruShapes, type Activation, type GruWeights, type MlpWeights } from './onnx-writer/policies.js';
 import { checkInteger, checkKeys, checkObject, checkTypedArray, describe, invalid } from './validate.js';
 
@@ -103,7 +104,13 @@ export type ModelLayout = TabularLayout | MlpLayout | GruLayout;
 const MAX_DIM = LIMITS.maxModelDim;
 const MAX_PARAMS = LIMITS.maxModelParams;
 const MAX_STATES = 2 ** 20;
-const MAX_LAYERS = 32;
+
+// Defaults and the layer count come from the model kinds' native specs.
+function modelSpec(kind: ModelKind, name: string) {
+  const spec = MODEL_PARAM_SPECS.find((m) => m.kind === kind)?.params.find((p) => p.name === name);
+  if (!spec) throw new DilemmaError(ErrorCode.Internal, `no spec for the ${kind} model's ${name}`);
+  return spec;
+}
 
 /**
  * The named tensors of a model's flat parameter vector.
@@ -138,7 +145,7 @@ export function modelLayout(kind: ModelKind, options: ModelLayoutOptions): Model
   if (kind === 'mlp') {
     checkKeys('options', o, [...common, 'hidden', 'activation']);
     const hidden = checkLayers(o.hidden);
-    const activation = (o.activation ?? 'tanh') as Activation;
+    const activation = (o.activation ?? modelSpec('mlp', 'activation').default) as Activation;
     if (!ACTIVATIONS.includes(activation)) {
       invalid('options.activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${describe(activation)}`);
     }
@@ -148,7 +155,7 @@ export function modelLayout(kind: ModelKind, options: ModelLayoutOptions): Model
     return { kind, obsDim, actions, hidden, activation, ...pack('mlp', shapes) };
   }
   checkKeys('options', o, [...common, 'hidden']);
-  const H = o.hidden === undefined ? 32 : checkInteger('options.hidden', o.hidden, 1, MAX_DIM);
+  const H = o.hidden === undefined ? (modelSpec('gru', 'hidden').default as number) : checkInteger('options.hidden', o.hidden, 1, MAX_DIM);
   const shapes = gruShapes(obsDim, H, actions);
   return { kind, obsDim, actions, hidden: H, ...pack('gru', GRU_WEIGHT_NAMES.map((n) => [n, shapes[n]])) };
 }
@@ -235,9 +242,11 @@ function pack(kind: ModelKind, shapes: readonly (readonly [string, readonly numb
 }
 
 function checkLayers(value: unknown): number[] {
-  if (value === undefined) return [64];
-  if (!Array.isArray(value) || value.length > MAX_LAYERS) {
-    invalid('options.hidden', `must be an array of at most ${MAX_LAYERS} layer widths, got ${describe(value)}`);
+  const spec = modelSpec('mlp', 'hidden');
+  if (value === undefined) return [...(spec.default as readonly number[])];
+  const maxLayers = spec.length as number;
+  if (!Array.isArray(value) || value.length > maxLayers) {
+    invalid('options.hidden', `must be an array of at most ${maxLayers} layer widths, got ${describe(value)}`);
   }
   return value.map((v, i) => checkInteger(`options.hidden[${i}]`, v, 1, MAX_DIM));
 }
