@@ -75,6 +75,21 @@ test('bad options fail with codes that name them', (t) => {
 
 // --- writer weights -----------------------------------------------------------
 
+test('layout defaults and the layer count agree with the native trainer: mlp [64] tanh, gru 32, at most 16 layers', async (t) => {
+  const mlp = modelLayout('mlp', { obsDim: 5, actions: 2 });
+  t.deepEqual(mlp.hidden, [64]);
+  t.is(mlp.activation, 'tanh');
+  t.is(modelLayout('gru', { obsDim: 5, actions: 2 }).hidden, 32);
+  t.is(modelLayout('mlp', { obsDim: 5, actions: 2, hidden: Array(16).fill(2) }).hidden.length, 16);
+  t.throws(() => modelLayout('mlp', { obsDim: 5, actions: 2, hidden: Array(17).fill(2) }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.hidden.*at most 16/ });
+  // The native trainer draws the same line.
+  const { Trainer } = await import('../src/train.js');
+  const ok = Trainer.create({ game: { id: 'ipd' }, policy: { kind: 'mlp', hidden: Array(16).fill(2) }, batch: 4 });
+  t.is(ok.numParams, modelLayout('mlp', { obsDim: 5, actions: 2, hidden: Array(16).fill(2) }).numParams);
+  ok.dispose();
+  t.throws(() => Trainer.create({ game: { id: 'ipd' }, policy: { kind: 'mlp', hidden: Array(17).fill(2) }, batch: 4 }), { code: 'ERR_INVALID_PARAM' });
+});
+
 test('flat -> writer weights -> flat is exact for every kind', (t) => {
   const layouts = [
     modelLayout('mlp', { obsDim: 5, actions: 3, hidden: [7, 4] }),
