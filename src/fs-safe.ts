@@ -134,6 +134,15 @@ function openInput(path: string, o: { param?: string; what?: string; code?: Erro
   }
 }
 
+/** One read at the file's position into buf; a failure becomes the reader's I/O error. */
+function readInto(fd: number, buf: Buffer, path: string, o: { param?: string; what?: string }): number {
+  try {
+    return fsCalls.readSync(fd, buf, 0, buf.length, null);
+  } catch (e) {
+    throw ioError(o.param, `read ${o.what ?? 'file'}`, path, e);
+  }
+}
+
 /**
  * The whole content of a regular file, at most maxBytes (files whose stated
  * size is 0, such as some kernel files, are read to their end under the same limit).
@@ -148,12 +157,7 @@ export function readRegularFile(path: string, o: ReadOptions): Buffer {
     let total = 0;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(Math.max(size - total, 65536), o.maxBytes - total + 1));
-      let n: number;
-      try {
-        n = fsCalls.readSync(fd, chunk, 0, chunk.length, null);
-      } catch (e) {
-        throw ioError(o.param, `read ${o.what ?? 'file'}`, path, e);
-      }
+      const n = readInto(fd, chunk, path, o);
       if (n === 0) break;
       total += n;
       if (total > o.maxBytes) throw tooLarge();
@@ -193,12 +197,7 @@ export function scanLines(
     let end = 0; // past the last accepted line
     let accepting = true;
     for (;;) {
-      let n: number;
-      try {
-        n = fsCalls.readSync(fd, chunk, 0, chunk.length, null);
-      } catch (e) {
-        throw ioError(o.param, `read ${o.what ?? 'file'}`, path, e);
-      }
+      const n = readInto(fd, chunk, path, o);
       if (n === 0) break;
       let from = 0;
       while (accepting) {

@@ -17,22 +17,12 @@ import { mlpPolicy, onnx, readCheckpoint, train } from '../src/index.js';
 import { readMetricsLog } from '../src/metrics-log.js';
 import { native } from '../src/native.js';
 import { KILL_RESUME_CONFIG } from './kill-resume-config.js';
+import { mulberry32 } from './helpers/random.js';
 
 const test = avaTest.serial;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dilemma-kill-'));
 
-/** mulberry32, so that the kill points are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildResult {
   signal: NodeJS.Signals | null;
@@ -78,7 +68,7 @@ test('a run killed with SIGKILL twice resumes from its checkpoint to the uninter
   const expected = createHash('sha256').update(Buffer.from(p.buffer, p.byteOffset, p.byteLength)).digest('hex');
   trainer.dispose();
 
-  const random = rng(0x5eed);
+  const random = mulberry32(0x5eed);
   const checkpoint = join(dir, 'run.ckpt');
   const total = KILL_RESUME_CONFIG.iterations!;
   let killAt = 3 + Math.floor(random() * 8);
@@ -142,7 +132,7 @@ test('`dilemma train` killed at random moments, --resume included, finishes with
   };
   const reference = await cli(['train', experiment('cli-reference')]);
   t.is(reference.code, 0, reference.output);
-  const random = rng(0xc11);
+  const random = mulberry32(0xc11);
   const config = experiment('cli-killed');
   const kills: string[] = [];
   let resume = false;

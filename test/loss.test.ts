@@ -166,6 +166,11 @@ function randomBatch(N: number, A: number, seed: number) {
   return { logits, referenceLogits, credits, actions, mask, behaviorLogProbs, referenceLogProbs };
 }
 
+/** The options every case starts from: the batch's logits, actions, credits and mask. */
+function batchOptions(b: ReturnType<typeof randomBatch>, A: number) {
+  return { logits: b.logits, actions: b.actions, credits: b.credits, mask: b.mask, actionsCount: A };
+}
+
 test('hand-worked: 2 and 3 actions', (t) => {
   // z = [0, ln 3]: p = [1/4, 3/4], a = 0, c = 2: L = −2 ln(1/4) = 2.77258872,
   // dz = −2 (onehot − p) = [−1.5, 1.5]. H = 0.56233514, dH/dz = ±0.20598981;
@@ -228,7 +233,7 @@ test('random batches agree with the double-precision TypeScript reference', (t) 
       { mask: undefined, behaviorLogProbs: b.behaviorLogProbs, entropyCoef: 0.01, referenceLogProbs: b.referenceLogProbs },
     ];
     for (const [n, extra] of cases.entries()) {
-      const opts = { logits: b.logits, actions: b.actions, credits: b.credits, mask: b.mask, actionsCount: A, ...extra };
+      const opts = { ...batchOptions(b, A), ...extra };
       const got = loss.policyGradient(opts);
       const want = reference({
         ...opts,
@@ -263,7 +268,7 @@ test('gradients match central finite differences through the API', (t) => {
     { objective: 'ppo', behaviorLogProbs: b.behaviorLogProbs, entropyCoef: 0.1, normalize: 'rows' },
   ];
   for (const [n, extra] of cases.entries()) {
-    const base = { logits: b.logits, actions: b.actions, credits: b.credits, mask: b.mask, actionsCount: A, ...extra };
+    const base = { ...batchOptions(b, A), ...extra };
     const grad = loss.policyGradient(base).gradLogits;
     const fd = new Float64Array(N * A);
     const z = b.logits.slice();
@@ -285,15 +290,7 @@ test('gradients match central finite differences through the API', (t) => {
 test('masked and padding rows get zero gradient and are not read', (t) => {
   const A = 3;
   const b = randomBatch(11, A, 5);
-  const opts = {
-    logits: b.logits,
-    actions: b.actions,
-    credits: b.credits,
-    mask: b.mask,
-    behaviorLogProbs: b.behaviorLogProbs,
-    actionsCount: A,
-    entropyCoef: 0.1,
-  };
+  const opts = { ...batchOptions(b, A), behaviorLogProbs: b.behaviorLogProbs, entropyCoef: 0.1 };
   const clean = loss.policyGradient(opts);
   for (const i of [2, 5, 7]) t.deepEqual(Array.from(clean.gradLogits.subarray(i * A, i * A + A)), [0, 0, 0]);
   const logits = b.logits.slice();
@@ -318,7 +315,7 @@ test('masked and padding rows get zero gradient and are not read', (t) => {
 test('out: a reused buffer and in-place use give the same numbers', (t) => {
   const A = 5;
   const b = randomBatch(9, A, 3);
-  const opts = { logits: b.logits, actions: b.actions, credits: b.credits, mask: b.mask, actionsCount: A, entropyCoef: 0.1 };
+  const opts = { ...batchOptions(b, A), entropyCoef: 0.1 };
   const fresh = loss.policyGradient(opts);
   const out = new Float32Array(9 * A).fill(42);
   const reused = loss.policyGradient({ ...opts, out });
@@ -352,13 +349,9 @@ test('without out: large gradients are new, exactly sized and fully written; sha
   const A = 5;
   const b = randomBatch(N, A, 21);
   const opts = {
-    logits: b.logits,
-    actions: b.actions,
-    credits: b.credits,
-    mask: b.mask,
+    ...batchOptions(b, A),
     behaviorLogProbs: b.behaviorLogProbs,
     referenceLogits: b.referenceLogits,
-    actionsCount: A,
     entropyCoef: 0.1,
     klCoef: 0.05,
   };
@@ -396,16 +389,12 @@ test('results are bit-identical on 1 and 2 threads', (t) => {
   const N = 30000;
   const b = randomBatch(N, A, 9);
   const opts: PolicyGradientOptions = {
-    logits: b.logits,
-    actions: b.actions,
-    credits: b.credits,
-    mask: b.mask,
+    ...batchOptions(b, A),
     behaviorLogProbs: b.behaviorLogProbs,
     referenceLogits: b.referenceLogits,
     objective: 'ppo',
     entropyCoef: 0.01,
     klCoef: 0.1,
-    actionsCount: A,
   };
   const before = engineInfo().threads;
   try {

@@ -22,6 +22,7 @@ import { runWorker } from '../src/scale/worker.js';
 import { Writable } from 'node:stream';
 import { sweepCommand } from '../src/cli/sweep-command.js';
 import { trainCommand } from '../src/cli/train-command.js';
+import { mulberry32 } from './helpers/random.js';
 import { redisServerPath, TestRedis } from './helpers/redis-server.js';
 
 const hasRedis = redisServerPath() !== undefined;
@@ -43,17 +44,6 @@ const plan: ExperimentPlan = expandExperiment(EXPERIMENT, OVERRIDES);
 const configFile = join(dir, 'experiment.json');
 writeFileSync(configFile, JSON.stringify(EXPERIMENT));
 
-/** mulberry32, so that kill points are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The reference: `dilemma train` on the same file, every run one after the other in this process.
 const reference = join(dir, 'reference');
@@ -180,7 +170,7 @@ test('a worker SIGKILLed at a random moment mid-run: the other resumes its job f
   const { queue } = await openQueue(redis.url);
   t.teardown(() => queue.close());
   await enqueueSweep(queue, plan, 'kill');
-  const random = rng(0x5ca1e);
+  const random = mulberry32(0x5ca1e);
   const killAfter = 2 + Math.floor(random() * 12); // checkpoints seen
   const delay = Math.floor(random() * 40);
   let seen = 0;
@@ -247,7 +237,7 @@ test('Redis restarted mid-sweep: the workers reconnect, no run is lost or traine
     await enqueueSweep(queue, plan, 'restart');
     await queue.close();
   }
-  const random = rng(0x7ed15);
+  const random = mulberry32(0x7ed15);
   const restartAfter = 3 + Math.floor(random() * 10);
   let seen = 0;
   let restarted: Promise<void> | undefined;

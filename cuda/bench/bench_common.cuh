@@ -40,6 +40,20 @@ inline int exit_status_without_device() {
   return 0;
 }
 
+// The properties of device 0, the one every benchmark runs on.
+inline dlm_cuda_device_props device_info() {
+  char err[512] = "";
+  dlm_cuda_device_props info;
+  check_abi(dlm_cuda_device_info(0, &info, err, sizeof err), err, "dlm_cuda_device_info");
+  return info;
+}
+
+// The report's first line: which device, with its size.
+inline void print_device(const dlm_cuda_device_props& info) {
+  std::printf("device: %s (compute capability %d.%d, %d SMs, %.1f GiB)\n", info.name, info.compute_major,
+              info.compute_minor, info.multiprocessors, info.total_memory_bytes / 1073741824.0);
+}
+
 // Appends one JSON object per line to the file named by DILEMMA_BENCH_JSON
 // (nothing when unset), so that scripts/cuda-check.sh collects every
 // benchmark's figures in one machine-readable file beside the printed

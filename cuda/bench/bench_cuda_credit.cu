@@ -90,13 +90,11 @@ struct Timer {
 
 int main() {
   if (const int status = bench::exit_status_without_device(); status >= 0) return status;
+  const dlm_cuda_device_props info = bench::device_info();
   char err[512] = "";
-  dlm_cuda_device_props info;
-  check_abi(dlm_cuda_device_info(0, &info, err, sizeof err), err, "dlm_cuda_device_info");
   int driver = 0, runtime = 0;
   check_abi(dlm_cuda_versions(&driver, &runtime, err, sizeof err), err, "dlm_cuda_versions");
-  std::printf("device: %s (compute capability %d.%d, %d SMs, %.1f GiB)\n", info.name, info.compute_major,
-              info.compute_minor, info.multiprocessors, info.total_memory_bytes / 1073741824.0);
+  bench::print_device(info);
   std::printf("peak memory bandwidth estimate: %.0f GB/s (%d kHz memory clock, %d-bit bus, double data rate)\n",
               info.peak_bandwidth_gbps, info.memory_clock_khz, info.memory_bus_width_bits);
   std::printf("CUDA driver %d.%d, runtime %d.%d\n", driver / 1000, driver % 1000 / 10, runtime / 1000,

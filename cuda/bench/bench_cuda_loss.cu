@@ -136,9 +136,7 @@ bool run(int64_t N, int A, double peak_gbps, cudaStream_t stream) {
 
 int main() {
   if (const int status = bench::exit_status_without_device(); status >= 0) return status;
-  char err[512] = "";
-  dlm_cuda_device_props info;
-  check_abi(dlm_cuda_device_info(0, &info, err, sizeof err), err, "dlm_cuda_device_info");
+  const dlm_cuda_device_props info = bench::device_info();
   std::printf("device: %s (compute capability %d.%d, %d SMs), peak bandwidth estimate %.0f GB/s\n", info.name,
               info.compute_major, info.compute_minor, info.multiprocessors, info.peak_bandwidth_gbps);
   std::printf("REINFORCE with mask, capped ratio and entropy bonus; GB/s = (logits + gradient + actions + credits + "

@@ -239,11 +239,8 @@ bool run(const Config& c) {
 
 int main() {
   if (const int status = bench::exit_status_without_device(); status >= 0) return status;
-  char err[512] = "";
-  dlm_cuda_device_props info;
-  check_abi(dlm_cuda_device_info(0, &info, err, sizeof err), err, "dlm_cuda_device_info");
-  std::printf("device: %s (compute capability %d.%d, %d SMs, %.1f GiB)\n", info.name, info.compute_major,
-              info.compute_minor, info.multiprocessors, info.total_memory_bytes / 1073741824.0);
+  const dlm_cuda_device_props info = bench::device_info();
+  bench::print_device(info);
   std::printf("agent-steps/s = environments x steps x 2 agents / time; GPU: %d warm-up + %d timed calls, new seed "
               "each\n\n",
               kWarmup, kRepeats);

@@ -18,6 +18,7 @@
 #include "../core/game.hpp"
 #include "../core/learn/model.hpp"
 #include "../core/learn/trainer.hpp"
+#include "../tests/tabular_trainer_config.hpp"  // native/tests, through native/core
 #include "parity.hpp"
 #include "train_stages.cuh"
 
@@ -38,16 +39,7 @@ struct Case {
 };
 
 TrainerConfig base(Params game = Params(), int blocks = 1) {
-  TrainerConfig c;
-  c.game = dilemma::make_game("ipd", game);
-  c.model = dilemma::learn::make_model("tabular", c.game->info().obs_dim, 2,
-                                       Params("policy", {{"blocks", double(blocks)}}));
-  c.batch = 96;
-  c.seed = 11;
-  c.gamma = 0.9f;
-  c.beta = 0.7f;
-  c.adam.lr = 0.1f;
-  return c;
+  return dtest::tabular_trainer_config(std::move(game), blocks);
 }
 
 // The device trainer's state and buffers, on the host.

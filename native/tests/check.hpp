@@ -48,6 +48,19 @@ inline bool close(double got, double want, double rtol, double atol) {
   return std::fabs(got - want) <= atol + rtol * std::fabs(want);
 }
 
+// Runs fn and requires a dilemma::Error with this code whose message contains fragment.
+inline void expect_error(const std::function<void()>& fn, const std::string& code, const std::string& fragment) {
+  try {
+    fn();
+  } catch (const dilemma::Error& e) {
+    if (e.code() != code) fail(__FILE__, __LINE__, "wrong code " + e.code() + ": " + e.what());
+    if (std::string(e.what()).find(fragment) == std::string::npos)
+      fail(__FILE__, __LINE__, "message '" + std::string(e.what()) + "' lacks '" + fragment + "'");
+    return;
+  }
+  fail(__FILE__, __LINE__, "expected " + code + " mentioning '" + fragment + "'");
+}
+
 }  // namespace dtest
 
 #define DT_CAT2(a, b) a##b

@@ -63,17 +63,7 @@ Pass run(const Model& m, const Floats& params, const Floats& obs, const Floats& 
   return out;
 }
 
-void expect_error(const std::function<void()>& fn, const std::string& code, const std::string& fragment) {
-  try {
-    fn();
-  } catch (const dilemma::Error& e) {
-    if (e.code() != code) dtest::fail(__FILE__, __LINE__, "wrong code " + e.code() + ": " + e.what());
-    if (std::string(e.what()).find(fragment) == std::string::npos)
-      dtest::fail(__FILE__, __LINE__, "message '" + std::string(e.what()) + "' lacks '" + fragment + "'");
-    return;
-  }
-  dtest::fail(__FILE__, __LINE__, "expected " + code + " mentioning '" + fragment + "'");
-}
+using dtest::expect_error;
 
 // --- float64 references, written from the documented layouts -------------
 

@@ -20,17 +20,7 @@ namespace codes = dilemma::codes;
 
 namespace {
 
-void expect_error(const std::function<void()>& fn, const std::string& code, const std::string& fragment) {
-  try {
-    fn();
-  } catch (const dilemma::Error& e) {
-    if (e.code() != code) dtest::fail(__FILE__, __LINE__, "wrong code " + e.code() + ": " + e.what());
-    if (std::string(e.what()).find(fragment) == std::string::npos)
-      dtest::fail(__FILE__, __LINE__, "message '" + std::string(e.what()) + "' lacks '" + fragment + "'");
-    return;
-  }
-  dtest::fail(__FILE__, __LINE__, "no error (wanted '" + fragment + "')");
-}
+using dtest::expect_error;
 
 TrainerConfig read(std::map<std::string, ParamValue> values) {
   return trainer_config_from(Params("config", std::move(values)));

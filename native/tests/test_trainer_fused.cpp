@@ -16,6 +16,7 @@
 #include "../core/learn/trainer_fused_lanes.hpp"
 #include "../core/sampling.hpp"
 #include "check.hpp"
+#include "tabular_trainer_config.hpp"
 
 using dilemma::Params;
 using dilemma::learn::Algorithm;
@@ -26,16 +27,7 @@ using dilemma::learn::TrainerConfig;
 namespace {
 
 TrainerConfig base(Params game, int history_blocks = 1, const std::string& id = "ipd") {
-  TrainerConfig c;
-  c.game = dilemma::make_game(id, game);
-  const int obs = c.game->info().obs_dim;
-  c.model = dilemma::learn::make_model("tabular", obs, 2, Params("policy", {{"blocks", double(history_blocks)}}));
-  c.batch = 96;
-  c.seed = 11;
-  c.gamma = 0.9f;
-  c.beta = 0.7f;
-  c.adam.lr = 0.1f;
-  return c;
+  return dtest::tabular_trainer_config(std::move(game), history_blocks, id);
 }
 
 struct Run {

@@ -1,16 +1,22 @@
 // Deterministic inputs for tests and benchmarks, so failures reproduce.
 
+/** A mulberry32 stream of uniform numbers in [0, 1); the same seed gives the same stream. */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Deterministic uniform numbers in [lo, hi) (mulberry32). */
 export function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
+  const next = mulberry32(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let z = a;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    out[i] = lo + (hi - lo) * (((z ^ (z >>> 14)) >>> 0) / 4294967296);
-  }
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
   return out;
 }
 
