@@ -7,7 +7,7 @@
  * job finished (BullMQ's processedOn / finishedOn), so process start-up is
  * not counted. Prints and writes bench/results/scale-throughput.{txt,json}.
  *
- *   node --import tsx bench/scale-throughput.ts [--rounds=3] [--runs=8] [--iterations=300] [--batch=2048]
+ *   node --import tsx bench/scale-throughput.ts [--rounds=3] [--runs=8] [--iterations=300] [--batch=2048] [--checkpoint-every=50]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ const rounds = arg('rounds', 3);
 const runs = arg('runs', 8);
 const iterations = arg('iterations', 300);
 const batch = arg('batch', 2048);
+const checkpointEvery = arg('checkpoint-every', 50);
 
 if (!redisServerPath()) {
   console.error('redis-server is not installed: nothing to measure');
@@ -38,7 +39,7 @@ const experiment = {
   algorithms: ['advantage-alignment'],
   seeds: runs,
   output: 'bench',
-  checkpointEvery: 50,
+  checkpointEvery,
   train: { game: { id: 'ipd' }, policy: { kind: 'tabular' }, iterations, batch },
   evaluate: { opponents: ['always-defect'], batch: 64 },
 };
@@ -101,12 +102,12 @@ try {
 const loadAfter = os.loadavg();
 
 const summary = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-const command = `node --import tsx bench/scale-throughput.ts --rounds=${rounds} --runs=${runs} --iterations=${iterations} --batch=${batch}`;
+const command = `node --import tsx bench/scale-throughput.ts --rounds=${rounds} --runs=${runs} --iterations=${iterations} --batch=${batch} --checkpoint-every=${checkpointEvery}`;
 const json = {
   command,
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', loadavgBefore: loadBefore, loadavgAfter: loadAfter },
-  workload: { runs: plan.runs.length, game: 'ipd', policy: 'tabular', algorithm: 'advantage-alignment', iterations, batch, checkpointEvery: 50, threadsPerWorker: 1 },
+  workload: { runs: plan.runs.length, game: 'ipd', policy: 'tabular', algorithm: 'advantage-alignment', iterations, batch, checkpointEvery, threadsPerWorker: 1 },
   oneWorker: { runsPerSecond: summary(results[1].map((x) => x.runsPerSecond)), seconds: results[1].map((x) => x.seconds) },
   twoWorkers: { runsPerSecond: summary(results[2].map((x) => x.runsPerSecond)), seconds: results[2].map((x) => x.seconds) },
   speedup: summary(ratios),
@@ -116,7 +117,7 @@ const text = [
   `Sweep throughput, 1 vs 2 worker processes (interleaved rounds; median over ${rounds} rounds, range in brackets)`,
   `command: ${command}`,
   `date: ${json.date}; ${json.machine.cpus} CPUs (${json.machine.model}); load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(1)).join(' ')}`,
-  `workload: ${plan.runs.length} runs of IPD, tabular policy, Advantage Alignment, ${iterations} iterations × batch ${batch}, checkpoint every 50; one native thread per worker`,
+  `workload: ${plan.runs.length} runs of IPD, tabular policy, Advantage Alignment, ${iterations} iterations × batch ${batch}, checkpoint every ${checkpointEvery}; one native thread per worker`,
   '',
   `1 worker : ${f(json.oneWorker.runsPerSecond)} runs/s`,
   `2 workers: ${f(json.twoWorkers.runsPerSecond)} runs/s`,

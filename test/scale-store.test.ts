@@ -3,7 +3,7 @@
  * and the directory run store (atomic pairs that never move a run back).
  */
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../src/train.js';
@@ -72,6 +72,34 @@ test('the directory store writes a checkpoint and its metrics as one pair and ne
   t.deepEqual(await store.list(), [key]);
   t.deepEqual(await store.list('exp'), [key]);
   t.deepEqual(readdirSync(join(dir, 'exp', 'naive-seed1')).sort(), ['checkpoint.json', 'metrics.jsonl', 'result.json']);
+});
+
+test('the directory store appends a growing metrics log instead of rewriting it, and rewrites one that is not a continuation', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dilemma-store-'));
+  const store = new DirectoryRunStore(dir);
+  const key = 'exp/aa-seed1';
+  const path = join(dir, 'exp', 'aa-seed1', 'metrics.jsonl');
+  const line = (i: number, v = 0) => `{"iteration":${i},"v":${v}}\n`;
+  const log = (n: number, v = 0) => Buffer.from(Array.from({ length: n }, (_, i) => line(i, v)).join(''));
+  // putRun reads the stored checkpoint's iteration: use real ones.
+  const scratch = mkdtempSync(join(tmpdir(), 'dilemma-store-scratch-'));
+  const real = async (iterations: number) => {
+    const checkpointFile = join(scratch, `c${iterations}.json`);
+    const { trainer } = await train({ game: { id: 'ipd' }, policy: { kind: 'tabular' }, iterations, batch: 16, seed: 1 }, { checkpointFile });
+    trainer.dispose();
+    return readFileSync(checkpointFile);
+  };
+  const [c1, c2, c3] = [await real(1), await real(2), await real(3)];
+  t.true(await store.putRun(key, { checkpoint: c1, metrics: log(1) }, 1));
+  const inode = statSync(path).ino;
+  t.true(await store.putRun(key, { checkpoint: c2, metrics: log(2) }, 2));
+  t.is(statSync(path).ino, inode, 'the same file, appended to');
+  t.is(readFileSync(path, 'utf8'), log(2).toString());
+  t.true(Buffer.from(readFileSync(join(dir, 'exp', 'aa-seed1', 'checkpoint.json'))).equals(c2));
+  // A log that does not continue the stored one is written whole, atomically (a new file).
+  t.true(await store.putRun(key, { checkpoint: c3, metrics: log(3, 7) }, 3));
+  t.not(statSync(path).ino, inode);
+  t.is(readFileSync(path, 'utf8'), log(3, 7).toString());
 });
 
 test('job kinds: registered processors are served; config errors are permanent, others are retried', (t) => {

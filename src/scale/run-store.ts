@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DilemmaError, ErrorCode } from '../errors.js';
-import { readRegularFile, writeAtomic, writeAtomicAll } from '../fs-safe.js';
+import { appendToLog, readRegularFile, syncLog, writeAtomic, writeAtomicAll } from '../fs-safe.js';
 import { readCheckpoint } from '../train.js';
 import { MAX_CHECKPOINT_BYTES } from '../train/checkpoint.js';
 
@@ -124,9 +124,23 @@ export class DirectoryRunStore implements RunStore {
     if (existsSync(join(dir, RUN_FILES.result))) return false;
     const checkpointPath = join(dir, RUN_FILES.checkpoint);
     if (existsSync(checkpointPath) && readCheckpoint(checkpointPath, `run ${key}`).state.iteration > iteration) return false;
+    const metricsPath = join(dir, RUN_FILES.metrics);
+    // The metrics log grows by a few lines per checkpoint: rewriting it whole
+    // each time would write (and sync) a long run's log quadratically. When
+    // the stored log is a prefix of the new one, only the new lines are
+    // appended and synced before the checkpoint is replaced; a crash in
+    // between leaves lines past the checkpoint, which a resume cuts.
+    const stored = existsSync(metricsPath) && existsSync(checkpointPath) ? readRegularFile(metricsPath, { param: `run ${key}`, what: 'metrics log', maxBytes: MAX_METRICS_BYTES }) : undefined;
+    const metrics = Buffer.from(files.metrics.buffer, files.metrics.byteOffset, files.metrics.byteLength);
+    if (stored && stored.length <= metrics.length && metrics.subarray(0, stored.length).equals(stored)) {
+      if (metrics.length > stored.length) appendToLog(metricsPath, metrics.subarray(stored.length).toString('utf8'), `run ${key}`);
+      syncLog(metricsPath, `run ${key}`);
+      writeAtomic(checkpointPath, files.checkpoint, `run ${key}`);
+      return true;
+    }
     writeAtomicAll(
       [
-        { path: join(dir, RUN_FILES.metrics), content: files.metrics },
+        { path: metricsPath, content: files.metrics },
         { path: checkpointPath, content: files.checkpoint },
       ],
       `run ${key}`,
