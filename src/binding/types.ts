@@ -9,7 +9,6 @@
  * options object: the addon reads each member once before checking any.
  */
 import type { ParamSpec } from '../schema.js';
-import type { Trajectory } from '../rollout.js';
 import type { TrainerState } from '../trainer-state.js';
 import type { FitData, FitMetrics, IterationMetrics } from '../train/metrics.js';
 
@@ -92,13 +91,25 @@ export interface NativeEnv {
 }
 
 /**
- * A rollout's raw arrays, as the addon fills them: the public trajectory's
- * arrays (same layouts) less what src/rollout.ts adds (sizes and groups).
+ * A rollout's raw arrays (B = batch, T = steps, A = agents, O = observation
+ * size, S = statistics): observations float32 [B, T, A, O]; actions int32,
+ * logProbs, entropies and rewards float32 [B, T, A]; dones and mask uint8
+ * [B, T]; stats int32 [B, S] with their statNames; steps = T. The public
+ * Trajectory (src/rollout.ts) adds sizes and groups; this file imports
+ * nothing from the wrappers, so that the binding's types stay below them.
  */
-export type NativeTrajectory = Pick<
-  Trajectory,
-  'observations' | 'actions' | 'logProbs' | 'entropies' | 'rewards' | 'dones' | 'mask' | 'steps' | 'stats' | 'statNames'
->;
+export interface NativeTrajectory {
+  observations: Float32Array;
+  actions: Int32Array;
+  logProbs: Float32Array;
+  entropies: Float32Array;
+  rewards: Float32Array;
+  dones: Uint8Array;
+  mask: Uint8Array;
+  steps: number;
+  stats: Int32Array;
+  statNames: string[];
+}
 
 /** rollout()'s options, checked by src/rollout.ts first. */
 export interface NativeRolloutOptions {
