@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { DilemmaError, ErrorCode } from '../errors.js';
 import type { ExperimentPlan } from '../cli/experiment.js';
 import { JOB_OPTIONS, QUEUE_NAME, trainJobId } from './jobs.js';
+import { loadBullmq } from './bullmq.js';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.js';
 import { checkRunKey } from './run-store.js';
 import type { TrainJobData } from './train-job.js';
@@ -23,7 +24,7 @@ type QueueT = import('bullmq').Queue;
 /** Opens the queue as a client (not a worker): gives up with ERR_QUEUE_UNAVAILABLE when Redis cannot be reached. */
 export async function openQueue(url: string): Promise<{ queue: QueueT; address: QueueAddress }> {
   const address = parseQueueUrl(url);
-  const { Queue } = await import('bullmq');
+  const { Queue } = await loadBullmq();
   const queue = new Queue(QUEUE_NAME, { connection: redisOptions(address, 'client') });
   queue.on('error', () => {}); // reported by the failing call
   try {

@@ -4,8 +4,8 @@
  * the results into the single-process result. BullMQ is imported only when a
  * queue is used, so the rest of the engine never loads it.
  */
-import { createRequire } from 'node:module';
 import { DilemmaError, ErrorCode } from '../errors.js';
+import { loadBullmq } from './bullmq.js';
 import { QUEUE_NAME } from './jobs.js';
 import { parseQueueUrl, redisOptions } from './queue-url.js';
 import {
@@ -18,28 +18,6 @@ import {
   type TournamentPlan,
 } from './tournament-jobs.js';
 
-/**
- * Imports BullMQ on first use, after checking that its Redis client
- * (`ioredis`, an optional peer of BullMQ) can be loaded: without it BullMQ
- * fails later with an unrelated-looking TypeError.
- *
- * @throws DilemmaError `ERR_BACKEND_UNAVAILABLE` when either package is missing.
- */
-export async function loadBullmq(): Promise<typeof import('bullmq')> {
-  const require = createRequire(import.meta.url);
-  let bullmq: string;
-  try {
-    bullmq = require.resolve('bullmq');
-  } catch (e) {
-    throw new DilemmaError(ErrorCode.BackendUnavailable, "the queue needs the 'bullmq' package, which is not installed", { cause: e });
-  }
-  try {
-    createRequire(bullmq).resolve('ioredis');
-  } catch (e) {
-    throw new DilemmaError(ErrorCode.BackendUnavailable, "the queue needs the 'ioredis' package (BullMQ's Redis client), which is not installed", { cause: e });
-  }
-  return import('bullmq');
-}
 
 /** `promise`, or a coded error naming the address after `ms`. */
 async function within<T>(promise: Promise<T>, url: string, ms: number): Promise<T> {

@@ -8,6 +8,7 @@
 import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
 import type { JobContext } from './job-context.js';
 import { isPermanentFailure, jobProcessor, QUEUE_NAME } from './jobs.js';
+import { loadBullmq } from './bullmq.js';
 import { parseQueueUrl, redisOptions } from './queue-url.js';
 import type { RunStore } from './run-store.js';
 import { workerName } from './job-context.js';
@@ -60,7 +61,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerHandle> {
   const stalledMs = options.stalledMs ?? 30_000;
   if (!Number.isInteger(stalledMs) || stalledMs < 200) throw new DilemmaError(ErrorCode.InvalidArgument, `--stalled-ms: must be an integer of at least 200, got ${String(options.stalledMs)}`);
   const log = options.log ?? (() => {});
-  const { Worker, Queue, UnrecoverableError } = await import('bullmq');
+  const { Worker, Queue, UnrecoverableError } = await loadBullmq();
   const connection = redisOptions(address, 'worker');
   const name = workerName();
   const counts = { completed: 0, failed: 0 };
