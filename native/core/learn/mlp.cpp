@@ -20,6 +20,7 @@
 
 #include "chunked.hpp"
 #include "dense.hpp"
+#include "mlp_row.hpp"
 #include "model_kinds.hpp"
 
 namespace dilemma::learn {
@@ -40,18 +41,18 @@ class Mlp final : public Model {
  public:
   Mlp(std::vector<int> widths, bool relu) : widths_(std::move(widths)), relu_(relu) {
     const size_t layers = widths_.size() - 1;
-    int64_t offset = 0;
+    shape_.layers = static_cast<int>(layers);
+    shape_.relu = relu;
+    for (size_t i = 0; i < widths_.size(); ++i) shape_.widths[i] = widths_[i];
     for (size_t i = 0; i < layers; ++i) {
-      w_offset_.push_back(offset);
-      offset += static_cast<int64_t>(widths_[i]) * widths_[i + 1];
-      b_offset_.push_back(offset);
-      offset += widths_[i + 1];
+      w_offset_.push_back(mlp_weight_offset(shape_, static_cast<int>(i)));
+      b_offset_.push_back(mlp_bias_offset(shape_, static_cast<int>(i)));
       macs_ += static_cast<int64_t>(widths_[i]) * widths_[i + 1];
       gt_offset_.push_back(gt_size_);
       gt_size_ += (widths_[i] - widths_[i] % dense::blocks::kLanes) * (widths_[i + 1] % dense::blocks::kLanes);
     }
     for (int w : widths_) max_width_ = std::max(max_width_, w);
-    num_params_ = offset;
+    num_params_ = mlp_param_count(shape_);
     for (size_t i = 1; i < layers; ++i) {
       h_offset_.push_back(hidden_total_);
       hidden_total_ += widths_[i];
@@ -65,6 +66,7 @@ class Mlp final : public Model {
   int obs_dim() const override { return widths_.front(); }
   int actions() const override { return widths_.back(); }
   int64_t num_params() const override { return num_params_; }
+  const MlpShape* mlp_shape() const override { return &shape_; }
 
   void init(float* params, uint64_t seed) const override {
     for (size_t i = 0; i + 1 < widths_.size(); ++i) {
@@ -175,9 +177,9 @@ class Mlp final : public Model {
         for (int64_t r = 0; r < n; ++r) {
           float* v = y + r * ys;
           if (relu_) {
-            for (int64_t j = 0; j < out; ++j) v[j] = v[j] > 0.0f ? v[j] : 0.0f;
+            for (int64_t j = 0; j < out; ++j) v[j] = mlp_activate(v[j], true);
           } else {
-            for (int64_t j = 0; j < out; ++j) v[j] = dense::tanh(v[j]);
+            for (int64_t j = 0; j < out; ++j) v[j] = mlp_activate(v[j], false);
           }
         }
         x = y;
@@ -283,9 +285,9 @@ class Mlp final : public Model {
             d[k] = v;
           }
           if (relu_) {
-            for (int64_t k = 0; k < in; ++k) d[k] = x[k] > 0.0f ? d[k] : 0.0f;
+            for (int64_t k = 0; k < in; ++k) d[k] = mlp_activation_grad(d[k], x[k], true);
           } else {
-            for (int64_t k = 0; k < in; ++k) d[k] *= 1.0f - x[k] * x[k];
+            for (int64_t k = 0; k < in; ++k) d[k] = mlp_activation_grad(d[k], x[k], false);
           }
         }
         std::swap(dy, dx);
@@ -296,6 +298,7 @@ class Mlp final : public Model {
 
   std::vector<int> widths_;  // obs_dim, hidden..., actions
   bool relu_;
+  MlpShape shape_{};  // the same layout for the device trainer (mlp_row.hpp)
   std::vector<int64_t> w_offset_, b_offset_, h_offset_, wt_offset_;
   std::vector<int64_t> gt_offset_;  // per layer, in BackwardScratch::gt
   int64_t num_params_ = 0, hidden_total_ = 0, wt_size_ = 0, macs_ = 0, gt_size_ = 0;
@@ -309,6 +312,9 @@ std::shared_ptr<const Model> make_mlp(int obs_dim, int actions, const Params& pa
   const ParamSpecs& specs = model_param_specs("mlp");
   for (const double w : params.integers(spec_of(specs, "hidden"))) widths.push_back(static_cast<int>(w));
   widths.push_back(actions);
+  if (widths.size() > kMlpMaxLayers + 1)  // the spec's bound; MlpShape holds no more
+    throw Error(codes::kInvalidParam, params.owner() + ".hidden must have at most " +
+                                          std::to_string(kMlpMaxLayers - 1) + " layers");
   // Read as text and checked here: the message lists the choices as this
   // kind always has ("tanh" or "relu").
   const ParamSpec& act = spec_of(specs, "activation");

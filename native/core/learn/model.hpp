@@ -11,6 +11,8 @@
 
 namespace dilemma::learn {
 
+struct MlpShape;  // mlp_row.hpp
+
 // A tabular model's reading of an observation: `blocks` blocks of `size`
 // values; a block's index is the position of its largest value (the first on
 // ties) and the state is sum_j index_j * size^j (block 0 least significant).
@@ -49,6 +51,9 @@ class Model {
   // Tabular models: how an observation picks a row of logits (params
   // [states, actions]); null for every other model.
   virtual const TabularLayout* tabular_layout() const { return nullptr; }
+  // MLP models: their layer widths and activation (mlp_row.hpp); null for
+  // every other model.
+  virtual const MlpShape* mlp_shape() const { return nullptr; }
 
   // Seeded initial parameters (counter-based draws: the same seed gives the
   // same parameters on any machine).
