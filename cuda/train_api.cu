@@ -3,8 +3,13 @@
 // tables, rollout (a thread per environment), group sums (a thread per
 // column), credits and their per-(state, action) sums (a thread per chunk of
 // environments), chunk totals (a thread per field), and the closed-form
-// gradient with Adam (one thread: the table is small). Every sum runs in a
-// fixed order, so the same seed gives the same numbers on every run.
+// gradient with Adam (one thread: the table is small). An MLP policy
+// (train_mlp.cuh) first fills the table from a forward pass per state (a
+// thread per state); its update runs the closed-form logit gradient (one
+// thread), the backward pass per state (a thread per state), each
+// parameter's sum over the states (a thread per parameter) and Adam (one
+// thread). Every sum runs in a fixed order, so the same seed gives the same
+// numbers on every run.
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -16,6 +21,7 @@
 #include "device_memory.cuh"
 #include "dilemma_cuda.h"
 #include "status.cuh"
+#include "train_mlp.cuh"
 #include "train_stages.cuh"
 
 namespace dilemma::cuda {
@@ -29,9 +35,37 @@ constexpr int64_t kDeviceChunk = 32;
 
 unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
 
-__global__ void prepare_kernel(const float* params, int64_t states, float temperature, TableRow* table, int* bad) {
+// logits: the tabular parameters, or an MLP's logits per state.
+__global__ void prepare_kernel(const float* logits, int64_t states, float temperature, TableRow* table, int* bad) {
   const int64_t s = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
-  if (s < states && !prepare_table_row(params + s * 2, temperature, &table[s])) *bad = 1;
+  if (s < states && !prepare_table_row(logits + s * 2, temperature, &table[s])) *bad = 1;
+}
+
+__global__ void mlp_forward_kernel(const TrainMlp n, const float* params) {
+  const int64_t s = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (s < n.states) train_mlp_forward(n, params, s);
+}
+
+__global__ void mlp_logit_grad_kernel(const TrainUpdate u, const double* totals, const TableRow* table,
+                                      const TrainMlp n, TrainLossSums* sums) {
+  *sums = train_logit_grads(u, totals, table, n.logits, n.dlogits);
+}
+
+__global__ void mlp_backward_kernel(const TrainMlp n, const float* params) {
+  const int64_t s = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (s < n.states) train_mlp_backward(n, params, s);
+}
+
+__global__ void mlp_param_grad_kernel(const TrainMlp n, float* grad) {
+  const int64_t p = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (p < n.params) grad[p] = train_mlp_param_grad(n, p);
+}
+
+__global__ void mlp_adam_kernel(const TrainUpdate u, int epoch, int64_t count, float* params, float* m, float* v,
+                                float* grad, const double* totals, const TrainLossSums* sums,
+                                TrainUpdateMetrics* out) {
+  const double norm = train_adam(u, epoch, count, params, m, v, grad);
+  if (epoch == 0) *out = train_metrics(u, totals, *sums, norm);
 }
 
 template <int H>
@@ -70,9 +104,12 @@ using namespace dilemma::cuda;
 
 struct dlm_cuda_trainer {
   dlm_cuda_train_config cfg;
-  int64_t iteration, adam_t, states, chunks, fields, summed;
+  bool mlp;
+  int64_t iteration, adam_t, states, chunks, fields, summed, count;
   Stream stream;
   DeviceArray<float> params, m, v, grad;
+  DeviceArray<float> obs, hidden, delta, logits, dlogits;  // an MLP's per-state pass
+  DeviceArray<TrainLossSums> sums;
   DeviceArray<TableRow> table;
   DeviceArray<float> returns, rewards, scratch;
   DeviceArray<uint8_t> live;
@@ -81,18 +118,26 @@ struct dlm_cuda_trainer {
   DeviceArray<TrainUpdateMetrics> metrics;
   DeviceArray<int> bad;
 
-  dlm_cuda_trainer(const dlm_cuda_train_config& c, int64_t group_count)
+  dlm_cuda_trainer(const dlm_cuda_train_config& c, int64_t group_count, int64_t param_count, int64_t hidden_total)
       : cfg(c),
+        mlp(c.policy == DLM_CUDA_POLICY_MLP),
         iteration(0),
         adam_t(0),
         states(c.states),
         chunks((c.batch + kDeviceChunk - 1) / kDeviceChunk),
         fields(train_fields(c.states)),
         summed(c.aa_past_rewards ? 4 : 2),
-        params(c.states * 2),
-        m(c.states * 2),
-        v(c.states * 2),
-        grad(c.states * 2),
+        count(param_count),
+        params(param_count),
+        m(param_count),
+        v(param_count),
+        grad(param_count),
+        obs(mlp ? c.states * c.history * dilemma::matrix::kSlot : 0),
+        hidden(mlp ? c.states * hidden_total : 0),
+        delta(mlp ? c.states * hidden_total : 0),
+        logits(mlp ? c.states * 2 : 0),
+        dlogits(mlp ? c.states * 2 : 0),
+        sums(mlp ? 1 : 0),
         table(c.states),
         returns(2 * c.batch * c.steps),
         rewards(c.aa_past_rewards ? 2 * c.batch * c.steps : 0),
@@ -113,6 +158,32 @@ namespace {
 
 int64_t group_count_of(const dlm_cuda_train_config& c) { return (c.batch + c.group_size - 1) / c.group_size; }
 
+// An MLP's layout from the config; only after check_config.
+learn::MlpShape mlp_shape_of(const dlm_cuda_train_config& c) {
+  learn::MlpShape m{};
+  m.layers = c.mlp_layers;
+  for (int i = 0; i <= c.mlp_layers; ++i) m.widths[i] = c.mlp_widths[i];
+  m.relu = c.mlp_relu != 0;
+  return m;
+}
+
+// The widest hidden layer the device takes (the model specs' bound).
+constexpr int kMlpMaxWidth = 4096;
+
+void check_mlp(const dlm_cuda_train_config* c) {
+  if (c->history > kMlpMaxHistory)
+    invalid("config.history must be at most " + std::to_string(kMlpMaxHistory) + " for an MLP policy");
+  if (c->states != train_mlp_states(c->history) || c->blocks != c->history || c->block_size != matrix::kSlot)
+    invalid("config.states, config.blocks and config.block_size must be 5^history, history and 5 for an MLP policy");
+  if (c->mlp_layers < 1 || c->mlp_layers > learn::kMlpMaxLayers)
+    invalid("config.mlp_layers must be in [1, " + std::to_string(learn::kMlpMaxLayers) + "]");
+  if (c->mlp_widths[0] != c->history * matrix::kSlot) invalid("config.mlp_widths[0] must be 5 * config.history");
+  if (c->mlp_widths[c->mlp_layers] != 2) invalid("config.mlp_widths[config.mlp_layers] must be 2 (the actions)");
+  for (int i = 1; i < c->mlp_layers; ++i)
+    if (c->mlp_widths[i] < 1 || c->mlp_widths[i] > kMlpMaxWidth)
+      invalid("config.mlp_widths[" + std::to_string(i) + "] must be in [1, " + std::to_string(kMlpMaxWidth) + "]");
+}
+
 void check_config(const dlm_cuda_train_config* c) {
   if (!c) invalid("config must not be null");
   if (c->history < 1 || c->history > matrix::kMaxHistory) invalid("config.history must be in [1, " + std::to_string(matrix::kMaxHistory) + "]");
@@ -121,6 +192,8 @@ void check_config(const dlm_cuda_train_config* c) {
   if (c->epochs < 1) invalid("config.epochs must be >= 1");
   if (c->group_size < 1) invalid("config.group_size must be >= 1");
   if (c->states < 1 || c->states > 2048) invalid("config.states must be in [1, 2048]");
+  if (c->policy != DLM_CUDA_POLICY_TABULAR && c->policy != DLM_CUDA_POLICY_MLP) invalid("config.policy is unknown");
+  if (c->policy == DLM_CUDA_POLICY_MLP) check_mlp(c);
   if (c->blocks < 1 || c->block_size < 1) invalid("config.blocks and config.block_size must be >= 1");
   if (c->blocks * c->block_size > c->history * matrix::kSlot)
     invalid("config.blocks * config.block_size must not exceed the observation size");
@@ -175,13 +248,35 @@ TrainRun run_of(dlm_cuda_trainer& t) {
   return r;
 }
 
+TrainMlp mlp_of(dlm_cuda_trainer& t) {
+  TrainMlp n{};
+  n.shape = mlp_shape_of(t.cfg);
+  n.history = t.cfg.history;
+  n.states = t.states;
+  n.obs_dim = static_cast<int64_t>(t.cfg.history) * matrix::kSlot;
+  n.hidden_total = learn::mlp_hidden_total(n.shape);
+  n.params = t.count;
+  n.obs = t.obs.get();
+  n.hidden = t.hidden.get();
+  n.delta = t.delta.get();
+  n.logits = t.logits.get();
+  n.dlogits = t.dlogits.get();
+  return n;
+}
+
 void iterate(dlm_cuda_trainer& t, dlm_cuda_train_metrics* out) {
   const dlm_cuda_train_config& c = t.cfg;
   const cudaStream_t s = t.stream.get();
   TrainRun r = run_of(t);
   check(cudaMemsetAsync(t.bad.get(), 0, sizeof(int), s), "cudaMemsetAsync");
-  prepare_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(t.params.get(), t.states, c.temperature, t.table.get(),
-                                                           t.bad.get());
+  TrainMlp n{};
+  if (t.mlp) {
+    n = mlp_of(t);
+    mlp_forward_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(n, t.params.get());
+    check(cudaGetLastError(), "MLP forward kernel launch");
+  }
+  prepare_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(t.mlp ? t.logits.get() : t.params.get(), t.states,
+                                                           c.temperature, t.table.get(), t.bad.get());
   check(cudaGetLastError(), "table kernel launch");
   with_train_history(c.history, [&](auto h) {
     play_kernel<decltype(h)::value><<<blocks_for(c.batch), kThreads, 0, s>>>(r);
@@ -214,9 +309,20 @@ void iterate(dlm_cuda_trainer& t, dlm_cuda_train_metrics* out) {
   t.bad.download(&bad, s);
   t.stream.sync();
   if (bad) fail(DLM_CUDA_ERR_INVALID_ARGUMENT, "policy has a non-finite logit");
-  update_kernel<<<1, 1, 0, s>>>(u, t.totals.get(), t.table.get(), t.params.get(), t.m.get(), t.v.get(),
-                                t.grad.get(), t.metrics.get());
-  check(cudaGetLastError(), "update kernel launch");
+  if (!t.mlp) {
+    update_kernel<<<1, 1, 0, s>>>(u, t.totals.get(), t.table.get(), t.params.get(), t.m.get(), t.v.get(),
+                                  t.grad.get(), t.metrics.get());
+    check(cudaGetLastError(), "update kernel launch");
+  }
+  for (int e = 0; t.mlp && e < c.epochs; ++e) {
+    if (e > 0) mlp_forward_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(n, t.params.get());
+    mlp_logit_grad_kernel<<<1, 1, 0, s>>>(u, t.totals.get(), t.table.get(), n, t.sums.get());
+    mlp_backward_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(n, t.params.get());
+    mlp_param_grad_kernel<<<blocks_for(t.count), kThreads, 0, s>>>(n, t.grad.get());
+    mlp_adam_kernel<<<1, 1, 0, s>>>(u, e, t.count, t.params.get(), t.m.get(), t.v.get(), t.grad.get(),
+                                    t.totals.get(), t.sums.get(), t.metrics.get());
+    check(cudaGetLastError(), "MLP update kernel launch");
+  }
   TrainUpdateMetrics um{};
   std::vector<double> extra(kExtraFields);
   t.metrics.download(&um, s);
@@ -253,7 +359,10 @@ DLM_CUDA_API int dlm_cuda_trainer_create(const dlm_cuda_train_config* config, co
     if (!params || !adam_m || !adam_v) invalid("params, adam_m and adam_v must not be null");
     if (adam_t < 0 || iteration < 0) invalid("adam_t and iteration must be >= 0");
     require_device();
-    auto* t = new dlm_cuda_trainer(*config, group_count_of(*config));
+    const bool mlp = config->policy == DLM_CUDA_POLICY_MLP;
+    const dilemma::learn::MlpShape shape = mlp ? mlp_shape_of(*config) : dilemma::learn::MlpShape{};
+    const int64_t count = mlp ? dilemma::learn::mlp_param_count(shape) : config->states * 2;
+    auto* t = new dlm_cuda_trainer(*config, group_count_of(*config), count, mlp ? dilemma::learn::mlp_hidden_total(shape) : 0);
     t->iteration = iteration;
     t->adam_t = adam_t;
     t->params.upload(params, t->stream.get());

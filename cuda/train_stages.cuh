@@ -254,77 +254,108 @@ struct TrainUpdateMetrics {
   double policy_loss, entropy, clipped_fraction, grad_norm, credit_abs_mean;
 };
 
-// The loss gradient w.r.t. the tabular logits from the credit sums, in closed
-// form (trainer_fused.cpp step 4), then Adam, for every epoch. totals: the
-// chunks' summed fields; table: the behaviour (the rollout's policy).
-DLM_HD TrainUpdateMetrics train_update(const TrainUpdate& u, const double* totals, const TableRow* table,
-                                       float* params, float* m, float* v, float* grad) {
-  const int64_t codes = u.states * 2, n = codes;
-  const double* extra = totals + codes * kSumFields;
-  const double abs_credit = extra[0];
-  const int64_t live_rows = static_cast<int64_t>(extra[1]) * 2;
+// What the per-state logit gradients add up to for the metrics.
+struct TrainLossSums {
+  double policy, entropy, clipped;
+};
+
+// The loss's normalizer (LossNormalize) from the totals' live steps.
+DLM_HD double train_inverse_normalizer(const TrainUpdate& u, const double* totals) {
+  const int64_t live_rows = static_cast<int64_t>(totals[u.states * 2 * kSumFields + 1]) * 2;
   double normalizer = 0.0;
   switch (u.normalize) {
     case 0: normalizer = static_cast<double>(live_rows); break;  // kMask
     case 1: normalizer = static_cast<double>(u.rows); break;     // kRows
     default: normalizer = u.normalizer; break;                   // kConstant
   }
-  const double inv = normalizer > 0.0 ? 1.0 / normalizer : 0.0;
-  const double weight = static_cast<float>(inv);
+  return normalizer > 0.0 ? 1.0 / normalizer : 0.0;
+}
+
+// The loss gradient w.r.t. every state's logits z [states, 2] into dz, in
+// closed form from the credit sums (trainer_fused.cpp step 4): a state's
+// rows share their logits, so their per-row gradients add up to counts and
+// credit sums per (state, action). totals: the chunks' summed fields; table:
+// the behaviour (the rollout's policy).
+DLM_HD TrainLossSums train_logit_grads(const TrainUpdate& u, const double* totals, const TableRow* table,
+                                       const float* z, float* dz) {
+  const double weight = static_cast<float>(train_inverse_normalizer(u, totals));
   const bool ppo = u.row.objective == learn::LossObjective::kPpo;
   const double lo = 1.0 - u.row.clip, hi = 1.0 + u.row.clip;
+  TrainLossSums sums{0, 0, 0};
+  for (int64_t s = 0; s < u.states; ++s) {
+    float lp[2], p[2], ratio[2], behavior[2];
+    uint8_t capped[2];
+    const TableRow& row = table[s];
+    for (int k = 0; k < 2; ++k) behavior[k] = prepared_logp(row.prep, row.z, k, u.temperature);
+    const float h = learn::prepare_cached_row(z + s * 2, 2, behavior, u.row, lp, p, ratio, capped);
+    double dlogp[2], count = 0.0;
+    for (int a = 0; a < 2; ++a) {
+      const double* q = totals + (s * 2 + a) * kSumFields;
+      const double cnt = q[2] + q[3] + q[4];
+      count += cnt;
+      sums.entropy += cnt * h;
+      const double rr = ratio[a];
+      if (!ppo) {
+        dlogp[a] = -rr * (q[0] + q[1]);
+        sums.policy += -rr * lp[a] * (q[0] + q[1]);
+        sums.clipped += capped[a] ? cnt : 0.0;
+        continue;
+      }
+      const double rc = rr < lo ? lo : (rr > hi ? hi : rr);
+      const bool clip_pos = rr > hi, clip_neg = rr < lo;
+      dlogp[a] = -rr * ((clip_pos ? 0.0 : q[0]) + (clip_neg ? 0.0 : q[1]));
+      sums.policy += -(clip_pos ? rc : rr) * q[0] - (clip_neg ? rc : rr) * q[1];
+      sums.clipped += (clip_pos ? q[2] : 0.0) + (clip_neg ? q[3] : 0.0);
+    }
+    for (int k = 0; k < 2; ++k) {
+      double g = 0.0;
+      for (int a = 0; a < 2; ++a) g += weight * dlogp[a] * ((k == a ? 1.0 : 0.0) - p[k]);
+      if (p[k] > 0.0f) g += weight * u.row.entropy_coef * count * p[k] * (lp[k] + h);
+      dz[s * 2 + k] = static_cast<float>(g);
+    }
+  }
+  return sums;
+}
+
+// Adam::step (optim.cpp) of epoch e over n parameters; returns the
+// gradient's norm before clipping.
+DLM_HD double train_adam(const TrainUpdate& u, int e, int64_t n, float* params, float* m, float* v, float* grad) {
+  double sq = 0.0;
+  for (int64_t i = 0; i < n; ++i) sq += static_cast<double>(grad[i]) * grad[i];
+  const double norm = sqrt(sq);
+  if (learn::adam_clips(norm, u.clip_norm)) {
+    const float scale = learn::adam_clip_scale(norm, u.clip_norm);
+    for (int64_t i = 0; i < n; ++i) grad[i] *= scale;
+  }
+  const learn::AdamScalars sc = learn::adam_scalars(u.lr, u.beta1, u.beta2, u.eps, u.adam_t + e + 1);
+  for (int64_t i = 0; i < n; ++i) learn::adam_element(params + i, m + i, v + i, grad[i], u.beta1, u.beta2, sc);
+  return norm;
+}
+
+// The first epoch's metrics from its sums and gradient norm.
+DLM_HD TrainUpdateMetrics train_metrics(const TrainUpdate& u, const double* totals, const TrainLossSums& sums,
+                                        double norm) {
+  const double* extra = totals + u.states * 2 * kSumFields;
+  const int64_t live_rows = static_cast<int64_t>(extra[1]) * 2;
+  const double inv = train_inverse_normalizer(u, totals);
+  TrainUpdateMetrics out;
+  out.policy_loss = sums.policy * inv;
+  out.entropy = sums.entropy * inv;
+  out.clipped_fraction = live_rows > 0 ? sums.clipped / static_cast<double>(live_rows) : 0.0;
+  out.grad_norm = norm;
+  out.credit_abs_mean = live_rows ? extra[0] / static_cast<double>(live_rows) : 0.0;
+  return out;
+}
+
+// The tabular update, every epoch: the logits are the parameters, so the
+// logit gradient is the parameter gradient.
+DLM_HD TrainUpdateMetrics train_update(const TrainUpdate& u, const double* totals, const TableRow* table,
+                                       float* params, float* m, float* v, float* grad) {
   TrainUpdateMetrics out{0, 0, 0, 0, 0};
   for (int e = 0; e < u.epochs; ++e) {
-    double policy = 0.0, entropy = 0.0, clipped = 0.0;
-    for (int64_t s = 0; s < u.states; ++s) {
-      float lp[2], p[2], ratio[2], behavior[2];
-      uint8_t capped[2];
-      const TableRow& row = table[s];
-      for (int k = 0; k < 2; ++k) behavior[k] = prepared_logp(row.prep, row.z, k, u.temperature);
-      const float h = learn::prepare_cached_row(params + s * 2, 2, behavior, u.row, lp, p, ratio, capped);
-      double dlogp[2], count = 0.0;
-      for (int a = 0; a < 2; ++a) {
-        const double* q = totals + (s * 2 + a) * kSumFields;
-        const double cnt = q[2] + q[3] + q[4];
-        count += cnt;
-        entropy += cnt * h;
-        const double rr = ratio[a];
-        if (!ppo) {
-          dlogp[a] = -rr * (q[0] + q[1]);
-          policy += -rr * lp[a] * (q[0] + q[1]);
-          clipped += capped[a] ? cnt : 0.0;
-          continue;
-        }
-        const double rc = rr < lo ? lo : (rr > hi ? hi : rr);
-        const bool clip_pos = rr > hi, clip_neg = rr < lo;
-        dlogp[a] = -rr * ((clip_pos ? 0.0 : q[0]) + (clip_neg ? 0.0 : q[1]));
-        policy += -(clip_pos ? rc : rr) * q[0] - (clip_neg ? rc : rr) * q[1];
-        clipped += (clip_pos ? q[2] : 0.0) + (clip_neg ? q[3] : 0.0);
-      }
-      for (int k = 0; k < 2; ++k) {
-        double g = 0.0;
-        for (int a = 0; a < 2; ++a) g += weight * dlogp[a] * ((k == a ? 1.0 : 0.0) - p[k]);
-        if (p[k] > 0.0f) g += weight * u.row.entropy_coef * count * p[k] * (lp[k] + h);
-        grad[s * 2 + k] = static_cast<float>(g);
-      }
-    }
-    // Adam::step (optim.cpp) over the table.
-    double sq = 0.0;
-    for (int64_t i = 0; i < n; ++i) sq += static_cast<double>(grad[i]) * grad[i];
-    const double norm = sqrt(sq);
-    if (learn::adam_clips(norm, u.clip_norm)) {
-      const float scale = learn::adam_clip_scale(norm, u.clip_norm);
-      for (int64_t i = 0; i < n; ++i) grad[i] *= scale;
-    }
-    const learn::AdamScalars sc = learn::adam_scalars(u.lr, u.beta1, u.beta2, u.eps, u.adam_t + e + 1);
-    for (int64_t i = 0; i < n; ++i) learn::adam_element(params + i, m + i, v + i, grad[i], u.beta1, u.beta2, sc);
-    if (e == 0) {
-      out.policy_loss = policy * inv;
-      out.entropy = entropy * inv;
-      out.clipped_fraction = live_rows > 0 ? clipped / static_cast<double>(live_rows) : 0.0;
-      out.grad_norm = norm;
-      out.credit_abs_mean = live_rows ? abs_credit / static_cast<double>(live_rows) : 0.0;
-    }
+    const TrainLossSums sums = train_logit_grads(u, totals, table, params, grad);
+    const double norm = train_adam(u, e, u.states * 2, params, m, v, grad);
+    if (e == 0) out = train_metrics(u, totals, sums, norm);
   }
   return out;
 }

@@ -114,12 +114,12 @@ test('loss.policyGradient: gpu "auto" equals the CPU when no GPU is usable; "cud
   });
 });
 
-// Two iterations of a trainer; its device, parameters, full state and metrics (less the wall time).
-async function twoSteps(config: TrainConfig) {
+// Two (or `steps`) iterations of a trainer; its device, parameters, full state and metrics (less the wall time).
+async function twoSteps(config: TrainConfig, steps = 2) {
   const trainer = Trainer.create(config);
   try {
     const metrics: Omit<IterationMetrics, 'seconds'>[] = [];
-    for (let i = 0; i < 2; ++i) {
+    for (let i = 0; i < steps; ++i) {
       const { seconds: _s, ...m } = await trainer.step();
       metrics.push(m);
     }
@@ -189,7 +189,8 @@ test("Trainer: gpu 'auto' above the threshold is the CPU bit for bit without a G
 
 test("Trainer: gpu 'cuda' refuses a config the device trainer does not cover, naming what", (t) => {
   const cases: [TrainConfig, RegExp][] = [
-    [{ policy: { kind: 'mlp' } }, /policy 'mlp' is not tabular/],
+    [{ policy: { kind: 'gru' } }, /policy 'gru' is neither tabular nor an MLP/],
+    [{ game: { id: 'ipd', params: { history: 5 } }, policy: { kind: 'mlp' } }, /an MLP policy over history 5 \(at most 4 rounds\)/],
     [{ game: { id: 'coin' } }, /game 'coin' is not an iterated 2x2 game/],
     [{ baseline: 'critic' }, /baseline 'critic'/],
     [{ whitenCredits: true }, /whitenCredits/],
@@ -203,12 +204,49 @@ test("Trainer: gpu 'cuda' refuses a config the device trainer does not cover, na
 });
 
 test("Trainer: gpu 'auto' trains an uncovered config on the CPU, whatever its size", async (t) => {
-  // An MLP at 2^20 agent-steps would go to a usable GPU if the device trainer covered it.
-  const config: TrainConfig = { game: { id: 'ipd', params: { rounds: 2 } }, policy: { kind: 'mlp', hidden: [4] }, batch: 1 << 18, seed: 2 };
+  // An MLP over 5 rounds at 2^20 agent-steps would go to a usable GPU if the device trainer covered it.
+  const config: TrainConfig = {
+    game: { id: 'ipd', params: { rounds: 2, history: 5 } },
+    policy: { kind: 'mlp', hidden: [4] },
+    batch: 1 << 18,
+    seed: 2,
+  };
   const trainer = Trainer.create({ ...config, gpu: 'auto' });
   try {
     t.is(trainer.device, 'cpu');
   } finally {
     trainer.dispose();
+  }
+});
+
+test("Trainer: an MLP policy with gpu 'auto' above the threshold is the CPU bit for bit without a GPU; 'cuda' is refused with the reason", async (t) => {
+  // 2048 x 256 x 2 = 2^20 agent-steps per iteration; memory 2, Advantage Alignment, groups.
+  const config: TrainConfig = {
+    game: { id: 'ipd', params: { rounds: 256, history: 2 } },
+    policy: { kind: 'mlp', hidden: [8] },
+    batch: 2048,
+    groupSize: 64,
+    seed: 7,
+    lr: 0.05,
+  };
+  t.true(2048 * 256 * 2 >= TRAIN_AUTO_CUDA_MIN_AGENT_STEPS);
+  // One iteration each: the CPU's general path is slow at this size.
+  const cpu = await twoSteps({ ...config, gpu: false }, 1);
+  const auto = await twoSteps({ ...config, gpu: 'auto' }, 1);
+  t.true(cpu.metrics[0].gradNorm > 0);
+  if (!cuda.available) {
+    t.is(auto.device, 'cpu');
+    t.deepEqual(auto, cpu);
+    const err = t.throws(() => Trainer.create({ ...config, gpu: 'cuda' }), { instanceOf: DilemmaError, code: ErrorCode.BackendUnavailable });
+    t.true(err!.message.includes(cuda.reason!), err!.message);
+    return;
+  }
+  // On a GPU: the device trainer within the parity rule (cuda/tests/parity.hpp).
+  t.is(auto.device, 'cuda');
+  const close = (d: number, c: number) => Math.abs(d - c) <= 1e-6 + 1e-5 * Math.abs(c);
+  t.true([...auto.params].every((x, i) => close(x, cpu.params[i])), 'params');
+  t.true([...auto.state.adamV].every((x, i) => close(x, cpu.state.adamV[i])), 'adamV');
+  for (const k of ['policyLoss', 'entropy', 'gradNorm', 'creditAbsMean'] as const) {
+    t.true(close(auto.metrics[0][k], cpu.metrics[0][k]), k);
   }
 });

@@ -282,7 +282,7 @@ typedef int (*dlm_cuda_matrix_rollout_fn)(const dlm_cuda_matrix_game*, const dlm
 /*
  * Device trainer: whole training iterations of dilemma::learn::Trainer
  * (native/core/learn/trainer_fused.cpp) for an iterated 2x2 game with a
- * tabular policy, self-play, a leave-one-out baseline, no KL term and no
+ * tabular or MLP policy, self-play, a leave-one-out baseline, no KL term and no
  * whitening. Parameters, Adam state and trajectories stay on the device; an
  * iteration copies back only its metrics. Enumerations are the core's:
  * algorithm (0 naive, 1 Advantage Alignment, 2 sum of rewards), aa_form
@@ -311,7 +311,18 @@ typedef struct dlm_cuda_train_config {
   float lr, beta1, beta2, eps, clip_norm;
   int32_t linear_schedule;
   int64_t iterations; /* the schedule's length */
+  /* The policy: DLM_CUDA_POLICY_TABULAR (params [states * 2]) or
+   * DLM_CUDA_POLICY_MLP (mlp.cpp's flat parameters). An MLP reads the whole
+   * observation: history at most 4, states = 5^history, blocks = history and
+   * block_size = 5. */
+  int32_t policy;
+  int32_t mlp_layers;     /* hidden layers + 1, at most 17 */
+  int32_t mlp_widths[18]; /* obs_dim (5 * history), the hidden widths, 2 */
+  int32_t mlp_relu;       /* 1: ReLU, 0: tanh */
 } dlm_cuda_train_config;
+
+#define DLM_CUDA_POLICY_TABULAR 0
+#define DLM_CUDA_POLICY_MLP 1
 
 typedef struct dlm_cuda_train_metrics {
   int64_t iteration;
@@ -321,7 +332,7 @@ typedef struct dlm_cuda_train_metrics {
 
 typedef struct dlm_cuda_trainer dlm_cuda_trainer;
 
-/* Starts from params, adam_m, adam_v ([states * 2] each, host memory), adam_t
+/* Starts from params, adam_m, adam_v (the policy's parameter count each, host memory), adam_t
  * steps taken and the iteration count. */
 DLM_CUDA_API int dlm_cuda_trainer_create(const dlm_cuda_train_config* config, const float* params, const float* adam_m,
                                          const float* adam_v, int64_t adam_t, int64_t iteration,

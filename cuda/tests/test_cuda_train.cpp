@@ -5,7 +5,9 @@
 // rule (|dev - cpu| <= 1e-6 + 1e-5 |cpu|, parity.hpp), for the naive,
 // Advantage Alignment (past advantages and past rewards) and sum-of-rewards
 // credits, groups, PPO with two epochs, a longer memory read through the
-// observation, noise and random episode ends.
+// observation, noise and random episode ends; and with MLP policies (hidden
+// widths 8 and 32, tanh and ReLU) against the CPU's general path, whose
+// per-row gradient the device sums per state (train_mlp.cuh).
 //
 // The kernels' loops run here thread after thread in the launch order, so
 // this checks the device trainer's logic (draws, layout, sums, gradient,
@@ -20,6 +22,7 @@
 #include "../core/learn/trainer.hpp"
 #include "../tests/tabular_trainer_config.hpp"  // native/tests, through native/core
 #include "parity.hpp"
+#include "train_mlp.cuh"
 #include "train_stages.cuh"
 
 using dilemma::Params;
@@ -42,6 +45,15 @@ TrainerConfig base(Params game = Params(), int blocks = 1) {
   return dtest::tabular_trainer_config(std::move(game), blocks);
 }
 
+// The same trainer with an MLP policy of one hidden layer.
+TrainerConfig mlp(int hidden, Params game = Params(), const std::string& activation = "tanh") {
+  TrainerConfig c = base(std::move(game));
+  c.model = dilemma::learn::make_model(
+      "mlp", c.game->info().obs_dim, 2,
+      Params("policy", {{"hidden", std::vector<double>{double(hidden)}}, {"activation", activation}}));
+  return c;
+}
+
 // The device trainer's state and buffers, on the host.
 struct HostDeviceTrainer {
   TrainerConfig cfg;
@@ -56,7 +68,11 @@ struct HostDeviceTrainer {
   IterationMetrics iterate(int64_t T, int64_t chunk) {
     int history = 0;
     const dilemma::matrix::Rules& rules = *cfg.game->matrix_rules(&history);
-    const dilemma::learn::TabularLayout& layout = *cfg.model->tabular_layout();
+    const dilemma::learn::MlpShape* mlp = cfg.model->mlp_shape();
+    // An MLP reads its observation whole: the direct state of every round.
+    const dilemma::learn::TabularLayout layout =
+        mlp ? dilemma::learn::TabularLayout{history, dilemma::matrix::kSlot, dc::train_mlp_states(history)}
+            : *cfg.model->tabular_layout();
     const int64_t B = cfg.batch, BT = B * T, states = layout.states;
     const int64_t group_size = cfg.group_size > 0 ? cfg.group_size : B;
     dc::TrainRun r{};
@@ -101,7 +117,29 @@ struct HostDeviceTrainer {
     r.scratch = scratch.data();
     r.parts = parts.data();
 
-    for (int64_t s = 0; s < states; ++s) dc::prepare_table_row(params.data() + s * 2, r.temperature, &table[s]);
+    dc::TrainMlp n{};
+    std::vector<float> obs, hidden, delta, logits, dlogits;
+    if (mlp) {
+      n.shape = *mlp;
+      n.history = history;
+      n.states = states;
+      n.obs_dim = static_cast<int64_t>(history) * dilemma::matrix::kSlot;
+      n.hidden_total = dilemma::learn::mlp_hidden_total(*mlp);
+      n.params = dilemma::learn::mlp_param_count(*mlp);
+      obs.resize(states * n.obs_dim);
+      hidden.resize(states * n.hidden_total);
+      delta.resize(hidden.size());
+      logits.resize(states * 2);
+      dlogits.resize(states * 2);
+      n.obs = obs.data();
+      n.hidden = hidden.data();
+      n.delta = delta.data();
+      n.logits = logits.data();
+      n.dlogits = dlogits.data();
+      for (int64_t s = 0; s < states; ++s) dc::train_mlp_forward(n, params.data(), s);
+    }
+    for (int64_t s = 0; s < states; ++s)
+      dc::prepare_table_row((mlp ? logits.data() : params.data()) + s * 2, r.temperature, &table[s]);
     dc::with_train_history(history, [&](auto h) {
       for (int64_t b = 0; b < B; ++b) dc::train_play<decltype(h)::value>(r, b);
       return true;
@@ -127,9 +165,21 @@ struct HostDeviceTrainer {
     u.eps = cfg.adam.eps;
     u.clip_norm = cfg.adam.clip_norm;
     u.adam_t = adam_t;
-    std::vector<float> grad(states * 2);
-    const dc::TrainUpdateMetrics um = dc::train_update(u, totals.data(), table.data(), params.data(), m.data(),
-                                                       v.data(), grad.data());
+    std::vector<float> grad(params.size());
+    dc::TrainUpdateMetrics um{};
+    if (!mlp) {
+      um = dc::train_update(u, totals.data(), table.data(), params.data(), m.data(), v.data(), grad.data());
+    } else {
+      for (int e = 0; e < cfg.epochs; ++e) {
+        if (e > 0)
+          for (int64_t s = 0; s < states; ++s) dc::train_mlp_forward(n, params.data(), s);
+        const dc::TrainLossSums sums = dc::train_logit_grads(u, totals.data(), table.data(), n.logits, n.dlogits);
+        for (int64_t s = 0; s < states; ++s) dc::train_mlp_backward(n, params.data(), s);
+        for (int64_t p = 0; p < n.params; ++p) grad[p] = dc::train_mlp_param_grad(n, p);
+        const double norm = dc::train_adam(u, e, n.params, params.data(), m.data(), v.data(), grad.data());
+        if (e == 0) um = dc::train_metrics(u, totals.data(), sums, norm);
+      }
+    }
     adam_t += cfg.epochs;
     IterationMetrics out;
     out.iteration = iteration++;
@@ -219,6 +269,20 @@ int main() {
   cases.push_back({"memory 2, groups of 6, past rewards", base(Params("game", {{"history", 2.0}}), 2)});
   cases.back().cfg.group_size = 6;
   cases.back().cfg.aa_past = TrainerConfig::AaPast::kRewards;
+  for (int hidden : {8, 32}) {
+    const std::string h = "MLP " + std::to_string(hidden) + ": ";
+    cases.push_back({h + "naive", mlp(hidden)});
+    cases.back().cfg.algorithm = Algorithm::kNaive;
+    cases.push_back({h + "advantage alignment", mlp(hidden)});
+    cases.push_back({h + "PPO, two epochs, entropy bonus, temperature 1.5", mlp(hidden)});
+    cases.back().cfg.loss.objective = dilemma::learn::LossObjective::kPpo;
+    cases.back().cfg.epochs = 2;
+    cases.back().cfg.loss.entropy_coef = 0.01f;
+    cases.back().cfg.temperature = 1.5f;
+  }
+  cases.push_back({"MLP 8 relu, memory 2, past rewards, groups of 6", mlp(8, Params("game", {{"history", 2.0}}), "relu")});
+  cases.back().cfg.aa_past = TrainerConfig::AaPast::kRewards;
+  cases.back().cfg.group_size = 6;
   for (const Case& k : cases) {
     check_case(k, 5, 256);  // the CPU's chunks: the same sums
     check_case(k, 5, 7);    // the device's smaller chunks

@@ -6,13 +6,29 @@
 #include "error.hpp"
 #include "games/matrix_rules.hpp"
 #include "learn/device_trainer_config.hpp"
+#include "learn/mlp_row.hpp"
 
 namespace dilemma::addon::gpu {
 
 namespace {
 
-// The device trainer's table limit (cuda/train_api.cu, check_config).
+// The device trainer's limits (cuda/train_api.cu, check_config): table
+// states, an MLP's rounds of memory and hidden width.
 constexpr int64_t kDeviceStates = 2048;
+constexpr int kDeviceMlpHistory = 4;
+constexpr int kDeviceMlpWidth = 4096;
+
+// What of an MLP policy the device does not cover; empty when it does.
+std::string mlp_not_covered(const learn::MlpShape& m, int history) {
+  if (history > kDeviceMlpHistory)
+    return "an MLP policy over history " + std::to_string(history) + " (at most " +
+           std::to_string(kDeviceMlpHistory) + " rounds)";
+  for (int i = 1; i < m.layers; ++i)
+    if (m.widths[i] > kDeviceMlpWidth)
+      return "an MLP hidden layer of width " + std::to_string(m.widths[i]) + " (at most " +
+             std::to_string(kDeviceMlpWidth) + ")";
+  return "";
+}
 
 
 }  // namespace
@@ -94,18 +110,24 @@ std::string trainer_not_covered(const learn::Trainer& t) {
   int history = 0;
   if (c.game->matrix_rules(&history) == nullptr || g.agents != 2 || g.actions != 2)
     return "game '" + g.id + "' is not an iterated 2x2 game";
+  if (history < 1 || history > matrix::kMaxHistory) return "history " + std::to_string(history) + " is out of range";
   const learn::TabularLayout* layout = c.model->tabular_layout();
-  if (layout == nullptr) return "policy '" + c.model->kind() + "' is not tabular";
-  if (layout->states > kDeviceStates || layout->states * g.actions > learn::kChunkedTableEntries)
+  const learn::MlpShape* mlp = c.model->mlp_shape();
+  if (layout == nullptr && mlp == nullptr) return "policy '" + c.model->kind() + "' is neither tabular nor an MLP";
+  if (mlp != nullptr) {
+    const std::string why = mlp_not_covered(*mlp, history);
+    if (!why.empty()) return why;
+  } else if (layout->states > kDeviceStates || layout->states * g.actions > learn::kChunkedTableEntries) {
     return "the tabular policy has " + std::to_string(layout->states) + " states (at most " +
            std::to_string(kDeviceStates) + ")";
-  if (history < 1 || history > matrix::kMaxHistory) return "history " + std::to_string(history) + " is out of range";
+  }
   if (c.baseline != learn::Baseline::kLeaveOneOut) return "baseline 'critic' (only 'leave-one-out')";
   if (c.loss.kl_coef != 0.0f) return "a KL term";
   if (c.whiten_credits) return "whitenCredits";
   if (c.buffer_size > 0) return "a snapshot buffer (bufferSize > 0; only self-play)";
   if (c.game->stat_count() != 0) return "game statistics";
-  if (!c.fused) return "the general (unfused) path";
+  // An MLP always takes the CPU's general path, which the device matches.
+  if (!c.fused && mlp == nullptr) return "the general (unfused) path";
   return "";
 }
 
@@ -115,7 +137,8 @@ std::shared_ptr<DeviceTrainer> attach_trainer(Want want, const learn::Trainer& t
   if (!why.empty()) {
     if (want == Want::kAuto) return nullptr;
     throw Error(codes::kBackendUnavailable,
-                "gpu 'cuda': the device trainer covers iterated 2x2 games with a tabular policy in self-play, a "
+                "gpu 'cuda': the device trainer covers iterated 2x2 games with a tabular policy or an MLP over at most "
+                "4 rounds of memory in self-play, a "
                 "leave-one-out baseline, no KL term, no credit whitening and no snapshot buffer; not covered here: " + why);
   }
   if (want == Want::kAuto) {

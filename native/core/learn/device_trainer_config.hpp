@@ -2,11 +2,12 @@
 // Trainer's: one translation for the addon and the CUDA benchmark, so that
 // both always run the device on exactly the work the CPU Trainer describes.
 // The caller checks first that the Trainer is one the device covers (a 2x2
-// matrix game with a tabular model).
+// matrix game with a tabular model, or an MLP over at most 4 rounds).
 #pragma once
 
 #include "../../../cuda/include/dilemma_cuda.h"
 #include "../games/matrix_rules.hpp"
+#include "mlp_row.hpp"
 #include "model.hpp"
 #include "trainer.hpp"
 
@@ -16,7 +17,10 @@ inline dlm_cuda_train_config device_train_config(const Trainer& t) {
   const TrainerConfig& c = t.config();
   int history = 0;
   const matrix::Rules& rules = *c.game->matrix_rules(&history);
-  const TabularLayout& layout = *c.model->tabular_layout();
+  const MlpShape* mlp = c.model->mlp_shape();
+  int64_t direct_states = 1;  // an MLP reads every round's joint move
+  for (int k = 0; k < history; ++k) direct_states *= matrix::kSlot;
+  const TabularLayout layout = mlp ? TabularLayout{history, matrix::kSlot, direct_states} : *c.model->tabular_layout();
   dlm_cuda_train_config d{};
   for (int i = 0; i < 8; ++i) d.rewards[i] = rules.rewards[i];
   d.noise = rules.noise;
@@ -51,6 +55,12 @@ inline dlm_cuda_train_config device_train_config(const Trainer& t) {
   d.clip_norm = c.adam.clip_norm;
   d.linear_schedule = c.schedule == TrainerConfig::Schedule::kLinear ? 1 : 0;
   d.iterations = c.iterations;
+  d.policy = mlp ? DLM_CUDA_POLICY_MLP : DLM_CUDA_POLICY_TABULAR;
+  if (mlp) {
+    d.mlp_layers = mlp->layers;
+    for (int i = 0; i <= mlp->layers; ++i) d.mlp_widths[i] = mlp->widths[i];
+    d.mlp_relu = mlp->relu ? 1 : 0;
+  }
   return d;
 }
 
