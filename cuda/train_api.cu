@@ -2,7 +2,8 @@
 // iteration as a sequence of kernels over the stages of train_stages.cuh:
 // tables, rollout (a thread per environment), group sums (a thread per
 // column), credits and their per-(state, action) sums (a thread per chunk of
-// environments), chunk totals (a thread per field), and the closed-form
+// environments, or a warp per chunk where the tables are small:
+// train_credit_segment), chunk totals (a thread per field), and the closed-form
 // gradient with Adam (one thread: the table is small). An MLP policy
 // (train_mlp.cuh) first fills the table from a forward pass per state (a
 // thread per state); its update runs the closed-form logit gradient (one
@@ -32,6 +33,7 @@ constexpr int kThreads = 128;
 // Environments per credit thread: small enough that a batch of 2^20 gives
 // 2^15 threads.
 constexpr int64_t kDeviceChunk = 32;
+static_assert(kDeviceChunk == kWarpLanes, "the warp credit pass takes a chunk per warp");
 
 unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
 
@@ -84,6 +86,62 @@ __global__ void group_sum_kernel(const TrainRun r, int64_t series) {
 __global__ void credit_kernel(const TrainRun r, int64_t chunks) {
   const int64_t c = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   if (c < chunks) train_credit_chunk(r, c);
+}
+
+// Rows [t0, t0 + n) of environments b0..b0 + envs - 1 of a [B, T] series
+// into each lane's out[0, n): the warp reads row after row (consecutive lanes,
+// consecutive steps), then every lane reads its own row of the tile.
+template <typename V, typename Get>
+__device__ __forceinline__ void stage_rows(int32_t* tile, int lane, int envs, int n, Get&& get, V* out) {
+  constexpr int kPitch = kWarpLanes + 1;  // no bank conflicts reading a tile row
+  if (lane < n)
+    for (int j = 0; j < envs; ++j) tile[j * kPitch + lane] = get(j);
+  __syncwarp();
+  if (lane < envs)
+    for (int i = 0; i < n; ++i) out[i] = static_cast<V>(tile[lane * kPitch + i]);
+  __syncwarp();
+}
+
+// A warp per chunk of kWarpLanes environments (train_credit_segment).
+__global__ void __launch_bounds__(kThreads) credit_warp_kernel(const TrainRun r, int64_t chunks, int64_t fields) {
+  constexpr int kWarps = kThreads / kWarpLanes;
+  __shared__ int32_t tiles[kWarps][kWarpLanes * (kWarpLanes + 1)];
+  const int warp = threadIdx.x / kWarpLanes, lane = threadIdx.x % kWarpLanes;
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
+  if (c >= chunks) return;  // the whole warp
+  int32_t* tile = tiles[warp];
+  const int64_t T = r.T, b0 = c * kWarpLanes, b = b0 + lane;
+  const int envs = static_cast<int>(r.B - b0 < kWarpLanes ? r.B - b0 : kWarpLanes);
+  double table[kLaneFields];
+  for (int f = 0; f < kLaneFields; ++f) table[f] = 0.0;
+  float carry[2] = {0.0f, 0.0f};
+  float ret[2][kWarpLanes], rw[2][kWarpLanes];
+  int32_t code[2][kWarpLanes];
+  uint8_t live[kWarpLanes];
+  const TrainSegment seg{{ret[0], ret[1]}, {rw[0], rw[1]}, {code[0], code[1]}, live};
+  for (int64_t t0 = 0; t0 < T; t0 += kWarpLanes) {
+    const int n = static_cast<int>(T - t0 < kWarpLanes ? T - t0 : kWarpLanes);
+    const int64_t at = b0 * T + t0 + lane;  // row j's element: at + j * T
+    for (int a = 0; a < 2; ++a) {
+      stage_rows(tile, lane, envs, n, [&](int j) { return __float_as_int(r.returns[a][at + j * T]); }, code[a]);
+      for (int i = 0; i < n; ++i) ret[a][i] = __int_as_float(code[a][i]);
+      if (r.reward_past) {
+        stage_rows(tile, lane, envs, n, [&](int j) { return __float_as_int(r.rewards[a][at + j * T]); }, code[a]);
+        for (int i = 0; i < n; ++i) rw[a][i] = __int_as_float(code[a][i]);
+      }
+      stage_rows(tile, lane, envs, n, [&](int j) { return r.codes[a * r.BT + at + j * T]; }, code[a]);
+    }
+    stage_rows(tile, lane, envs, n, [&](int j) { return static_cast<int32_t>(r.live[at + j * T]); }, live);
+    if (lane < envs) train_credit_segment(r, b, t0, n, seg, carry, table);
+  }
+  if (lane < envs) train_credit_env_end(r, b, table);
+  // Lanes past the batch's end add their zero tables.
+  double* part = r.parts + c * fields;
+  for (int64_t f = 0; f < fields; ++f) {
+    double v = table[f];
+    for (int w = kWarpLanes / 2; w >= 1; w /= 2) v += __shfl_xor_sync(0xffffffffu, v, w);
+    if (lane == 0) part[f] = v;
+  }
 }
 
 __global__ void total_kernel(const double* parts, int64_t chunks, int64_t fields, double* totals) {
@@ -285,7 +343,10 @@ void iterate(dlm_cuda_trainer& t, dlm_cuda_train_metrics* out) {
   check(cudaGetLastError(), "rollout kernel launch");
   group_sum_kernel<<<blocks_for(t.summed * r.group_count * r.T), kThreads, 0, s>>>(r, t.summed);
   check(cudaGetLastError(), "group sum kernel launch");
-  credit_kernel<<<blocks_for(t.chunks), kThreads, 0, s>>>(r, t.chunks);
+  if (train_warp_credits(t.states))
+    credit_warp_kernel<<<blocks_for(t.chunks * kWarpLanes), kThreads, 0, s>>>(r, t.chunks, t.fields);
+  else
+    credit_kernel<<<blocks_for(t.chunks), kThreads, 0, s>>>(r, t.chunks);
   check(cudaGetLastError(), "credit kernel launch");
   total_kernel<<<blocks_for(t.fields), kThreads, 0, s>>>(t.parts.get(), t.chunks, t.fields, t.totals.get());
   check(cudaGetLastError(), "total kernel launch");

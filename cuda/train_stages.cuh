@@ -229,6 +229,85 @@ DLM_HD void train_credit_chunk(const TrainRun& r, int64_t c) {
   }
 }
 
+// The warp-cooperative credit pass (train_api.cu's credit_warp_kernel): a
+// warp per chunk of kWarpLanes environments, lane l playing environment
+// b0 + l through tiles of kWarpLanes steps, which the warp stages through
+// shared memory (coalesced, each element read once). Each lane sums into
+// its own table of fields, small enough for its registers and local memory;
+// the warp then adds the lanes' tables in a fixed shuffle tree.
+constexpr int kWarpLanes = 32;
+constexpr int64_t kLaneFields = 64;  // tables of up to 5 states (56 fields)
+
+DLM_HD bool train_warp_credits(int64_t states) { return train_fields(states) <= kLaneFields; }
+
+// One lane's rows of a tile: [n] values from step t0 on of its environment.
+struct TrainSegment {
+  const float* ret[2];
+  const float* rw[2];  // null unless reward_past
+  const int32_t* code[2];
+  const uint8_t* live;
+};
+
+// Steps [t0, t0 + n) (n <= kWarpLanes) of environment b: both seats'
+// advantages and credits, summed into the lane's table as train_credit_chunk
+// sums them; carry holds both seats' Advantage Alignment scan states between
+// tiles (credit_math.hpp's carry and t0 make a tile's scan that of the row).
+DLM_HD void train_credit_segment(const TrainRun& r, int64_t b, int64_t t0, int n, const TrainSegment& x, float* carry,
+                                 double* table) {
+  const int64_t T = r.T, G = r.group_count;
+  double* extra = table + r.states * 2 * kSumFields;
+  const int64_t g = b / r.group_size;
+  const int64_t size = r.group_size < r.B - g * r.group_size ? r.group_size : r.B - g * r.group_size;
+  float adv[2][kWarpLanes], past[2][kWarpLanes], credit[kWarpLanes];
+  for (int a = 0; a < 2; ++a) {
+    const double* s = r.group_sums + (a * G + g) * T + t0;
+    for (int i = 0; i < n; ++i) adv[a][i] = credit::leave_one_out_element(x.ret[a][i], s[i], size);
+    if (!r.reward_past) continue;
+    const double* rs = r.group_sums + ((2 + a) * G + g) * T + t0;
+    for (int i = 0; i < n; ++i) past[a][i] = credit::leave_one_out_element(x.rw[a][i], rs[i], size);
+  }
+  for (int a = 0; a < 2; ++a) {
+    const float *own = adv[a], *others = adv[1 - a];
+    switch (r.algorithm) {
+      case TrainAlgorithm::kNaive:
+        for (int i = 0; i < n; ++i) credit[i] = own[i];
+        break;
+      case TrainAlgorithm::kSumOfRewards: credit::sum_row(own, others, credit, n); break;
+      case TrainAlgorithm::kAdvantageAlignment:
+        carry[a] = credit::advantage_alignment_past_row(own, r.reward_past ? past[a] : own, others, credit, n, r.beta,
+                                                        r.gamma, r.include_current, r.form, carry[a], t0);
+        break;
+    }
+    for (int i = 0; i < n; ++i)
+      if (x.live[i]) {
+        train_accumulate(table, x.code[a][i], credit[i]);
+        extra[0] += fabsf(credit[i]);
+      }
+  }
+  for (int i = 0; i < n; ++i) extra[1] += x.live[i];
+}
+
+// Environment b's episode totals into the lane's table, after its tiles.
+DLM_HD void train_credit_env_end(const TrainRun& r, int64_t b, double* table) {
+  double* extra = table + r.states * 2 * kSumFields;
+  for (int a = 0; a < 2; ++a) {
+    extra[2 + a] += r.reward_sum[b * 2 + a];
+    extra[4 + a] += r.coop[b * 2 + a];
+  }
+}
+
+// The warp's shuffle tree on the host: at width w = 16, 8, 4, 2, 1 lane l
+// adds lane l ^ w's value to its own (__shfl_xor_sync); lane 0's result.
+inline double train_lane_tree(const double* lanes) {
+  double v[kWarpLanes], next[kWarpLanes];
+  for (int l = 0; l < kWarpLanes; ++l) v[l] = lanes[l];
+  for (int w = kWarpLanes / 2; w >= 1; w /= 2) {
+    for (int l = 0; l < kWarpLanes; ++l) next[l] = v[l] + v[l ^ w];
+    for (int l = 0; l < kWarpLanes; ++l) v[l] = next[l];
+  }
+  return v[0];
+}
+
 // Field f of the chunks' parts, summed in chunk order.
 DLM_HD double train_total(const double* parts, int64_t chunks, int64_t fields, int64_t f) {
   double sum = 0.0;

@@ -13,6 +13,7 @@
 // this checks the device trainer's logic (draws, layout, sums, gradient,
 // Adam) on any machine; the sums' order differs from the CPU's only in the
 // chunking of the credit sums, which the parity rule absorbs.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,7 +66,8 @@ struct HostDeviceTrainer {
       : cfg(c), params(init.params), m(init.adam_m), v(init.adam_v), adam_t(init.adam_t) {}
 
   // One iteration, kernel by kernel; returns the metrics the device copies back.
-  IterationMetrics iterate(int64_t T, int64_t chunk) {
+  // warp: the warp credit pass (chunk must be kWarpLanes), lane after lane.
+  IterationMetrics iterate(int64_t T, int64_t chunk, bool warp) {
     int history = 0;
     const dilemma::matrix::Rules& rules = *cfg.game->matrix_rules(&history);
     const dilemma::learn::MlpShape* mlp = cfg.model->mlp_shape();
@@ -147,7 +149,35 @@ struct HostDeviceTrainer {
     for (int64_t s = 0; s < (r.reward_past ? 4 : 2); ++s)
       for (int64_t g = 0; g < r.group_count; ++g)
         for (int64_t t = 0; t < T; ++t) dc::train_group_sum(r, s, g, t);
-    for (int64_t c = 0; c < chunks; ++c) dc::train_credit_chunk(r, c);
+    if (!warp) {
+      for (int64_t c = 0; c < chunks; ++c) dc::train_credit_chunk(r, c);
+    } else {
+      std::vector<double> tables(dc::kWarpLanes * fields);
+      for (int64_t c = 0; c < chunks; ++c) {
+        std::fill(tables.begin(), tables.end(), 0.0);
+        for (int lane = 0; lane < dc::kWarpLanes; ++lane) {
+          const int64_t b = c * dc::kWarpLanes + lane;
+          if (b >= B) break;  // the lanes past the end keep zero tables
+          double* table = tables.data() + lane * fields;
+          float carry[2] = {0.0f, 0.0f};
+          for (int64_t t0 = 0; t0 < T; t0 += dc::kWarpLanes) {
+            const int64_t at = b * T + t0;
+            const dc::TrainSegment x{{ret0.data() + at, ret1.data() + at},
+                                     {r.reward_past ? rw0.data() + at : nullptr, r.reward_past ? rw1.data() + at : nullptr},
+                                     {codes.data() + at, codes.data() + BT + at},
+                                     live.data() + at};
+            dc::train_credit_segment(r, b, t0, static_cast<int>(std::min<int64_t>(dc::kWarpLanes, T - t0)), x, carry,
+                                     table);
+          }
+          dc::train_credit_env_end(r, b, table);
+        }
+        for (int64_t f = 0; f < fields; ++f) {
+          double lanes[dc::kWarpLanes];
+          for (int l = 0; l < dc::kWarpLanes; ++l) lanes[l] = tables[l * fields + f];
+          parts[c * fields + f] = dc::train_lane_tree(lanes);
+        }
+      }
+    }
     for (int64_t f = 0; f < fields; ++f) totals[f] = dc::train_total(parts.data(), chunks, fields, f);
 
     dc::TrainUpdate u{};
@@ -207,14 +237,14 @@ void close_all(const std::vector<float>& dev, const std::vector<float>& cpu, con
   expect(ok, what + " (worst |difference| " + std::to_string(worst) + ")");
 }
 
-void check_case(const Case& k, int iterations, int64_t chunk) {
+void check_case(const Case& k, int iterations, int64_t chunk, bool warp = false) {
   TrainerConfig c = k.cfg;
   Trainer cpu(c);
   HostDeviceTrainer dev(c, cpu.state());
   bool metrics_ok = true;
   std::string first_bad;
   for (int i = 0; i < iterations; ++i) {
-    const IterationMetrics mc = cpu.iterate(), md = dev.iterate(cpu.steps(), chunk);
+    const IterationMetrics mc = cpu.iterate(), md = dev.iterate(cpu.steps(), chunk, warp);
     auto check = [&](double d, double e, const char* name) {
       if (within(d, e)) return;
       if (metrics_ok) first_bad = std::string(name) + " at iteration " + std::to_string(i) + ": " + std::to_string(d) +
@@ -231,8 +261,8 @@ void check_case(const Case& k, int iterations, int64_t chunk) {
     check(md.grad_norm, mc.grad_norm, "gradient norm");
     check(md.credit_abs_mean, mc.credit_abs_mean, "mean |credit|");
   }
-  const std::string what = k.name + " (" + std::to_string(iterations) + " iterations, chunks of " +
-                           std::to_string(chunk) + ")";
+  const std::string what = k.name + " (" + std::to_string(iterations) + " iterations, " +
+                           (warp ? "a warp per chunk of " : "chunks of ") + std::to_string(chunk) + ")";
   expect(metrics_ok, what + ": metrics" + (metrics_ok ? "" : ": " + first_bad));
   const dilemma::learn::TrainerState s = cpu.state();
   close_all(dev.params, s.params, what + ": parameters");
@@ -269,6 +299,15 @@ int main() {
   cases.push_back({"memory 2, groups of 6, past rewards", base(Params("game", {{"history", 2.0}}), 2)});
   cases.back().cfg.group_size = 6;
   cases.back().cfg.aa_past = TrainerConfig::AaPast::kRewards;
+  // Episodes longer than a warp's tile of steps and a last chunk of 4.
+  cases.push_back({"advantage alignment, 70 rounds, batch 100", base(Params("game", {{"rounds", 70.0}}))});
+  cases.back().cfg.batch = 100;
+  cases.push_back({"advantage alignment, past rewards, mean form, include current, 40 rounds, batch 100",
+                   base(Params("game", {{"rounds", 40.0}}))});
+  cases.back().cfg.batch = 100;
+  cases.back().cfg.aa_past = TrainerConfig::AaPast::kRewards;
+  cases.back().cfg.aa_form = dilemma::credit::AaForm::kMean;
+  cases.back().cfg.include_current = true;
   for (int hidden : {8, 32}) {
     const std::string h = "MLP " + std::to_string(hidden) + ": ";
     cases.push_back({h + "naive", mlp(hidden)});
@@ -285,7 +324,13 @@ int main() {
   cases.back().cfg.group_size = 6;
   for (const Case& k : cases) {
     check_case(k, 5, 256);  // the CPU's chunks: the same sums
-    check_case(k, 5, 7);    // the device's smaller chunks
+    check_case(k, 5, 7);    // smaller chunks
+    // The device's warp pass where the tables are small enough.
+    int history = 0;
+    k.cfg.game->matrix_rules(&history);
+    const auto* layout = k.cfg.model->tabular_layout();
+    if (dc::train_warp_credits(layout ? layout->states : dc::train_mlp_states(history)))
+      check_case(k, 5, dc::kWarpLanes, true);
   }
   return parity::failures() == 0 ? 0 : 1;
 }
