@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The GPU check in one command: builds libdilemma_cuda, its parity tests and
 # its benchmarks with CMake, runs the parity tests (credit kernels, policy
-# loss, matrix-game rollout: every kernel against its CPU function), then
-# the benchmarks (credit and loss bandwidth; rollout agent-steps per second
-# beside the CPU rollout), and writes into the folder given as the first
+# loss, matrix-game rollout: every kernel against its CPU function; the
+# device trainer with tabular and MLP policies against the CPU Trainer),
+# then the benchmarks (credit and loss bandwidth; rollout and training
+# agent-steps per second, tabular and MLP, beside the CPU), and writes into the folder given as the first
 # argument (default: bench/results/cuda-<UTC time>/): log.txt, all their
 # output, and results.json, every benchmark figure (name, value, unit, the
 # CPU's figure on the same work where measured, fraction of the device's
