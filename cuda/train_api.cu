@@ -8,8 +8,8 @@
 // (train_mlp.cuh) first fills the table from a forward pass per state (a
 // thread per state); its update runs the closed-form logit gradient (one
 // thread), the backward pass per state (a thread per state), each
-// parameter's sum over the states (a thread per parameter) and Adam (one
-// thread). Every sum runs in a fixed order, so the same seed gives the same
+// parameter's sum over the states (a thread per parameter), the gradient's
+// norm (one thread) and Adam (a thread per parameter). Every sum runs in a fixed order, so the same seed gives the same
 // numbers on every run.
 #include <cuda_runtime.h>
 
@@ -63,11 +63,17 @@ __global__ void mlp_param_grad_kernel(const TrainMlp n, float* grad) {
   if (p < n.params) grad[p] = train_mlp_param_grad(n, p);
 }
 
-__global__ void mlp_adam_kernel(const TrainUpdate u, int epoch, int64_t count, float* params, float* m, float* v,
-                                float* grad, const double* totals, const TrainLossSums* sums,
-                                TrainUpdateMetrics* out) {
-  const double norm = train_adam(u, epoch, count, params, m, v, grad);
-  if (epoch == 0) *out = train_metrics(u, totals, *sums, norm);
+// The gradient's norm into *norm, and the first epoch's metrics.
+__global__ void mlp_norm_kernel(const TrainUpdate u, int epoch, int64_t count, const float* grad, const double* totals,
+                                const TrainLossSums* sums, double* norm, TrainUpdateMetrics* out) {
+  *norm = train_grad_norm(grad, count);
+  if (epoch == 0) *out = train_metrics(u, totals, *sums, *norm);
+}
+
+__global__ void mlp_adam_kernel(const TrainUpdate u, int epoch, int64_t count, const double* norm, float* params,
+                                float* m, float* v, float* grad) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (i < count) train_adam_element(u, epoch, *norm, i, params, m, v, grad);
 }
 
 template <int H>
@@ -168,6 +174,7 @@ struct dlm_cuda_trainer {
   DeviceArray<float> params, m, v, grad;
   DeviceArray<float> obs, hidden, delta, logits, dlogits;  // an MLP's per-state pass
   DeviceArray<TrainLossSums> sums;
+  DeviceArray<double> norm;
   DeviceArray<TableRow> table;
   DeviceArray<float> returns, rewards, scratch;
   DeviceArray<uint8_t> live;
@@ -196,6 +203,7 @@ struct dlm_cuda_trainer {
         logits(mlp ? c.states * 2 : 0),
         dlogits(mlp ? c.states * 2 : 0),
         sums(mlp ? 1 : 0),
+        norm(mlp ? 1 : 0),
         table(c.states),
         returns(2 * c.batch * c.steps),
         rewards(c.aa_past_rewards ? 2 * c.batch * c.steps : 0),
@@ -380,8 +388,10 @@ void iterate(dlm_cuda_trainer& t, dlm_cuda_train_metrics* out) {
     mlp_logit_grad_kernel<<<1, 1, 0, s>>>(u, t.totals.get(), t.table.get(), n, t.sums.get());
     mlp_backward_kernel<<<blocks_for(t.states), kThreads, 0, s>>>(n, t.params.get());
     mlp_param_grad_kernel<<<blocks_for(t.count), kThreads, 0, s>>>(n, t.grad.get());
-    mlp_adam_kernel<<<1, 1, 0, s>>>(u, e, t.count, t.params.get(), t.m.get(), t.v.get(), t.grad.get(),
-                                    t.totals.get(), t.sums.get(), t.metrics.get());
+    mlp_norm_kernel<<<1, 1, 0, s>>>(u, e, t.count, t.grad.get(), t.totals.get(), t.sums.get(), t.norm.get(),
+                                    t.metrics.get());
+    mlp_adam_kernel<<<blocks_for(t.count), kThreads, 0, s>>>(u, e, t.count, t.norm.get(), t.params.get(), t.m.get(),
+                                                             t.v.get(), t.grad.get());
     check(cudaGetLastError(), "MLP update kernel launch");
   }
   TrainUpdateMetrics um{};

@@ -396,18 +396,27 @@ DLM_HD TrainLossSums train_logit_grads(const TrainUpdate& u, const double* total
   return sums;
 }
 
-// Adam::step (optim.cpp) of epoch e over n parameters; returns the
-// gradient's norm before clipping.
-DLM_HD double train_adam(const TrainUpdate& u, int e, int64_t n, float* params, float* m, float* v, float* grad) {
+// The gradient's norm, its squares summed in index order (Adam::step).
+DLM_HD double train_grad_norm(const float* grad, int64_t n) {
   double sq = 0.0;
   for (int64_t i = 0; i < n; ++i) sq += static_cast<double>(grad[i]) * grad[i];
-  const double norm = sqrt(sq);
-  if (learn::adam_clips(norm, u.clip_norm)) {
-    const float scale = learn::adam_clip_scale(norm, u.clip_norm);
-    for (int64_t i = 0; i < n; ++i) grad[i] *= scale;
-  }
+  return sqrt(sq);
+}
+
+// Adam::step (optim.cpp) of epoch e for parameter i, given the gradient's
+// norm: the elements are independent, so a kernel runs a thread on each.
+DLM_HD void train_adam_element(const TrainUpdate& u, int e, double norm, int64_t i, float* params, float* m, float* v,
+                               float* grad) {
+  if (learn::adam_clips(norm, u.clip_norm)) grad[i] *= learn::adam_clip_scale(norm, u.clip_norm);
   const learn::AdamScalars sc = learn::adam_scalars(u.lr, u.beta1, u.beta2, u.eps, u.adam_t + e + 1);
-  for (int64_t i = 0; i < n; ++i) learn::adam_element(params + i, m + i, v + i, grad[i], u.beta1, u.beta2, sc);
+  learn::adam_element(params + i, m + i, v + i, grad[i], u.beta1, u.beta2, sc);
+}
+
+// Adam::step of epoch e over n parameters; returns the gradient's norm
+// before clipping.
+DLM_HD double train_adam(const TrainUpdate& u, int e, int64_t n, float* params, float* m, float* v, float* grad) {
+  const double norm = train_grad_norm(grad, n);
+  for (int64_t i = 0; i < n; ++i) train_adam_element(u, e, norm, i, params, m, v, grad);
   return norm;
 }
 

@@ -206,7 +206,10 @@ struct HostDeviceTrainer {
         const dc::TrainLossSums sums = dc::train_logit_grads(u, totals.data(), table.data(), n.logits, n.dlogits);
         for (int64_t s = 0; s < states; ++s) dc::train_mlp_backward(n, params.data(), s);
         for (int64_t p = 0; p < n.params; ++p) grad[p] = dc::train_mlp_param_grad(n, p);
-        const double norm = dc::train_adam(u, e, n.params, params.data(), m.data(), v.data(), grad.data());
+        // Kernel by kernel: the norm, then Adam a parameter per thread.
+        const double norm = dc::train_grad_norm(grad.data(), n.params);
+        for (int64_t p = 0; p < n.params; ++p)
+          dc::train_adam_element(u, e, norm, p, params.data(), m.data(), v.data(), grad.data());
         if (e == 0) um = dc::train_metrics(u, totals.data(), sums, norm);
       }
     }
