@@ -191,6 +191,7 @@ test("Trainer: gpu 'cuda' refuses a config the device trainer does not cover, na
   const cases: [TrainConfig, RegExp][] = [
     [{ policy: { kind: 'gru' } }, /policy 'gru' is neither tabular nor an MLP/],
     [{ game: { id: 'ipd', params: { history: 5 } }, policy: { kind: 'mlp' } }, /an MLP policy over history 5 \(at most 4 rounds\)/],
+    [{ policy: { kind: 'mlp', hidden: [16, 5000] } }, /an MLP hidden layer of width 5000 \(at most 4096\)/],
     [{ game: { id: 'coin' } }, /game 'coin' is not an iterated 2x2 game/],
     [{ baseline: 'critic' }, /baseline 'critic'/],
     [{ whitenCredits: true }, /whitenCredits/],
