@@ -17,6 +17,18 @@ import { EVAL_EPISODES, VARIANTS, runCase, type CaseResult, type ReferenceRow } 
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+// Rows of a memory-3 table that tell contrition from exploitability (most recent round first, own move first):
+// amends after its own flipped defection, none when that defection met a defector, no reward
+// for a defector's lone cooperation, retaliation against a fresh defection.
+const MEMORY3_ROWS = ['CD DC CC', 'CD DC DD', 'DC DD DD', 'CD CC CC'];
+
+/** A table's key probabilities: all five rows of a memory-1 table, the rows above of a memory-3 one. */
+function tableSummary(table: Record<string, number>): string {
+  const rows = Object.keys(table);
+  if (rows.every((h) => !h.includes(' '))) return Object.values(table).slice(0, 5).map((p) => p.toFixed(2)).join(' ');
+  return MEMORY3_ROWS.map((h) => `${h.replaceAll(' ', '.')} ${table[h] === undefined ? '-' : table[h].toFixed(2)}`).join(', ');
+}
+
 export async function runFamilyStudy(argv: string[]): Promise<void> {
   const seedsArg = argv.indexOf('--seeds');
   const seeds = seedsArg > 0 ? Number(argv[seedsArg + 1]) : 3;
@@ -50,10 +62,10 @@ export async function runFamilyStudy(argv: string[]): Promise<void> {
     ]),
   );
   const caseTable = formatTable(
-    ['variant', 'algorithm', 'iters', 'seed', 'self-play', 'with TFT', 'loss vs AD', 'nearest', 'P(C|-,CC,CD,DC,DD)', 'targets'],
+    ['variant', 'algorithm', 'iters', 'seed', 'self-play', 'with TFT', 'loss vs AD', 'nearest', 'P(C|-,CC,CD,DC,DD) or P(C|memory-3 history)', 'targets'],
     rows.map((r) => [
       r.variant, r.algorithm, r.iterations, r.seed, pct(r.selfPlay), pct(r.vsTitForTat), r.lossVsDefect, r.nearest,
-      Object.values(r.table).slice(0, 5).map((p) => p.toFixed(2)).join(' '),
+      tableSummary(r.table),
       Object.entries(r.pass).map(([k, ok]) => `${ok ? '' : '!'}${k}`).join(' '),
     ]),
   );

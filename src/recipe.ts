@@ -24,8 +24,10 @@ export interface RecipeKnobs {
   iterations: number;
   /** Episodes per iteration. */
   batch: number;
-  /** Adam learning rate at the start (see lrSchedule). */
+  /** Adam learning rate at the start (see lrSchedule) with `memory`. */
   lr: number;
+  /** Adam learning rate at the start with `noisyMemory`: a larger table, each row seen less often. */
+  noisyLr: number;
   /** β = betaScale / (payoffRange · horizon). */
   betaScale: number;
   /** γ = 1 − 1 / (gammaHorizon · horizon), at least minGamma. */
@@ -38,8 +40,15 @@ export interface RecipeKnobs {
   bufferProbability: number;
   /** Past snapshots kept (TrainConfig.bufferSize). */
   bufferSize: number;
-  /** Rounds remembered by the policy (the game's `history`). */
+  /** Rounds remembered by the policy (the game's `history`) when moves are not noisy. */
   memory: number;
+  /**
+   * Rounds remembered when moves are noisy (the game's noise or trainNoise):
+   * enough to tell a noise flip from a deliberate defection, so that the
+   * policy can make amends after its own flipped move instead of echoing
+   * retaliation (contrite tit-for-tat).
+   */
+  noisyMemory: number;
   /** Move noise added during training when the game has less. */
   trainNoise: number;
   /** TrainConfig.whitenCredits. */
@@ -65,13 +74,18 @@ export interface RecipeKnobs {
  * common random numbers in groups of 8, half of the opponents past
  * snapshots, a linear learning-rate decay, and the Advantage Alignment weight
  * summed over past one-step rewards (aaPast 'rewards'), which turns the
- * grim-trigger attractor of the returns-based weight into tit-for-tat
+ * grim-trigger attractor of the returns-based weight into tit-for-tat.
+ * Noiseless games get a memory-1 table (the rows beyond one round are hardly
+ * visited there, stay untrained and, if generous, are exploited); noisy ones
+ * a memory-3 table at half the learning rate, which learns to make amends
+ * after its own noise-flipped defection while still refusing always-defect
  * (bench/results/ipd-family-recipe-notes.md).
  */
 export const DEFAULT_KNOBS: RecipeKnobs = {
   iterations: 300,
   batch: 512,
   lr: 0.2,
+  noisyLr: 0.1,
   betaScale: 50,
   gammaHorizon: 1,
   minGamma: 0.9,
@@ -79,6 +93,7 @@ export const DEFAULT_KNOBS: RecipeKnobs = {
   bufferProbability: 0.5,
   bufferSize: 50,
   memory: 1,
+  noisyMemory: 3,
   trainNoise: 0,
   whitenCredits: false,
   groupSize: 8,
@@ -117,9 +132,10 @@ export function gameScale(spec: GameSpec): GameScale {
 }
 
 /**
- * The library's recipe for a two-action iterated game: a memory-`memory`
- * tabular policy trained by self-play with the settings derived from the
- * game's horizon and payoff range (see RecipeKnobs).
+ * The library's recipe for a two-action iterated game: a tabular policy
+ * remembering `memory` rounds (`noisyMemory` when moves are noisy) trained by
+ * self-play with the settings derived from the game's horizon, payoff range
+ * and noise (see RecipeKnobs).
  */
 export function iteratedGameRecipe(
   spec: { id: 'ipd' | 'matrix'; params?: Record<string, unknown> },
@@ -128,20 +144,22 @@ export function iteratedGameRecipe(
   const k = { ...DEFAULT_KNOBS, ...options.knobs };
   const { horizon, payoffRange } = gameScale(spec as GameSpec);
   const params: Record<string, unknown> = { ...(spec.params ?? {}) };
-  if (k.memory !== 1) params.history = k.memory;
   if (k.trainNoise > Number(params.noise ?? 0)) params.noise = k.trainNoise;
+  const noisy = Number(params.noise ?? 0) > 0;
+  const memory = noisy ? k.noisyMemory : k.memory;
+  if (memory !== 1) params.history = memory;
   const gamma = Math.max(k.minGamma, 1 - 1 / (k.gammaHorizon * horizon));
   return {
     game: { id: spec.id, params },
     algorithm: options.algorithm ?? 'advantage-alignment',
-    policy: { kind: 'tabular', ...(k.memory > 1 ? { blocks: k.memory } : {}) },
+    policy: { kind: 'tabular', ...(memory > 1 ? { blocks: memory } : {}) },
     iterations: options.iterations ?? k.iterations,
     batch: k.batch,
     ...(k.groupSize > 0 ? { groupSize: k.groupSize } : {}),
     seed: options.seed ?? 0,
     gamma,
     beta: k.betaScale / (payoffRange * horizon),
-    lr: k.lr,
+    lr: noisy ? k.noisyLr : k.lr,
     lrSchedule: k.lrSchedule,
     entropyCoef: k.entropyCoef,
     whitenCredits: k.whitenCredits,
