@@ -7,7 +7,6 @@ import { native, type NativeTrajectory } from './native.js';
 import type { NativeRolloutOptions } from './binding/types.js';
 import { LIMITS } from './generated/limits.js';
 import { type Policy, type PolicySpec, resolvePolicy } from './policies.js';
-import type { RolloutPlan } from './rollout-plan.js';
 import { toUint32 } from './env.js';
 import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid, isTypedArrayOf } from './validate.js';

@@ -136,6 +136,17 @@ test('hostile use: bad seeds, dispose, disposed policies and games, concurrent r
   await t.notThrowsAsync(sharing.run({ seed: 1 }));
   sharing.dispose();
 
+  // A small scripted rollout (it runs before the call returns) into arrays a
+  // plan's run off the event loop is writing.
+  const learned = new RolloutPlan({ game: 'ipd', policies: [linear('ipd'), linear('ipd')], batch: 8 });
+  t.false(learned.runsInline);
+  const writing = learned.run({ seed: 1 });
+  const small = { game: 'ipd', policies: ['random', 'random'], batch: 8, out: learned.trajectory } as const;
+  await t.throwsAsync(rollout({ ...small, policies: [...small.policies] }), { code: 'ERR_INVALID_ARGUMENT', message: /in use by a rollout that has not finished/ });
+  await writing;
+  await t.notThrowsAsync(rollout({ ...small, policies: [...small.policies] }));
+  learned.dispose();
+
   // Caller's arrays detached or shrunk after the plan was made.
   const mk = () => ({ ...allocateTrajectory({ game: 'ipd', batch: 8 }), rewards: new Float32Array(160) });
   const detached = mk();
@@ -144,7 +155,8 @@ test('hostile use: bad seeds, dispose, disposed policies and games, concurrent r
   t.throws(() => p1.runSync({ seed: 1 }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.out\.rewards was detached or resized/ });
   await t.throwsAsync(p1.run({ seed: 1 }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.out\.rewards was detached/ });
   p1.dispose();
-  const growable = new ArrayBuffer(160 * 4, { maxByteLength: 320 * 4 });
+  type Resizable = ArrayBuffer & { resize(bytes: number): void };
+  const growable = new (ArrayBuffer as unknown as new (bytes: number, o: { maxByteLength: number }) => Resizable)(160 * 4, { maxByteLength: 320 * 4 });
   const shrunk = { ...allocateTrajectory({ game: 'ipd', batch: 8 }), logProbs: new Float32Array(growable) };
   const p2 = new RolloutPlan({ game: 'ipd', policies: ['random', 'random'], batch: 8, out: shrunk });
   p2.runSync({ seed: 1 });
