@@ -1,5 +1,5 @@
 import test from 'ava';
-import { rollout, allocateTrajectory, scripted, Game, RolloutPlan, type RolloutOptions, type Trajectory } from '../src/index.js';
+import { rollout, allocateTrajectory, scripted, engineInfo, Game, RolloutPlan, type RolloutOptions, type Trajectory } from '../src/index.js';
 import { modelPolicy } from '../src/train.js';
 import { native } from '../src/native.js';
 
@@ -190,4 +190,18 @@ test('the addon checks its own arguments and never crashes', (t) => {
   t.throws(() => h.runSync(1), { code: 'ERR_DISPOSED', message: /rollout plan was disposed/ });
   t.throws(() => h.run(1), { code: 'ERR_DISPOSED' });
   game.dispose();
+});
+
+test('gpu: a plan runs where rollout() would, and refuses \'cuda\' where rollout() does', async (t) => {
+  const spec = { game: 'ipd', policies: ['random', 'tit-for-tat'], batch: 256 } as const;
+  const cuda = engineInfo().cuda;
+  if (!cuda.available) {
+    t.throws(() => new RolloutPlan({ ...spec, policies: [...spec.policies], gpu: 'cuda' }), { code: 'ERR_BACKEND_UNAVAILABLE' });
+  }
+  // 'auto' below the GPU threshold, and false: the CPU, rollout()'s bits.
+  for (const gpu of ['auto', false] as const) {
+    const plan = new RolloutPlan({ ...spec, policies: [...spec.policies], gpu });
+    t.deepEqual(bytes(await plan.run({ seed: 8 })), bytes(await rollout({ ...spec, policies: [...spec.policies], seed: 8, gpu })));
+    plan.dispose();
+  }
 });
