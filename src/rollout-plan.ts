@@ -76,10 +76,11 @@ export class RolloutPlan {
     if ('seed' in o) invalid('options.seed', 'is given to each run: plan.run({ seed })');
     checkKeys('options', o, PLAN_KEYS);
     const c = checkRollout(o);
+    let handle: NativeRolloutPlan | undefined;
     try {
       const arrays = {} as NativeTrajectory;
       const result = (c.out ?? {}) as Trajectory;
-      const handle = new (native().RolloutPlan)(
+      handle = new (native().RolloutPlan)(
         c.game.handle,
         c.policies.map((r) => r.policy.handle),
         c.native,
@@ -91,6 +92,7 @@ export class RolloutPlan {
       this.#native = handle;
       this.#checked = c;
     } catch (e) {
+      handle?.dispose();
       releaseRollout(c);
       throw e;
     }

@@ -263,8 +263,6 @@ export interface CheckedRollout {
   }>;
   /** Rollouts. */
   batch: number;
-  /** Steps per rollout, resolved. */
-  steps: number;
   /** Group of each rollout, or undefined (each its own). */
   groups: Uint32Array | undefined;
   /** The checked out, if given. */
@@ -318,7 +316,6 @@ export function checkRollout(o: Record<string, unknown>): CheckedRollout {
       ownGame,
       policies,
       batch,
-      steps: steps ?? game.info.maxSteps,
       groups,
       out,
       native: {

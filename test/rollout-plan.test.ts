@@ -34,8 +34,10 @@ const cases = (): Array<[string, Spec]> => [
 ];
 
 test('every run gives rollout()\'s trajectory for the same seed, bit for bit (games, policies, noise, ends, threads)', async (t) => {
+  const seen = new Map<string, string[]>();
   for (const [name, spec] of cases()) {
     const plan = new RolloutPlan(spec);
+    seen.set(name, bytes(await plan.run({ seed: 42 })));
     for (const seed of [0, 3, 2n ** 63n + 5n]) {
       const want = await rollout({ ...spec, seed });
       const got = await plan.run({ seed });
@@ -49,6 +51,11 @@ test('every run gives rollout()\'s trajectory for the same seed, bit for bit (ga
     }
     plan.dispose();
   }
+  // The thread count changes nothing.
+  t.deepEqual(seen.get('ipd with noise and random ends, 1 thread'), seen.get('ipd with noise and random ends, 2 threads'));
+  const four = new RolloutPlan({ game: noisy, policies: ['random', 'generous-tit-for-tat'], batch: 300, threads: 4 });
+  t.deepEqual(bytes(four.runSync({ seed: 42 })), seen.get('ipd with noise and random ends, 1 thread'));
+  four.dispose();
 });
 
 test('a plan writes into out: the same object, the numbers of a fresh rollout', async (t) => {
