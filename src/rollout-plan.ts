@@ -59,7 +59,11 @@ function runSeed(options: RolloutRunOptions | undefined): number | bigint {
  * it does not change the runs' groups.
  */
 export class RolloutPlan {
-  /** The trajectory every run refills (the `out` given, if any). */
+  /**
+   * The trajectory every run refills (the `out` given, if any). Runs write
+   * into the arrays it had when the plan was made: assigning another array
+   * to one of its fields does not redirect them.
+   */
   readonly trajectory: Trajectory;
   /** Whether {@link RolloutPlan.run} runs on the calling thread (small scripted rollouts) rather than on a worker. */
   readonly runsInline: boolean;
