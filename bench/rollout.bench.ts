@@ -3,9 +3,11 @@
  * rounds) by the engine, beside the same loop written in plain TypeScript and
  * the C++ reference loop (the limit, one thread), all writing the same
  * trajectory arrays; at batch 64, 4096 and 262144, so that the cost per
- * agent-step shows from small batches to large ones.
+ * agent-step shows from small batches to large ones. A RolloutPlan (checked
+ * once, only a seed per run) runs beside rollout() with `out`: at small
+ * batches the difference is the per-call cost of checking options and out.
  */
-import { allocateTrajectory, meanReturns, rollout, scripted, Game } from '../src/index.js';
+import { allocateTrajectory, meanReturns, rollout, scripted, Game, RolloutPlan } from '../src/index.js';
 import type { BenchSuite } from './suite.js';
 import { Domain, uniform } from './baselines/philox.js';
 import { allocate, observe, OBS_DIM, PAYOFF, type PlainTrajectory } from './baselines/ipd.js';
@@ -86,12 +88,20 @@ function assertCloseMeans(what: string, got: [number, number], want: [number, nu
 }
 
 function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite {
+  // Every call of every case draws from a new seed (never 0, which xorshift
+  // cannot start from): with one fixed seed a small batch's few thousand
+  // draws repeat call after call and the branch predictor learns them,
+  // which made the loops that used one look about 1.6x faster at batch 64.
   let seed = 0;
-  const native = () => rollout({ game, policies: [random, tft], batch, seed: seed++ });
-  const nativeOneThread = () => rollout({ game, policies: [random, tft], batch, seed: seed++, threads: 1 });
+  const next = () => ++seed;
+  const native = () => rollout({ game, policies: [random, tft], batch, seed: next() });
+  const nativeOneThread = () => rollout({ game, policies: [random, tft], batch, seed: next(), threads: 1 });
   // A trajectory refilled on every call: no fresh pages to fault in.
   const reused = allocateTrajectory({ game, batch });
-  const nativeReused = () => rollout({ game, policies: [random, tft], batch, seed: seed++, out: reused });
+  const nativeReused = () => rollout({ game, policies: [random, tft], batch, seed: next(), out: reused });
+  // Made at first use: its trajectory is as large as `reused`.
+  let plan: RolloutPlan | undefined;
+  const planned = () => (plan ??= new RolloutPlan({ game, policies: [random, tft], batch }));
   // The reference writes into buffers the caller owns, made once.
   const out = allocate(batch, ROUNDS);
   return {
@@ -100,13 +110,15 @@ function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite 
     units: { count: 2 * batch * ROUNDS, name: 'agent-step' },
     timing,
     cases: [
-      { name: 'plain TypeScript, same counter-based draws', baseline: true, fn: () => plainRollout(batch, ROUNDS, P, 12345, true) },
-      { name: 'plain TypeScript, xorshift draws', fn: () => plainRollout(batch, ROUNDS, P, 12345, false) },
+      { name: 'plain TypeScript, same counter-based draws', baseline: true, fn: () => plainRollout(batch, ROUNDS, P, next(), true) },
+      { name: 'plain TypeScript, xorshift draws', fn: () => plainRollout(batch, ROUNDS, P, next(), false) },
       { name: 'engine rollout (native)', fn: native },
       { name: 'engine rollout (native, 1 thread)', fn: nativeOneThread },
       { name: 'engine rollout, out reused', fn: nativeReused },
-      { name: 'reference loop, xorshift draws (C++, 1 thread)', fn: () => referenceIpdRollout(out, batch, ROUNDS, P, 12345, false) },
-      { name: "reference loop, engine's draws (C++, 1 thread)", limit: true, fn: () => referenceIpdRollout(out, batch, ROUNDS, P, 12345, true) },
+      { name: 'engine rollout plan, run()', fn: () => planned().run({ seed: next() }) },
+      { name: 'engine rollout plan, runSync()', fn: () => planned().runSync({ seed: next() }) },
+      { name: 'reference loop, xorshift draws (C++, 1 thread)', fn: () => referenceIpdRollout(out, batch, ROUNDS, P, next(), false) },
+      { name: "reference loop, engine's draws (C++, 1 thread)", limit: true, fn: () => referenceIpdRollout(out, batch, ROUNDS, P, next(), true) },
     ],
     async check() {
       referenceAddon();
@@ -114,6 +126,12 @@ function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite 
       const engine = await rollout({ game, policies: [random, tft], batch, seed: 777 });
       const plain = plainRollout(batch, ROUNDS, P, 777, true);
       assertSameTrajectory('engine against TypeScript', engine, plain, ['observations', 'actions', 'rewards', 'dones', 'mask', 'logProbs']);
+      // The plan's runs are rollout()'s, bit for bit.
+      const viaPlan = await planned().run({ seed: 777 });
+      for (const key of ['observations', 'actions', 'logProbs', 'entropies', 'rewards', 'dones', 'mask'] as const) {
+        const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        if (!bytes(viaPlan[key]).equals(bytes(engine[key]))) throw new Error(`rollout plan against rollout(): ${key} differs`);
+      }
       const ref = referenceIpdRollout(allocate(batch, ROUNDS), batch, ROUNDS, P, 777, true);
       assertSameTrajectory('reference against TypeScript', ref, plain, ['observations', 'actions', 'rewards', 'dones', 'mask', 'logProbs', 'entropies']);
       // xorshift: other games, the same distribution.

@@ -52,6 +52,7 @@ export {
   strategyParamSpecs,
 } from './policies.js';
 export { rollout, allocateTrajectory, meanReturns, actionRate, type RolloutOptions, type Trajectory } from './rollout.js';
+export { RolloutPlan, type RolloutPlanOptions, type RolloutRunOptions } from './rollout-plan.js';
 export {
   splittingMetrics,
   splittingMetricsFromStats,

@@ -2,10 +2,11 @@
  * Batched rollouts run entirely in the native core, off the event loop.
  */
 import { DilemmaError, ErrorCode } from './errors.js';
-import { type GameSpec, resolveGame } from './games.js';
+import { type Game, type GameSpec, resolveGame } from './games.js';
 import { native, type NativeTrajectory } from './native.js';
+import type { NativeRolloutOptions } from './binding/types.js';
 import { LIMITS } from './generated/limits.js';
-import { type PolicySpec, resolvePolicy } from './policies.js';
+import { type Policy, type PolicySpec, resolvePolicy } from './policies.js';
 import { toUint32 } from './env.js';
 import { gpuOption, resolveGpu, type GpuOption } from './gpu.js';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkObject, checkSeed, describe, invalid, isTypedArrayOf } from './validate.js';
@@ -243,19 +244,43 @@ export function allocateTrajectory(options: { game: GameSpec; batch: number; ste
 }
 
 /**
- * Plays `batch` episodes of a game with one policy per seat, in the native core off the event loop.
+ * A rollout's options, all but the seed, checked and resolved once: what
+ * {@link rollout} does on every call and a {@link RolloutPlan} when it is made.
  *
- * The same seed gives the same trajectory whatever the thread count.
- *
- * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad option (naming it), `ERR_UNKNOWN_GAME` / `ERR_UNKNOWN_STRATEGY` for unknown names, `ERR_TOO_LARGE` past {@link LIMITS}.
+ * @internal
  */
-export async function rollout(options: RolloutOptions): Promise<Trajectory> {
-  const o = checkObject('options', options);
-  checkKeys('options', o, ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out', 'gpu']);
+export interface CheckedRollout {
+  /** The game; `ownGame` when it was made here from an id (the caller disposes it). */
+  game: Game;
+  /** Whether `game` was made here. */
+  ownGame: boolean;
+  /** One per seat; `owned` when made here from a strategy name (the caller disposes it). */
+  policies: Array<{
+    /** The seat's policy. */
+    policy: Policy;
+    /** Whether it was made here. */
+    owned: boolean;
+  }>;
+  /** Rollouts. */
+  batch: number;
+  /** Group of each rollout, or undefined (each its own). */
+  groups: Uint32Array | undefined;
+  /** The checked out, if given. */
+  out: Trajectory | undefined;
+  /** The binding's options but the seed. */
+  native: Omit<NativeRolloutOptions, 'seed'>;
+}
+
+/**
+ * Checks and resolves options (whose keys the caller has checked). On a bad
+ * option it throws and disposes whatever it made.
+ *
+ * @internal
+ */
+export function checkRollout(o: Record<string, unknown>): CheckedRollout {
   const gpu = gpuOption({ gpu: o.gpu });
   const batch = checkInteger('options.batch', o.batch, 1, LIMITS.maxBatch);
   const steps = o.steps === undefined ? undefined : checkInteger('options.steps', o.steps, 1, LIMITS.maxRolloutSteps);
-  const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
   const threads = o.threads === undefined ? undefined : checkInteger('options.threads', o.threads, 1, LIMITS.maxThreads);
   const groups = resolveGroups(o.groups as RolloutOptions['groups'], batch);
   const temperature = o.temperature === undefined ? undefined : checkNumber('options.temperature', o.temperature, 1e-6, 1e6);
@@ -264,7 +289,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
     throw new DilemmaError(ErrorCode.InvalidArgument, 'options.policies must be an array with one policy per agent');
   }
   const { game, owned: ownGame } = resolveGame(o.game as GameSpec, 'options.game');
-  const resolved: ReturnType<typeof resolvePolicy>[] = [];
+  const policies: CheckedRollout['policies'] = [];
   try {
     if (o.policies.length !== game.info.agents) {
       throw new DilemmaError(
@@ -272,7 +297,7 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
         `options.policies must have ${game.info.agents} entries for game '${game.id}', got ${o.policies.length}`,
       );
     }
-    o.policies.forEach((p, i) => resolved.push(resolvePolicy(p as PolicySpec, `options.policies[${i}]`)));
+    o.policies.forEach((p, i) => policies.push(resolvePolicy(p as PolicySpec, `options.policies[${i}]`)));
     // 'cuda' without a usable GPU fails here; whether the kernel covers the
     // game and policies is decided natively ('auto' falls back there).
     const agentSteps = batch * (steps ?? game.info.maxSteps) * game.info.agents;
@@ -286,12 +311,15 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
             agents: game.info.agents,
             obsDim: game.info.obsDim,
           });
-    const t = await native().rollout(
-      game.handle,
-      resolved.map((r) => r.policy.handle),
-      {
+    return {
+      game,
+      ownGame,
+      policies,
+      batch,
+      groups,
+      out,
+      native: {
         batch,
-        seed,
         ...(steps ? { steps } : {}),
         ...(groups ? { groups } : {}),
         ...(threads ? { threads } : {}),
@@ -300,20 +328,75 @@ export async function rollout(options: RolloutOptions): Promise<Trajectory> {
         ...(out ? { out } : {}),
         ...(device ? { gpu: device } : {}),
       },
+    };
+  } catch (e) {
+    releaseRollout({ game, ownGame, policies });
+    throw e;
+  }
+}
+
+/**
+ * Disposes the game and policies {@link checkRollout} made.
+ *
+ * @internal
+ */
+export function releaseRollout(c: Pick<CheckedRollout, 'game' | 'ownGame' | 'policies'>): void {
+  for (const r of c.policies) if (r.owned) r.policy.dispose();
+  if (c.ownGame) c.game.dispose();
+}
+
+/**
+ * Sets out's sizes, groups and statNames after a rollout into its arrays;
+ * returns it. Its groups array is reused when it fits.
+ *
+ * @internal
+ */
+export function finishOut(out: Trajectory, c: Pick<CheckedRollout, 'batch' | 'game' | 'groups'>, steps: number, statNames: string[]): Trajectory {
+  const { batch } = c;
+  const reuse = isTypedArrayOf(out.groups, Uint32Array) && out.groups.length === batch && out.groups.buffer.byteLength > 0 &&
+    !(typeof SharedArrayBuffer !== 'undefined' && out.groups.buffer instanceof SharedArrayBuffer);
+  const outGroups = reuse ? out.groups : new Uint32Array(batch);
+  if (c.groups) outGroups.set(c.groups);
+  else identityGroups(outGroups);
+  Object.assign(out, { batch, steps, agents: c.game.info.agents, obsDim: c.game.info.obsDim, groups: outGroups, statNames });
+  return out;
+}
+
+/**
+ * A trajectory from the binding's arrays, with the game's shape and the rollouts' groups.
+ *
+ * @internal
+ */
+export function trajectoryFrom(t: NativeTrajectory, c: Pick<CheckedRollout, 'batch' | 'game' | 'groups'>): Trajectory {
+  return trajectoryOf(t, c.game.info, c.batch, c.groups ?? identityGroups(new Uint32Array(c.batch)));
+}
+
+/** The keys of {@link RolloutOptions}. */
+const ROLLOUT_KEYS = ['game', 'policies', 'batch', 'steps', 'seed', 'groups', 'threads', 'temperature', 'greedy', 'out', 'gpu'] as const;
+
+/**
+ * Plays `batch` episodes of a game with one policy per seat, in the native core off the event loop.
+ *
+ * The same seed gives the same trajectory whatever the thread count. To run
+ * the same configuration many times with new seeds, a {@link RolloutPlan}
+ * checks it once and costs far less per call at small batches.
+ *
+ * @throws DilemmaError `ERR_INVALID_ARGUMENT` for a bad option (naming it), `ERR_UNKNOWN_GAME` / `ERR_UNKNOWN_STRATEGY` for unknown names, `ERR_TOO_LARGE` past {@link LIMITS}.
+ */
+export async function rollout(options: RolloutOptions): Promise<Trajectory> {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ROLLOUT_KEYS);
+  const seed = o.seed === undefined ? 0 : checkSeed('options.seed', o.seed);
+  const c = checkRollout(o);
+  try {
+    const t = await native().rollout(
+      c.game.handle,
+      c.policies.map((r) => r.policy.handle),
+      { ...c.native, seed },
     );
-    if (out) {
-      const reuse = isTypedArrayOf(out.groups, Uint32Array) && out.groups.length === batch && out.groups.buffer.byteLength > 0 &&
-        !(typeof SharedArrayBuffer !== 'undefined' && out.groups.buffer instanceof SharedArrayBuffer);
-      const outGroups = reuse ? out.groups : new Uint32Array(batch);
-      if (groups) outGroups.set(groups);
-      else identityGroups(outGroups);
-      Object.assign(out, { batch, steps: t.steps, agents: game.info.agents, obsDim: game.info.obsDim, groups: outGroups, statNames: t.statNames });
-      return out;
-    }
-    return trajectoryOf(t, game.info, batch, groups ?? identityGroups(new Uint32Array(batch)));
+    return c.out ? finishOut(c.out, c, t.steps, t.statNames) : trajectoryFrom(t, c);
   } finally {
-    for (const r of resolved) if (r.owned) r.policy.dispose();
-    if (ownGame) game.dispose();
+    releaseRollout(c);
   }
 }
 

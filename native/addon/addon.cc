@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("strategy", Napi::Function::New<Strategy>(env, "strategy"));
   exports.Set("rollout", Napi::Function::New<Rollout>(env, "rollout"));
   exports.Set("allocateTrajectory", Napi::Function::New<AllocateTrajectory>(env, "allocateTrajectory"));
+  exports.Set("RolloutPlan", DefineRolloutPlan(env));
   exports.Set("tournament", Napi::Function::New<Tournament>(env, "tournament"));
   exports.Set("engineInfo", Napi::Function::New<EngineInfo>(env, "engineInfo"));
   exports.Set("gameSpecs", Napi::Function::New<GameSpecs>(env, "gameSpecs"));

@@ -7,6 +7,7 @@ namespace dilemma::addon {
 
 Napi::Value Rollout(const Napi::CallbackInfo& info);     // rollout_worker.cc
 Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info);  // rollout_worker.cc
+Napi::Function DefineRolloutPlan(Napi::Env env);         // rollout_plan.cc
 Napi::Value Tournament(const Napi::CallbackInfo& info);  // tournament_worker.cc
 Napi::Value Strategy(const Napi::CallbackInfo& info);    // policy_wrap.cc
 Napi::Value EngineInfo(const Napi::CallbackInfo& info);  // info.cc

@@ -16,6 +16,7 @@
 #include "policy_wrap.hpp"
 #include "promise_worker.hpp"
 #include "rollout.hpp"
+#include "rollout_args.hpp"
 #include "trajectory_buffers.hpp"
 #include "typed_out.hpp"
 
@@ -64,15 +65,6 @@ constexpr Field kFields[] = {
     {"mask", "[batch, steps]"},                         {"stats", "[batch, statNames.length]"},
 };
 
-// Inline: every policy a cheap scripted rule (it asks for blocks of
-// environments rather than whole batches) and at most 2^16 agent-steps.
-bool runs_inline(const RolloutJob& job) {
-  if (job.gpu) return false;
-  for (const auto& p : job.policies)
-    if (p->preferred_block() <= 0) return false;
-  const int64_t steps = rollout_steps(*job.game, job.options);
-  return job.options.batch * steps * job.game->info().agents <= (int64_t{1} << 16);
-}
 
 // A fresh result array: V8's own for a rollout that runs before the call
 // returns (cheapest for small arrays; V8 aborts on a failed allocation, so
@@ -84,12 +76,35 @@ Napi::TypedArrayOf<T> result_array(Napi::Env env, int64_t length, BufferLease* l
   return new_owned_array<T>(env, length, lease, zero);
 }
 
-// Fills result with the trajectory's arrays (fresh, or out's when out is
-// given) and returns the view the core writes through. lease: null when the
-// arrays are written before the call returns (an inline rollout) or never
-// (allocateTrajectory, which asks for zeroed engine-owned memory).
+}  // namespace
+
+const char* trajectory_field(int k) { return kFields[k].name; }
+
+// Inline: every policy a cheap scripted rule (it asks for blocks of
+// environments rather than whole batches) and at most 2^16 agent-steps.
+bool runs_inline(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies,
+                 const RolloutOptions& opt, bool gpu) {
+  if (gpu) return false;
+  for (const auto& p : policies)
+    if (p->preferred_block() <= 0) return false;
+  const int64_t steps = rollout_steps(game, opt);
+  return opt.batch * steps * game.info().agents <= (int64_t{1} << 16);
+}
+
+void read_rollout_options(Napi::Env env, const Options& o, RolloutOptions& opt) {
+  opt.batch = integer(env, o.get("batch"), "options.batch", 1, limits::kMaxBatch);
+  opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, limits::kMaxRolloutSteps));
+  opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, limits::kMaxThreads));
+  opt.temperature = static_cast<float>(o.number_or("temperature", 1.0, 1e-6, 1e6));
+  if (o.has("greedy")) opt.greedy = boolean(env, o.get("greedy"), "options.greedy");
+  if (o.has("groups")) {
+    auto g = input_array<uint32_t>(env, o.get("groups"), "options.groups", opt.batch);
+    opt.groups.assign(g.data(), g.data() + g.size());
+  }
+}
+
 TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutOptions& opt, const Napi::Value& out,
-                                 Napi::Object result, BufferLease* lease, bool zero) {
+                                 Napi::Object result, BufferLease* lease, bool zero, Napi::Value* arrays_out) {
   const TrajectorySizes n = trajectory_sizes(game, opt);
   const int steps = rollout_steps(game, opt);
   const GameInfo& g = game.info();
@@ -153,6 +168,8 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
   }
   // Own data properties: no setter of the caller's runs before the rollout.
   for (int k = 0; k < 8; ++k) put(result, kFields[k].name, arrays[k]);
+  if (arrays_out)
+    for (int k = 0; k < 8; ++k) arrays_out[k] = arrays[k];
   put(result, "steps", Napi::Number::New(env, steps));
   Napi::Array stat_names = Napi::Array::New(env, n_stats);
   const auto names = game.stat_names();
@@ -162,8 +179,6 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
                         static_cast<float*>(data[3]),   static_cast<float*>(data[4]),   static_cast<uint8_t*>(data[5]),
                         static_cast<uint8_t*>(data[6]), n_stats ? static_cast<int32_t*>(data[7]) : nullptr};
 }
-
-}  // namespace
 
 Napi::Value AllocateTrajectory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -193,20 +208,12 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
       job.policies.push_back(unwrap<PolicyWrap>(env, ps[i], name, "Policy")->policy(env));
     }
     RolloutOptions& opt = job.options;
-    opt.batch = integer(env, o.get("batch"), "options.batch", 1, limits::kMaxBatch);
-    opt.steps = static_cast<int>(o.integer_or("steps", 0, 1, limits::kMaxRolloutSteps));
+    read_rollout_options(env, o, opt);
     opt.seed = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
-    opt.threads = static_cast<int>(o.integer_or("threads", 0, 1, limits::kMaxThreads));
-    opt.temperature = static_cast<float>(o.number_or("temperature", 1.0, 1e-6, 1e6));
-    if (o.has("greedy")) opt.greedy = boolean(env, o.get("greedy"), "options.greedy");
-    if (o.has("groups")) {
-      auto g = input_array<uint32_t>(env, o.get("groups"), "options.groups", opt.batch);
-      opt.groups.assign(g.data(), g.data() + g.size());
-    }
     check_policies(*job.game, job.policies);
     job.gpu = gpu::plan_rollout(gpu::want_of(env, o.get("gpu"), "options.gpu"), *job.game, job.policies);
     Napi::Object result = Napi::Object::New(env);
-    const bool inline_run = runs_inline(job);
+    const bool inline_run = runs_inline(*job.game, job.policies, opt, job.gpu != nullptr);
     job.out = trajectory_arrays(env, *job.game, opt, o.get("out"), result,
                                 inline_run ? nullptr : &job.lease, false);
 

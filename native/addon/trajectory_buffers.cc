@@ -50,13 +50,30 @@ OwnedBuffer* find(const void* data) {
 
 void BufferLease::add(OwnedBuffer* b) {
   b->refs.fetch_add(1);
-  b->busy = true;
+  if (marks_busy_) b->busy = true;
   held_.push_back(b);
+}
+
+bool BufferLease::add_if_owned(const void* data, size_t bytes) {
+  OwnedBuffer* owned = data != nullptr ? find(data) : nullptr;
+  if (owned == nullptr || owned->bytes != bytes) return false;
+  add(owned);
+  return true;
+}
+
+bool BufferLease::busy() const {
+  for (const OwnedBuffer* b : held_)
+    if (b->busy) return true;
+  return false;
+}
+
+void BufferLease::set_busy(bool busy) {
+  for (OwnedBuffer* b : held_) b->busy = busy;
 }
 
 void BufferLease::release() {
   for (OwnedBuffer* b : held_) {
-    b->busy = false;
+    if (marks_busy_) b->busy = false;
     unref(b);
   }
   held_.clear();
@@ -107,9 +124,16 @@ T* lease_owned_array(Napi::Env env, const Napi::Value& value, const std::string&
     throw_error(env, codes::kInvalidArgument,
                 name + " must have " + std::to_string(length) + " elements (" + expected_shape + "), got " +
                     std::to_string(n));
-  if (length == 0 || lease == nullptr) return data;  // nothing written, or written before we return
+  if (length == 0) return data;  // nothing written
   // A view that starts past its buffer's first byte never equals an owned buffer's start.
   OwnedBuffer* owned = data != nullptr ? find(data) : nullptr;
+  // Written before we return: any memory will do, but not an array a job
+  // running off the event loop is writing too.
+  if (lease == nullptr) {
+    if (owned != nullptr && owned->busy)
+      throw_error(env, codes::kInvalidArgument, name + " is in use by a rollout that has not finished");
+    return data;
+  }
   if (owned == nullptr || owned->bytes != n * sizeof(T))
     throw_error(env, codes::kInvalidArgument,
                 name + " was not allocated by the engine: a rollout that runs off the event loop writes only into "

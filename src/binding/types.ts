@@ -133,6 +133,18 @@ export interface NativeRolloutOptions {
   gpu?: 'auto' | 'cuda';
 }
 
+/** A rollout checked once (src/rollout-plan.ts makes it from checked options). */
+export interface NativeRolloutPlan {
+  /** Whether run() runs on the calling thread. */
+  readonly runsInline: boolean;
+  /** One run with this seed; resolves with the result object the plan was made with. */
+  run<T>(seed: number | bigint): Promise<T>;
+  /** One run on the calling thread. */
+  runSync(seed: number | bigint): void;
+  /** Frees it; later runs throw ERR_DISPOSED. */
+  dispose(): void;
+}
+
 /** tournament()'s result: per player, over every pairing it played. */
 export interface NativeTournamentResult {
   /** Mean return of each player. */
@@ -361,6 +373,17 @@ export interface NativeBinding {
   rollout(game: NativeGame, policies: NativePolicy[], options: NativeRolloutOptions): Promise<NativeTrajectory>;
   /** The game's named observation fields, action ranges and public facts. */
   gameLayout(game: NativeGame): NativeGameLayout;
+  /**
+   * A rollout checked once: `arrays` receives the trajectory's arrays (out's
+   * when options.out is given), and every run resolves with `result`.
+   */
+  RolloutPlan: new (
+    game: NativeGame,
+    policies: NativePolicy[],
+    options: Omit<NativeRolloutOptions, 'seed'>,
+    result: object,
+    arrays: object,
+  ) => NativeRolloutPlan;
   /** Arrays a rollout of this size can write into. */
   allocateTrajectory(game: NativeGame, options: { batch: number; steps?: number }): NativeTrajectory;
   /** Every ordered pairing of players, off the event loop. */
