@@ -1,7 +1,10 @@
 /**
  * Credit assignment at a training-sized batch: the engine against the same
  * O(B·T) recursion written in plain TypeScript over Float32Arrays, with and
- * without `out` (a fresh result array per call), on all threads and on one.
+ * without `out` (a fresh result array per call), on all threads and on one,
+ * and in a tight synchronous loop (no await between calls, so Node never runs
+ * a finalizer: dropped results come back only through the collections that
+ * find them dead, native/addon/result_pool.hpp).
  *
  * Run directly for the throughput of every case in Gelem/s (elements of
  * the [B, T] result per second):
@@ -83,6 +86,14 @@ const aaEngineFresh = () => credit.advantageAlignment({ own, others, ...shape, b
  * the block of an earlier one (native/addon/result_pool.hpp); the turn costs
  * the same with `out`.
  */
+/** Calls in one synchronous `for` loop, as a trainer that never awaits between credit calls makes them. */
+const SYNC_CALLS = 8;
+const syncLoop = (fn: () => unknown) => () =>
+  singleThreaded(() => {
+    for (let i = 0; i < SYNC_CALLS; i++) fn();
+  });
+const syncUnits = { count: SYNC_CALLS * B * T, name: 'element' };
+
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const yielding = (fn: () => unknown) => async () => {
   singleThreaded(fn);
@@ -106,6 +117,8 @@ const advantageAlignment: BenchSuite = {
     { name: 'engine, 1 thread', fn: () => singleThreaded(aaEngine) },
     { name: 'engine, no out', fn: aaEngineFresh },
     { name: 'engine, 1 thread, no out', fn: () => singleThreaded(aaEngineFresh) },
+    { name: `engine, 1 thread, ${SYNC_CALLS} calls in a synchronous loop`, units: syncUnits, fn: syncLoop(aaEngine) },
+    { name: `engine, 1 thread, no out, ${SYNC_CALLS} calls in a synchronous loop`, units: syncUnits, fn: syncLoop(aaEngineFresh) },
     { name: 'engine, 1 thread, then a turn of the event loop', fn: yielding(aaEngine) },
     { name: 'engine, 1 thread, no out, then a turn of the event loop', fn: yielding(aaEngineFresh) },
     referenceAdvantageAlignmentCase(own, others, new Float32Array(B * T), B, T, BETA, GAMMA),
@@ -150,17 +163,18 @@ async function main(): Promise<void> {
     for (const c of suite.cases) bench.add(c.name, c.fn);
     await bench.run();
     console.log(`\n${suite.name} — ${suite.description}`);
-    console.log(`${'case'.padEnd(28)} ${'mean'.padStart(10)} ${'p50'.padStart(10)} ${'Gelem/s'.padStart(8)} ${'(p50)'.padStart(8)}`);
+    console.log(`${'case'.padEnd(56)} ${'mean'.padStart(10)} ${'p50'.padStart(10)} ${'Gelem/s'.padStart(8)} ${'(p50)'.padStart(8)}`);
     for (const c of suite.cases) {
       const r = bench.getTask(c.name)?.result;
       if (!r || !('latency' in r)) {
-        console.log(`${c.name.padEnd(28)} did not complete`);
+        console.log(`${c.name.padEnd(56)} did not complete`);
         continue;
       }
       const { mean, p50 } = r.latency;
-      const g = (ms: number) => ((B * T) / (ms * 1e-3) / 1e9).toFixed(3).padStart(8);
+      const count = c.units?.count ?? B * T;
+      const g = (ms: number) => (count / (ms * 1e-3) / 1e9).toFixed(3).padStart(8);
       console.log(
-        `${c.name.padEnd(28)} ${`${(mean * 1e3).toFixed(1)} µs`.padStart(10)} ${`${((p50 ?? mean) * 1e3).toFixed(1)} µs`.padStart(10)} ${g(mean)} ${g(p50 ?? mean)}`,
+        `${c.name.padEnd(56)} ${`${(mean * 1e3).toFixed(1)} µs`.padStart(10)} ${`${((p50 ?? mean) * 1e3).toFixed(1)} µs`.padStart(10)} ${g(mean)} ${g(p50 ?? mean)}`,
       );
     }
   }

@@ -179,7 +179,7 @@ test.serial('a result passed on with structuredClone keeps its values after the 
   const c = inputs(21);
   const want = expectedAa(c.own, c.others, 0.9, 0.9);
   let original: Float32Array | undefined = credit.advantageAlignment({ ...c, batch: B, steps: T, beta: 0.9, gamma: 0.9 });
-  const moved = new Float32Array(structuredClone(original.buffer, { transfer: [original.buffer] }));
+  const moved = new Float32Array(structuredClone(original.buffer, { transfer: [original.buffer as ArrayBuffer] }));
   original = undefined;
   const other = inputs(22);
   for (let i = 0; i < 30; i++) {
@@ -196,7 +196,7 @@ test.serial('blocks come back by weak reference only where a result\'s memory ca
   if (typeof transfer !== 'function') {
     t.true(earlyReclaim, 'nothing can move the memory here');
   } else if (earlyReclaim) {
-    t.throws(() => (transfer as (this: ArrayBuffer) => ArrayBuffer).call(result.buffer));
+    t.throws(() => (transfer as (this: ArrayBuffer) => ArrayBuffer).call(result.buffer as ArrayBuffer));
   } else {
     t.pass();
   }

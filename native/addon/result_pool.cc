@@ -48,12 +48,15 @@ State& state() {
 }
 
 // A block of at least kMinBytes, new from the system: zero-filled, and on
-// Linux mapped with its pages already present (one call instead of a fault
-// per page) and outside the C library's heap, so freeing other memory never
-// trims it away while it is kept.
+// Linux mapped outside the C library's heap, so freeing other memory never
+// trims it away while it is kept. A block that may be kept has its pages
+// made present in one call (ten times cheaper than a fault per page on a
+// loaded machine); larger ones are never kept and fault in as they are
+// written, like any large allocation.
 void* map_block(size_t size) {
 #if defined(__linux__) && defined(MAP_POPULATE)
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  const int populate = size <= kKeepLargest ? MAP_POPULATE : 0;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 #else
   return std::calloc(size, 1);
