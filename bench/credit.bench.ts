@@ -10,11 +10,19 @@
  * the [B, T] result per second):
  *
  *   node --import tsx bench/credit.bench.ts [--quick]
+ *
+ * or, with --sync-loop [--json FILE], for the time of each call inside long
+ * synchronous loops on one thread, with and without `out` in alternate
+ * blocks, beside what the result pool and the garbage collector did
+ * meanwhile (also written to FILE).
  */
+import { writeFileSync } from 'node:fs';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { credit } from '../src/credit.js';
 import { native } from '../src/native.js';
+import { resultPoolStats } from '../src/result-array.js';
 import { referenceAdvantageAlignment, referenceAdvantageAlignmentCase } from './reference/index.js';
 import type { BenchSuite } from './suite.js';
 import { lcgRandoms as randomArray } from '../test/helpers/random.js';
@@ -149,9 +157,103 @@ const discountedReturns: BenchSuite = {
 const suites = [advantageAlignment, discountedReturns];
 export default suites;
 
+/**
+ * Per-call times inside synchronous loops: blocks of calls with `out` and
+ * without it in turn (so load on the machine reaches both alike), each call
+ * timed on its own, no await anywhere inside a block.
+ */
+async function syncLoopReport(quick: boolean, jsonFile: string | undefined): Promise<void> {
+  const blocks = quick ? 4 : 12;
+  const callsPerBlock = 200;
+  // `out` taken in turn from as many arrays as the results a collection
+  // finds dead at once (V8 collects every 64 MiB of new ArrayBuffers): the
+  // same cold memory a result without `out` is written to, with no pool,
+  // N-API buffer or collection involved.
+  const rotation = Array.from({ length: Math.ceil((64 << 20) / (B * T * 4)) }, () => new Float32Array(B * T));
+  let turn = 0;
+  const aaEngineRotating = () =>
+    credit.advantageAlignment({ own, others, ...shape, beta: BETA, gamma: GAMMA, out: rotation[turn++ % rotation.length] });
+  const modes = [
+    { name: 'with out', fn: aaEngine, times: [] as number[] },
+    { name: 'no out', fn: aaEngineFresh, times: [] as number[] },
+    { name: `out from ${rotation.length} arrays in turn`, fn: aaEngineRotating, times: [] as number[] },
+  ];
+  const gcs: { kind: number; ms: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ kind: (e as unknown as { detail: { kind: number } }).detail.kind, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const before = resultPoolStats();
+  const wallMs = modes.map(() => 0);
+  singleThreaded(() => {
+    for (let b = 0; b < blocks; b++) {
+      modes.forEach((m, k) => {
+        const start = performance.now();
+        for (let i = 0; i < callsPerBlock; i++) {
+          const t0 = performance.now();
+          m.fn();
+          m.times.push(performance.now() - t0);
+        }
+        wallMs[k] += performance.now() - start;
+      });
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  const after = resultPoolStats();
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  const gelem = (ms: number) => ((B * T) / (ms * 1e-3) / 1e9).toFixed(3);
+  console.log(`\nsynchronous loops, 1 thread: ${blocks} blocks of ${callsPerBlock} calls per mode, alternating`);
+  console.log(`${'mode'.padEnd(26)} ${'p10'.padStart(10)} ${'p50'.padStart(10)} ${'p90'.padStart(10)} ${'mean'.padStart(10)}  Gelem/s p50  Gelem/s mean`);
+  modes.forEach((m, k) => {
+    const mean = wallMs[k] / m.times.length;
+    const us = (ms: number) => `${(ms * 1e3).toFixed(1)} µs`.padStart(10);
+    console.log(
+      `${m.name.padEnd(26)} ${us(q(m.times, 0.1))} ${us(q(m.times, 0.5))} ${us(q(m.times, 0.9))} ${us(mean)}  ${gelem(q(m.times, 0.5)).padStart(11)}  ${gelem(mean).padStart(12)}`,
+    );
+  });
+  const d = (k: 'fresh' | 'reused' | 'reclaimedEarly' | 'refused') => after[k] - before[k];
+  const report = {
+    node: process.version,
+    shape: [B, T],
+    blocks,
+    callsPerBlock,
+    modes: modes.map((m, k) => ({
+      name: m.name,
+      p10Us: q(m.times, 0.1) * 1e3,
+      p50Us: q(m.times, 0.5) * 1e3,
+      p90Us: q(m.times, 0.9) * 1e3,
+      meanUs: (wallMs[k] / m.times.length) * 1e3,
+    })),
+    pool: { earlyReclaim: after.earlyReclaim, fresh: d('fresh'), reused: d('reused'), reclaimedEarly: d('reclaimedEarly'), refused: d('refused') },
+    collections: gcs,
+  };
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    `result pool (earlyReclaim ${after.earlyReclaim}): fresh ${d('fresh')}, reused ${d('reused')}, taken back early ${d('reclaimedEarly')}, refused ${d('refused')}`,
+  );
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  const parts = Object.entries(kinds).map(([kind, name]) => {
+    const of = gcs.filter((g) => g.kind === Number(kind));
+    return `${of.length} ${name} (${of.reduce((a, g) => a + g.ms, 0).toFixed(1)} ms)`;
+  });
+  console.log(`garbage collections during the loops: ${parts.join(', ')}`);
+}
+
 /** Every case of every suite, with its throughput in result elements per second. */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  if (process.argv.includes('--sync-loop')) {
+    console.log(`node ${process.version}, [${B}, ${T}] = ${B * T} elements per call`);
+    const json = process.argv.indexOf('--json');
+    await syncLoopReport(quick, json > 0 ? process.argv[json + 1] : undefined);
+    return;
+  }
   const n = native();
   console.log(
     `node ${process.version}, engine threads ${n.engineInfo().threads as number}, [${B}, ${T}] = ${B * T} elements per call` +
