@@ -305,6 +305,18 @@ Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limite
         delete h;
       },
       h, false);
+  // V8 runs a young-generation collection, which finds dead results within
+  // microseconds, when it allocates an ArrayBuffer's memory itself and the
+  // young ArrayBuffers hold twice the semi-space's size; memory it is
+  // handed is never checked, and only its external-memory limit, a
+  // mark-compact every 64 MiB, collects those buffers (ten times the pause,
+  // and more where the collector's helper threads wait for a busy CPU).
+  // A one-byte buffer V8 allocates itself makes it check.
+  if (bytes >= kMinBytes) {
+    void* unused = nullptr;
+    napi_value nudge = nullptr;
+    napi_create_arraybuffer(env, 1, &unused, &nudge);
+  }
   // Tracked only when the weak signal is sound; a failed reference leaves
   // the block to the finalizer.
   if (h->tracker && h->tracker->early && napi_create_reference(env, buffer, 0, &h->ref) == napi_ok) {
