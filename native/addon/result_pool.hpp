@@ -8,7 +8,9 @@
 //    keeps its memory, and the finalizer waits for it);
 //  - a weak reference to the ArrayBuffer, which V8 clears during the very
 //    garbage collection that finds the buffer dead, so that a synchronous
-//    loop of calls gets blocks back without yielding. This signal is sound
+//    loop of calls gets blocks back without yielding (hand_out() also makes
+//    V8 collect its young generation as often as it would for buffers it
+//    allocated itself: see there). This signal is sound
 //    only where no JavaScript can move the memory to another ArrayBuffer:
 //    Node makes these buffers untransferable for postMessage and
 //    structuredClone (they are copied), and init() checks that
