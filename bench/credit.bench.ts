@@ -165,9 +165,9 @@ export default suites;
 async function syncLoopReport(quick: boolean, jsonFile: string | undefined): Promise<void> {
   const blocks = quick ? 4 : 12;
   const callsPerBlock = 200;
-  // `out` taken in turn from as many arrays as the results a collection
-  // finds dead at once (V8 collects every 64 MiB of new ArrayBuffers): the
-  // same cold memory a result without `out` is written to, with no pool,
+  // `out` taken in turn from 64 MiB of arrays, V8's external-memory limit
+  // (its scavenges come about twice as often): memory at least as cold as
+  // the recycled block a result without `out` is written to, with no pool,
   // N-API buffer or collection involved.
   const rotation = Array.from({ length: Math.ceil((64 << 20) / (B * T * 4)) }, () => new Float32Array(B * T));
   let turn = 0;

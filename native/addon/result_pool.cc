@@ -305,13 +305,13 @@ Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limite
         delete h;
       },
       h, false);
-  // V8 runs a young-generation collection, which finds dead results within
-  // microseconds, when it allocates an ArrayBuffer's memory itself and the
-  // young ArrayBuffers hold twice the semi-space's size; memory it is
-  // handed is never checked, and only its external-memory limit, a
-  // mark-compact every 64 MiB, collects those buffers (ten times the pause,
-  // and more where the collector's helper threads wait for a busy CPU).
-  // A one-byte buffer V8 allocates itself makes it check.
+  // V8 runs a young-generation collection (a scavenge) when it allocates an
+  // ArrayBuffer's memory itself and the young ArrayBuffers already hold
+  // twice the semi-space's size. Memory it is handed never triggers that
+  // check, so only its external-memory limit collected these buffers: a
+  // mark-compact with incremental marking every 64 MiB, several times a
+  // scavenge's pause (bench/results/credit-sync.txt). A one-byte buffer V8
+  // allocates itself makes it check.
   if (bytes >= kMinBytes) {
     void* unused = nullptr;
     napi_value nudge = nullptr;
