@@ -239,12 +239,14 @@ async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
     const k = Math.min(roundsMs[i].length, roundsMs[ref].length);
     return ratioOf(Array.from({ length: k }, (_, r) => f(roundsMs[i][r], roundsMs[ref][r])));
   };
+  // Ratios compare time per unit, for cases that do more than one call's work.
+  const countOf = (i: number) => (suite.cases[i].units ?? suite.units)?.count ?? 1;
   suite.cases.forEach((c, i) => {
     const units = c.units ?? suite.units ?? null;
     const error = errors[i];
     const medianMs = error ? NaN : quantile(sortNum(roundsMs[i]), 0.5);
     const p = pooled(error ? [] : samples[i]);
-    const ratio = perRound(i, baseIndex, (mine, base) => base / mine);
+    const ratio = perRound(i, baseIndex, (mine, base) => base / countOf(baseIndex) / (mine / countOf(i)));
     result.cases.push({
       name: c.name,
       baseline: !!c.baseline,
@@ -259,7 +261,7 @@ async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
       medianMs,
       spreadMs: error || roundsMs[i].length === 0 ? null : spreadOf(roundsMs[i]),
       ratio,
-      limitRatio: perRound(i, limitIndex, (mine, limit) => mine / limit),
+      limitRatio: perRound(i, limitIndex, (mine, limit) => mine / countOf(i) / (limit / countOf(limitIndex))),
       units,
       nsPerUnit: units && !error ? (medianMs * 1e6) / units.count : null,
       ...(error ? { error } : {}),

@@ -7,11 +7,15 @@
  * 4 KiB on every call, which cost more than the credit computation itself.
  *
  * Large results therefore come from the addon's pool of result blocks
- * (native/addon/result_pool.hpp): an external ArrayBuffer whose finalizer
- * gives its block back for a later result, so a loop that drops its results
- * reuses pages that are already mapped. Node runs those finalizers only on
- * a turn of the event loop, so a synchronous loop of calls gets no block
- * back until it yields; past a bound on the bytes handed out the pool
+ * (native/addon/result_pool.hpp): an external ArrayBuffer whose block goes
+ * back to the pool once no JavaScript can view it, so a loop that drops its
+ * results reuses pages that are already mapped. Where the runtime cannot
+ * move such a buffer's memory elsewhere (Node 20: no
+ * `ArrayBuffer.prototype.transfer`, and these buffers are copied, not
+ * transferred, by `postMessage` and `structuredClone`), the block comes back
+ * at the garbage collection that finds its buffer dead, even in a
+ * synchronous loop; elsewhere only on a turn of the event loop, when Node
+ * runs the buffer's finalizer. Past a bound on the bytes handed out the pool
  * refuses, and the result is uninitialised memory that V8 owns and its
  * garbage collector frees (`Buffer.allocUnsafeSlow`). Either way the native
  * function writes every element before the array is returned, and on an
@@ -58,8 +62,18 @@ export interface ResultPoolStats {
   reused: number;
   /** Results served from new memory. */
   fresh: number;
-  /** Requests refused because the blocks handed out and not yet returned reached the bound (64 MiB); those results use memory V8 owns. */
+  /** Requests refused because the blocks handed out and not yet returned reached the bound (128 MiB); those results use memory V8 owns. */
   refused: number;
+  /** Blocks given back as soon as a garbage collection found their result dead, without waiting for a turn of the event loop. */
+  reclaimedEarly: number;
+  /**
+   * Whether this runtime lets blocks come back that way: true where no
+   * JavaScript can move a result's memory to another ArrayBuffer (Node 20);
+   * false where `ArrayBuffer.prototype.transfer` accepts the engine's
+   * results, and then a synchronous loop gets blocks back only when it
+   * yields to the event loop.
+   */
+  earlyReclaim: boolean;
 }
 
 /**

@@ -121,10 +121,118 @@ test.serial('a synchronous loop that keeps its results is bounded: the pool refu
   const c = inputs(7);
   const want = expectedAa(c.own, c.others, 1, 0.9);
   const before = resultPoolStats();
-  // 100 KiB each: 64 MiB of pooled results is 655 of them.
+  // 104 KiB blocks: 128 MiB of pooled results is 1260 of them.
   const held: Float32Array[] = [];
-  for (let i = 0; i < 800; i++) held.push(credit.advantageAlignment({ ...c, batch: B, steps: T, beta: 1, gamma: 0.9 }));
+  for (let i = 0; i < 1400; i++) held.push(credit.advantageAlignment({ ...c, batch: B, steps: T, beta: 1, gamma: 0.9 }));
   t.true(resultPoolStats().refused > before.refused);
   assertClose(t, held[0], want, 'first');
   assertClose(t, held[held.length - 1], want, 'last');
+});
+
+test.serial('a synchronous loop gets the blocks of dropped results back at each collection, without yielding', async (t) => {
+  await collect();
+  if (!resultPoolStats().earlyReclaim) {
+    t.log('this runtime can move a result\'s memory (ArrayBuffer.prototype.transfer): blocks come back on a turn of the event loop only');
+    t.pass();
+    return;
+  }
+  const c = inputs(11);
+  const want = expectedAa(c.own, c.others, 0.5, 0.95);
+  const call = () => credit.advantageAlignment({ ...c, batch: B, steps: T, beta: 0.5, gamma: 0.95 });
+  const before = resultPoolStats();
+  let last = call();
+  for (let i = 1; i <= 200; i++) {
+    if (i % 10 === 0) gc();
+    last = call();
+    if (i % 50 === 0) assertClose(t, last, want, `result ${i}`);
+  }
+  const after = resultPoolStats();
+  // At most the ten results made between two collections (and the one
+  // still held) ever need a new block; every other call reuses one.
+  t.true(after.fresh - before.fresh <= 12, `fresh blocks: ${after.fresh - before.fresh}`);
+  t.true(after.reclaimedEarly - before.reclaimedEarly >= 180, `taken back early: ${after.reclaimedEarly - before.reclaimedEarly}`);
+  t.is(after.refused, before.refused);
+  assertClose(t, last, want, 'last result');
+});
+
+test.serial('results held through synchronous collections keep their values while the dropped ones are recycled', (t) => {
+  const cases = Array.from({ length: 5 }, (_, i) => inputs(300 + i));
+  const wants = cases.map((c) => expectedAa(c.own, c.others, 1.3, 0.8));
+  const call = (i: number) => credit.advantageAlignment({ ...cases[i], batch: B, steps: T, beta: 1.3, gamma: 0.8 });
+  const before = resultPoolStats();
+  const held: Array<{ result: Float32Array; which: number }> = [];
+  for (let i = 0; i < 150; i++) {
+    const which = (i * 7) % cases.length;
+    const result = call(which);
+    if (i % 4 === 0) held.push({ result, which });
+    if (i % 5 === 4) gc();
+    if (i % 50 === 49) {
+      for (const h of held) assertClose(t, h.result, wants[h.which], `held result of case ${h.which} after call ${i}`);
+    }
+  }
+  t.is(new Set(held.map((h) => h.result.buffer)).size, held.length, 'every held result has its own buffer');
+  for (const h of held) assertClose(t, h.result, wants[h.which], `held result of case ${h.which}`);
+  if (resultPoolStats().earlyReclaim) t.true(resultPoolStats().reclaimedEarly > before.reclaimedEarly, 'dropped results came back');
+});
+
+test.serial('a result passed on with structuredClone keeps its values after the original is collected and its block reused', (t) => {
+  const c = inputs(21);
+  const want = expectedAa(c.own, c.others, 0.9, 0.9);
+  let original: Float32Array | undefined = credit.advantageAlignment({ ...c, batch: B, steps: T, beta: 0.9, gamma: 0.9 });
+  const moved = new Float32Array(structuredClone(original.buffer, { transfer: [original.buffer as ArrayBuffer] }));
+  original = undefined;
+  const other = inputs(22);
+  for (let i = 0; i < 30; i++) {
+    if (i % 5 === 0) gc();
+    credit.advantageAlignment({ ...other, batch: B, steps: T, beta: 0.9, gamma: 0.9 });
+  }
+  assertClose(t, moved, want, 'the structured clone');
+});
+
+test.serial('blocks come back by weak reference only where a result\'s memory cannot be moved to another ArrayBuffer', (t) => {
+  const { earlyReclaim } = resultPoolStats();
+  const transfer = (ArrayBuffer.prototype as { transfer?: unknown }).transfer;
+  const result = credit.advantageAlignment({ ...inputs(5), batch: B, steps: T, beta: 1, gamma: 0.9 });
+  if (typeof transfer !== 'function') {
+    t.true(earlyReclaim, 'nothing can move the memory here');
+  } else if (earlyReclaim) {
+    t.throws(() => (transfer as (this: ArrayBuffer) => ArrayBuffer).call(result.buffer as ArrayBuffer));
+  } else {
+    t.pass();
+  }
+});
+
+test.serial('a synchronous loop with no explicit collection gets blocks back from the collections V8 runs itself', (t) => {
+  if (!resultPoolStats().earlyReclaim) {
+    t.pass();
+    return;
+  }
+  // Training-sized results: 1.6 MB each, 160 MB over the loop.
+  const batch = 4096;
+  const steps = 100;
+  let s = 99;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const own = new Float32Array(batch * steps).map(next);
+  const others = new Float32Array(batch * steps).map(next);
+  const before = resultPoolStats();
+  let last: Float32Array | undefined;
+  for (let i = 0; i < 100; i++) last = credit.advantageAlignment({ own, others, batch, steps, beta: 0.8, gamma: 0.9 });
+  const after = resultPoolStats();
+  t.true(after.reclaimedEarly > before.reclaimedEarly, 'blocks came back during the loop');
+  t.true(after.fresh - before.fresh < 100, `fresh blocks: ${after.fresh - before.fresh} of 100 calls`);
+  // The first rows of the last result, from the definition.
+  for (let b = 0; b < 8; b++) {
+    for (let k = 0; k < steps; k++) {
+      let past = 0;
+      for (let j = 0; j < k; j++) past += 0.9 ** (k - j) * own[b * steps + j];
+      const want = own[b * steps + k] + 0.8 * 0.9 * past * others[b * steps + k];
+      if (!(Math.abs(last![b * steps + k] - want) <= 1e-4 + 1e-4 * Math.abs(want))) {
+        t.fail(`row ${b}, step ${k}: ${last![b * steps + k]}, expected ${want}`);
+        return;
+      }
+    }
+  }
 });

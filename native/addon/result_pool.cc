@@ -5,8 +5,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "addon_data.hpp"
 #include "args.hpp"
@@ -31,7 +37,7 @@ struct State {
   size_t kept_bytes = 0;
   size_t outstanding = 0;
   size_t outstanding_limited = 0;  // of those, taken by take_limited()
-  uint64_t reused = 0, fresh = 0, refused = 0;
+  uint64_t reused = 0, fresh = 0, refused = 0, reclaimed_early = 0;
 };
 
 State& state() {
@@ -41,14 +47,39 @@ State& state() {
   return *s;
 }
 
+// A block of at least kMinBytes, new from the system: zero-filled, and on
+// Linux mapped outside the C library's heap, so freeing other memory never
+// trims it away while it is kept. A block that may be kept has its pages
+// made present in one call (ten times cheaper than a fault per page on a
+// loaded machine); larger ones are never kept and fault in as they are
+// written, like any large allocation.
+void* map_block(size_t size) {
+#if defined(__linux__) && defined(MAP_POPULATE)
+  const int populate = size <= kKeepLargest ? MAP_POPULATE : 0;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+#else
+  return std::calloc(size, 1);
+#endif
+}
+
+void unmap_block(void* p, size_t size) {
+#if defined(__linux__) && defined(MAP_POPULATE)
+  munmap(p, size);
+#else
+  (void)size;
+  std::free(p);
+#endif
+}
+
 // Under the mutex: moves the blocks idle past kIdleSeconds (or all) into `out`.
-void collect(State& s, bool all, std::vector<void*>* out) {
+void collect(State& s, bool all, std::vector<Kept>* out) {
   const Clock::time_point now = Clock::now();
   size_t w = 0;
   for (size_t r = 0; r < s.kept.size(); ++r) {
     const Kept& k = s.kept[r];
     if (all || std::chrono::duration<double>(now - k.since).count() > kIdleSeconds) {
-      out->push_back(k.memory);
+      out->push_back(k);
       s.kept_bytes -= k.size;
     } else {
       s.kept[w++] = k;
@@ -57,15 +88,15 @@ void collect(State& s, bool all, std::vector<void*>* out) {
   s.kept.resize(w);
 }
 
-void free_all(const std::vector<void*>& blocks) {
-  for (void* p : blocks) std::free(p);
+void free_all(const std::vector<Kept>& blocks) {
+  for (const Kept& k : blocks) unmap_block(k.memory, k.size);
 }
 
 void* take_impl(size_t bytes, bool zero, bool limited) {
   const size_t size = block_size(bytes);
   if (bytes < kMinBytes) return zero ? std::calloc(size, 1) : std::malloc(size);
   State& s = state();
-  std::vector<void*> idle;
+  std::vector<Kept> idle;
   void* memory = nullptr;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -92,10 +123,10 @@ void* take_impl(size_t bytes, bool zero, bool limited) {
     if (zero) std::memset(memory, 0, bytes);
     return memory;
   }
-  memory = zero ? std::calloc(size, 1) : std::malloc(size);
+  memory = map_block(size);
   if (memory == nullptr) {
     trim();
-    memory = zero ? std::calloc(size, 1) : std::malloc(size);
+    memory = map_block(size);
   }
   std::lock_guard<std::mutex> lock(s.mutex);
   if (memory == nullptr) {
@@ -128,7 +159,7 @@ void give(void* block, size_t bytes, bool limited) {
   }
   const size_t size = block_size(bytes);
   State& s = state();
-  std::vector<void*> idle;
+  std::vector<Kept> idle;
   bool keep = false;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -142,12 +173,12 @@ void give(void* block, size_t bytes, bool limited) {
     }
   }
   free_all(idle);
-  if (!keep) std::free(block);
+  if (!keep) unmap_block(block, size);
 }
 
 size_t trim() {
   State& s = state();
-  std::vector<void*> all;
+  std::vector<Kept> all;
   size_t bytes = 0;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -168,31 +199,140 @@ Stats stats() {
   r.reused = s.reused;
   r.fresh = s.fresh;
   r.refused = s.refused;
+  r.reclaimed_early = s.reclaimed_early;
   return r;
+}
+
+namespace {
+
+struct Handout;
+
+// One environment's results that may come back by weak reference. Used on
+// that environment's JavaScript thread only; shared with its handouts,
+// whose finalizers may run after the environment's cleanup hook.
+struct Tracker {
+  bool early = false;  // the weak signal is sound here (see the header)
+  std::vector<Handout*> live;
+  size_t takes_since_scan = 0;
+};
+
+// A block lent to one ArrayBuffer. Deleted by the buffer's finalizer, which
+// gives the block back unless a cleared weak reference did so first.
+struct Handout {
+  void* memory;
+  size_t bytes;
+  bool limited;
+  std::shared_ptr<Tracker> tracker;
+  napi_ref ref = nullptr;  // weak, to the ArrayBuffer; null once taken back
+  size_t index = SIZE_MAX;  // position in tracker->live
+};
+
+std::mutex trackers_mutex;
+std::unordered_map<napi_env, std::shared_ptr<Tracker>>& trackers() {
+  static auto* map = new std::unordered_map<napi_env, std::shared_ptr<Tracker>>();
+  return *map;
+}
+
+std::shared_ptr<Tracker> tracker_of(napi_env env) {
+  std::lock_guard<std::mutex> lock(trackers_mutex);
+  auto it = trackers().find(env);
+  return it == trackers().end() ? nullptr : it->second;
+}
+
+void unlist(Handout* h) {
+  if (h->index == SIZE_MAX) return;
+  std::vector<Handout*>& live = h->tracker->live;
+  live[h->index] = live.back();
+  live[h->index]->index = h->index;
+  live.pop_back();
+  h->index = SIZE_MAX;
+}
+
+// The block goes back, kept or freed.
+void return_block(Handout* h) {
+  give(h->memory, h->bytes, h->limited);
+  h->memory = nullptr;
+}
+
+// Takes back the blocks of results V8 has found dead. Scanning costs a
+// reference lookup per live result, so it runs once per live.size()/8 takes
+// at most: a caller that holds many results pays a bounded share per call.
+void reclaim(napi_env env, Tracker& t) {
+  if (!t.early || t.live.empty()) return;
+  if (++t.takes_since_scan * 8 < t.live.size()) return;
+  t.takes_since_scan = 0;
+  napi_handle_scope scope = nullptr;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  uint64_t count = 0;
+  for (size_t i = t.live.size(); i-- > 0;) {
+    Handout* h = t.live[i];
+    napi_value value = nullptr;
+    if (napi_get_reference_value(env, h->ref, &value) != napi_ok || value != nullptr) continue;
+    napi_delete_reference(env, h->ref);
+    h->ref = nullptr;
+    unlist(h);
+    return_block(h);
+    ++count;
+  }
+  napi_close_handle_scope(env, scope);
+  if (count > 0) {
+    State& s = state();
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.reclaimed_early += count;
+  }
+}
+
+}  // namespace
+
+void* take_for(Napi::Env env, size_t bytes, bool zero, bool limited) {
+  if (bytes >= kMinBytes) {
+    if (std::shared_ptr<Tracker> t = tracker_of(env)) reclaim(env, *t);
+  }
+  return take_impl(bytes, zero, limited);
+}
+
+Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limited) {
+  auto* h = new Handout{block, bytes, limited, bytes >= kMinBytes ? tracker_of(env) : nullptr};
+  // From here the block goes back only through release (the buffer's
+  // finalizer, or external_buffer's own call on failure) or reclaim().
+  Napi::ArrayBuffer buffer = external_buffer(
+      env, block, bytes,
+      [](napi_env e, void* hint) {
+        auto* h = static_cast<Handout*>(hint);
+        if (h->tracker) unlist(h);
+        if (h->ref != nullptr) napi_delete_reference(e, h->ref);
+        if (h->memory != nullptr) return_block(h);
+        delete h;
+      },
+      h, false);
+  // V8 runs a young-generation collection (a scavenge) when it allocates an
+  // ArrayBuffer's memory itself and the young ArrayBuffers already hold
+  // twice the semi-space's size. Memory it is handed never triggers that
+  // check, so only its external-memory limit collected these buffers: a
+  // mark-compact with incremental marking every 64 MiB, several times a
+  // scavenge's pause (bench/results/credit-sync.txt). A one-byte buffer V8
+  // allocates itself makes it check.
+  if (bytes >= kMinBytes) {
+    void* unused = nullptr;
+    napi_value nudge = nullptr;
+    napi_create_arraybuffer(env, 1, &unused, &nudge);
+  }
+  // Tracked only when the weak signal is sound; a failed reference leaves
+  // the block to the finalizer.
+  if (h->tracker && h->tracker->early && napi_create_reference(env, buffer, 0, &h->ref) == napi_ok) {
+    h->index = h->tracker->live.size();
+    h->tracker->live.push_back(h);
+  }
+  return buffer;
 }
 
 Napi::Value pooled_float32(Napi::Env env, int64_t length) {
   check_result_bytes("a result array", length, sizeof(float));
   const size_t bytes = static_cast<size_t>(length) * sizeof(float);
   if (bytes < kMinBytes) return env.Undefined();
-  void* memory = take_limited(bytes, false);
+  void* memory = take_for(env, bytes, false, true);
   if (memory == nullptr) return env.Undefined();
-  struct Block {
-    void* memory;
-    size_t bytes;
-  };
-  auto* block = new Block{memory, bytes};
-  // From here the block goes back only through the buffer's finalizer (or
-  // external_buffer's own release on failure).
-  Napi::ArrayBuffer buffer = external_buffer(
-      env, memory, bytes,
-      [](napi_env e, void* h) {
-        auto* b = static_cast<Block*>(h);
-        adjust_external_memory(e, -static_cast<int64_t>(b->bytes));
-        give(b->memory, b->bytes, true);
-        delete b;
-      },
-      block);
+  Napi::ArrayBuffer buffer = hand_out(env, memory, bytes, true);
   return Napi::Float32Array::New(env, static_cast<size_t>(length), buffer, 0);
 }
 
@@ -220,6 +360,9 @@ Napi::Value StatsOf(const Napi::CallbackInfo& info) {
   put(o, "reused", Napi::Number::New(env, static_cast<double>(s.reused)));
   put(o, "fresh", Napi::Number::New(env, static_cast<double>(s.fresh)));
   put(o, "refused", Napi::Number::New(env, static_cast<double>(s.refused)));
+  put(o, "reclaimedEarly", Napi::Number::New(env, static_cast<double>(s.reclaimed_early)));
+  const std::shared_ptr<Tracker> t = tracker_of(env);
+  put(o, "earlyReclaim", Napi::Boolean::New(env, t != nullptr && t->early));
   return o;
 }
 
@@ -247,7 +390,7 @@ void start_idle_trim(Napi::Env env) {
       &t->timer,
       [](uv_timer_t*) {
         State& s = state();
-        std::vector<void*> idle;
+        std::vector<Kept> idle;
         {
           std::lock_guard<std::mutex> lock(s.mutex);
           collect(s, false, &idle);
@@ -267,8 +410,63 @@ void start_idle_trim(Napi::Env env) {
       t);
 }
 
+// Whether JavaScript cannot move a result's memory to another ArrayBuffer
+// (ArrayBuffer.prototype.transfer and transferToFixedLength, where they
+// exist, refuse an external buffer made as results are made), which makes a
+// cleared weak reference proof that no JavaScript views the memory.
+bool memory_cannot_move(Napi::Env env) {
+  Napi::Value ctor = env.Global().Get("ArrayBuffer");
+  if (!ctor.IsObject()) return false;
+  Napi::Value proto = ctor.As<Napi::Object>().Get("prototype");
+  if (!proto.IsObject()) return false;
+  for (const char* name : {"transfer", "transferToFixedLength"}) {
+    Napi::Value method = proto.As<Napi::Object>().Get(name);
+    if (method.IsUndefined()) continue;
+    if (!method.IsFunction()) return false;
+    void* probe = std::malloc(16);
+    if (probe == nullptr) return false;
+    Napi::ArrayBuffer buffer = external_buffer(
+        env, probe, 16, [](napi_env, void* p) { std::free(p); }, probe, false);
+    try {
+      method.As<Napi::Function>().Call(buffer, {});
+    } catch (const Napi::Error&) {
+      continue;  // refused: the memory stays with its buffer
+    }
+    return false;
+  }
+  return true;
+}
+
+void register_tracker(Napi::Env env) {
+  auto t = std::make_shared<Tracker>();
+  try {
+    t->early = memory_cannot_move(env);
+  } catch (const Napi::Error&) {
+    t->early = false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(trackers_mutex);
+    trackers()[env] = t;
+  }
+  // The environment's remaining buffers are finalized as it is torn down;
+  // their blocks come back through the finalizer from then on.
+  napi_add_env_cleanup_hook(
+      env,
+      [](void* arg) {
+        auto e = static_cast<napi_env>(arg);
+        std::lock_guard<std::mutex> lock(trackers_mutex);
+        auto it = trackers().find(e);
+        if (it != trackers().end()) {
+          it->second->early = false;
+          trackers().erase(it);
+        }
+      },
+      static_cast<napi_env>(env));
+}
+
 void init(Napi::Env env, Napi::Object exports) {
   start_idle_trim(env);
+  register_tracker(env);
   Napi::Object pool = Napi::Object::New(env);
   pool.Set("float32", Napi::Function::New<Float32>(env, "float32"));
   pool.Set("trim", Napi::Function::New<Trim>(env, "trim"));

@@ -23,13 +23,13 @@ namespace dilemma::addon {
 // process, while a failed calloc becomes ERR_OUT_OF_MEMORY. Smaller arrays
 // keep V8's own allocator.
 //
-// Node runs the finalizer of such an external ArrayBuffer only when the event
-// loop turns, so a synchronous loop that keeps asking for big results holds
-// every one of them until it yields (2.4 MB results: 1 GB after 400 calls).
-// Functions called in tight synchronous loops (credit, loss) therefore take
-// their result array from TypeScript (src/result-array.ts), which asks the
-// pool with a bound on what is handed out (result_pool::pooled_float32) and
-// falls back to memory V8 owns.
+// Such a block comes back once the ArrayBuffer is unreachable: at the
+// garbage collection that finds it dead where the runtime allows it (a weak
+// reference), else when Node runs its finalizer on a turn of the event loop
+// (result_pool.hpp). Functions called in tight synchronous loops (credit,
+// loss) take their result array from TypeScript (src/result-array.ts),
+// which asks the pool with a bound on what is handed out
+// (result_pool::pooled_float32) and falls back to memory V8 owns.
 inline constexpr size_t kOwnAllocationBytes = size_t{1} << 20;
 
 // The most bytes one result array may have (LIMITS.maxResultBytes): Node
@@ -54,8 +54,10 @@ inline void check_result_bytes(const std::string& what, int64_t elements, size_t
 // An ArrayBuffer over `memory` (bytes long), which `release(env, hint)`
 // frees once the buffer is collected. On failure `release` has run exactly
 // once (by Node, which calls it before reporting some failures, or here) and
-// a coded error is thrown: neither a leak nor a second free. The bytes are
-// reported to V8 as external memory; release() must take them back.
+// a coded error is thrown: neither a leak nor a second free. When `counted`,
+// the bytes are reported to V8 as external memory and release() must take
+// them back; V8 already counts every ArrayBuffer's length towards its next
+// collection, so counting them again only makes it collect twice as often.
 struct ExternalRelease {
   void (*release)(napi_env env, void* hint);
   void* hint;
@@ -71,10 +73,10 @@ inline void release_external(napi_env e, void*, void* h) {
 }
 
 inline Napi::ArrayBuffer external_buffer(Napi::Env env, void* memory, size_t bytes, void (*release)(napi_env, void*),
-                                         void* hint) {
+                                         void* hint, bool counted = true) {
   auto* r = new ExternalRelease{release, hint};
   // Counted first: release() takes it back, whoever runs it.
-  adjust_external_memory(env, static_cast<int64_t>(bytes));
+  if (counted) adjust_external_memory(env, static_cast<int64_t>(bytes));
   napi_value value = nullptr;
   if (napi_create_external_arraybuffer(env, memory, bytes, release_external, r, &value) != napi_ok) {
     bool pending = false;
@@ -96,26 +98,12 @@ Napi::TypedArrayOf<T> new_array(Napi::Env env, int64_t length, const char* what 
   check_result_bytes(what, length, sizeof(T));
   if (n < kOwnAllocationBytes / sizeof(T)) return Napi::TypedArrayOf<T>::New(env, n);
   // A recycled block (result_pool.hpp) when one is kept: no fresh pages.
-  void* memory = result_pool::take(n * sizeof(T), true);
+  void* memory = result_pool::take_for(env, n * sizeof(T), true, false);
   if (memory == nullptr)
     throw_error(env, codes::kOutOfMemory,
                 "out of memory: cannot allocate " + std::to_string(n * sizeof(T)) + " bytes for a result array of " +
                     std::to_string(n) + " elements");
-  struct Block {
-    void* memory;
-    int64_t bytes;
-  };
-  auto* block = new Block{memory, static_cast<int64_t>(n * sizeof(T))};
-  // The block goes back to the pool only from this buffer's finalizer.
-  Napi::ArrayBuffer buffer = external_buffer(
-      env, memory, n * sizeof(T),
-      [](napi_env e, void* h) {
-        auto* b = static_cast<Block*>(h);
-        adjust_external_memory(e, -b->bytes);
-        result_pool::give(b->memory, static_cast<size_t>(b->bytes));
-        delete b;
-      },
-      block);
+  Napi::ArrayBuffer buffer = result_pool::hand_out(env, memory, n * sizeof(T), false);
   return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
 }
 

@@ -433,7 +433,16 @@ export interface NativeBinding {
     /** Frees every kept block; returns the bytes freed. */
     trim(): number;
     /** What the pool holds and has done. */
-    stats(): { keptBytes: number; keptBlocks: number; outstandingBytes: number; reused: number; fresh: number; refused: number };
+    stats(): {
+      keptBytes: number;
+      keptBlocks: number;
+      outstandingBytes: number;
+      reused: number;
+      fresh: number;
+      refused: number;
+      reclaimedEarly: number;
+      earlyReclaim: boolean;
+    };
   };
   /** The loss functions. */
   loss: NativeLoss;
