@@ -9,33 +9,22 @@
 
 namespace dilemma {
 
-void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits, int actions,
-                  const std::string& who) {
+namespace {
+
+// The rows of a block, environment-major, so that seats whose agents share a
+// group of four draw slots (both seats of a two-player game) take their draws
+// from one Philox call. kActions > 0 fixes the action count and means no
+// action is ever illegal, so that the sampler's loops unroll (two-action
+// games without masks, the usual case); 0 takes both from the game.
+template <int kActions>
+void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits, int actions,
+                 const float* planes, const std::string& who) {
   const int64_t n = b1 - b0;
   const Game& game = seats[0].envs->game();
-  const bool masked = game.has_illegal_actions();
+  const bool masked = kActions == 0 && game.has_illegal_actions();
+  const int A = kActions > 0 ? kActions : actions;
   thread_local std::vector<uint8_t> legal;
-  legal.resize(masked ? static_cast<size_t>(actions) : 0);
-  // When the seats are consecutive agents of one group of four drawing from
-  // the same stream (both seats of a two-player game), the draws of the whole
-  // block come from rng::uniform_planes: the same bits as one Philox call per
-  // environment below, in vector registers, and off the per-row path.
-  thread_local std::vector<float> planes;
-  bool planed = count <= 4 && n > 0 && seats[0].first_env + b1 <= (int64_t{1} << 32);
-  for (int s = 0; planed && s < count; ++s) {
-    const ActContext& c = seats[s];
-    planed = !c.greedy && c.agent == seats[0].agent + s && (c.agent >> 2) == (seats[0].agent >> 2) &&
-             c.seed == seats[0].seed && c.step == seats[0].step && c.first_env == seats[0].first_env;
-  }
-  if (planed) {
-    planes.resize(static_cast<size_t>(n * count));
-    const ActContext& c = seats[0];
-    rng::uniform_planes(c.seed, static_cast<uint32_t>(c.first_env + b0), n, 0, static_cast<uint32_t>(c.step),
-                        rng::kSample, static_cast<uint32_t>(c.agent), count, planes.data());
-  }
-  // Environment-major, so that seats whose agents share a group of four
-  // draw slots (both seats of a two-player game) take their draws from one
-  // Philox call.
+  legal.resize(masked ? static_cast<size_t>(A) : 0);
   for (int64_t k = 0; k < n; ++k) {
     const int64_t b = b0 + k;
     rng::U32x4 words{{0, 0, 0, 0}};
@@ -44,7 +33,7 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
       const ActContext& c = seats[s];
       if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
       float u = 0.0f;
-      if (planed) {
+      if (planes) {
         u = planes[static_cast<size_t>(s * n + k)];
       } else if (!c.greedy) {
         if ((c.agent >> 2) != group) {
@@ -54,7 +43,7 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
         }
         u = rng::to_unit_float(words.v[c.agent & 3]);
       }
-      const Sample smp = sample_logits(logits + (s * n + k) * actions, actions, c.temperature, c.greedy, u,
+      const Sample smp = sample_logits(logits + (s * n + k) * A, A, c.temperature, c.greedy, u,
                                        masked ? legal.data() : nullptr);
       if (!smp.finite)
         throw Error(codes::kModelOutput, who + " has a non-finite logit (environment " + std::to_string(c.first_env + b) +
@@ -68,6 +57,35 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
       c.entropy[i] = smp.entropy;
     }
   }
+}
+
+}  // namespace
+
+void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits, int actions,
+                  const std::string& who) {
+  const int64_t n = b1 - b0;
+  // When the seats are consecutive agents of one group of four drawing from
+  // the same stream (both seats of a two-player game), the draws of the whole
+  // block come from rng::uniform_planes: the same bits as one Philox call per
+  // environment, in vector registers, and off the per-row path.
+  thread_local std::vector<float> planes;
+  bool planed = count <= 4 && n > 0 && seats[0].first_env + b1 <= (int64_t{1} << 32);
+  for (int s = 0; planed && s < count; ++s) {
+    const ActContext& c = seats[s];
+    planed = !c.greedy && c.agent == seats[0].agent + s && (c.agent >> 2) == (seats[0].agent >> 2) &&
+             c.seed == seats[0].seed && c.step == seats[0].step && c.first_env == seats[0].first_env;
+  }
+  if (planed) {
+    planes.resize(static_cast<size_t>(n * count));
+    const ActContext& c = seats[0];
+    rng::uniform_planes(c.seed, static_cast<uint32_t>(c.first_env + b0), n, 0, static_cast<uint32_t>(c.step),
+                        rng::kSample, static_cast<uint32_t>(c.agent), count, planes.data());
+  }
+  const float* u = planed ? planes.data() : nullptr;
+  if (actions == 2 && !seats[0].envs->game().has_illegal_actions())
+    sample_rows<2>(seats, count, b0, b1, logits, actions, u, who);
+  else
+    sample_rows<0>(seats, count, b0, b1, logits, actions, u, who);
 }
 
 }  // namespace dilemma
