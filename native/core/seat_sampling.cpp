@@ -1,5 +1,6 @@
 #include "seat_sampling.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -62,60 +63,66 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
 
 // Two legal actions and a uniform draw per row (planes, seat-major like the
 // logits): sample_logits's arithmetic for n = 2, op for op, run in passes
-// over the block so that the exponentials and logarithms run back to back
-// rather than one row at a time between the rest. Returns false, having
-// written nothing, when a row needs sample_logits's other branches (a
-// non-finite logit or tempered logit, or no best action); the caller then
-// runs the per-row path, which reports those rows.
+// over chunks of environments so that the exponentials and logarithms run
+// back to back rather than one row at a time between the rest, on scratch
+// that stays in cache. Returns false when a row needs sample_logits's other
+// branches (a non-finite logit or tempered logit, or no best action); the
+// caller then runs the per-row path, which rewrites the rows of earlier
+// chunks with the same values and reports that row.
 bool sample_two_block(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits,
                       const float* planes) {
-  const int64_t n = b1 - b0, rows = n * count;
+  constexpr int64_t kChunk = 256;
+  const int64_t n = b1 - b0;
   thread_local std::vector<float> scratch;
-  scratch.resize(static_cast<size_t>(rows * 6));
-  float* d = scratch.data();     // [rows, 2]: tempered logit - top
-  float* w = d + 2 * rows;       // [rows, 2]: exp(d), 1 at the top
-  float* total = w + 2 * rows;   // [rows]
-  float* log_total = total + rows;
-  for (int s = 0; s < count; ++s) {
-    const float temperature = seats[s].temperature;
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t r = s * n + k;
-      const float z0 = logits[2 * r], z1 = logits[2 * r + 1];
-      if (!(z0 > -INFINITY && z0 < INFINITY) || !(z1 > -INFINITY && z1 < INFINITY)) return false;
-      const float y0 = tempered(z0, temperature), y1 = tempered(z1, temperature);
-      float top = -INFINITY;
-      bool any = false;
-      if (y0 > top) top = y0, any = true;
-      if (y1 > top) top = y1, any = true;
-      if (!any) return false;
-      d[2 * r] = y0 - top;
-      d[2 * r + 1] = y1 - top;
+  scratch.resize(static_cast<size_t>(kChunk * count * 6));
+  for (int64_t k0 = 0; k0 < n; k0 += kChunk) {
+    const int64_t m = std::min(kChunk, n - k0), rows = m * count;
+    float* d = scratch.data();     // [rows, 2]: tempered logit - top
+    float* w = d + 2 * rows;       // [rows, 2]: exp(d), 1 at the top
+    float* total = w + 2 * rows;   // [rows]
+    float* log_total = total + rows;
+    // Chunk row j = s * m + k is the block's row s * n + k0 + k.
+    for (int s = 0; s < count; ++s) {
+      const float temperature = seats[s].temperature;
+      for (int64_t k = 0; k < m; ++k) {
+        const int64_t j = s * m + k, r = s * n + k0 + k;
+        const float z0 = logits[2 * r], z1 = logits[2 * r + 1];
+        if (!(z0 > -INFINITY && z0 < INFINITY) || !(z1 > -INFINITY && z1 < INFINITY)) return false;
+        const float y0 = tempered(z0, temperature), y1 = tempered(z1, temperature);
+        float top = -INFINITY;
+        bool any = false;
+        if (y0 > top) top = y0, any = true;
+        if (y1 > top) top = y1, any = true;
+        if (!any) return false;
+        d[2 * j] = y0 - top;
+        d[2 * j + 1] = y1 - top;
+      }
     }
-  }
-  for (int64_t i = 0; i < 2 * rows; ++i) w[i] = d[i] == 0.0f ? 1.0f : expf(d[i]);
-  for (int64_t r = 0; r < rows; ++r) {
-    float t = 0.0f;
-    t += w[2 * r];
-    t += w[2 * r + 1];
-    total[r] = t;
-  }
-  for (int64_t r = 0; r < rows; ++r) log_total[r] = logf(total[r]);
-  for (int s = 0; s < count; ++s) {
-    const ActContext& c = seats[s];
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t r = s * n + k;
-      const float t = total[r];
-      float h = log_total[r];
-      for (int i = 0; i < 2; ++i)
-        if (d[2 * r + i] != 0.0f) h -= w[2 * r + i] / t * d[2 * r + i];
-      // choose_action: the first action whose running weight passes u * total.
-      float acc = 0.0f;
-      acc += w[2 * r];
-      const int action = planes[r] * t < acc ? 0 : 1;
-      const int64_t i = (b0 + k) * c.out_stride + c.agent;
-      c.actions[i] = action;
-      c.logp[i] = d[2 * r + action] - log_total[r];
-      c.entropy[i] = h;
+    for (int64_t i = 0; i < 2 * rows; ++i) w[i] = d[i] == 0.0f ? 1.0f : expf(d[i]);
+    for (int64_t j = 0; j < rows; ++j) {
+      float t = 0.0f;
+      t += w[2 * j];
+      t += w[2 * j + 1];
+      total[j] = t;
+    }
+    for (int64_t j = 0; j < rows; ++j) log_total[j] = logf(total[j]);
+    for (int s = 0; s < count; ++s) {
+      const ActContext& c = seats[s];
+      for (int64_t k = 0; k < m; ++k) {
+        const int64_t j = s * m + k;
+        const float t = total[j];
+        float h = log_total[j];
+        for (int i = 0; i < 2; ++i)
+          if (d[2 * j + i] != 0.0f) h -= w[2 * j + i] / t * d[2 * j + i];
+        // choose_action: the first action whose running weight passes u * total.
+        float acc = 0.0f;
+        acc += w[2 * j];
+        const int action = planes[s * n + k0 + k] * t < acc ? 0 : 1;
+        const int64_t i = (b0 + k0 + k) * c.out_stride + c.agent;
+        c.actions[i] = action;
+        c.logp[i] = d[2 * j + action] - log_total[j];
+        c.entropy[i] = h;
+      }
     }
   }
   return true;

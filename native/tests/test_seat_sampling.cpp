@@ -65,7 +65,8 @@ void check_block(const std::vector<float>& logits, int64_t n, float temperature,
 }  // namespace
 
 TEST("two-action seats sample as sample_logits does, bit for bit, at any temperature") {
-  const int64_t n = 37;
+  // More environments than one chunk of the block path (256), and not a multiple of it.
+  const int64_t n = 300;
   std::vector<float> z(4 * n);
   uint32_t s = 12345;
   for (auto& x : z) {
@@ -83,10 +84,14 @@ TEST("two-action seats sample as sample_logits does, bit for bit, at any tempera
 }
 
 TEST("a non-finite logit fails with ERR_MODEL_OUTPUT on the block path's seats") {
-  const int64_t n = 4;
+  const int64_t n = 300;
   for (float bad : {NAN, INFINITY, -INFINITY}) {
     std::vector<float> z(4 * n, 0.25f);
     z[5] = bad;
+    CHECK_THROWS_CODE(check_block(z, n, 1.0f, 0), codes::kModelOutput);
+    // In a later chunk, after the first chunk's rows were written.
+    z[5] = 0.25f;
+    z[2 * 290 + 1] = bad;
     CHECK_THROWS_CODE(check_block(z, n, 1.0f, 0), codes::kModelOutput);
   }
 }
