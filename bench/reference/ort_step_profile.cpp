@@ -11,7 +11,8 @@
 // rounds, the policy in both seats, BATCH environments, 2 × BATCH model rows
 // per step) and 100 bare Runs at 2 × BATCH rows; prints µs per step (median
 // and fastest round) and their ratio as JSON. With --only: N calls of that
-// one kind and nothing else (for callgrind or perf). --hash prints an FNV-1a
+// one kind and nothing else (for callgrind or perf); --only sample times
+// the engine's sampler alone on one step's logits (ns per row). --hash prints an FNV-1a
 // hash of the trajectories of N rollouts (seeds 1..N, K threads), so a change
 // to the engine's step can be checked to keep every bit.
 #include <algorithm>
@@ -28,7 +29,9 @@
 #include "error.hpp"
 #include "onnx/onnx.hpp"
 #include "params.hpp"
+#include "env.hpp"
 #include "rollout.hpp"
+#include "seat_sampling.hpp"
 
 using namespace dilemma;
 
@@ -79,8 +82,8 @@ Args parse(int argc, char** argv) {
       rest.push_back(s);
   }
   if (rest.size() != 2) throw Error(codes::kInvalidArgument, "usage: ort_step_profile MODEL BATCH [options]");
-  if (!a.only.empty() && a.only != "engine" && a.only != "bare")
-    throw Error(codes::kInvalidArgument, "--only must be engine or bare");
+  if (!a.only.empty() && a.only != "engine" && a.only != "bare" && a.only != "sample")
+    throw Error(codes::kInvalidArgument, "--only must be engine, bare or sample");
   a.model = rest[0];
   a.batch = positive("BATCH", rest[1]);
   return a;
@@ -172,6 +175,36 @@ int main_checked(int argc, char** argv) {
   for (int k = 0; k < 3; ++k) engine_call(k + 2), bare_call();  // arenas, caches
   if (a.only == "engine") {
     for (int64_t k = 0; k < a.calls; ++k) engine_call(static_cast<uint64_t>(k) + 10);
+    return 0;
+  }
+  if (a.only == "sample") {
+    // The sampler alone, on the logits of the bare Run's step: --calls × 100 blocks, ns per row.
+    auto envs = std::make_shared<EnvBatch>(game, a.batch, 1);
+    envs->restart(a.batch, nullptr, 0);
+    std::vector<int32_t> acts(a.batch * 2);
+    std::vector<float> lp(a.batch * 2), ent(a.batch * 2);
+    ActContext seats[2];
+    for (int s = 0; s < 2; ++s) {
+      seats[s] = ActContext{};
+      seats[s].envs = envs.get();
+      seats[s].agent = s;
+      seats[s].seed = 1;
+      seats[s].actions = acts.data();
+      seats[s].logp = lp.data();
+      seats[s].entropy = ent.data();
+      seats[s].out_stride = 2;
+    }
+    std::vector<double> per_row;
+    for (int64_t c = 0; c < a.calls; ++c) {
+      const double t0 = now_ns();
+      for (int k = 0; k < kRounds; ++k) {
+        seats[0].step = seats[1].step = k;
+        sample_seats(seats, 2, 0, a.batch, bare.output(0), 2, "policy");
+      }
+      per_row.push_back((now_ns() - t0) / (kRounds * rows));
+    }
+    std::sort(per_row.begin(), per_row.end());
+    std::printf("{\"sampleNsPerRow\":{\"median\":%.2f,\"min\":%.2f}}\n", per_row[per_row.size() / 2], per_row.front());
     return 0;
   }
   if (a.only == "bare") {
