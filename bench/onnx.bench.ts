@@ -8,9 +8,14 @@
  * (2 × batch, both seats), timed from C++ by bench/reference/ort_bare_run
  * (built with `node scripts/cmake-build.mjs`; the cases are left out when it
  * is not): 100 runs per call, one call per rollout's 100 steps, so the
- * engine's own overhead per step is the difference. The one-node model uses
- * ONNX's GRU operator, the 18-node one spells the cell out (gruPolicy's
- * `form`).
+ * engine's own overhead per step is the difference. Both open the model
+ * through the core's Session with the same settings (one intra-op and one
+ * inter-op thread, sequential execution, all graph optimisations, ORT's
+ * default CPU arena and memory patterns) and run it through BoundRun (plain
+ * Run over tensors made once). At batch 64 the engine also runs refilling one
+ * trajectory (`out`), which leaves out the JavaScript allocation of a fresh
+ * one. The one-node model uses ONNX's GRU operator, the 18-node one spells
+ * the cell out (gruPolicy's `form`).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { gruPolicy, onnx, onnxRuntimeLibrary, rollout, Game, type GruForm, type Policy } from '../src/index.js';
+import { gruPolicy, onnx, onnxRuntimeLibrary, rollout, Game, type GruForm, type Policy, type Trajectory } from '../src/index.js';
 import { allocate, observe, OBS_DIM, PAYOFF } from './baselines/ipd.js';
 import type { BenchCase, BenchSuite } from './suite.js';
 import { xorshift32 } from './baselines/xorshift.js';
@@ -171,12 +176,25 @@ const bareRuns: BareRun[] = [];
  * for. The bare Run's entries are the program's own timing (no pipe).
  */
 const samples = new Map<string, Map<string, number[]>>();
+/**
+ * The same times by interleaved round: the runner runs every case of a suite
+ * in turn, once per round, so a round starts when the suite's first case is
+ * called after another one. Ratios are taken within a round, as the runner's.
+ */
+const rounds = new Map<string, { first: string; last?: string; round: number; ms: Map<string, number[][]> }>();
 
 function record(suite: string, name: string, ms: number): void {
   if (!samples.has(suite)) samples.set(suite, new Map());
   const cases = samples.get(suite)!;
   if (!cases.has(name)) cases.set(name, []);
   cases.get(name)!.push(ms);
+  const r = rounds.get(suite) ?? { first: name, round: 0, ms: new Map<string, number[][]>() };
+  rounds.set(suite, r);
+  if (name === r.first && r.last !== undefined && r.last !== name) r.round++;
+  r.last = name;
+  if (!r.ms.has(name)) r.ms.set(name, []);
+  const byRound = r.ms.get(name)!;
+  (byRound[r.round] ??= []).push(ms);
 }
 
 function timed(suite: string, name: string, fn: () => Promise<unknown>): BenchCase {
@@ -191,7 +209,7 @@ function timed(suite: string, name: string, fn: () => Promise<unknown>): BenchCa
 }
 
 function bareRunCase(suite: string, form: GruForm, rows: number): BenchCase {
-  const name = `ORT bare Run from C++ × ${ROUNDS}, ${FORMS[form]}`;
+  const name = `${BARE}, ${FORMS[form]}`;
   let bare: BareRun | undefined;
   return {
     name,
@@ -211,33 +229,66 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(xs: number[]): Spread {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+const ENGINE = 'engine rollout, 1 thread';
+const ENGINE_OUT = 'engine rollout refilling out, 1 thread';
+const BARE = `ORT bare Run from C++ × ${ROUNDS}`;
+const TS = 'TypeScript loop over onnxruntime-node';
+
 /**
- * Time per step by case, as the median and the fastest call: on a shared
- * machine the fastest call is the one least disturbed by other work, and
- * the cases run one after another, not interleaved.
+ * Time per step by case (median and fastest call), then ratios taken within
+ * each interleaved round (median of the round's calls over median) and
+ * reported as their median and range over rounds: the engine over ORT's bare
+ * Run of the same model and rows, and the 18-node model over the one-node
+ * one. The bare Run is the program's own timing (no pipe). With
+ * BENCH_ONNX_JSON=FILE the same figures are written to FILE.
  */
 function summary(): void {
+  const out: Record<string, unknown>[] = [];
   for (const [suite, cases] of samples) {
-    const stats = new Map<string, { median: number; min: number }>();
     console.log(`\n${suite}: µs per step, median and fastest call (bare Run as timed inside the program)`);
+    const steps: Record<string, { median: number; min: number; calls: number }> = {};
     for (const [name, ms] of cases) {
-      const s = { median: (median(ms) * 1000) / ROUNDS, min: (Math.min(...ms) * 1000) / ROUNDS };
-      stats.set(name, s);
+      const s = { median: (median(ms) * 1000) / ROUNDS, min: (Math.min(...ms) * 1000) / ROUNDS, calls: ms.length };
+      steps[name] = s;
       console.log(`  ${name.padEnd(64)} ${s.median.toFixed(1).padStart(8)} ${s.min.toFixed(1).padStart(8)}  (${ms.length} calls)`);
     }
-    const find = (prefix: string, form: GruForm) =>
-      stats.get(`${prefix}, ${FORMS[form]}`) ?? stats.get(`${prefix} × ${ROUNDS}, ${FORMS[form]}`);
-    const ratio = (a?: { median: number; min: number }, b?: { median: number; min: number }) =>
-      a && b ? `${(a.median / b.median).toFixed(2)} (fastest calls: ${(a.min / b.min).toFixed(2)})` : undefined;
+    const byRound = rounds.get(suite)!.ms;
+    const perRound = (a: string, b: string): { rounds: number[]; spread: Spread } | undefined => {
+      const x = byRound.get(a), y = byRound.get(b);
+      if (!x || !y) return undefined;
+      const rs: number[] = [];
+      // Pass 0 is tinybench's warm-up of every case, before the first measured round.
+      for (let r = 1; r < Math.min(x.length, y.length); r++) if (x[r]?.length && y[r]?.length) rs.push(median(x[r]) / median(y[r]));
+      return rs.length ? { rounds: rs, spread: spread(rs) } : undefined;
+    };
+    const ratios: Record<string, { rounds: number[]; spread: Spread }> = {};
+    const show = (label: string, a: string, b: string) => {
+      const r = perRound(a, b);
+      if (!r) return;
+      ratios[label] = r;
+      const { median: m, min, max } = r.spread;
+      console.log(`  ${label.padEnd(64)} ${m.toFixed(2)} [${min.toFixed(2)}–${max.toFixed(2)}] over ${r.rounds.length} rounds`);
+    };
     for (const form of Object.keys(FORMS) as GruForm[]) {
-      const r = ratio(find('engine rollout, 1 thread', form), find('ORT bare Run from C++', form));
-      if (r) console.log(`  engine / bare Run, ${FORMS[form]}: ${r}`);
+      show(`engine / bare Run, ${FORMS[form]}`, `${ENGINE}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
+      show(`engine refilling out / bare Run, ${FORMS[form]}`, `${ENGINE_OUT}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
     }
-    for (const prefix of ['engine rollout, 1 thread', 'ORT bare Run from C++', 'TypeScript loop over onnxruntime-node']) {
-      const r = ratio(find(prefix, 'decomposed'), find(prefix, 'gru-op'));
-      if (r) console.log(`  ${prefix}: 18-node / one-node time ${r}`);
-    }
+    for (const prefix of [ENGINE, ENGINE_OUT, BARE, TS])
+      show(`${prefix}: 18-node / one-node time`, `${prefix}, ${FORMS.decomposed}`, `${prefix}, ${FORMS['gru-op']}`);
+    out.push({ suite, usPerStep: steps, ratios });
   }
+  const file = process.env.BENCH_ONNX_JSON;
+  if (file) writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), suites: out }, null, 2)}\n`);
 }
 
 process.on('exit', () => {
@@ -246,20 +297,31 @@ process.on('exit', () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function suite(batch: number, forms: GruForm[], timing?: BenchSuite['timing']): BenchSuite {
+function suite(batch: number, forms: GruForm[], withOut: boolean, timing?: BenchSuite['timing']): BenchSuite {
   let seed = 0;
   const name = `onnx rollout, batch ${batch}`;
   const cases: BenchCase[] = [];
   for (const form of forms) {
     const session = models[form].session;
     cases.push({
-      ...timed(name, `TypeScript loop over onnxruntime-node, ${FORMS[form]}`, () => typescriptLoop(session, batch, ++seed)),
+      ...timed(name, `${TS}, ${FORMS[form]}`, () => typescriptLoop(session, batch, ++seed)),
       baseline: form === 'gru-op',
     });
   }
   for (const form of forms) {
     const p = models[form].policy;
-    cases.push(timed(name, `engine rollout, 1 thread, ${FORMS[form]}`, () => rollout({ game, policies: [p, p], batch, seed: ++seed, threads: 1 })));
+    cases.push(timed(name, `${ENGINE}, ${FORMS[form]}`, () => rollout({ game, policies: [p, p], batch, seed: ++seed, threads: 1 })));
+  }
+  if (withOut) {
+    for (const form of forms) {
+      const p = models[form].policy;
+      let out: Trajectory | undefined;
+      cases.push(
+        timed(name, `${ENGINE_OUT}, ${FORMS[form]}`, async () => {
+          out = await rollout({ game, policies: [p, p], batch, seed: ++seed, threads: 1, ...(out ? { out } : {}) });
+        }),
+      );
+    }
   }
   if (bareRunAvailable) for (const form of forms) cases.push(bareRunCase(name, form, 2 * batch));
   return {
@@ -273,7 +335,7 @@ function suite(batch: number, forms: GruForm[], timing?: BenchSuite['timing']): 
 }
 
 export default [
-  suite(1, ['gru-op', 'decomposed']),
-  suite(64, ['gru-op', 'decomposed']),
-  suite(4096, ['gru-op'], { time: 0, iterations: 4, warmupIterations: 1, warmupTime: 0 }),
+  suite(1, ['gru-op', 'decomposed'], false),
+  suite(64, ['gru-op', 'decomposed'], true),
+  suite(4096, ['gru-op'], false, { time: 0, iterations: 4, warmupIterations: 1, warmupTime: 0 }),
 ];

@@ -32,8 +32,14 @@ struct Prepared {
   float entropy;
 };
 
+// z / T. Dividing by a temperature of 1 changes no float, so that division
+// (the usual case) is skipped.
+DLM_HD float tempered(float z, float temperature) { return temperature == 1.0f ? z : z / temperature; }
+
 // e: n floats that receive the weights (0 for illegal actions), or null to
-// recompute them where needed (large action spaces).
+// recompute them where needed (large action spaces). The top logit's weight
+// is exp(0), exactly 1, and its entropy term exactly 0: neither is computed,
+// which leaves every bit of the results as the plain formulas give them.
 DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const uint8_t* legal, float* e) {
   Prepared p{-1, true, -INFINITY, 0.0f, 0.0f, 0.0f};
   for (int i = 0; i < n; ++i) {
@@ -43,7 +49,7 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
       p.finite = false;
       return p;
     }
-    const float y = x / temperature;
+    const float y = tempered(x, temperature);
     if (y > p.top) {
       p.top = y;
       p.best = i;
@@ -51,7 +57,8 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
   }
   if (p.best < 0) return p;
   for (int i = 0; i < n; ++i) {
-    const float w = legal && !legal[i] ? 0.0f : expf(z[i] / temperature - p.top);
+    const float y = tempered(z[i], temperature) - p.top;
+    const float w = legal && !legal[i] ? 0.0f : y == 0.0f ? 1.0f : expf(y);
     if (e) e[i] = w;
     p.total += w;
   }
@@ -60,7 +67,8 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
   float h = p.log_total;
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
-    const float y = z[i] / temperature - p.top;
+    const float y = tempered(z[i], temperature) - p.top;
+    if (y == 0.0f) continue;
     const float w = e ? e[i] : expf(y);
     h -= w / p.total * y;
   }
@@ -70,7 +78,7 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
 
 // log pi(i) of a prepared row.
 DLM_HD float prepared_logp(const Prepared& p, const float* z, int i, float temperature) {
-  return (z[i] / temperature - p.top) - p.log_total;
+  return (tempered(z[i], temperature) - p.top) - p.log_total;
 }
 
 // The action a uniform u in [0, 1) picks from a prepared row (inverse CDF
@@ -83,7 +91,8 @@ DLM_HD int choose_action(const Prepared& p, const float* z, const float* e, int 
   int chosen = p.best;
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
-    acc += e ? e[i] : expf(z[i] / temperature - p.top);
+    const float y = tempered(z[i], temperature) - p.top;
+    acc += e ? e[i] : y == 0.0f ? 1.0f : expf(y);
     chosen = i;
     if (target < acc) break;
   }

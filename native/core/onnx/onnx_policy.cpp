@@ -249,10 +249,14 @@ class OnnxPolicy final : public Policy {
     Lease lease(*this, rows, D, A);
     BoundRun& run = lease.run();
     float* obs = run.input(0);
-    for (int s = 0; s < count; ++s)
-      for (int64_t k = 0; k < n; ++k)
-        std::memcpy(obs + (s * n + k) * D, c0.obs + (b0 + k) * c0.obs_stride + static_cast<int64_t>(seats[s].agent) * D,
-                    sizeof(float) * D);
+    // Observation rows are a few floats each: copied in line, as a memcpy
+    // call per row costs several times the copy.
+    for (int s = 0; s < count; ++s) {
+      const float* src = c0.obs + b0 * c0.obs_stride + static_cast<int64_t>(seats[s].agent) * D;
+      float* dst = obs + s * n * D;
+      for (int64_t k = 0; k < n; ++k, src += c0.obs_stride, dst += D)
+        for (int64_t d = 0; d < D; ++d) dst[d] = src[d];
+    }
     for (size_t k = 0; k < states_.size(); ++k) {
       const State& st = states_[k];
       const int64_t width = n * st.size;

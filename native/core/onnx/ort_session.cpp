@@ -255,9 +255,10 @@ size_t BoundRun::bytes() const {
 
 void BoundRun::run() {
   Values& v = *values_;
-  check(v.api->Run(session_->session_, nullptr, v.in_names.data(), v.in.data(), v.in.size(), v.out_names.data(),
-                   v.out.size(), v.out.data()),
-        codes::kModelRun, "the model failed to run");
+  // The message is built only on failure: a string per step costs an allocation.
+  if (OrtStatus* st = v.api->Run(session_->session_, nullptr, v.in_names.data(), v.in.data(), v.in.size(),
+                                 v.out_names.data(), v.out.size(), v.out.data()))
+    check(st, codes::kModelRun, "the model failed to run");
 }
 
 namespace {

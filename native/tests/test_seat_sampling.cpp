@@ -1,0 +1,97 @@
+// sample_seats against sample_logits, row by row: the block path for two
+// actions must give the per-row sampler's bits, and rows it does not take
+// (non-finite logits) must fail as the per-row path does.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "../core/draws.hpp"
+#include "../core/env.hpp"
+#include "../core/error.hpp"
+#include "../core/sampling.hpp"
+#include "../core/seat_sampling.hpp"
+#include "check.hpp"
+
+using namespace dilemma;
+
+namespace {
+
+Params P() { return Params("params", {}); }
+
+uint32_t bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+// Both seats of the IPD for n environments at one step; logits [2 * n, 2],
+// seat-major. Checks every output against sample_logits with the same draw.
+void check_block(const std::vector<float>& logits, int64_t n, float temperature, int step) {
+  auto game = make_game("ipd", P());
+  EnvBatch envs(game, n, 7);
+  envs.restart(n, nullptr, 3);
+  std::vector<int32_t> actions(n * 2, -9);
+  std::vector<float> logp(n * 2), entropy(n * 2);
+  ActContext seats[2];
+  for (int s = 0; s < 2; ++s) {
+    ActContext& c = seats[s];
+    c = ActContext{};
+    c.envs = &envs;
+    c.agent = s;
+    c.step = step;
+    c.seed = 11;
+    c.temperature = temperature;
+    c.greedy = false;
+    c.actions = actions.data();
+    c.logp = logp.data();
+    c.entropy = entropy.data();
+    c.out_stride = 2;
+    c.first_env = 3;
+  }
+  sample_seats(seats, 2, 0, n, logits.data(), 2, "test policy");
+  std::vector<float> u(2 * n);
+  rng::uniform_planes(11, 3, n, 0, static_cast<uint32_t>(step), rng::kSample, 0, 2, u.data());
+  for (int s = 0; s < 2; ++s)
+    for (int64_t k = 0; k < n; ++k) {
+      const Sample want = sample_logits(logits.data() + (s * n + k) * 2, 2, temperature, false, u[s * n + k], nullptr);
+      const int64_t i = k * 2 + s;
+      CHECK_EQ(actions[i], want.action);
+      CHECK_EQ(bits(logp[i]), bits(want.logp));
+      CHECK_EQ(bits(entropy[i]), bits(want.entropy));
+    }
+}
+
+}  // namespace
+
+TEST("two-action seats sample as sample_logits does, bit for bit, at any temperature") {
+  // More environments than one chunk of the block path (256), and not a multiple of it.
+  const int64_t n = 300;
+  std::vector<float> z(4 * n);
+  uint32_t s = 12345;
+  for (auto& x : z) {
+    s = s * 1664525u + 1013904223u;
+    x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 12.0f;
+  }
+  // Ties, a huge gap (the weight underflows to 0), equal large magnitudes, signed zeros.
+  const float special[][2] = {{0.5f, 0.5f}, {-80.0f, 80.0f}, {1e35f, 1e35f}, {-1e35f, -1e35f}, {1e35f, -1e35f}, {0.0f, -0.0f}, {1e-30f, 0.0f}};
+  for (size_t k = 0; k < sizeof special / sizeof special[0]; ++k) {
+    z[2 * k] = special[k][0];
+    z[2 * k + 1] = special[k][1];
+  }
+  for (float t : {1.0f, 0.5f, 2.3f, 1e-3f, 1e30f})
+    for (int step = 0; step < 3; ++step) check_block(z, n, t, step);
+}
+
+TEST("a non-finite logit fails with ERR_MODEL_OUTPUT on the block path's seats") {
+  const int64_t n = 300;
+  for (float bad : {NAN, INFINITY, -INFINITY}) {
+    std::vector<float> z(4 * n, 0.25f);
+    z[5] = bad;
+    CHECK_THROWS_CODE(check_block(z, n, 1.0f, 0), codes::kModelOutput);
+    // In a later chunk, after the first chunk's rows were written.
+    z[5] = 0.25f;
+    z[2 * 290 + 1] = bad;
+    CHECK_THROWS_CODE(check_block(z, n, 1.0f, 0), codes::kModelOutput);
+  }
+}
