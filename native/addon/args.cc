@@ -5,6 +5,7 @@
 #include <new>
 #include <sstream>
 
+#include "addon_data.hpp"
 #include "errors.hpp"
 
 namespace dilemma::addon {
@@ -14,6 +15,21 @@ std::string fmt(double v) { return format_number(v); }
 }  // namespace
 
 namespace {
+
+// Whether buf (an ArrayBuffer) is resizable, by the getter captured at load;
+// a getter that fails is taken as a yes.
+bool resizable(Napi::Env env, const Napi::Value& buf) {
+  const Napi::FunctionReference& getter = data(env).resizable;
+  if (getter.IsEmpty()) return false;
+  napi_value result = nullptr;
+  bool yes = true;
+  if (napi_call_function(env, buf, getter.Value(), 0, nullptr, &result) != napi_ok ||
+      napi_get_value_bool(env, result, &yes) != napi_ok) {
+    Napi::Error::New(env);  // clears what the failed call left pending
+    return true;
+  }
+  return yes;
+}
 
 struct Raw {
   void* data;
@@ -41,6 +57,11 @@ Raw raw_array(Napi::Env env, const Napi::Value& v, const std::string& name, int6
   if (plain) {
     Napi::ArrayBuffer ab = buf.As<Napi::ArrayBuffer>();
     if (ab.IsDetached()) throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
+    // A resizable ArrayBuffer can shrink, and its memory be unmapped, while
+    // native code still holds a view of it.
+    if (resizable(env, buf))
+      throw_error(env, codes::kInvalidArgument,
+                  name + " is backed by a resizable ArrayBuffer; pass an array over a fixed-length one (e.g. a copy: .slice())");
     if (offset + length * sizeof(T) > ab.ByteLength())
       throw_error(env, codes::kInvalidArgument, name + " does not fit its ArrayBuffer");
   }
@@ -144,6 +165,40 @@ std::vector<Napi::Value> array_elements(Napi::Env env, const Napi::Value& v, con
 
 void put(Napi::Object o, const char* key, Napi::Value value) {
   o.DefineProperty(Napi::PropertyDescriptor::Value(key, value, napi_default_jsproperty));
+}
+
+void put(Napi::Array a, uint32_t index, Napi::Value value) {
+  a.DefineProperty(Napi::PropertyDescriptor::Value(std::to_string(index), value, napi_default_jsproperty));
+}
+
+Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array a = Napi::Array::New(env, items.size());
+  for (uint32_t i = 0; i < items.size(); ++i) put(a, i, Napi::String::New(env, items[i]));
+  return a;
+}
+
+void capture_resizable(Napi::Env env, AddonData& d);
+
+void capture_intrinsics(Napi::Env env, AddonData& d) {
+  // Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable').get;
+  // where anything is missing (an older runtime), no ArrayBuffer is resizable.
+  try {
+    capture_resizable(env, d);
+  } catch (const Napi::Error&) {
+  }
+}
+
+void capture_resizable(Napi::Env env, AddonData& d) {
+  Napi::Value ctor = env.Global().Get("ArrayBuffer");
+  Napi::Value object = env.Global().Get("Object");
+  if (!ctor.IsFunction() || !object.IsFunction()) return;
+  Napi::Value proto = ctor.As<Napi::Object>().Get("prototype");
+  Napi::Value describe = object.As<Napi::Object>().Get("getOwnPropertyDescriptor");
+  if (!proto.IsObject() || !describe.IsFunction()) return;
+  Napi::Value desc = describe.As<Napi::Function>().Call(object, {proto, Napi::String::New(env, "resizable")});
+  if (!desc.IsObject()) return;
+  Napi::Value get = desc.As<Napi::Object>().Get("get");
+  if (get.IsFunction()) d.resizable = Napi::Persistent(get.As<Napi::Function>());
 }
 
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name) {

@@ -130,6 +130,17 @@ std::vector<Napi::Value> array_elements(Napi::Env env, const Napi::Value& v, con
 // Object.prototype would otherwise run the caller's code in the middle of a
 // call, with views of arrays already taken.
 void put(Napi::Object o, const char* key, Napi::Value value);
+// The same for element `index` of an array (Napi::Array::Set would run an
+// index setter defined on Array.prototype).
+void put(Napi::Array a, uint32_t index, Napi::Value value);
+// A new array of these strings, built with put: safe to make after views
+// of the call's arrays were taken.
+Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items);
+
+struct AddonData;
+// Keeps what the argument checks need from the runtime's own objects, read
+// once when the addon loads, before a caller could replace them.
+void capture_intrinsics(Napi::Env env, AddonData& d);
 
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name);
 double number(Napi::Env env, const Napi::Value& v, const std::string& name, double lo, double hi);

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -195,7 +196,14 @@ void onnx_set_weights(Napi::Env env, const std::shared_ptr<const Policy>& policy
     if (k == infos.size()) throw_error(env, codes::kInvalidArgument, "weights['" + name + "']: the model has no such weight");
     int64_t count = 1;
     for (int64_t d : infos[k].shape) count *= d;
-    writes.emplace_back(k, input_array<float>(env, arrays[i], "weights['" + name + "']", count));
+    auto values = input_array<float>(env, arrays[i], "weights['" + name + "']", count);
+    // Checked here, not at the next rollout, whose error could not say which weight it was.
+    for (size_t j = 0; j < values.size(); ++j)
+      if (!std::isfinite(values.data()[j]))
+        throw_error(env, codes::kInvalidArgument,
+                    "weights['" + name + "'][" + std::to_string(j) + "] is " + format_number(values.data()[j]) +
+                        ", not a finite number");
+    writes.emplace_back(k, std::move(values));
   }
   if (policy.use_count() > 1)
     throw_error(env, "ERR_BUSY",

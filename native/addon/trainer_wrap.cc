@@ -336,8 +336,10 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value FitActions(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
-      learn::Trainer& t = trainer(env);
+      // Every member is read (getters run) before the trainer is looked at:
+      // a getter may dispose it or start an iteration on it.
       const Options o(env, info[0], "data", {"observations", "actions", "mask", "sequences", "steps"});
+      learn::Trainer& t = trainer(env);
       FitWorker::Data d;
       d.sequences = integer(env, o.get("sequences"), "data.sequences", 1, int64_t{1} << 30);
       d.steps = integer(env, o.get("steps"), "data.steps", 1, limits::kMaxTrainSteps);
@@ -386,7 +388,6 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Restore(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
-      learn::Trainer& t = trainer(env);
       const Options o(env, info[0], "state",
                       {"iteration", "params", "adamM", "adamV", "adamT", "criticParams", "criticM", "criticV",
                        "criticT", "buffer"});
@@ -395,6 +396,9 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       // At most bufferSize's largest value; the trainer checks its own bufferSize.
       const auto most = static_cast<uint32_t>(spec_of(learn::trainer_param_specs(), "bufferSize").hi);
       if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", most, "an array");
+      // Only now, with no caller code left to run: a getter may have disposed
+      // the trainer or started an iteration on it.
+      learn::Trainer& t = trainer(env);
       learn::TrainerState s;
       s.iteration = integer(env, o.get("iteration"), "state.iteration", 0, int64_t{1} << 50);
       s.params = read_floats(env, o, "params");
