@@ -112,6 +112,16 @@ Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& nam
   return in;
 }
 
+Input<float> finite_input(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
+  Input<float> in = input_array<float>(env, v, name, expected_length);
+  const float* x = in.data();
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!std::isfinite(x[i]))
+      throw_error(env, codes::kInvalidArgument,
+                  name + "[" + std::to_string(i) + "] is " + fmt(x[i]) + ", not a finite number");
+  return in;
+}
+
 #define DILEMMA_ARRAYS(T)                                                                          \
   template ArrayView<T> typed_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t); \
   template ArrayView<T> typed_array<T>(Napi::Env, const Napi::Value&, const std::string&, int64_t, bool*); \

@@ -97,6 +97,11 @@ class Input {
 template <typename T>
 Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
 
+// An input_array<float> whose every value is finite, else an error naming
+// the first one that is not (name[i]): for values no computation may start
+// from (weights, observations), refused before any work begins.
+Input<float> finite_input(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
+
 // The members of an options object, each read exactly once and before
 // anything is checked: a getter or a Proxy trap runs once per key, here, so
 // it cannot change a value after its check, nor detach or shrink an array

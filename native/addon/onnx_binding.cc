@@ -2,7 +2,6 @@
 #include <napi.h>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -196,14 +195,8 @@ void onnx_set_weights(Napi::Env env, const std::shared_ptr<const Policy>& policy
     if (k == infos.size()) throw_error(env, codes::kInvalidArgument, "weights['" + name + "']: the model has no such weight");
     int64_t count = 1;
     for (int64_t d : infos[k].shape) count *= d;
-    auto values = input_array<float>(env, arrays[i], "weights['" + name + "']", count);
-    // Checked here, not at the next rollout, whose error could not say which weight it was.
-    for (size_t j = 0; j < values.size(); ++j)
-      if (!std::isfinite(values.data()[j]))
-        throw_error(env, codes::kInvalidArgument,
-                    "weights['" + name + "'][" + std::to_string(j) + "] is " + format_number(values.data()[j]) +
-                        ", not a finite number");
-    writes.emplace_back(k, std::move(values));
+    // Finite, checked here rather than by the next rollout, whose error could not say which weight it was.
+    writes.emplace_back(k, finite_input(env, arrays[i], "weights['" + name + "']", count));
   }
   if (policy.use_count() > 1)
     throw_error(env, "ERR_BUSY",

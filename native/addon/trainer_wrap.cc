@@ -347,7 +347,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       if (rows > limits::kMaxElements || rows * O > limits::kMaxElements)
         throw_error(env, codes::kTooLarge, "data: sequences x steps x obsDim exceeds 2^31 - 1 elements");
       // Copied here: the step runs off-thread on arrays no caller can change.
-      auto obs = input_array<float>(env, o.get("observations"), "data.observations", rows * O);
+      // Finite: a tabular model would read a NaN feature as 0 and fit silently.
+      auto obs = finite_input(env, o.get("observations"), "data.observations", rows * O);
       auto actions = input_array<int32_t>(env, o.get("actions"), "data.actions", rows);
       d.obs.assign(obs.data(), obs.data() + obs.size());
       d.actions.assign(actions.data(), actions.data() + actions.size());

@@ -1,0 +1,95 @@
+/**
+ * Hostile callers of the newer entry points: trainable ONNX policies'
+ * setWeights, Trainer.fitActions and restore, rollout's `out`, tournament
+ * pairs, claimInformation. Cases that crashed the process before their fix
+ * run in a child process (test/hostile-entry-child.ts); the others here.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { fileURLToPath } from 'node:url';
+import { claimInformation, onnx, rollout, Trainer } from '../src/index.js';
+import { onnxStatus } from '../src/onnx-runtime.js';
+import { mlpPolicy } from '../src/onnx-writer/index.js';
+import { runChild, taggedLine } from './helpers/child.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const onnxTest = onnxStatus().available ? test : test.skip;
+
+/** Runs a case of hostile-entry-child.ts; it must exit cleanly. Its probes' outcomes. */
+async function outcomes(t: ExecutionContext, name: string): Promise<Record<string, string>> {
+  t.timeout(60_000);
+  const r = await runChild(process.execPath, ['--import', 'tsx', 'test/hostile-entry-child.ts', name], { cwd: root, timeoutMs: 50_000 });
+  t.is(r.signal, null, `killed by ${r.signal}: ${r.output.slice(-2000)}`);
+  t.is(r.code, 0, r.output.slice(-2000));
+  const report = taggedLine(r.output, 'HOSTILE') as Record<string, string> | undefined;
+  t.truthy(report, r.output.slice(-2000));
+  t.log(report);
+  return report ?? {};
+}
+
+test('an Array.prototype index setter that shrinks resizable out buffers mid-call: refused before any view is used', async (t) => {
+  const r = await outcomes(t, 'index-setter');
+  t.is(r.rollout, 'ERR_INVALID_ARGUMENT:resizable');
+});
+
+test('fitActions and restore getters that dispose the trainer or start an iteration: ERR_DISPOSED / ERR_BUSY, no use after free', async (t) => {
+  const r = await outcomes(t, 'trainer');
+  t.is(r['Trainer.fitActions getter disposes'], 'ERR_DISPOSED');
+  t.is(r['raw fitActions getter disposes'], 'ERR_DISPOSED');
+  t.is(r['raw fitActions getter iterates'], 'ERR_BUSY');
+  t.is(r['raw restore getter disposes'], 'ERR_DISPOSED');
+  t.is(r['raw restore getter iterates'], 'ERR_BUSY');
+});
+
+test('resizable ArrayBuffers are refused by every kind of array argument, naming it; growable shared memory is accepted', async (t) => {
+  const r = await outcomes(t, 'resizable');
+  for (const [name, outcome] of Object.entries(r)) {
+    t.is(outcome, name === 'growable SharedArrayBuffer' ? 'ok' : 'ERR_INVALID_ARGUMENT:resizable', name);
+  }
+  t.true(Object.keys(r).length >= 7);
+});
+
+onnxTest('setWeights of a trainable ONNX policy: Proxies, non-finite values and wrong dtypes are coded errors naming the weight', (t) => {
+  const p = onnx(mlpPolicy({ obsDim: 5, actions: 2, hidden: [4] }).bytes, { trainable: true });
+  const n = p.parameterCount;
+  const first = p.weightInfo[0].name;
+  t.is(t.throws(() => p.setWeights(new Proxy(new Float32Array(n), {}))).code, 'ERR_INVALID_ARGUMENT');
+  const nan = new Float32Array(n);
+  nan[3] = Number.NaN;
+  const e = t.throws(() => p.setWeights(nan));
+  t.is(e.code, 'ERR_INVALID_ARGUMENT');
+  t.regex(e.message, new RegExp(`weights\\['${first.replace(/[.]/g, '\\.')}'\\]\\[3\\] is nan`, 'i'));
+  const inf = new Float32Array(n);
+  inf[n - 1] = -Infinity;
+  t.regex(t.throws(() => p.setWeights(inf)).message, /is -inf(inity)?, not a finite number/i);
+  t.is(t.throws(() => p.setWeights(new Float64Array(n) as unknown as Float32Array)).code, 'ERR_INVALID_ARGUMENT');
+  t.notThrows(() => p.setWeights(new Float32Array(n)));
+  p.dispose();
+});
+
+test('fitActions refuses non-finite observations, naming the first (a tabular model read NaN as 0 and fitted)', async (t) => {
+  const trainer = Trainer.create({ game: { id: 'ipd' }, batch: 8, seed: 1 });
+  const steps = 10, obsDim = 5;
+  const observations = new Float32Array(steps * obsDim);
+  observations[7] = Number.NaN;
+  const e = await t.throwsAsync(trainer.fitActions({ sequences: 1, steps, observations, actions: new Int32Array(steps) }));
+  t.is(e?.code, 'ERR_INVALID_ARGUMENT');
+  t.regex(e?.message ?? '', /data\.observations\[7\] is nan/i);
+  // The same data with the value fixed fits: loss ln 2 for a fresh tabular policy's uniform start.
+  observations[7] = 0;
+  const m = await trainer.fitActions({ sequences: 1, steps, observations, actions: new Int32Array(steps) });
+  t.true(Math.abs(m.loss - Math.LN2) < 1e-6, `loss ${m.loss}`);
+  trainer.dispose();
+});
+
+test('claimInformation refuses a trajectory whose fields do not fit its shape, and Proxies of its arrays', async (t) => {
+  const tr = await rollout({ game: 'trust-and-split', policies: ['greedy-splitter', 'greedy-splitter'], batch: 2 });
+  t.is(t.throws(() => claimInformation({ ...tr, batch: Number.NaN })).code, 'ERR_INVALID_ARGUMENT');
+  t.is(t.throws(() => claimInformation({ ...tr, batch: 3 })).code, 'ERR_INVALID_ARGUMENT');
+  t.is(t.throws(() => claimInformation({ ...tr, observations: new Proxy(tr.observations, {}) })).code, 'ERR_INVALID_ARGUMENT');
+  t.is(t.throws(() => claimInformation({ batch: 1, steps: 1, agents: 2 } as never)).code, 'ERR_INVALID_ARGUMENT');
+  // A batch-size getter that answers differently after its check: the checked value is the one used.
+  let reads = 0;
+  const shifty = { ...tr };
+  Object.defineProperty(shifty, 'batch', { enumerable: true, get: () => (++reads === 1 ? 2 : 1000) });
+  t.deepEqual(claimInformation(shifty), claimInformation(tr));
+});
