@@ -8,6 +8,10 @@
  *   index-setter   an index setter on Array.prototype, which runs when the
  *                  binding fills an array of names after taking views of
  *                  `out`, shrinks resizable `out` buffers of an inline rollout
+ *   index-setter-detach
+ *                  the same setter transfers plain `out` buffers away and
+ *                  collects them (run with --expose-gc); still crashes: the
+ *                  rollout binding fills statNames with Napi::Array::Set
  *   trainer        getters of fitActions' data and restore's state that
  *                  dispose the trainer or start an iteration on it
  *   resizable      resizable ArrayBuffers handed to every kind of array argument
@@ -65,6 +69,35 @@ async function indexSetter(): Promise<void> {
       fired++;
       for (const a of Object.values(out)) (a.buffer as any).resize(0);
       Object.defineProperty(this, '0', { value: v, writable: true, enumerable: true, configurable: true });
+    },
+  });
+  const greedy = b.strategy('greedy-splitter', {});
+  try {
+    await probe('rollout', () => b.rollout(game, [greedy, greedy], { batch, out }));
+  } finally {
+    delete (Array.prototype as any)[0];
+  }
+  results.setterRan = String(fired);
+}
+
+async function indexSetterDetach(): Promise<void> {
+  const game = new b.Game('trust-and-split', {});
+  const i = game.info();
+  // Large enough for the allocator to give the memory back to the system when freed.
+  const batch = 1000, steps = i.maxSteps, n = batch * steps * i.agents;
+  const out: Record<string, ArrayBufferView> = {
+    observations: new Float32Array(n * i.obsDim), actions: new Int32Array(n), logProbs: new Float32Array(n),
+    entropies: new Float32Array(n), rewards: new Float32Array(n), dones: new Uint8Array(batch * steps),
+    mask: new Uint8Array(batch * steps), stats: new Int32Array(batch * i.statNames.length),
+  };
+  let fired = 0;
+  Object.defineProperty(Array.prototype, '0', {
+    configurable: true,
+    set(v) {
+      Object.defineProperty(this, '0', { value: v, writable: true, enumerable: true, configurable: true });
+      if (fired++) return;
+      for (const a of Object.values(out)) structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+      (globalThis as any).gc();
     },
   });
   const greedy = b.strategy('greedy-splitter', {});
@@ -148,7 +181,12 @@ function info(g: any): { obsDim: number } {
   return g.info();
 }
 
-const cases: Record<string, () => Promise<void>> = { 'index-setter': indexSetter, trainer, resizable: resizableArgs };
+const cases: Record<string, () => Promise<void>> = {
+  'index-setter': indexSetter,
+  'index-setter-detach': indexSetterDetach,
+  trainer,
+  resizable: resizableArgs,
+};
 const name = process.argv[2];
 const run = cases[name];
 if (!run) {

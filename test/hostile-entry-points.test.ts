@@ -15,9 +15,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const onnxTest = onnxStatus().available ? test : test.skip;
 
 /** Runs a case of hostile-entry-child.ts; it must exit cleanly. Its probes' outcomes. */
-async function outcomes(t: ExecutionContext, name: string): Promise<Record<string, string>> {
+async function outcomes(t: ExecutionContext, name: string, flags: string[] = []): Promise<Record<string, string>> {
   t.timeout(60_000);
-  const r = await runChild(process.execPath, ['--import', 'tsx', 'test/hostile-entry-child.ts', name], { cwd: root, timeoutMs: 50_000 });
+  const r = await runChild(process.execPath, [...flags, '--import', 'tsx', 'test/hostile-entry-child.ts', name], { cwd: root, timeoutMs: 50_000 });
   t.is(r.signal, null, `killed by ${r.signal}: ${r.output.slice(-2000)}`);
   t.is(r.code, 0, r.output.slice(-2000));
   const report = taggedLine(r.output, 'HOSTILE') as Record<string, string> | undefined;
@@ -29,6 +29,18 @@ async function outcomes(t: ExecutionContext, name: string): Promise<Record<strin
 test('an Array.prototype index setter that shrinks resizable out buffers mid-call: refused before any view is used', async (t) => {
   const r = await outcomes(t, 'index-setter');
   t.is(r.rollout, 'ERR_INVALID_ARGUMENT:resizable');
+});
+
+// A known crash, left to the owner of native/addon/rollout_worker.cc: the
+// statNames array is filled with Napi::Array::Set after out's views were
+// taken, which runs an index setter of Array.prototype; one that transfers
+// out's buffers away and collects them frees the memory the inline rollout
+// then writes. The fix: fill it with put() (args.hpp's string_array). This
+// test then passes, and ava reports it until `.failing` is removed.
+test.failing('KNOWN CRASH: an Array.prototype index setter that frees plain out buffers mid-call (rollout_worker.cc statNames)', async (t) => {
+  const r = await outcomes(t, 'index-setter-detach', ['--expose-gc']);
+  t.is(r.setterRan, '0'); // the binding no longer runs caller code after taking views
+  t.is(r.rollout, 'ok');
 });
 
 test('fitActions and restore getters that dispose the trainer or start an iteration: ERR_DISPOSED / ERR_BUSY, no use after free', async (t) => {
