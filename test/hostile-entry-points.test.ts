@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { fileURLToPath } from 'node:url';
-import { claimInformation, onnx, rollout, Trainer } from '../src/index.js';
+import { claimInformation, loss, onnx, rollout, Trainer } from '../src/index.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { mlpPolicy } from '../src/onnx-writer/index.js';
 import { runChild, taggedLine } from './helpers/child.js';
@@ -64,16 +64,15 @@ onnxTest('setWeights of a trainable ONNX policy: Proxies, non-finite values and 
   const p = onnx(mlpPolicy({ obsDim: 5, actions: 2, hidden: [4] }).bytes, { trainable: true });
   const n = p.parameterCount;
   const first = p.weightInfo[0].name;
-  t.is(t.throws(() => p.setWeights(new Proxy(new Float32Array(n), {}))).code, 'ERR_INVALID_ARGUMENT');
+  t.throws(() => p.setWeights(new Proxy(new Float32Array(n), {})), { code: 'ERR_INVALID_ARGUMENT' });
   const nan = new Float32Array(n);
   nan[3] = Number.NaN;
-  const e = t.throws(() => p.setWeights(nan));
-  t.is(e.code, 'ERR_INVALID_ARGUMENT');
-  t.regex(e.message, new RegExp(`weights\\['${first.replace(/[.]/g, '\\.')}'\\]\\[3\\] is nan`, 'i'));
+  const e = t.throws(() => p.setWeights(nan), { code: 'ERR_INVALID_ARGUMENT' });
+  t.regex(e?.message ?? '', new RegExp(`weights\\['${first.replace(/[.]/g, '\\.')}'\\]\\[3\\] is nan`, 'i'));
   const inf = new Float32Array(n);
   inf[n - 1] = -Infinity;
-  t.regex(t.throws(() => p.setWeights(inf)).message, /is -inf(inity)?, not a finite number/i);
-  t.is(t.throws(() => p.setWeights(new Float64Array(n) as unknown as Float32Array)).code, 'ERR_INVALID_ARGUMENT');
+  t.regex(t.throws(() => p.setWeights(inf))?.message ?? '', /is -inf(inity)?, not a finite number/i);
+  t.throws(() => p.setWeights(new Float64Array(n) as unknown as Float32Array), { code: 'ERR_INVALID_ARGUMENT' });
   t.notThrows(() => p.setWeights(new Float32Array(n)));
   p.dispose();
 });
@@ -83,8 +82,7 @@ test('fitActions refuses non-finite observations, naming the first (a tabular mo
   const steps = 10, obsDim = 5;
   const observations = new Float32Array(steps * obsDim);
   observations[7] = Number.NaN;
-  const e = await t.throwsAsync(trainer.fitActions({ sequences: 1, steps, observations, actions: new Int32Array(steps) }));
-  t.is(e?.code, 'ERR_INVALID_ARGUMENT');
+  const e = await t.throwsAsync(trainer.fitActions({ sequences: 1, steps, observations, actions: new Int32Array(steps) }), { code: 'ERR_INVALID_ARGUMENT' });
   t.regex(e?.message ?? '', /data\.observations\[7\] is nan/i);
   // The same data with the value fixed fits: loss ln 2 for a fresh tabular policy's uniform start.
   observations[7] = 0;
@@ -95,13 +93,54 @@ test('fitActions refuses non-finite observations, naming the first (a tabular mo
 
 test('claimInformation refuses a trajectory whose fields do not fit its shape, and Proxies of its arrays', async (t) => {
   const tr = await rollout({ game: 'trust-and-split', policies: ['greedy-splitter', 'greedy-splitter'], batch: 2 });
-  t.is(t.throws(() => claimInformation({ ...tr, batch: Number.NaN })).code, 'ERR_INVALID_ARGUMENT');
-  t.is(t.throws(() => claimInformation({ ...tr, batch: 3 })).code, 'ERR_INVALID_ARGUMENT');
-  t.is(t.throws(() => claimInformation({ ...tr, observations: new Proxy(tr.observations, {}) })).code, 'ERR_INVALID_ARGUMENT');
-  t.is(t.throws(() => claimInformation({ batch: 1, steps: 1, agents: 2 } as never)).code, 'ERR_INVALID_ARGUMENT');
+  t.throws(() => claimInformation({ ...tr, batch: Number.NaN }), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => claimInformation({ ...tr, batch: 3 }), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => claimInformation({ ...tr, observations: new Proxy(tr.observations, {}) }), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => claimInformation({ batch: 1, steps: 1, agents: 2 } as never), { code: 'ERR_INVALID_ARGUMENT' });
   // A batch-size getter that answers differently after its check: the checked value is the one used.
   let reads = 0;
   const shifty = { ...tr };
   Object.defineProperty(shifty, 'batch', { enumerable: true, get: () => (++reads === 1 ? 2 : 1000) });
   t.deepEqual(claimInformation(shifty), claimInformation(tr));
+});
+
+/** Hand-computed log-softmax of each row of x ([rows, A]). */
+function logSoftmaxRef(x: ArrayLike<number>, A: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / A; r++) {
+    const row = Array.from({ length: A }, (_, k) => x[r * A + k]);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    out.push(...row.map((v) => v - lse));
+  }
+  return out;
+}
+
+test('loss results written one element past their input (out overlapping logits or credits) are still the right numbers', (t) => {
+  const x = [0.5, -1, 2, 0.25, -0.75, 1.5, 0, 3];
+  const expected = logSoftmaxRef(x, 2);
+  // out starts one element after logits in the same buffer.
+  const buf = new Float32Array(9);
+  buf.set(x);
+  const got = loss.logSoftmax(buf.subarray(0, 8), { rows: 4, actions: 2, out: buf.subarray(1, 9) });
+  got.forEach((v, i) => t.true(Math.abs(v - expected[i]) < 1e-5, `logSoftmax[${i}] ${v} vs ${expected[i]}`));
+
+  // REINFORCE over rows normalisation: dz = -(c / N)(onehot(a) - softmax(z)).
+  const actions = new Int32Array([0, 1, 1, 0]);
+  const c = [1, -1, 0.5, 2];
+  const grad = expected.map((lp, i) => {
+    const r = Math.floor(i / 2), k = i % 2;
+    return -(c[r] / 4) * ((actions[r] === k ? 1 : 0) - Math.exp(lp));
+  });
+  // logits [0, 8), credits [8, 12), out [4, 12): out covers half the logits and all credits.
+  const mem = new Float32Array(12);
+  mem.set(x);
+  mem.set(c, 8);
+  const r = loss.policyGradient({
+    logits: mem.subarray(0, 8), actions, credits: mem.subarray(8, 12), actionsCount: 2,
+    objective: 'reinforce', entropyCoef: 0, klCoef: 0, normalize: 'rows', out: mem.subarray(4, 12),
+  });
+  r.gradLogits.forEach((v, i) => t.true(Math.abs(v - grad[i]) < 1e-5, `gradLogits[${i}] ${v} vs ${grad[i]}`));
+  const lossRef = -c.reduce((s, ci, row) => s + ci * expected[row * 2 + actions[row]], 0) / 4;
+  t.true(Math.abs(r.loss - lossRef) < 1e-5, `loss ${r.loss} vs ${lossRef}`);
 });

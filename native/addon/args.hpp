@@ -85,6 +85,18 @@ class Input {
   const T* data() const { return data_; }
   size_t size() const { return length_; }
   bool copied() const { return !copy_.empty(); }
+  // Becomes a copy when its memory overlaps [begin, begin + bytes), memory
+  // the call writes: a kernel that writes there while it reads this input
+  // would read values it had already overwritten (an `out` one element
+  // past its input gives wrong numbers silently). The same memory exactly
+  // is copied too, so that no kernel depends on an in-place order.
+  void separate_from(const void* begin, size_t bytes) {
+    const auto* lo = reinterpret_cast<const char*>(data_);
+    const auto* other = static_cast<const char*>(begin);
+    if (copied() || length_ == 0 || bytes == 0 || lo >= other + bytes || other >= lo + length_ * sizeof(T)) return;
+    copy_.assign(data_, data_ + length_);  // bad_alloc: guard() makes it ERR_OUT_OF_MEMORY
+    data_ = copy_.data();
+  }
 
  private:
   template <typename U>
