@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { fileURLToPath } from 'node:url';
-import { claimInformation, loss, onnx, rollout, Trainer } from '../src/index.js';
+import { claimInformation, gameFact, gameLayout, layoutField, loss, onnx, rollout, Trainer } from '../src/index.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { mlpPolicy } from '../src/onnx-writer/index.js';
 import { runChild, taggedLine } from './helpers/child.js';
@@ -143,4 +143,12 @@ test('loss results written one element past their input (out overlapping logits 
   r.gradLogits.forEach((v, i) => t.true(Math.abs(v - grad[i]) < 1e-5, `gradLogits[${i}] ${v} vs ${grad[i]}`));
   const lossRef = -c.reduce((s, ci, row) => s + ci * expected[row * 2 + actions[row]], 0) / 4;
   t.true(Math.abs(r.loss - lossRef) < 1e-5, `loss ${r.loss} vs ${lossRef}`);
+});
+
+test('gameFact and layoutField given something other than a layout: coded errors naming the argument', (t) => {
+  t.throws(() => gameFact('ipd' as never, 'x'), { code: 'ERR_INVALID_ARGUMENT', message: /^layout must be a gameLayout\(\) result/ });
+  t.throws(() => gameFact(null as never, 'x'), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => gameFact({ facts: [null] } as never, 'x'), { code: 'ERR_UNSUPPORTED' });
+  t.throws(() => layoutField('x' as never, 'hand'), { code: 'ERR_INVALID_ARGUMENT', message: /^fields must be/ });
+  t.is(layoutField(gameLayout('trust-and-split').observation, 'hand').name, 'hand');
 });
