@@ -6,7 +6,8 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { fileURLToPath } from 'node:url';
-import { claimInformation, gameFact, gameLayout, layoutField, loss, onnx, rollout, Trainer } from '../src/index.js';
+import { claimInformation, gameFact, gameLayout, inspectOnnx, layoutField, loss, onnx, rollout, Trainer } from '../src/index.js';
+import { readInitializers } from '../src/onnx-writer/initializers.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { mlpPolicy } from '../src/onnx-writer/index.js';
 import { runChild, taggedLine } from './helpers/child.js';
@@ -151,4 +152,38 @@ test('gameFact and layoutField given something other than a layout: coded errors
   t.throws(() => gameFact({ facts: [null] } as never, 'x'), { code: 'ERR_UNSUPPORTED' });
   t.throws(() => layoutField('x' as never, 'hand'), { code: 'ERR_INVALID_ARGUMENT', message: /^fields must be/ });
   t.is(layoutField(gameLayout('trust-and-split').observation, 'hand').name, 'hand');
+});
+
+/** ModelProto bytes with one float32 initializer 'w' of these dims holding one value. */
+function craftedModel(dims: bigint[]): Uint8Array {
+  const varint = (n: bigint): number[] => {
+    const o: number[] = [];
+    do {
+      let b = Number(n & 0x7fn);
+      n >>= 7n;
+      if (n) b |= 0x80;
+      o.push(b);
+    } while (n);
+    return o;
+  };
+  const field = (num: number, wire: number, payload: number[]) => [...varint(BigInt((num << 3) | wire)), ...payload];
+  const bytes = (num: number, body: number[]) => field(num, 2, [...varint(BigInt(body.length)), ...body]);
+  // dims (1), data_type (2) = FLOAT, name (8), raw_data (9) = 1.0f
+  const tensor = [...dims.flatMap((d) => field(1, 0, varint(d))), ...field(2, 0, varint(1n)), ...bytes(8, [0x77]), ...bytes(9, [0, 0, 0x80, 0x3f])];
+  return new Uint8Array(bytes(7, bytes(5, tensor)));
+}
+
+test('trainable ONNX weights whose dims the bytes do not hold: ERR_MODEL_LOAD before anything is allocated for them', (t) => {
+  // [2^20, 2^20] asked for a 4 TiB array (an uncoded RangeError); -1 reads as 2^64 - 1; 2^28 allocated 1 GiB first.
+  for (const dims of [[1n << 20n, 1n << 20n], [(1n << 64n) - 1n], [1n << 28n]]) {
+    t.throws(() => readInitializers(craftedModel(dims)), { code: 'ERR_MODEL_LOAD', message: /model weight 'w' holds 4 bytes for shape/ });
+  }
+  t.deepEqual(readInitializers(craftedModel([1n])).map((w) => [w.name, w.shape, Array.from(w.data)]), [['w', [1], [1]]]);
+});
+
+test('a Proxy of model bytes is refused with a code by onnx() and inspectOnnx()', (t) => {
+  const bytes = mlpPolicy({ obsDim: 5, actions: 2, hidden: [4] }).bytes;
+  t.throws(() => onnx(new Proxy(bytes, {}), { trainable: true }), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => inspectOnnx(new Proxy(bytes, {})), { code: 'ERR_INVALID_ARGUMENT' });
+  t.throws(() => onnx({ model: new Proxy(bytes, {}), data: new Uint8Array(1) }), { code: 'ERR_INVALID_ARGUMENT' });
 });
