@@ -32,6 +32,17 @@ test('an Array.prototype index setter that shrinks resizable out buffers mid-cal
   t.is(r.rollout, 'ERR_INVALID_ARGUMENT:resizable');
 });
 
+test('5,000 seeded hostile calls to the newer raw entry points (setWeights, tournament pairs, resultPool, fitActions, restore, ...): coded errors only', async (t) => {
+  // Before the fixes this aborted with heap corruption (getters disposing the trainer mid-call).
+  const r = await outcomes(t, 'fuzz-new');
+  t.is(r.calls, '5000');
+  t.deepEqual(JSON.parse(r.uncoded), []);
+  const counts = JSON.parse(r.outcomes) as Record<string, number>;
+  t.deepEqual(Object.keys(counts).filter((k) => !k.startsWith('ERR_') && k !== 'ok'), []);
+  // Valid calls are mixed in, and the coded refusals include every kind expected.
+  t.true(counts.ok > 500 && counts.ERR_INVALID_ARGUMENT > 500 && counts.ERR_DISPOSED > 0, r.outcomes);
+});
+
 // A known crash, left to the owner of native/addon/rollout_worker.cc: the
 // statNames array is filled with Napi::Array::Set after out's views were
 // taken, which runs an index setter of Array.prototype; one that transfers
