@@ -16,11 +16,17 @@ std::string fmt(double v) { return format_number(v); }
 
 namespace {
 
+// Marks an ArrayBuffer already found fixed-length (which it stays for life),
+// so that the getter runs once per buffer rather than once per call.
+constexpr napi_type_tag kFixedLength{0x64696c656d6d612eULL, 0x66697865642d6c6eULL};
+
 // Whether buf (an ArrayBuffer) is resizable, by the getter captured at load;
 // a getter that fails is taken as a yes.
 bool resizable(Napi::Env env, const Napi::Value& buf) {
   const Napi::FunctionReference& getter = data(env).resizable;
   if (getter.IsEmpty()) return false;
+  bool fixed = false;
+  if (napi_check_object_type_tag(env, buf, &kFixedLength, &fixed) == napi_ok && fixed) return false;
   napi_value result = nullptr;
   bool yes = true;
   if (napi_call_function(env, buf, getter.Value(), 0, nullptr, &result) != napi_ok ||
@@ -28,6 +34,8 @@ bool resizable(Napi::Env env, const Napi::Value& buf) {
     Napi::Error::New(env);  // clears what the failed call left pending
     return true;
   }
+  // Tagging fails only for a buffer another addon tagged first: it is then asked again next time.
+  if (!yes) napi_type_tag_object(env, buf, &kFixedLength);
   return yes;
 }
 
@@ -187,16 +195,7 @@ Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
   return a;
 }
 
-void capture_resizable(Napi::Env env, AddonData& d);
-
-void capture_intrinsics(Napi::Env env, AddonData& d) {
-  // Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable').get;
-  // where anything is missing (an older runtime), no ArrayBuffer is resizable.
-  try {
-    capture_resizable(env, d);
-  } catch (const Napi::Error&) {
-  }
-}
+namespace {
 
 void capture_resizable(Napi::Env env, AddonData& d) {
   Napi::Value ctor = env.Global().Get("ArrayBuffer");
@@ -210,6 +209,18 @@ void capture_resizable(Napi::Env env, AddonData& d) {
   Napi::Value get = desc.As<Napi::Object>().Get("get");
   if (get.IsFunction()) d.resizable = Napi::Persistent(get.As<Napi::Function>());
 }
+
+}  // namespace
+
+void capture_intrinsics(Napi::Env env, AddonData& d) {
+  // Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable').get;
+  // where anything is missing (an older runtime), no ArrayBuffer is resizable.
+  try {
+    capture_resizable(env, d);
+  } catch (const Napi::Error&) {
+  }
+}
+
 
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name) {
   if (!v.IsObject() || v.IsArray() || v.IsFunction())

@@ -91,8 +91,7 @@ class Input {
   // past its input gives wrong numbers silently). The same memory exactly
   // is copied too, so that no kernel depends on an in-place order.
   void separate_from(const void* begin, size_t bytes) {
-    const auto* lo = reinterpret_cast<const char*>(data_);
-    const auto* other = static_cast<const char*>(begin);
+    const auto lo = reinterpret_cast<uintptr_t>(data_), other = reinterpret_cast<uintptr_t>(begin);
     if (copied() || length_ == 0 || bytes == 0 || lo >= other + bytes || other >= lo + length_ * sizeof(T)) return;
     copy_.assign(data_, data_ + length_);  // bad_alloc: guard() makes it ERR_OUT_OF_MEMORY
     data_ = copy_.data();
