@@ -7,6 +7,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { resolveGame, type GameSpec } from './games.js';
 import { native } from './native.js';
+import { describe, invalid } from './validate.js';
 
 /** A named run of values: observation floats or action indices `[offset, offset + size)`. */
 export interface LayoutField {
@@ -81,10 +82,13 @@ function missing(what: string, name: string): never {
 
 /** The field called `name` of a layout's observation or actions; throws ERR_UNSUPPORTED when the game declares none. */
 export function layoutField(fields: readonly LayoutField[], name: string): LayoutField {
-  return fields.find((f) => f.name === name) ?? missing('layout field', name);
+  if (!Array.isArray(fields)) invalid('fields', `must be a layout's observation or actions (an array of fields), got ${describe(fields)}`);
+  return fields.find((f) => f?.name === name) ?? missing('layout field', name);
 }
 
 /** The fact called `name` of a layout; throws ERR_UNSUPPORTED when the game declares none. */
 export function gameFact(layout: GameLayout, name: string): GameFact {
-  return layout.facts.find((f) => f.name === name) ?? missing('fact', name);
+  const facts: unknown = typeof layout === 'object' && layout !== null ? layout.facts : undefined;
+  if (!Array.isArray(facts)) invalid('layout', `must be a gameLayout() result, got ${describe(layout)}`);
+  return (facts as GameFact[]).find((f) => f?.name === name) ?? missing('fact', name);
 }

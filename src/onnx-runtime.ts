@@ -15,6 +15,7 @@ import { prebuildsDir } from './binding-loader.js';
 import { readInitializers } from './onnx-writer/initializers.js';
 import { OnnxModelPolicy } from './trainable-policy.js';
 import { parseParams } from './schema.js';
+import { isTypedArrayOf } from './validate.js';
 import type { BackendStatus } from './backend-status.js';
 
 const LIBRARY_NAMES: Record<string, string> = {
@@ -163,7 +164,7 @@ function checkSource(model: unknown): string | Uint8Array {
     const bytes = readRegularFile(model, { param: 'model', what: 'model', maxBytes: MAX_MODEL_BYTES, code: ErrorCode.ModelLoad });
     return hasExternalData(bytes) ? inlineExternalData(bytes, externalFromFolder(model)) : model;
   }
-  if (model instanceof Uint8Array) {
+  if (isTypedArrayOf(model, Uint8Array)) {
     if (hasExternalData(model)) {
       throw new DilemmaError(
         ErrorCode.ModelLoad,
@@ -174,14 +175,14 @@ function checkSource(model: unknown): string | Uint8Array {
   }
   if (typeof model === 'object' && model !== null && 'model' in model && 'data' in model) {
     const { model: bytes, data } = model as { model: unknown; data: unknown };
-    if (!(bytes instanceof Uint8Array)) throw new DilemmaError(ErrorCode.InvalidArgument, 'model.model must be a Uint8Array of ONNX bytes');
-    const single = data instanceof Uint8Array ? data : undefined;
+    if (!isTypedArrayOf(bytes, Uint8Array)) throw new DilemmaError(ErrorCode.InvalidArgument, 'model.model must be a Uint8Array of ONNX bytes');
+    const single = isTypedArrayOf(data, Uint8Array) ? data : undefined;
     if (!single && (typeof data !== 'object' || data === null)) {
       throw new DilemmaError(ErrorCode.InvalidArgument, 'model.data must be a Uint8Array or a record of Uint8Arrays keyed by location');
     }
     return inlineExternalData(bytes, (location) => {
       const d = single ?? (data as Record<string, unknown>)[location];
-      if (!(d instanceof Uint8Array)) {
+      if (!isTypedArrayOf(d, Uint8Array)) {
         throw new DilemmaError(ErrorCode.InvalidArgument, `model.data has no Uint8Array for the location '${location}' the model names`);
       }
       return d;

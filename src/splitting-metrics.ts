@@ -9,6 +9,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { gameLayout, layoutField, type LayoutField } from './game-layout.js';
 import { meanReturns, type Trajectory } from './rollout.js';
+import { checkTrajectory } from './trajectory-views.js';
 
 /** Outcome metrics of the splitting games (`trust-and-split`, `split`): efficiency, honesty, agreement and welfare. */
 export interface SplittingMetrics {
@@ -169,7 +170,7 @@ export interface ClaimInformation {
  * observation, so no rule is re-derived here); its action is the token.
  */
 export function claimInformation(trajectory: Trajectory): ClaimInformation {
-  const { batch: B, steps: T, agents: A, obsDim: O, observations, actions, mask } = trajectory;
+  const { batch: B, steps: T, agents: A, obsDim: O, observations, actions, mask } = checkTrajectory(trajectory);
   const { hand: handField, phase, first: firstField } = readClaimFields();
   const OBS_HAND = handField.offset, OBS_PHASE = phase.offset, OBS_FIRST = firstField.offset, HANDS = handField.size;
   if (O <= OBS_FIRST) {

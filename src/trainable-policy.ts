@@ -7,7 +7,7 @@ import { LIMITS } from './generated/limits.js';
 import { native, type NativePolicy } from './native.js';
 import { mlpPolicy, type Activation } from './onnx-writer/policies.js';
 import { Policy } from './policies.js';
-import { checkInteger, checkKeys, checkObject, describe, invalid } from './validate.js';
+import { checkInteger, checkKeys, checkObject, describe, invalid, isTypedArrayOf } from './validate.js';
 
 /**
  * How a dense layer's weight matrix is stored: `'torch'` is nn.Linear's
@@ -116,7 +116,7 @@ function toOnnxWeights(weights: unknown, widths: readonly number[], layout: Weig
   const layers = widths.length - 1;
   const out: Record<string, Float32Array> = {};
   const expected = (i: number) => (layout === 'torch' ? [widths[i + 1], widths[i]] : [widths[i], widths[i + 1]]);
-  if (weights instanceof Float32Array) {
+  if (isTypedArrayOf(weights, Float32Array)) {
     let total = 0;
     for (let i = 0; i < layers; i++) total += widths[i] * widths[i + 1] + widths[i + 1];
     if (weights.length !== total) invalid('weights', `must have ${total} elements (every parameter, W0, b0, W1, b1, …), got ${weights.length}`);
@@ -137,7 +137,7 @@ function toOnnxWeights(weights: unknown, widths: readonly number[], layout: Weig
   for (let i = 0; i < layers; i++) {
     const name = `weights[${2 * i}]`;
     const w = list[2 * i] as WeightTensor;
-    if (w instanceof Float32Array || typeof w !== 'object' || w === null || !(w.data instanceof Float32Array) || !Array.isArray(w.shape)) {
+    if (isTypedArrayOf(w, Float32Array) || typeof w !== 'object' || w === null || !isTypedArrayOf(w.data, Float32Array) || !Array.isArray(w.shape)) {
       invalid(name, `must be { data: Float32Array, shape } for layer ${i}'s matrix (its shape tells the layout apart), got ${describe(w)}`);
     }
     const [r, c] = expected(i);
@@ -154,8 +154,8 @@ function toOnnxWeights(weights: unknown, widths: readonly number[], layout: Weig
     if (w.data.length !== r * c) invalid(`${name}.data`, `must have ${r * c} elements for shape [${r}, ${c}], got ${w.data.length}`);
     out[`W${i}`] = layout === 'torch' ? transpose(w.data, r, c) : w.data.slice();
     const bRaw = list[2 * i + 1] as WeightTensor | Float32Array;
-    const b = bRaw instanceof Float32Array ? bRaw : bRaw?.data;
-    if (!(b instanceof Float32Array) || b.length !== widths[i + 1]) {
+    const b = isTypedArrayOf(bRaw, Float32Array) ? bRaw : (bRaw as WeightTensor | undefined)?.data;
+    if (!isTypedArrayOf(b, Float32Array) || b.length !== widths[i + 1]) {
       invalid(`weights[${2 * i + 1}]`, `must be layer ${i}'s bias, a Float32Array of ${widths[i + 1]} elements, got ${describe(bRaw)}`);
     }
     out[`b${i}`] = b.slice();
@@ -271,7 +271,7 @@ export class OnnxModelPolicy extends Policy {
     const arrays: Float32Array[] = [];
     const info = this.weightInfo;
     const size = (w: OnnxWeightInfo) => w.shape.reduce((a, d) => a * d, 1);
-    if (weights instanceof Float32Array) {
+    if (isTypedArrayOf(weights, Float32Array)) {
       if (weights.length !== this.parameterCount) {
         invalid('weights', `must have ${this.parameterCount} values (every weight in weightInfo order: ${info.map((w) => w.name).join(', ')}), got ${weights.length}`);
       }
@@ -308,7 +308,7 @@ function tensorData(param: string, value: unknown, w: OnnxWeightInfo): Float32Ar
     data = (value as WeightTensor).data;
     shape = (value as WeightTensor).shape;
   }
-  if (!(data instanceof Float32Array)) {
+  if (!isTypedArrayOf(data, Float32Array)) {
     const kind = ArrayBuffer.isView(data) ? data.constructor.name : describe(data);
     invalid(param, `is ${kind}; the model's weight is float32: pass a Float32Array (tensor.float() or .astype(np.float32))`);
   }

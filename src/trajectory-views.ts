@@ -7,7 +7,7 @@
  * (a valid `gather` index) and mask 0, so `logp.gather(1, a) * mask` needs
  * no special case; the engine's own loss reads the same rows.
  */
-import { checkInteger, checkObject, checkKeys, invalid } from './validate.js';
+import { checkInteger, checkObject, checkKeys, invalid, isTypedArrayOf } from './validate.js';
 import type { Trajectory } from './rollout.js';
 
 /** One agent's part of a trajectory, every array `[B, T]` (observations `[B, T, O]`), row-major. */
@@ -32,25 +32,34 @@ export interface AgentTrajectory {
   mask: Uint8Array;
 }
 
-function checkTrajectory(t: unknown): Trajectory {
+/**
+ * A trajectory's shape fields and arrays, checked against each other
+ * (ERR_INVALID_ARGUMENT naming the field): for functions that read a
+ * trajectory the caller may have built or changed.
+ */
+export function checkTrajectory(t: unknown): Trajectory {
   const tr = checkObject('trajectory', t) as unknown as Trajectory;
-  for (const k of ['batch', 'steps', 'agents', 'obsDim'] as const) checkInteger(`trajectory.${k}`, tr[k], 0, 2 ** 31 - 1);
-  const rows = tr.batch * tr.steps;
+  // Each checked field is read once: a getter cannot answer differently
+  // after its check.
+  const v = {} as Record<string, unknown>;
+  for (const k of ['batch', 'steps', 'agents', 'obsDim'] as const) v[k] = checkInteger(`trajectory.${k}`, tr[k], 0, 2 ** 31 - 1);
+  const [batch, steps, agents, obsDim] = [v.batch, v.steps, v.agents, v.obsDim] as number[];
+  const rows = batch * steps;
   const want: Array<[keyof Trajectory, unknown, number]> = [
-    ['actions', Int32Array, rows * tr.agents],
-    ['logProbs', Float32Array, rows * tr.agents],
-    ['entropies', Float32Array, rows * tr.agents],
-    ['rewards', Float32Array, rows * tr.agents],
-    ['observations', Float32Array, rows * tr.agents * tr.obsDim],
+    ['actions', Int32Array, rows * agents],
+    ['logProbs', Float32Array, rows * agents],
+    ['entropies', Float32Array, rows * agents],
+    ['rewards', Float32Array, rows * agents],
+    ['observations', Float32Array, rows * agents * obsDim],
     ['mask', Uint8Array, rows],
   ];
   for (const [name, ctor, length] of want) {
-    const a: unknown = tr[name];
-    if (!(a instanceof (ctor as new () => object)) || (a as ArrayLike<number>).length !== length) {
+    const a: unknown = (v[name] = tr[name]);
+    if (!isTypedArrayOf(a, ctor as Float32ArrayConstructor) || (a as ArrayLike<number>).length !== length) {
       invalid(`trajectory.${name}`, `must be a ${(ctor as { name: string }).name} of ${length} elements (the trajectory's shape)`);
     }
   }
-  return tr;
+  return { ...tr, ...v } as Trajectory;
 }
 
 function checkAgent(t: Trajectory, agent: unknown): number {

@@ -139,8 +139,8 @@ async function getters(): Promise<void> {
       results.rolloutOut = codeOf(e);
     }
   }
-  // Env.step's actions stay put, but a getter of Env's options may shrink
-  // `streams` (a resizable buffer) after its length was checked.
+  // A getter of Env's options could shrink `streams` (a resizable buffer)
+  // after its length was checked: resizable buffers are refused outright.
   {
     const game = new b.Game('ipd', {});
     const rab = new (ArrayBuffer as any)(16 * 4, { maxByteLength: 64 * 4 });

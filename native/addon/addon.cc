@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.hpp"
+#include "args.hpp"
 #include "env_wrap.hpp"
 #include "exports.hpp"
 #include "game_wrap.hpp"
@@ -13,6 +14,7 @@ namespace dilemma::addon {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* d = new AddonData();
   env.SetInstanceData<AddonData>(d);
+  capture_intrinsics(env, *d);
   Napi::Function game = GameWrap::Define(env);
   Napi::Function policy = PolicyWrap::Define(env);
   Napi::Function envs = EnvWrap::Define(env);

@@ -15,6 +15,10 @@ struct AddonData {
   Napi::FunctionReference game;
   Napi::FunctionReference policy;
   Napi::FunctionReference env;
+  // ArrayBuffer.prototype.resizable's getter as it was when the addon
+  // loaded (empty where the runtime has none): args.cc asks it about every
+  // array, and a caller's later replacement of the property cannot answer.
+  Napi::FunctionReference resizable;
 };
 
 inline AddonData& data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

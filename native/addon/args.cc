@@ -5,6 +5,7 @@
 #include <new>
 #include <sstream>
 
+#include "addon_data.hpp"
 #include "errors.hpp"
 
 namespace dilemma::addon {
@@ -14,6 +15,29 @@ std::string fmt(double v) { return format_number(v); }
 }  // namespace
 
 namespace {
+
+// Marks an ArrayBuffer already found fixed-length (which it stays for life),
+// so that the getter runs once per buffer rather than once per call.
+constexpr napi_type_tag kFixedLength{0x64696c656d6d612eULL, 0x66697865642d6c6eULL};
+
+// Whether buf (an ArrayBuffer) is resizable, by the getter captured at load;
+// a getter that fails is taken as a yes.
+bool resizable(Napi::Env env, const Napi::Value& buf) {
+  const Napi::FunctionReference& getter = data(env).resizable;
+  if (getter.IsEmpty()) return false;
+  bool fixed = false;
+  if (napi_check_object_type_tag(env, buf, &kFixedLength, &fixed) == napi_ok && fixed) return false;
+  napi_value result = nullptr;
+  bool yes = true;
+  if (napi_call_function(env, buf, getter.Value(), 0, nullptr, &result) != napi_ok ||
+      napi_get_value_bool(env, result, &yes) != napi_ok) {
+    Napi::Error::New(env);  // clears what the failed call left pending
+    return true;
+  }
+  // Tagging fails only for a buffer another addon tagged first: it is then asked again next time.
+  if (!yes) napi_type_tag_object(env, buf, &kFixedLength);
+  return yes;
+}
 
 struct Raw {
   void* data;
@@ -41,6 +65,11 @@ Raw raw_array(Napi::Env env, const Napi::Value& v, const std::string& name, int6
   if (plain) {
     Napi::ArrayBuffer ab = buf.As<Napi::ArrayBuffer>();
     if (ab.IsDetached()) throw_error(env, codes::kInvalidArgument, name + " is backed by a detached ArrayBuffer");
+    // A resizable ArrayBuffer can shrink, and its memory be unmapped, while
+    // native code still holds a view of it.
+    if (resizable(env, buf))
+      throw_error(env, codes::kInvalidArgument,
+                  name + " is backed by a resizable ArrayBuffer; pass an array over a fixed-length one (e.g. a copy: .slice())");
     if (offset + length * sizeof(T) > ab.ByteLength())
       throw_error(env, codes::kInvalidArgument, name + " does not fit its ArrayBuffer");
   }
@@ -88,6 +117,16 @@ Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& nam
     std::memcpy(in.copy_.data(), r.data, r.length * sizeof(T));
     in.data_ = in.copy_.data();
   }
+  return in;
+}
+
+Input<float> finite_input(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length) {
+  Input<float> in = input_array<float>(env, v, name, expected_length);
+  const float* x = in.data();
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!std::isfinite(x[i]))
+      throw_error(env, codes::kInvalidArgument,
+                  name + "[" + std::to_string(i) + "] is " + fmt(x[i]) + ", not a finite number");
   return in;
 }
 
@@ -145,6 +184,43 @@ std::vector<Napi::Value> array_elements(Napi::Env env, const Napi::Value& v, con
 void put(Napi::Object o, const char* key, Napi::Value value) {
   o.DefineProperty(Napi::PropertyDescriptor::Value(key, value, napi_default_jsproperty));
 }
+
+void put(Napi::Array a, uint32_t index, Napi::Value value) {
+  a.DefineProperty(Napi::PropertyDescriptor::Value(std::to_string(index), value, napi_default_jsproperty));
+}
+
+Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array a = Napi::Array::New(env, items.size());
+  for (uint32_t i = 0; i < items.size(); ++i) put(a, i, Napi::String::New(env, items[i]));
+  return a;
+}
+
+namespace {
+
+void capture_resizable(Napi::Env env, AddonData& d) {
+  Napi::Value ctor = env.Global().Get("ArrayBuffer");
+  Napi::Value object = env.Global().Get("Object");
+  if (!ctor.IsFunction() || !object.IsFunction()) return;
+  Napi::Value proto = ctor.As<Napi::Object>().Get("prototype");
+  Napi::Value describe = object.As<Napi::Object>().Get("getOwnPropertyDescriptor");
+  if (!proto.IsObject() || !describe.IsFunction()) return;
+  Napi::Value desc = describe.As<Napi::Function>().Call(object, {proto, Napi::String::New(env, "resizable")});
+  if (!desc.IsObject()) return;
+  Napi::Value get = desc.As<Napi::Object>().Get("get");
+  if (get.IsFunction()) d.resizable = Napi::Persistent(get.As<Napi::Function>());
+}
+
+}  // namespace
+
+void capture_intrinsics(Napi::Env env, AddonData& d) {
+  // Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable').get;
+  // where anything is missing (an older runtime), no ArrayBuffer is resizable.
+  try {
+    capture_resizable(env, d);
+  } catch (const Napi::Error&) {
+  }
+}
+
 
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name) {
   if (!v.IsObject() || v.IsArray() || v.IsFunction())

@@ -85,6 +85,17 @@ class Input {
   const T* data() const { return data_; }
   size_t size() const { return length_; }
   bool copied() const { return !copy_.empty(); }
+  // Becomes a copy when its memory overlaps [begin, begin + bytes), memory
+  // the call writes: a kernel that writes there while it reads this input
+  // would read values it had already overwritten (an `out` one element
+  // past its input gives wrong numbers silently). The same memory exactly
+  // is copied too, so that no kernel depends on an in-place order.
+  void separate_from(const void* begin, size_t bytes) {
+    const auto lo = reinterpret_cast<uintptr_t>(data_), other = reinterpret_cast<uintptr_t>(begin);
+    if (copied() || length_ == 0 || bytes == 0 || lo >= other + bytes || other >= lo + length_ * sizeof(T)) return;
+    copy_.assign(data_, data_ + length_);  // bad_alloc: guard() makes it ERR_OUT_OF_MEMORY
+    data_ = copy_.data();
+  }
 
  private:
   template <typename U>
@@ -96,6 +107,11 @@ class Input {
 
 template <typename T>
 Input<T> input_array(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
+
+// An input_array<float> whose every value is finite, else an error naming
+// the first one that is not (name[i]): for values no computation may start
+// from (weights, observations), refused before any work begins.
+Input<float> finite_input(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t expected_length);
 
 // The members of an options object, each read exactly once and before
 // anything is checked: a getter or a Proxy trap runs once per key, here, so
@@ -130,6 +146,17 @@ std::vector<Napi::Value> array_elements(Napi::Env env, const Napi::Value& v, con
 // Object.prototype would otherwise run the caller's code in the middle of a
 // call, with views of arrays already taken.
 void put(Napi::Object o, const char* key, Napi::Value value);
+// The same for element `index` of an array (Napi::Array::Set would run an
+// index setter defined on Array.prototype).
+void put(Napi::Array a, uint32_t index, Napi::Value value);
+// A new array of these strings, built with put: safe to make after views
+// of the call's arrays were taken.
+Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items);
+
+struct AddonData;
+// Keeps what the argument checks need from the runtime's own objects, read
+// once when the addon loads, before a caller could replace them.
+void capture_intrinsics(Napi::Env env, AddonData& d);
 
 Napi::Object object_arg(Napi::Env env, const Napi::Value& v, const std::string& name);
 double number(Napi::Env env, const Napi::Value& v, const std::string& name, double lo, double hi);

@@ -85,20 +85,13 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
     const int A = static_cast<int>(integer(env, o.get("actionCount"), member("actionCount"), 1, kMaxElements));
     const int64_t n = checked_elements("options.logits", {rows, static_cast<int64_t>(A)});
 
-    const Input<float> logits_in = input<float>(env, o, "logits", n);
-    const Input<int32_t> actions_in = input<int32_t>(env, o, "actions", rows);
-    const Input<float> credits_in = input<float>(env, o, "credits", rows);
-    const Input<uint8_t> mask_in = optional_input<uint8_t>(env, o, "mask", rows);
-    const Input<float> behavior_in = optional_input<float>(env, o, "behaviorLogProbs", rows);
-    const Input<float> ref_logits_in = optional_input<float>(env, o, "referenceLogits", n);
-    const Input<float> ref_logp_in = optional_input<float>(env, o, "referenceLogProbs", rows);
-    const float* logits = logits_in.data();
-    const int32_t* actions = actions_in.data();
-    const float* credits = credits_in.data();
-    const uint8_t* mask = mask_in.data();
-    const float* behavior = behavior_in.data();
-    const float* ref_logits = ref_logits_in.data();
-    const float* ref_logp = ref_logp_in.data();
+    Input<float> logits_in = input<float>(env, o, "logits", n);
+    Input<int32_t> actions_in = input<int32_t>(env, o, "actions", rows);
+    Input<float> credits_in = input<float>(env, o, "credits", rows);
+    Input<uint8_t> mask_in = optional_input<uint8_t>(env, o, "mask", rows);
+    Input<float> behavior_in = optional_input<float>(env, o, "behaviorLogProbs", rows);
+    Input<float> ref_logits_in = optional_input<float>(env, o, "referenceLogits", n);
+    Input<float> ref_logp_in = optional_input<float>(env, o, "referenceLogProbs", rows);
 
     learn::LossTerms terms;
     const std::string objective = string(env, o.get("objective"), member("objective"));
@@ -136,6 +129,22 @@ Napi::Value PolicyGradient(const Napi::CallbackInfo& info) {
 
     const Napi::Value out = o.has("out") ? o.get("out") : Napi::Value(new_array<float>(env, n, "options.out"));
     float* dlogits = typed_array<float>(env, out, member("out"), n).data;
+    // Inputs that share memory with out are read from copies.
+    const size_t out_bytes = static_cast<size_t>(n) * sizeof(float);
+    logits_in.separate_from(dlogits, out_bytes);
+    actions_in.separate_from(dlogits, out_bytes);
+    credits_in.separate_from(dlogits, out_bytes);
+    mask_in.separate_from(dlogits, out_bytes);
+    behavior_in.separate_from(dlogits, out_bytes);
+    ref_logits_in.separate_from(dlogits, out_bytes);
+    ref_logp_in.separate_from(dlogits, out_bytes);
+    const float* logits = logits_in.data();
+    const int32_t* actions = actions_in.data();
+    const float* credits = credits_in.data();
+    const uint8_t* mask = mask_in.data();
+    const float* behavior = behavior_in.data();
+    const float* ref_logits = ref_logits_in.data();
+    const float* ref_logp = ref_logp_in.data();
 
     const bool on_gpu = gpu::want_of(env, o.get("backend"), member("backend")) != gpu::Want::kNo;
     const learn::LossResult r = renamed([&] {
@@ -167,9 +176,10 @@ Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
     const int64_t rows = integer(env, info[2], "rows", 1, kMaxElements);
     const int A = static_cast<int>(integer(env, info[3], "actions", 1, kMaxElements));
     const int64_t n = checked_elements("logits", {rows, static_cast<int64_t>(A)});
-    const Input<float> logits = input_array<float>(env, info[0], "logits", n);
+    Input<float> logits = input_array<float>(env, info[0], "logits", n);
     Napi::Value out_value = info[1].IsUndefined() ? Napi::Value(new_array<float>(env, n, "out")) : info[1];
     auto out = typed_array<float>(env, out_value, "out", n);
+    logits.separate_from(out.data, static_cast<size_t>(n) * sizeof(float));
     learn::log_softmax(logits.data(), rows, A, out.data);
     return out_value;
   });

@@ -195,7 +195,8 @@ void onnx_set_weights(Napi::Env env, const std::shared_ptr<const Policy>& policy
     if (k == infos.size()) throw_error(env, codes::kInvalidArgument, "weights['" + name + "']: the model has no such weight");
     int64_t count = 1;
     for (int64_t d : infos[k].shape) count *= d;
-    writes.emplace_back(k, input_array<float>(env, arrays[i], "weights['" + name + "']", count));
+    // Finite, checked here rather than by the next rollout, whose error could not say which weight it was.
+    writes.emplace_back(k, finite_input(env, arrays[i], "weights['" + name + "']", count));
   }
   if (policy.use_count() > 1)
     throw_error(env, "ERR_BUSY",

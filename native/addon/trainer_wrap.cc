@@ -336,8 +336,10 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value FitActions(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
-      learn::Trainer& t = trainer(env);
+      // Every member is read (getters run) before the trainer is looked at:
+      // a getter may dispose it or start an iteration on it.
       const Options o(env, info[0], "data", {"observations", "actions", "mask", "sequences", "steps"});
+      learn::Trainer& t = trainer(env);
       FitWorker::Data d;
       d.sequences = integer(env, o.get("sequences"), "data.sequences", 1, int64_t{1} << 30);
       d.steps = integer(env, o.get("steps"), "data.steps", 1, limits::kMaxTrainSteps);
@@ -345,7 +347,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       if (rows > limits::kMaxElements || rows * O > limits::kMaxElements)
         throw_error(env, codes::kTooLarge, "data: sequences x steps x obsDim exceeds 2^31 - 1 elements");
       // Copied here: the step runs off-thread on arrays no caller can change.
-      auto obs = input_array<float>(env, o.get("observations"), "data.observations", rows * O);
+      // Finite: a tabular model would read a NaN feature as 0 and fit silently.
+      auto obs = finite_input(env, o.get("observations"), "data.observations", rows * O);
       auto actions = input_array<int32_t>(env, o.get("actions"), "data.actions", rows);
       d.obs.assign(obs.data(), obs.data() + obs.size());
       d.actions.assign(actions.data(), actions.data() + actions.size());
@@ -386,7 +389,6 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Restore(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
-      learn::Trainer& t = trainer(env);
       const Options o(env, info[0], "state",
                       {"iteration", "params", "adamM", "adamV", "adamT", "criticParams", "criticM", "criticV",
                        "criticT", "buffer"});
@@ -395,6 +397,9 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       // At most bufferSize's largest value; the trainer checks its own bufferSize.
       const auto most = static_cast<uint32_t>(spec_of(learn::trainer_param_specs(), "bufferSize").hi);
       if (o.has("buffer")) entries = array_elements(env, o.get("buffer"), "state.buffer", most, "an array");
+      // Only now, with no caller code left to run: a getter may have disposed
+      // the trainer or started an iteration on it.
+      learn::Trainer& t = trainer(env);
       learn::TrainerState s;
       s.iteration = integer(env, o.get("iteration"), "state.iteration", 0, int64_t{1} << 50);
       s.params = read_floats(env, o, "params");

@@ -59,20 +59,24 @@ function tensor(t: Uint8Array): Initializer | undefined {
     }
   }
   if (type !== FLOAT) return undefined;
+  // Dimensions are the file's word: checked against the values it holds
+  // before anything is allocated for them (a crafted [2^20, 2^20] asked for
+  // 4 TiB, a negative dimension reads as 2^64 - 1).
   const count = shape.reduce((n, d) => n * d, 1);
   if (count === 0) return undefined;
-  const data = new Float32Array(count);
   const bytes = raw ?? packedFloats;
+  const held = bytes ? bytes.length / 4 : floats.length;
+  if (shape.some((d) => !Number.isSafeInteger(d)) || count !== held) {
+    throw new DilemmaError(
+      ErrorCode.ModelLoad,
+      `model weight '${name}' holds ${bytes ? `${bytes.length} bytes` : `${floats.length} values`} for shape [${shape.join(', ')}]`,
+    );
+  }
+  const data = new Float32Array(count);
   if (bytes) {
-    if (bytes.length !== 4 * count) {
-      throw new DilemmaError(ErrorCode.ModelLoad, `model weight '${name}' holds ${bytes.length} bytes for shape [${shape.join(', ')}]`);
-    }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
   } else {
-    if (floats.length !== count) {
-      throw new DilemmaError(ErrorCode.ModelLoad, `model weight '${name}' holds ${floats.length} values for shape [${shape.join(', ')}]`);
-    }
     data.set(floats);
   }
   return { name, shape, data };
