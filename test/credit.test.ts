@@ -243,6 +243,57 @@ test('out: reused buffers and in-place use give the same numbers', (t) => {
   }
 });
 
+test('out overlapping an input by part of its length: every function gives the reference numbers', (t) => {
+  const B = 4;
+  const T = 6;
+  const n = B * T;
+  const r = random(n, 21);
+  const v = random(B * (T + 1), 22);
+  const o = random(n, 23);
+  const groups = [3, 1, 3, 1];
+  // The input at the start of one buffer and out shifted by `shift` elements into it (either way).
+  const overlapped = (input: ArrayLike<number>, shift: number) => {
+    const buffer = new Float32Array(n + Math.abs(shift) + n);
+    const inAt = shift >= 0 ? 0 : -shift;
+    const x = buffer.subarray(inAt, inAt + input.length);
+    x.set(input);
+    const out = buffer.subarray(inAt + shift, inAt + shift + n);
+    return { x, out };
+  };
+  for (const shift of [1, -1, 5, -7]) {
+    let a = overlapped(r, shift);
+    close(t, credit.discountedReturns(a.x, { batch: B, steps: T, gamma: 0.9, out: a.out }), refReturns(r, B, T, 0.9));
+    a = overlapped(r, shift);
+    close(t, credit.gae(a.x, v, { batch: B, steps: T, gamma: 0.9, lambda: 0.8, out: a.out }), refGae(r, v, B, T, 0.9, 0.8));
+    a = overlapped(v, shift);
+    close(t, credit.gae(r, a.x, { batch: B, steps: T, gamma: 0.9, lambda: 0.8, out: a.out }), refGae(r, v, B, T, 0.9, 0.8));
+    a = overlapped(r, shift);
+    close(t, credit.leaveOneOut(a.x, { batch: B, steps: T, groups, out: a.out }), refLeaveOneOut(r, groups, B, T));
+    a = overlapped(r, shift);
+    close(
+      t,
+      credit.advantageAlignment({ own: a.x, others: o, batch: B, steps: T, beta: 2, gamma: 0.9, out: a.out }),
+      refAdvantageAlignment(r, o, B, T, 2, 0.9, false, 'discounted'),
+    );
+    a = overlapped(o, shift);
+    close(
+      t,
+      credit.advantageAlignment({ own: r, others: a.x, batch: B, steps: T, beta: 2, gamma: 0.9, out: a.out }),
+      refAdvantageAlignment(r, o, B, T, 2, 0.9, false, 'discounted'),
+    );
+    a = overlapped(o, shift);
+    close(t, credit.sumOfRewards(r, a.x, { out: a.out }), Array.from(r, (x, i) => x + o[i]));
+    a = overlapped(r, shift);
+    close(t, credit.whiten(a.x, { batch: B, steps: T, perStep: false, out: a.out }), refWhiten(r, B, T, false, 1e-8));
+  }
+  // Group ids in the same memory as out: writing results must not turn them into other ids.
+  const mem = new ArrayBuffer(n * 4);
+  const ids = new Int32Array(mem, 0, B);
+  ids.set(groups);
+  const out = new Float32Array(mem);
+  close(t, credit.leaveOneOut(r, { batch: B, steps: T, groups: ids, out }), refLeaveOneOut(r, groups, B, T));
+});
+
 function shared(x: Float32Array): Float32Array {
   const s = new Float32Array(new SharedArrayBuffer(x.byteLength));
   s.set(x);

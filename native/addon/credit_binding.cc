@@ -17,6 +17,8 @@
 #include <napi.h>
 
 #include <cfloat>
+#include <cstdint>
+#include <vector>
 
 #include "args.hpp"
 #include "credit.hpp"
@@ -63,6 +65,22 @@ const cuda::Api* backend(Napi::Env env, const Options& o) {
   return &cuda::require_api();
 }
 
+// An input the core reads once per element, at the element it then writes,
+// may be `out` itself (the documented in-place use: `same_ok`); any other
+// overlap with `out` would read values the call already overwrote, so such an
+// input is read from a copy.
+const float* apart_from_out(const ArrayView<float>& in, const ArrayView<float>& out, bool same_ok,
+                            std::vector<float>& copy) {
+  const auto lo = reinterpret_cast<uintptr_t>(in.data), o = reinterpret_cast<uintptr_t>(out.data);
+  const size_t in_bytes = in.length * sizeof(float), out_bytes = out.length * sizeof(float);
+  const bool overlaps = in_bytes != 0 && out_bytes != 0 && lo < o + out_bytes && o < lo + in_bytes;
+  if (!overlaps || (same_ok && lo == o && in_bytes == out_bytes)) return in.data;
+  copy.assign(in.data, in.data + in.length);  // bad_alloc: guard() makes it ERR_OUT_OF_MEMORY
+  return copy.data();
+}
+
+size_t bytes_of(const ArrayView<float>& a) { return a.length * sizeof(float); }
+
 // A message buffer for the library's errors.
 struct CudaMessage {
   char text[512] = "";
@@ -76,16 +94,18 @@ Napi::Value DiscountedReturns(const Napi::CallbackInfo& info) {
     const Shape s = shape(env, o, "options.rewards");
     const float gamma = unit(env, o, "gamma");
     const cuda::Api* gpu = backend(env, o);
-    auto rewards = floats(env, o, "rewards", s.elements);
+    auto rewards_view = floats(env, o, "rewards", s.elements);
     auto out = floats(env, o, "out", s.elements);
+    std::vector<float> rewards_copy;
+    const float* rewards = apart_from_out(rewards_view, out, true, rewards_copy);
     if (gpu != nullptr) {
       CudaMessage m;
       cuda::check_status(
-          gpu->discounted_returns(rewards.data, out.data, s.batch, s.steps, gamma, m.text, sizeof m.text), m.text,
+          gpu->discounted_returns(rewards, out.data, s.batch, s.steps, gamma, m.text, sizeof m.text), m.text,
           "discountedReturns");
       return o.get("out");
     }
-    credit::discounted_returns(rewards.data, out.data, s.batch, s.steps, gamma);
+    credit::discounted_returns(rewards, out.data, s.batch, s.steps, gamma);
     return o.get("out");
   });
 }
@@ -100,17 +120,20 @@ Napi::Value Gae(const Napi::CallbackInfo& info) {
     const float gamma = unit(env, o, "gamma");
     const float lambda = unit(env, o, "lambda");
     const cuda::Api* gpu = backend(env, o);
-    auto rewards = floats(env, o, "rewards", s.elements);
-    const Input<float> values = input_array<float>(env, o.get("values"), o.member("values"), value_count);
+    auto rewards_view = floats(env, o, "rewards", s.elements);
+    Input<float> values = input_array<float>(env, o.get("values"), o.member("values"), value_count);
     auto out = floats(env, o, "out", s.elements);
+    std::vector<float> rewards_copy;
+    const float* rewards = apart_from_out(rewards_view, out, true, rewards_copy);
+    values.separate_from(out.data, bytes_of(out));
     if (gpu != nullptr) {
       CudaMessage m;
       cuda::check_status(
-          gpu->gae(rewards.data, values.data(), out.data, s.batch, s.steps, gamma, lambda, m.text, sizeof m.text), m.text,
+          gpu->gae(rewards, values.data(), out.data, s.batch, s.steps, gamma, lambda, m.text, sizeof m.text), m.text,
           "gae");
       return o.get("out");
     }
-    credit::gae(rewards.data, values.data(), out.data, s.batch, s.steps, gamma, lambda);
+    credit::gae(rewards, values.data(), out.data, s.batch, s.steps, gamma, lambda);
     return o.get("out");
   });
 }
@@ -122,12 +145,15 @@ Napi::Value LeaveOneOut(const Napi::CallbackInfo& info) {
     const Options o(env, info[0], kOwner, {"values", "groups", "out", "batch", "steps", "backend"});
     const Shape s = shape(env, o, "options.values");
     const cuda::Api* gpu = backend(env, o);
-    const Input<float> values = input_array<float>(env, o.get("values"), o.member("values"), s.elements);
-    // Group ids are checked, then used as indices: a snapshot.
+    Input<float> values = input_array<float>(env, o.get("values"), o.member("values"), s.elements);
+    // Group ids are checked, then used as indices: a snapshot, kept apart from
+    // out so that writing results cannot turn them into bad indices.
     Input<int32_t> group_ids;
     if (o.has("groups")) group_ids = input_array<int32_t>(env, o.get("groups"), o.member("groups"), s.batch);
-    const int32_t* groups = group_ids.data();
     auto out = floats(env, o, "out", s.elements);
+    values.separate_from(out.data, bytes_of(out));
+    group_ids.separate_from(out.data, bytes_of(out));
+    const int32_t* groups = group_ids.data();
     if (gpu != nullptr) {
       CudaMessage m;
       cuda::check_status(gpu->leave_one_out(values.data(), groups, out.data, s.batch, s.steps, m.text, sizeof m.text),
@@ -159,18 +185,21 @@ Napi::Value AdvantageAlignment(const Napi::CallbackInfo& info) {
       throw_error(env, codes::kInvalidArgument,
                   o.member("form") + " must be \"discounted\" or \"mean\", got \"" + form_name + "\"");
     const cuda::Api* gpu = backend(env, o);
-    auto own = floats(env, o, "own", s.elements);
-    auto others = floats(env, o, "others", s.elements);
+    auto own_view = floats(env, o, "own", s.elements);
+    auto others_view = floats(env, o, "others", s.elements);
     auto out = floats(env, o, "out", s.elements);
+    std::vector<float> own_copy, others_copy;
+    const float* own = apart_from_out(own_view, out, true, own_copy);
+    const float* others = apart_from_out(others_view, out, false, others_copy);
     if (gpu != nullptr) {
       CudaMessage m;
       const int f = form == credit::AaForm::kMean ? DLM_CUDA_AA_MEAN : DLM_CUDA_AA_DISCOUNTED;
-      cuda::check_status(gpu->advantage_alignment(own.data, others.data, out.data, s.batch, s.steps, beta, gamma,
+      cuda::check_status(gpu->advantage_alignment(own, others, out.data, s.batch, s.steps, beta, gamma,
                                                   include_current ? 1 : 0, f, m.text, sizeof m.text),
                          m.text, "advantageAlignment");
       return o.get("out");
     }
-    credit::advantage_alignment(own.data, others.data, out.data, s.batch, s.steps, beta, gamma, include_current,
+    credit::advantage_alignment(own, others, out.data, s.batch, s.steps, beta, gamma, include_current,
                                 form);
     return o.get("out");
   });
@@ -181,11 +210,15 @@ Napi::Value SumOfRewards(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     const Options o(env, info[0], kOwner, {"own", "others", "out"});
-    auto own = floats(env, o, "own", -1);
-    const int64_t n = static_cast<int64_t>(own.length);
-    auto others = floats(env, o, "others", n);
+    auto own_view = floats(env, o, "own", -1);
+    const int64_t n = static_cast<int64_t>(own_view.length);
+    auto others_view = floats(env, o, "others", n);
     auto out = floats(env, o, "out", n);
-    credit::sum_of_rewards(own.data, others.data, out.data, n);
+    // Element by element: either input may be out itself.
+    std::vector<float> own_copy, others_copy;
+    const float* own = apart_from_out(own_view, out, true, own_copy);
+    const float* others = apart_from_out(others_view, out, true, others_copy);
+    credit::sum_of_rewards(own, others, out.data, n);
     return o.get("out");
   });
 }
@@ -199,8 +232,9 @@ Napi::Value Whiten(const Napi::CallbackInfo& info) {
     const bool per_step = boolean(env, o.get("perStep"), o.member("perStep"));
     const double eps = number(env, o.get("eps"), o.member("eps"), 0.0, DBL_MAX);
     if (!(eps > 0.0)) throw_error(env, codes::kInvalidArgument, o.member("eps") + " must be a finite number > 0, got 0");
-    const Input<float> x = input_array<float>(env, o.get("x"), o.member("x"), s.elements);
+    Input<float> x = input_array<float>(env, o.get("x"), o.member("x"), s.elements);
     auto out = floats(env, o, "out", s.elements);
+    x.separate_from(out.data, bytes_of(out));
     credit::whiten(x.data(), out.data, s.batch, s.steps, per_step, eps);
     return o.get("out");
   });

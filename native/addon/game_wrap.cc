@@ -38,10 +38,7 @@ Napi::Value GameWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("maxSteps", g.max_steps);
   o.Set("stateSize", g.state_size);
   o.Set("twoAction", game_->two_action());
-  const auto names = game_->stat_names();
-  Napi::Array stat_names = Napi::Array::New(env, names.size());
-  for (uint32_t k = 0; k < names.size(); ++k) stat_names.Set(k, names[k]);
-  o.Set("statNames", stat_names);
+  o.Set("statNames", string_array(env, game_->stat_names()));
   return o;
 }
 

@@ -171,10 +171,9 @@ TrajectoryView trajectory_arrays(Napi::Env env, const Game& game, const RolloutO
   if (arrays_out)
     for (int k = 0; k < 8; ++k) arrays_out[k] = arrays[k];
   put(result, "steps", Napi::Number::New(env, steps));
-  Napi::Array stat_names = Napi::Array::New(env, n_stats);
-  const auto names = game.stat_names();
-  for (int k = 0; k < n_stats; ++k) stat_names.Set(k, names[k]);
-  put(result, "statNames", stat_names);
+  // Defined, not assigned: an index setter on Array.prototype would otherwise run the caller's
+  // code after the views above were taken.
+  put(result, "statNames", string_array(env, game.stat_names()));
   return TrajectoryView{static_cast<float*>(data[0]),   static_cast<int32_t*>(data[1]), static_cast<float*>(data[2]),
                         static_cast<float*>(data[3]),   static_cast<float*>(data[4]),   static_cast<uint8_t*>(data[5]),
                         static_cast<uint8_t*>(data[6]), n_stats ? static_cast<int32_t*>(data[7]) : nullptr};

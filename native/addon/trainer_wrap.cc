@@ -441,10 +441,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       o.Set("stateSize", static_cast<double>(c.model->state_size()));
       o.Set("kind", c.model->kind());
       o.Set("device", device_ ? "cuda" : "cpu");
-      const auto names = c.game->stat_names();
-      Napi::Array stat_names = Napi::Array::New(env, names.size());
-      for (uint32_t k = 0; k < names.size(); ++k) stat_names.Set(k, names[k]);
-      o.Set("statNames", stat_names);
+      o.Set("statNames", string_array(env, c.game->stat_names()));
       return o;
     });
   }
