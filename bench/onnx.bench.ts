@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { gruPolicy, onnx, onnxRuntimeLibrary, rollout, Game, type GruForm, type Policy, type Trajectory } from '../src/index.js';
+import { gruPolicy, onnx, onnxRuntimeLibrary, rollout, RolloutPlan, Game, type GruForm, type Policy, type Trajectory } from '../src/index.js';
 import { allocate, observe, OBS_DIM, PAYOFF } from './baselines/ipd.js';
 import type { BenchCase, BenchSuite } from './suite.js';
 import { xorshift32 } from './baselines/xorshift.js';
@@ -241,6 +241,7 @@ function spread(xs: number[]): Spread {
 
 const ENGINE = 'engine rollout, 1 thread';
 const ENGINE_OUT = 'engine rollout refilling out, 1 thread';
+const ENGINE_PLAN = 'engine RolloutPlan.run, 1 thread';
 const BARE = `ORT bare Run from C++ × ${ROUNDS}`;
 const TS = 'TypeScript loop over onnxruntime-node';
 
@@ -282,6 +283,7 @@ function summary(): void {
     for (const form of Object.keys(FORMS) as GruForm[]) {
       show(`engine / bare Run, ${FORMS[form]}`, `${ENGINE}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
       show(`engine refilling out / bare Run, ${FORMS[form]}`, `${ENGINE_OUT}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
+      show(`engine plan / bare Run, ${FORMS[form]}`, `${ENGINE_PLAN}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
     }
     for (const prefix of [ENGINE, ENGINE_OUT, BARE, TS])
       show(`${prefix}: 18-node / one-node time`, `${prefix}, ${FORMS.decomposed}`, `${prefix}, ${FORMS['gru-op']}`);
@@ -321,6 +323,14 @@ function suite(batch: number, forms: GruForm[], withOut: boolean, timing?: Bench
           out = await rollout({ game, policies: [p, p], batch, seed: ++seed, threads: 1, ...(out ? { out } : {}) });
         }),
       );
+    }
+  }
+  if (withOut) {
+    // A plan checks its options once; each run reads only the seed.
+    for (const form of forms) {
+      const p = models[form].policy;
+      const plan = new RolloutPlan({ game, policies: [p, p], batch, threads: 1 });
+      cases.push(timed(name, `${ENGINE_PLAN}, ${FORMS[form]}`, () => plan.run({ seed: ++seed })));
     }
   }
   if (bareRunAvailable) for (const form of forms) cases.push(bareRunCase(name, form, 2 * batch));
