@@ -25,11 +25,15 @@
 #include <vector>
 
 #include "error.hpp"
+#include "tool_args.hpp"
 #include "onnx/onnx.hpp"
 
 using namespace dilemma;
 
 namespace {
+
+using bench_tools::positive;
+constexpr int64_t kMaxCount = int64_t{1} << 40;
 
 struct Args {
   std::string model, library;
@@ -38,43 +42,32 @@ struct Args {
   bool serve = false;
 };
 
-int64_t positive(const std::string& name, const std::string& text) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < 1 || v > (int64_t{1} << 40))
-    throw Error(codes::kInvalidArgument, name + " must be a positive integer, got '" + text + "'");
-  return v;
-}
-
 Args parse(int argc, char** argv) {
   Args a;
-  const char* env = std::getenv("DILEMMA_ORT_LIBRARY");
-  a.library = env && *env ? env : DILEMMA_ORT_LIBRARY_DEFAULT;
+  a.library = bench_tools::default_library();
   std::vector<std::string> rest;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw Error(codes::kInvalidArgument, s + " needs a value");
-      return argv[++i];
-    };
+  bench_tools::ArgCursor args(argc, argv);
+  while (args.next()) {
+    const std::string s = args.current();
+    auto value = [&] { return args.value(); };
     if (s == "--runs")
-      a.runs = positive("--runs", value());
+      a.runs = positive("--runs", value(), kMaxCount);
     else if (s == "--repeat")
-      a.repeat = positive("--repeat", value());
+      a.repeat = positive("--repeat", value(), kMaxCount);
     else if (s == "--optimization")
-      a.optimization = static_cast<int>(std::min<int64_t>(3, positive("--optimization", value()) - 1));
+      a.optimization = static_cast<int>(std::min<int64_t>(3, positive("--optimization", value(), kMaxCount) - 1));
     else if (s == "--library")
       a.library = value();
     else if (s == "--serve")
       a.serve = true;
-    else if (s.rfind("--", 0) == 0)
+    else if (args.is_flag())
       throw Error(codes::kInvalidArgument, "unknown option " + s);
     else
       rest.push_back(s);
   }
   if (rest.size() != 2) throw Error(codes::kInvalidArgument, "usage: ort_bare_run MODEL ROWS [--runs N] [--repeat K] [--serve]");
   a.model = rest[0];
-  a.rows = positive("ROWS", rest[1]);
+  a.rows = positive("ROWS", rest[1], kMaxCount);
   return a;
 }
 
@@ -129,7 +122,7 @@ int main_checked(int argc, char** argv) {
     std::cout << "{\"ready\":true," << head << "}" << std::endl;
     std::string line;
     while (std::getline(std::cin, line)) {
-      const int64_t n = positive("runs", line);
+      const int64_t n = positive("runs", line, kMaxCount);
       const double ns = elapsed_ns(run, n);
       std::cout << "{\"runs\":" << n << ",\"ns\":" << static_cast<int64_t>(ns) << "}" << std::endl;
     }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "tool_args.hpp"
 #include "onnx/onnx.hpp"
 #include "params.hpp"
 #include "env.hpp"
@@ -37,6 +38,9 @@ using namespace dilemma;
 
 namespace {
 
+using bench_tools::positive;
+constexpr int64_t kMaxCount = int64_t{1} << 30;
+
 constexpr int kRounds = 100;
 
 struct Args {
@@ -45,38 +49,27 @@ struct Args {
   bool hash = false;
 };
 
-int64_t positive(const std::string& name, const std::string& text) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < 1 || v > (int64_t{1} << 30))
-    throw Error(codes::kInvalidArgument, name + " must be a positive integer, got '" + text + "'");
-  return v;
-}
-
 Args parse(int argc, char** argv) {
   Args a;
-  const char* env = std::getenv("DILEMMA_ORT_LIBRARY");
-  a.library = env && *env ? env : DILEMMA_ORT_LIBRARY_DEFAULT;
+  a.library = bench_tools::default_library();
   std::vector<std::string> rest;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw Error(codes::kInvalidArgument, s + " needs a value");
-      return argv[++i];
-    };
+  bench_tools::ArgCursor args(argc, argv);
+  while (args.next()) {
+    const std::string s = args.current();
+    auto value = [&] { return args.value(); };
     if (s == "--rounds")
-      a.rounds = positive(s, value());
+      a.rounds = positive(s, value(), kMaxCount);
     else if (s == "--calls")
-      a.calls = positive(s, value());
+      a.calls = positive(s, value(), kMaxCount);
     else if (s == "--threads")
-      a.threads = positive(s, value());
+      a.threads = positive(s, value(), kMaxCount);
     else if (s == "--only")
       a.only = value();
     else if (s == "--library")
       a.library = value();
     else if (s == "--hash")
       a.hash = true;
-    else if (s.rfind("--", 0) == 0)
+    else if (args.is_flag())
       throw Error(codes::kInvalidArgument, "unknown option " + s);
     else
       rest.push_back(s);
@@ -85,7 +78,7 @@ Args parse(int argc, char** argv) {
   if (!a.only.empty() && a.only != "engine" && a.only != "bare" && a.only != "sample")
     throw Error(codes::kInvalidArgument, "--only must be engine, bare or sample");
   a.model = rest[0];
-  a.batch = positive("BATCH", rest[1]);
+  a.batch = positive("BATCH", rest[1], kMaxCount);
   return a;
 }
 
