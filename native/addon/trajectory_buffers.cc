@@ -35,8 +35,8 @@ std::unordered_map<const void*, OwnedBuffer*>& registry() {
 // the system hands out anew costs a page fault per 4 KiB on first touch,
 // more than the rollout's own work. The JavaScript array's reference is
 // dropped at the garbage collection that finds it dead where the runtime
-// allows it (result_pool::hand_out), so awaited rollouts in a loop that never
-// turns the event loop's finalizers still get their blocks back.
+// allows it (result_pool::hand_out): a loop of awaited rollouts that run
+// inline never turns the event loop, where Node runs finalizers.
 void unref(OwnedBuffer* b) {
   if (b->refs.fetch_sub(1) != 1) return;
   result_pool::give(b->data, b->bytes);
