@@ -15,7 +15,8 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { Game, resolveGame } from './games.js';
 import { Policy, type PolicySpec } from './policies.js';
-import { rollout, type Trajectory } from './rollout.js';
+import { type Trajectory } from './rollout.js';
+import { RolloutPlan } from './rollout-plan.js';
 import { Trainer, type FitMetrics, type TrainConfig } from './train.js';
 import { checkInteger, checkNumber, checkObject, invalid } from './validate.js';
 
@@ -155,26 +156,35 @@ async function fit(trainer: Trainer, game: Game, options: BehaviourCloneOptions,
     steps: T,
   };
   const history: BehaviourCloneStep[] = [];
-  for (let step = 0; step < steps; step++) {
-    let at = 0;
+  // Every step plays each pair again with only a new seed: a plan per pair
+  // is checked once, and its runs refill one trajectory, copied out at once.
+  const plans = new Map<number, RolloutPlan>();
+  try {
     for (let k = 0; k < n * n; k++) {
       if (perPair[k] === 0) continue;
       const i = Math.floor(k / n), j = k % n;
-      const t = await rollout({
+      plans.set(k, new RolloutPlan({
         game,
         policies: [options.mixture[i].policy, options.mixture[j].policy],
         batch: perPair[k],
         steps: T,
-        seed: streamSeed(trainer.config.seed, step, k),
         threads: trainer.config.threads,
-      });
-      copySeat(t, 0, data, at);
-      copySeat(t, 1, data, at + perPair[k]);
-      at += 2 * perPair[k];
+      }));
     }
-    const m = { ...(await trainer.fitActions(data)), step };
-    history.push(m);
-    options.onStep?.(m);
+    for (let step = 0; step < steps; step++) {
+      let at = 0;
+      for (const [k, plan] of plans) {
+        const t = await plan.run({ seed: streamSeed(trainer.config.seed, step, k) });
+        copySeat(t, 0, data, at);
+        copySeat(t, 1, data, at + perPair[k]);
+        at += 2 * perPair[k];
+      }
+      const m = { ...(await trainer.fitActions(data)), step };
+      history.push(m);
+      options.onStep?.(m);
+    }
+  } finally {
+    for (const plan of plans.values()) plan.dispose();
   }
   return { params: trainer.params(), history };
 }

@@ -14,7 +14,7 @@
 import { DilemmaError, ErrorCode } from './errors.js';
 import { type GameSpec, resolveGame } from './games.js';
 import { Policy, type PolicySpec, resolvePolicy, scripted, strategiesFor } from './policies.js';
-import { rollout, type Trajectory } from './rollout.js';
+import { allocateTrajectory, rollout, type Trajectory } from './rollout.js';
 import { actionTable, type ActionTable } from './action-table.js';
 import { checkBoolean, checkInteger, checkKeys, checkObject, checkSeed } from './validate.js';
 
@@ -233,7 +233,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     if (game.info.agents !== 2) {
       throw new DilemmaError(ErrorCode.Unsupported, `evaluate needs a two-player game; '${game.id}' has ${game.info.agents}`);
     }
-    const play = async (a: Policy, b: Policy) => episodes(await rollout({ game, policies: [a, b], batch, seed, greedy }));
+    // Every match has the same shape and is summarised before the next one
+    // starts, so all of them write into one trajectory rather than each
+    // into fresh arrays. A plan would not help: no pair of players plays twice.
+    const out = allocateTrajectory({ game, batch });
+    const play = async (a: Policy, b: Policy) => episodes(await rollout({ game, policies: [a, b], batch, seed, greedy, out }));
     const result = (e: Episodes, seat: number, label: string): MatchResult => {
       const other = 1 - seat;
       const c = ratioCI(e.coop[seat], e.steps);

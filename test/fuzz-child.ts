@@ -35,6 +35,8 @@ const TARGET_CALLS = Number(process.env.FUZZ_CALLS ?? 20000);
 const SETTLE_TIMEOUT_MS = 60_000;
 
 const b: Any = native();
+/** The binding's classes: forged, called without `new` and on foreign receivers. */
+const CLASSES = ['Game', 'Env', 'Policy', 'Trainer', 'RolloutPlan'] as const;
 const onnxAvailable = onnxStatus().available;
 
 // ---------------------------------------------------------------- randomness
@@ -92,7 +94,7 @@ function describe(v: unknown, depth = 0): string {
   }
   if (v instanceof ArrayBuffer) return `ArrayBuffer(${v.byteLength})`;
   if (Array.isArray(v)) return depth > 1 ? '[...]' : `[${v.slice(0, 6).map((x) => describe(x, depth + 1)).join(', ')}${v.length > 6 ? ', ...' : ''}]`;
-  for (const cls of ['Game', 'Env', 'Policy', 'Trainer']) {
+  for (const cls of CLASSES) {
     if (v instanceof b[cls]) return forged.has(v as object) ? `forged ${cls}` : cls;
   }
   if (depth > 1) return '{...}';
@@ -341,7 +343,7 @@ function junk(): unknown {
     case 17:
       return new Float32Array(new SharedArrayBuffer(16));
     case 18:
-      return forge(pick(['Game', 'Env', 'Policy', 'Trainer']));
+      return forge(pick(CLASSES));
     case 19:
       return pick(disposed.length ? disposed : [null]);
     case 20:
@@ -383,10 +385,11 @@ const games: GameEntry[] = [];
 const policies: Array<{ policy: Any; kind: string }> = [];
 const envs: Array<{ env: Any; entry: GameEntry; batch: number }> = [];
 const trainers: Array<{ trainer: Any; entry: GameEntry }> = [];
+const plans: Array<{ plan: Any; arrays: Any; entry: GameEntry; batch: unknown }> = [];
 const disposed: object[] = [];
 
 function allLive(): object[] {
-  return [...games.map((g) => g.game), ...policies.map((p) => p.policy), ...envs.map((e) => e.env), ...trainers.map((t) => t.trainer)];
+  return [...games.map((g) => g.game), ...policies.map((p) => p.policy), ...envs.map((e) => e.env), ...trainers.map((t) => t.trainer), ...plans.map((p) => p.plan)];
 }
 
 const GAME_SPECS: Array<[string, Record<string, unknown>]> = [
@@ -478,6 +481,7 @@ function trim(): void {
   while (games.length > 6) disposeOne(games, 'game', 'Game.dispose');
   while (policies.length > 12) disposeOne(policies, 'policy', 'Policy.dispose');
   while (envs.length > 6) disposeOne(envs, 'env', 'Env.dispose');
+  while (plans.length > 4) disposeOne(plans, 'plan', 'RolloutPlan.dispose');
   while (trainers.length > 3) disposeOne(trainers, 'trainer', 'Trainer.dispose');
 }
 
@@ -528,6 +532,79 @@ function fuzzRollout(): void {
   if (options.groups instanceof Uint32Array && chance(0.3)) options.groups = arrayArg('u32', options.groups.length, () => int(0, 3));
   const args = [maybe(entry.game, 0.05), chance(0.03) ? junk() : seats, chance(0.03) ? junk() : options];
   call('rollout', args, () => b.rollout(...args));
+}
+
+/**
+ * new RolloutPlan(game, policies, options, result, arrays) as src/rollout-plan.ts
+ * calls it, with the same junk as rollout, then runs with seeds (some junk),
+ * runs while one is in flight, a rollout into the plan's arrays while it
+ * runs, and the plan used after its game or a policy was disposed.
+ */
+function fuzzPlan(): void {
+  const live = plans.length && chance(0.6) ? pick(plans) : undefined;
+  if (!live) {
+    const entry = someGame();
+    const seats = Array.from({ length: chance(0.05) ? int(0, 5) : entry.agents }, () => policyArg());
+    const options = rolloutOptions(entry);
+    delete options.seed;
+    const result: Record<string, unknown> = {};
+    if (chance(0.15)) {
+      const batch = typeof options.batch === 'number' ? options.batch : 4;
+      const out = call('allocateTrajectory', [], () => b.allocateTrajectory(entry.game, { batch: chance(0.9) ? batch : batch + 1 })) as Any;
+      if (out) Object.assign(result, out);
+      options.out = chance(0.1) ? junk() : result;
+    }
+    const arrays: Record<string, unknown> = {};
+    const args = [maybe(entry.game, 0.05), chance(0.03) ? junk() : seats, chance(0.03) ? junk() : options, maybe(result, 0.05), maybe(arrays, 0.05)];
+    const plan = call('new RolloutPlan', args, () => new b.RolloutPlan(...args)) as Any;
+    if (plan) plans.push({ plan, arrays, entry, batch: options.batch });
+    return;
+  }
+  const { plan, arrays, entry, batch } = live;
+  const seed = (): unknown => (chance(0.1) ? pick([junk(), 2n ** 64n - 1n, -1, 1.5]) : int(0, 2 ** 31));
+  switch (int(0, 6)) {
+    case 0:
+      call('RolloutPlan.runsInline', [], () => plan.runsInline);
+      break;
+    case 1: {
+      const args = [seed()];
+      call('RolloutPlan.runSync', args, () => plan.runSync(args[0]));
+      break;
+    }
+    case 2: {
+      // A second run, runSync and a rollout into the same arrays while one is in flight.
+      call('RolloutPlan.run', [], () => plan.run(int(0, 99)));
+      const again = [seed()];
+      call('RolloutPlan.run while running', again, () => plan.run(again[0]));
+      call('RolloutPlan.runSync while running', [], () => plan.runSync(1));
+      const seats = Array.from({ length: entry.agents }, () => policyArg());
+      const args = [entry.game, seats, { batch, out: { ...arrays }, seed: 1 }];
+      call('rollout into a running plan\'s arrays', args, () => b.rollout(...args));
+      if (chance(0.3)) call('RolloutPlan.dispose while running', [], () => plan.dispose());
+      break;
+    }
+    case 3: {
+      // Its game or a policy disposed under it: later runs are refused.
+      if (games.includes(entry) && chance(0.3)) {
+        games.splice(games.indexOf(entry), 1);
+        call('Game.dispose under a plan', [], () => entry.game.dispose());
+        disposed.push(entry.game);
+      }
+      call('RolloutPlan.run', [], () => plan.run(3));
+      break;
+    }
+    case 4: {
+      const args = chance(0.5) ? [] : [junk()];
+      call('RolloutPlan.dispose', args, () => plan.dispose(...args));
+      call('RolloutPlan.run after dispose', [], () => plan.run(1));
+      call('RolloutPlan.runSync after dispose', [], () => plan.runSync(1));
+      break;
+    }
+    default: {
+      const args = [seed()];
+      call('RolloutPlan.run', args, () => plan.run(args[0]));
+    }
+  }
 }
 
 function fuzzTournament(): void {
@@ -727,7 +804,7 @@ function fuzzMisc(): void {
 
 /** Methods called on a foreign receiver, getters on the wrong object, classes without `new`. */
 function fuzzReceivers(): void {
-  const classes = ['Game', 'Env', 'Policy', 'Trainer'];
+  const classes = CLASSES;
   const cls = pick(classes);
   const proto = b[cls].prototype;
   const names = Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor');
@@ -843,6 +920,7 @@ async function main(): Promise<void> {
   const targets: Array<[number, () => void]> = [
     [14, fuzzEnv],
     [14, fuzzRollout],
+    [8, fuzzPlan],
     [4, fuzzTournament],
     [16, fuzzCredit],
     [12, fuzzLoss],
@@ -864,7 +942,7 @@ async function main(): Promise<void> {
   }
   await hostile.finish();
   await drain();
-  for (const list of [envs.map((e) => e.env), trainers.map((t) => t.trainer), policies.map((p) => p.policy), games.map((g) => g.game)]) {
+  for (const list of [plans.map((p) => p.plan), envs.map((e) => e.env), trainers.map((t) => t.trainer), policies.map((p) => p.policy), games.map((g) => g.game)]) {
     for (const o of list) (o as Any).dispose();
   }
   const seconds = (performance.now() - started) / 1000;

@@ -41,7 +41,9 @@ const REQUIRED = [
   'Trainer.fitActions', 'modelPolicy', 'new Policy', 'Policy.name', 'Policy.dispose',
   'credit.discountedReturns', 'credit.gae', 'credit.leaveOneOut', 'credit.advantageAlignment', 'credit.sumOfRewards', 'credit.whiten',
   'loss.policyGradient', 'loss.logSoftmax',
-  'Game without new', 'Env without new', 'Trainer without new', 'Policy without new',
+  'new RolloutPlan', 'RolloutPlan.run', 'RolloutPlan.runSync', 'RolloutPlan.runsInline', 'RolloutPlan.dispose',
+  'RolloutPlan.run while running', 'RolloutPlan.run after dispose',
+  'Game without new', 'Env without new', 'Trainer without new', 'Policy without new', 'RolloutPlan without new',
   'Trainer.iterate while iterating', 'Game.dispose during rollout', 'Policy.dispose during rollout', 'Env.step during rollout',
 ];
 

@@ -236,3 +236,105 @@ test.serial('a synchronous loop with no explicit collection gets blocks back fro
     }
   }
 });
+
+/** Element-wise equality, reporting the first difference (ava's deepEqual is slow on arrays this long). */
+function sameArray(t: { fail(m: string): void; pass(): void }, got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  if (got.length !== want.length) return t.fail(`${what}: ${got.length} elements, expected ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) return t.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
+  }
+  t.pass();
+}
+
+// Rollouts that run inline (scripted players, at most 2^16 agent-steps)
+// settle their promise before the call returns, so a loop that awaits them
+// never turns the event loop. 3276 × 10 × 2 × 5 floats of observations is
+// past 1 MiB: engine-owned, from the pool.
+const INLINE_BATCH = 3276;
+const PAYOFF: Record<string, [number, number]> = { '0,0': [3, 3], '0,1': [0, 5], '1,0': [5, 0], '1,1': [1, 1] };
+
+/** Tit-for-tat (second seat) from its definition, and the prisoner's dilemma payoffs (0 = cooperate). */
+function checkTitForTat(t: { fail(m: string): void; pass(): void }, actions: Int32Array, rewards: Float32Array, what: string): void {
+  for (let b = 0; b < INLINE_BATCH; b++) {
+    for (let s = 0; s < 10; s++) {
+      const i = (b * 10 + s) * 2;
+      const want = s === 0 ? 0 : actions[i - 2];
+      const pay = PAYOFF[`${actions[i]},${actions[i + 1]}`];
+      if (actions[i + 1] !== want || pay === undefined || rewards[i] !== pay[0] || rewards[i + 1] !== pay[1]) {
+        t.fail(`${what}: row ${b}, round ${s}: actions ${actions[i]},${actions[i + 1]} rewards ${rewards[i]},${rewards[i + 1]}`);
+        return;
+      }
+    }
+  }
+  t.pass();
+}
+
+test.serial('fresh rollouts awaited in a loop that never yields get their blocks back at each collection', async (t) => {
+  await collect();
+  const game = new Game('ipd', { rounds: 10 });
+  const players = [scripted('random', { p: 0.5 }), scripted('tit-for-tat')];
+  const before = resultPoolStats();
+  let last = await rollout({ game, policies: players, batch: INLINE_BATCH, seed: 0 });
+  for (let i = 1; i <= 120; i++) {
+    if (i % 10 === 0) gc();
+    last = await rollout({ game, policies: players, batch: INLINE_BATCH, seed: i });
+    if (i % 40 === 0) checkTitForTat(t, last.actions, last.rewards, `rollout ${i}`);
+  }
+  const after = resultPoolStats();
+  // The same seed into arrays the caller allocated: another path to the same numbers.
+  const again = await rollout({ game, policies: players, batch: INLINE_BATCH, seed: 120, out: allocateTrajectory({ game, batch: INLINE_BATCH }) });
+  sameArray(t, last.observations, again.observations, 'last.observations');
+  sameArray(t, last.actions, again.actions, 'last.actions');
+  if (!after.earlyReclaim) {
+    t.log('this runtime can move a result\'s memory: blocks come back on a turn of the event loop only');
+    return;
+  }
+  // At most the ten trajectories made between two collections (and the one
+  // still held) need a new block.
+  t.true(after.fresh - before.fresh <= 12, `fresh blocks: ${after.fresh - before.fresh}`);
+  t.true(after.reclaimedEarly - before.reclaimedEarly >= 100, `taken back early: ${after.reclaimedEarly - before.reclaimedEarly}`);
+});
+
+test.serial('fresh rollouts held through collections keep their values while the dropped ones are recycled', async (t) => {
+  const game = new Game('ipd', { rounds: 10 });
+  const players = [scripted('random', { p: 0.4 }), scripted('tit-for-tat')];
+  const before = resultPoolStats();
+  const held: Array<{ seed: number; observations: Float32Array; copy: Float32Array; actions: Int32Array; rewards: Float32Array }> = [];
+  for (let i = 0; i < 60; i++) {
+    const r = await rollout({ game, policies: players, batch: INLINE_BATCH, seed: 500 + i });
+    if (i % 6 === 0) held.push({ seed: 500 + i, observations: r.observations, copy: r.observations.slice(), actions: r.actions, rewards: r.rewards });
+    if (i % 5 === 4) gc();
+  }
+  t.is(new Set(held.map((h) => h.observations.buffer)).size, held.length, 'every held trajectory has its own buffer');
+  for (const h of held) {
+    sameArray(t, h.observations, h.copy, `held trajectory of seed ${h.seed}`);
+    checkTitForTat(t, h.actions, h.rewards, `held trajectory of seed ${h.seed}`);
+  }
+  const out = allocateTrajectory({ game, batch: INLINE_BATCH });
+  for (const h of [held[0], held[held.length - 1]]) {
+    await rollout({ game, policies: players, batch: INLINE_BATCH, seed: h.seed, out });
+    sameArray(t, h.observations, out.observations, `seed ${h.seed} against a rollout into out`);
+  }
+  if (resultPoolStats().earlyReclaim) t.true(resultPoolStats().reclaimedEarly > before.reclaimedEarly, 'dropped trajectories came back');
+});
+
+test.serial('a fresh trajectory dropped while a rollout off the event loop writes into it is not handed out before the rollout ends', async (t) => {
+  const game = new Game('ipd', { rounds: 10 });
+  const players = [scripted('random', { p: 0.5 }), scripted('tit-for-tat')];
+  // Past 2^16 agent-steps: runs on a worker, leasing the arrays of `out`.
+  const batch = 8192;
+  const want = await rollout({ game, policies: players, batch, seed: 77, out: allocateTrajectory({ game, batch }) });
+  const wantObs = want.observations.slice();
+  let out: Awaited<ReturnType<typeof rollout>> | undefined = await rollout({ game, policies: players, batch, seed: 1 });
+  const pending = rollout({ game, policies: players, batch, seed: 77, out });
+  out = undefined;
+  // Collections and fresh results of the same size while the worker writes.
+  const others: Float32Array[] = [];
+  for (let i = 0; i < 6; i++) {
+    gc();
+    others.push((await rollout({ game, policies: players, batch: INLINE_BATCH, seed: 900 + i })).observations);
+  }
+  const result = await pending;
+  sameArray(t, result.observations, wantObs, 'result.observations');
+  sameArray(t, result.actions, want.actions, 'result.actions');
+});

@@ -225,6 +225,9 @@ struct Handout {
   std::shared_ptr<Tracker> tracker;
   napi_ref ref = nullptr;  // weak, to the ArrayBuffer; null once taken back
   size_t index = SIZE_MAX;  // position in tracker->live
+  // The owner's, when it decides when the block goes back; else give().
+  void (*release)(void* context) = nullptr;
+  void* context = nullptr;
 };
 
 std::mutex trackers_mutex;
@@ -250,7 +253,10 @@ void unlist(Handout* h) {
 
 // The block goes back, kept or freed.
 void return_block(Handout* h) {
-  give(h->memory, h->bytes, h->limited);
+  if (h->release != nullptr)
+    h->release(h->context);
+  else
+    give(h->memory, h->bytes, h->limited);
   h->memory = nullptr;
 }
 
@@ -291,8 +297,11 @@ void* take_for(Napi::Env env, size_t bytes, bool zero, bool limited) {
   return take_impl(bytes, zero, limited);
 }
 
-Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limited) {
-  auto* h = new Handout{block, bytes, limited, bytes >= kMinBytes ? tracker_of(env) : nullptr};
+namespace {
+
+Napi::ArrayBuffer lend(Napi::Env env, Handout* h) {
+  void* const block = h->memory;
+  const size_t bytes = h->bytes;
   // From here the block goes back only through release (the buffer's
   // finalizer, or external_buffer's own call on failure) or reclaim().
   Napi::ArrayBuffer buffer = external_buffer(
@@ -324,6 +333,19 @@ Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limite
     h->tracker->live.push_back(h);
   }
   return buffer;
+}
+
+}  // namespace
+
+Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limited) {
+  return lend(env, new Handout{block, bytes, limited, bytes >= kMinBytes ? tracker_of(env) : nullptr});
+}
+
+Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, void (*release)(void* context), void* context) {
+  auto* h = new Handout{block, bytes, false, bytes >= kMinBytes ? tracker_of(env) : nullptr};
+  h->release = release;
+  h->context = context;
+  return lend(env, h);
 }
 
 Napi::Value pooled_float32(Napi::Env env, int64_t length) {

@@ -89,6 +89,13 @@ void* take_for(Napi::Env env, size_t bytes, bool zero, bool limited);
 // (or at once, with a coded error, when the ArrayBuffer cannot be made).
 Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, bool limited);
 
+// As hand_out(), for a block whose owner decides when it goes back (memory
+// that native jobs may still hold after JavaScript drops the buffer):
+// release(context) runs exactly once, on env's JavaScript thread, at the
+// first signal that no JavaScript can view the buffer, instead of give().
+// `block` need not come from the pool.
+Napi::ArrayBuffer hand_out(Napi::Env env, void* block, size_t bytes, void (*release)(void* context), void* context);
+
 // A Float32Array of `length` elements over a pooled block, for a function
 // that writes every element before JavaScript sees it (uninitialised).
 // Undefined when the array is small (V8's own memory is as cheap) or

@@ -33,11 +33,27 @@ std::unordered_map<const void*, OwnedBuffer*>& registry() {
 // Released buffers' memory goes back to the addon's pool of result blocks
 // (result_pool.hpp): a rollout's arrays are fresh on every call, and memory
 // the system hands out anew costs a page fault per 4 KiB on first touch,
-// more than the rollout's own work.
+// more than the rollout's own work. The JavaScript array's reference is
+// dropped at the garbage collection that finds it dead where the runtime
+// allows it (result_pool::hand_out): a loop of awaited rollouts that run
+// inline never turns the event loop, where Node runs finalizers.
 void unref(OwnedBuffer* b) {
   if (b->refs.fetch_sub(1) != 1) return;
   result_pool::give(b->data, b->bytes);
   delete b;
+}
+
+// No JavaScript can view the buffer any more (its ArrayBuffer was found
+// dead or finalized: result_pool::hand_out): `out` can no longer name it,
+// and its memory goes back once no job holds it either.
+void release_owned(void* context) {
+  auto* b = static_cast<OwnedBuffer*>(context);
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    auto it = registry().find(b->data);
+    if (it != registry().end() && it->second == b) registry().erase(it);
+  }
+  unref(b);
 }
 
 OwnedBuffer* find(const void* data) {
@@ -85,7 +101,7 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
   const size_t n = static_cast<size_t>(length), bytes = n * sizeof(T);
   // Our own allocation: a failure becomes ERR_OUT_OF_MEMORY where V8 would
   // abort the process.
-  void* memory = result_pool::take(bytes, zero);
+  void* memory = result_pool::take_for(env, bytes, zero, false);
   if (memory == nullptr)
     throw_error(env, codes::kOutOfMemory,
                 "out of memory: cannot allocate " + std::to_string(bytes) + " bytes for a result array of " +
@@ -95,18 +111,9 @@ Napi::TypedArrayOf<T> new_owned_array(Napi::Env env, int64_t length, BufferLease
     std::lock_guard<std::mutex> lock(registry_mutex);
     registry()[memory] = owned;
   }
-  Napi::ArrayBuffer buffer = external_buffer(
-      env, memory, bytes,
-      [](napi_env e, void* hint) {
-        auto* b = static_cast<OwnedBuffer*>(hint);
-        {
-          std::lock_guard<std::mutex> lock(registry_mutex);
-          registry().erase(b->data);
-        }
-        adjust_external_memory(e, -static_cast<int64_t>(b->bytes));
-        unref(b);
-      },
-      owned);
+  // Not reported as external memory: V8 counts the ArrayBuffer's length
+  // itself (typed_out.hpp, external_buffer).
+  Napi::ArrayBuffer buffer = result_pool::hand_out(env, memory, bytes, release_owned, owned);
   if (lease) lease->add(owned);
   return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
 }
