@@ -133,6 +133,32 @@ test('one-node and 18-node GRU models give the same native rollouts, and both fo
   }
 });
 
+test('two different GRU policies keep their own state in every seat and thread block, from the start of each rollout', async (t) => {
+  // Each seat's policy acts alone (its state in place), blocks of uneven size
+  // on 2 threads; the same policy objects run again with another batch, so
+  // state left from the last rollout (and either of its two copies) must not leak.
+  const T = 9, A = 2, O = 5, H = 16;
+  const other = gruPolicy({ obsDim: O, actions: A, hidden: H, seed: 8, form: 'decomposed' });
+  const weights = [gru.weights, other.weights];
+  const policies = [onnx(gru.bytes), onnx(other.bytes)];
+  const game = { id: 'ipd', params: { rounds: T } } as const;
+  for (const [batch, threads] of [[7, 2], [3, 1], [7, 2]]) {
+    const a = await rollout({ game, policies, batch, seed: 5, threads });
+    let worst = 0;
+    for (let b = 0; b < batch; b++)
+      for (let seat = 0; seat < A; seat++) {
+        let h: Float64Array = new Float64Array(H);
+        for (let s = 0; s < T; s++) {
+          const j = (b * T + s) * A + seat;
+          const ref = gruForward(weights[seat], a.observations.subarray(j * O, (j + 1) * O), Float32Array.from(h), 1);
+          h = ref.h;
+          worst = Math.max(worst, Math.abs(a.logProbs[j] - logSoftmax(ref.logits, 0, A)[a.actions[j]]));
+        }
+      }
+    t.true(worst < 1e-5, `batch ${batch}, ${threads} threads: largest difference from the reference ${worst}`);
+  }
+});
+
 test('temperature scales the logits; greedy takes the most probable action', async (t) => {
   const mlp = mlpPolicy({ obsDim: 5, actions: 2, hidden: [8], seed: 3 });
   const policy = onnx(mlp.bytes);
