@@ -10,8 +10,7 @@
  *                  `out`, shrinks resizable `out` buffers of an inline rollout
  *   index-setter-detach
  *                  the same setter transfers plain `out` buffers away and
- *                  collects them (run with --expose-gc); still crashes: the
- *                  rollout binding fills statNames with Napi::Array::Set
+ *                  collects them (run with --expose-gc)
  *   trainer        getters of fitActions' data and restore's state that
  *                  dispose the trainer or start an iteration on it
  *   resizable      resizable ArrayBuffers handed to every kind of array argument
@@ -55,26 +54,34 @@ function resizable<C extends { new (b: ArrayBuffer): ArrayBufferView; BYTES_PER_
   return new C(buffer) as InstanceType<C>;
 }
 
-async function indexSetter(): Promise<void> {
-  // trust-and-split has named statistics: the binding makes an array of
-  // their names after it took views of out's arrays, and before the inline
-  // rollout writes into them.
+type ArrayCtor = { new (n: number): ArrayBufferView; new (b: ArrayBuffer): ArrayBufferView; BYTES_PER_ELEMENT: number };
+
+/**
+ * An inline trust-and-split rollout into `out` arrays made by `make`, with an
+ * index setter on Array.prototype that calls `hostile(out)` the first time it
+ * runs. trust-and-split has named statistics: the binding makes an array of
+ * their names after it took views of out's arrays, and before the rollout
+ * writes into them, so a setter that ran there would run mid-call.
+ */
+async function rolloutUnderIndexSetter(
+  batch: number,
+  make: (C: ArrayCtor, n: number) => ArrayBufferView,
+  hostile: (out: Record<string, ArrayBufferView>) => void,
+): Promise<void> {
   const game = new b.Game('trust-and-split', {});
   const i = game.info();
-  const batch = 4, steps = i.maxSteps, n = batch * steps * i.agents;
-  const out = {
-    observations: resizable(Float32Array, n * i.obsDim), actions: resizable(Int32Array, n),
-    logProbs: resizable(Float32Array, n), entropies: resizable(Float32Array, n), rewards: resizable(Float32Array, n),
-    dones: resizable(Uint8Array, batch * steps), mask: resizable(Uint8Array, batch * steps),
-    stats: resizable(Int32Array, batch * i.statNames.length),
+  const steps = i.maxSteps, n = batch * steps * i.agents;
+  const out: Record<string, ArrayBufferView> = {
+    observations: make(Float32Array, n * i.obsDim), actions: make(Int32Array, n), logProbs: make(Float32Array, n),
+    entropies: make(Float32Array, n), rewards: make(Float32Array, n), dones: make(Uint8Array, batch * steps),
+    mask: make(Uint8Array, batch * steps), stats: make(Int32Array, batch * i.statNames.length),
   };
   let fired = 0;
   Object.defineProperty(Array.prototype, '0', {
     configurable: true,
     set(v) {
-      fired++;
-      for (const a of Object.values(out)) (a.buffer as any).resize(0);
       Object.defineProperty(this, '0', { value: v, writable: true, enumerable: true, configurable: true });
+      if (fired++ === 0) hostile(out);
     },
   });
   const greedy = b.strategy('greedy-splitter', {});
@@ -86,33 +93,20 @@ async function indexSetter(): Promise<void> {
   results.setterRan = String(fired);
 }
 
-async function indexSetterDetach(): Promise<void> {
-  const game = new b.Game('trust-and-split', {});
-  const i = game.info();
-  // Large enough for the allocator to give the memory back to the system when freed.
-  const batch = 1000, steps = i.maxSteps, n = batch * steps * i.agents;
-  const out: Record<string, ArrayBufferView> = {
-    observations: new Float32Array(n * i.obsDim), actions: new Int32Array(n), logProbs: new Float32Array(n),
-    entropies: new Float32Array(n), rewards: new Float32Array(n), dones: new Uint8Array(batch * steps),
-    mask: new Uint8Array(batch * steps), stats: new Int32Array(batch * i.statNames.length),
-  };
-  let fired = 0;
-  Object.defineProperty(Array.prototype, '0', {
-    configurable: true,
-    set(v) {
-      Object.defineProperty(this, '0', { value: v, writable: true, enumerable: true, configurable: true });
-      if (fired++) return;
-      for (const a of Object.values(out)) structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
-      (globalThis as any).gc();
-    },
+/** The setter shrinks resizable `out` buffers to nothing. */
+async function indexSetter(): Promise<void> {
+  await rolloutUnderIndexSetter(4, (C, n) => resizable(C, n), (out) => {
+    for (const a of Object.values(out)) (a.buffer as any).resize(0);
   });
-  const greedy = b.strategy('greedy-splitter', {});
-  try {
-    await probe('rollout', () => b.rollout(game, [greedy, greedy], { batch, out }));
-  } finally {
-    delete (Array.prototype as any)[0];
-  }
-  results.setterRan = String(fired);
+}
+
+/** The setter transfers plain `out` buffers away and collects them (--expose-gc). */
+async function indexSetterDetach(): Promise<void> {
+  // Large enough for the allocator to give the memory back to the system when freed.
+  await rolloutUnderIndexSetter(1000, (C, n) => new C(n), (out) => {
+    for (const a of Object.values(out)) structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+    (globalThis as any).gc();
+  });
 }
 
 async function trainer(): Promise<void> {
