@@ -23,8 +23,11 @@
  * Each result has its own ArrayBuffer, so results never alias each other.
  */
 import { constants } from 'node:buffer';
+import type { ResultPoolStats } from './binding/types.js';
 import { DilemmaError, ErrorCode } from './errors.js';
 import { native } from './native.js';
+
+export type { ResultPoolStats };
 
 /** Below this many bytes V8's zero-filled allocation is as cheap and needs no Buffer. */
 const UNINITIALISED_MIN_BYTES = 1 << 16;
@@ -48,32 +51,6 @@ export function resultFloat32(name: string, length: number): Float32Array {
     }
     throw e;
   }
-}
-
-/** What the pool of large result blocks holds and has done since the process started. */
-export interface ResultPoolStats {
-  /** Bytes of the blocks kept for later results. */
-  keptBytes: number;
-  /** How many blocks are kept. */
-  keptBlocks: number;
-  /** Bytes of blocks held by result arrays that have not been collected yet. */
-  outstandingBytes: number;
-  /** Results served from a kept block. */
-  reused: number;
-  /** Results served from new memory. */
-  fresh: number;
-  /** Requests refused because the blocks handed out and not yet returned reached the bound (128 MiB); those results use memory V8 owns. */
-  refused: number;
-  /** Blocks given back as soon as a garbage collection found their result dead, without waiting for a turn of the event loop. */
-  reclaimedEarly: number;
-  /**
-   * Whether this runtime lets blocks come back that way: true where no
-   * JavaScript can move a result's memory to another ArrayBuffer (Node 20);
-   * false where `ArrayBuffer.prototype.transfer` accepts the engine's
-   * results, and then a synchronous loop gets blocks back only when it
-   * yields to the event loop.
-   */
-  earlyReclaim: boolean;
 }
 
 /**
