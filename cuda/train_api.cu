@@ -233,8 +233,7 @@ learn::MlpShape mlp_shape_of(const dlm_cuda_train_config& c) {
   return m;
 }
 
-// The widest hidden layer the device takes (the model specs' bound).
-constexpr int kMlpMaxWidth = 4096;
+constexpr int kMlpMaxWidth = DLM_CUDA_MLP_MAX_WIDTH;
 
 void check_mlp(const dlm_cuda_train_config* c) {
   if (c->history > kMlpMaxHistory)
@@ -257,7 +256,8 @@ void check_config(const dlm_cuda_train_config* c) {
   if (c->steps < 1) invalid("config.steps must be >= 1");
   if (c->epochs < 1) invalid("config.epochs must be >= 1");
   if (c->group_size < 1) invalid("config.group_size must be >= 1");
-  if (c->states < 1 || c->states > 2048) invalid("config.states must be in [1, 2048]");
+  if (c->states < 1 || c->states > DLM_CUDA_TRAIN_MAX_STATES)
+    invalid("config.states must be in [1, " + std::to_string(DLM_CUDA_TRAIN_MAX_STATES) + "]");
   if (c->policy != DLM_CUDA_POLICY_TABULAR && c->policy != DLM_CUDA_POLICY_MLP) invalid("config.policy is unknown");
   if (c->policy == DLM_CUDA_POLICY_MLP) check_mlp(c);
   if (c->blocks < 1 || c->block_size < 1) invalid("config.blocks and config.block_size must be >= 1");

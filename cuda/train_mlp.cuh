@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "games/matrix_rules.hpp"
+#include "dilemma_cuda.h"
 #include "hd.hpp"
 #include "learn/mlp_row.hpp"
 #include "train_stages.cuh"
@@ -20,7 +21,7 @@ namespace dilemma::cuda {
 
 // At most kSlot^4 = 625 states: past that most states go unvisited and a
 // per-state pass wastes its work.
-constexpr int kMlpMaxHistory = 4;
+constexpr int kMlpMaxHistory = DLM_CUDA_MLP_MAX_HISTORY;
 
 // The MLP and the buffers of its per-state pass, [states, ...] each.
 struct TrainMlp {

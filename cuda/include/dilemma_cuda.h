@@ -324,6 +324,14 @@ typedef struct dlm_cuda_train_config {
 #define DLM_CUDA_POLICY_TABULAR 0
 #define DLM_CUDA_POLICY_MLP 1
 
+/* The device trainer's limits, checked by dlm_cuda_trainer_create and read by
+ * callers deciding whether the device covers a Trainer: tabular states, an
+ * MLP's rounds of memory (5^4 = 625 states, one network pass each) and its
+ * widest hidden layer. */
+#define DLM_CUDA_TRAIN_MAX_STATES 2048
+#define DLM_CUDA_MLP_MAX_HISTORY 4
+#define DLM_CUDA_MLP_MAX_WIDTH 4096
+
 typedef struct dlm_cuda_train_metrics {
   int64_t iteration;
   double mean_return[2], action0_rate[2];

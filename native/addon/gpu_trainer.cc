@@ -12,11 +12,10 @@ namespace dilemma::addon::gpu {
 
 namespace {
 
-// The device trainer's limits (cuda/train_api.cu, check_config): table
-// states, an MLP's rounds of memory and hidden width.
-constexpr int64_t kDeviceStates = 2048;
-constexpr int kDeviceMlpHistory = 4;
-constexpr int kDeviceMlpWidth = 4096;
+// The device trainer's limits, declared with its C interface.
+constexpr int64_t kDeviceStates = DLM_CUDA_TRAIN_MAX_STATES;
+constexpr int kDeviceMlpHistory = DLM_CUDA_MLP_MAX_HISTORY;
+constexpr int kDeviceMlpWidth = DLM_CUDA_MLP_MAX_WIDTH;
 
 // What of an MLP policy the device does not cover; empty when it does.
 std::string mlp_not_covered(const learn::MlpShape& m, int history) {
