@@ -242,6 +242,7 @@ function spread(xs: number[]): Spread {
 const ENGINE = 'engine rollout, 1 thread';
 const ENGINE_OUT = 'engine rollout refilling out, 1 thread';
 const ENGINE_PLAN = 'engine RolloutPlan.run, 1 thread';
+const ENGINE_PLAN_SYNC = 'engine RolloutPlan.runSync, 1 thread';
 const BARE = `ORT bare Run from C++ × ${ROUNDS}`;
 const TS = 'TypeScript loop over onnxruntime-node';
 
@@ -284,6 +285,7 @@ function summary(): void {
       show(`engine / bare Run, ${FORMS[form]}`, `${ENGINE}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
       show(`engine refilling out / bare Run, ${FORMS[form]}`, `${ENGINE_OUT}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
       show(`engine plan / bare Run, ${FORMS[form]}`, `${ENGINE_PLAN}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
+      show(`engine plan, runSync / bare Run, ${FORMS[form]}`, `${ENGINE_PLAN_SYNC}, ${FORMS[form]}`, `${BARE}, ${FORMS[form]}`);
     }
     for (const prefix of [ENGINE, ENGINE_OUT, BARE, TS])
       show(`${prefix}: 18-node / one-node time`, `${prefix}, ${FORMS.decomposed}`, `${prefix}, ${FORMS['gru-op']}`);
@@ -331,6 +333,9 @@ function suite(batch: number, forms: GruForm[], withOut: boolean, timing?: Bench
       const p = models[form].policy;
       const plan = new RolloutPlan({ game, policies: [p, p], batch, threads: 1 });
       cases.push(timed(name, `${ENGINE_PLAN}, ${FORMS[form]}`, () => plan.run({ seed: ++seed })));
+      // On the calling thread: no hand-off to a worker and back.
+      const planSync = new RolloutPlan({ game, policies: [p, p], batch, threads: 1 });
+      cases.push(timed(name, `${ENGINE_PLAN_SYNC}, ${FORMS[form]}`, async () => planSync.runSync({ seed: ++seed })));
     }
   }
   if (bareRunAvailable) for (const form of forms) cases.push(bareRunCase(name, form, 2 * batch));

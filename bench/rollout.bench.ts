@@ -6,6 +6,8 @@
  * agent-step shows from small batches to large ones. A RolloutPlan (checked
  * once, only a seed per run) runs beside rollout() with `out`: at small
  * batches the difference is the per-call cost of checking options and out.
+ * A one-thread plan at every batch shows whether the cost per agent-step
+ * stays flat from batch 64 to 262144 for the same work.
  */
 import { allocateTrajectory, meanReturns, rollout, scripted, Game, RolloutPlan } from '../src/index.js';
 import type { BenchSuite } from './suite.js';
@@ -102,6 +104,10 @@ function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite 
   // Made at first use: its trajectory is as large as `reused`.
   let plan: RolloutPlan | undefined;
   const planned = () => (plan ??= new RolloutPlan({ game, policies: [random, tft], batch }));
+  // One thread at every batch: the cost per agent-step of the same work, so
+  // that batch 64 and 262144 compare without the large batch's second thread.
+  let planOne: RolloutPlan | undefined;
+  const plannedOne = () => (planOne ??= new RolloutPlan({ game, policies: [random, tft], batch, threads: 1 }));
   // The reference writes into buffers the caller owns, made once.
   const out = allocate(batch, ROUNDS);
   return {
@@ -117,6 +123,7 @@ function rolloutSuite(batch: number, timing?: BenchSuite['timing']): BenchSuite 
       { name: 'engine rollout, out reused', fn: nativeReused },
       { name: 'engine rollout plan, run()', fn: () => planned().run({ seed: next() }) },
       { name: 'engine rollout plan, runSync()', fn: () => planned().runSync({ seed: next() }) },
+      { name: 'engine rollout plan, runSync(), 1 thread', fn: () => plannedOne().runSync({ seed: next() }) },
       { name: 'reference loop, xorshift draws (C++, 1 thread)', fn: () => referenceIpdRollout(out, batch, ROUNDS, P, next(), false) },
       { name: "reference loop, engine's draws (C++, 1 thread)", limit: true, fn: () => referenceIpdRollout(out, batch, ROUNDS, P, next(), true) },
     ],

@@ -14,6 +14,7 @@ import os from 'node:os';
 import { formatTable } from '../src/format.js';
 import { DEFAULT_KNOBS } from '../src/recipe.js';
 import { EVAL_EPISODES, VARIANTS, runCase, type CaseResult, type ReferenceRow } from './ipd-family.js';
+import { resultTag } from './result-tag.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -32,9 +33,7 @@ function tableSummary(table: Record<string, number>): string {
 export async function runFamilyStudy(argv: string[]): Promise<void> {
   const seedsArg = argv.indexOf('--seeds');
   const seeds = seedsArg > 0 ? Number(argv[seedsArg + 1]) : 3;
-  const tagArg = argv.indexOf('--tag');
-  const tag = tagArg > 0 ? argv[tagArg + 1] : '';
-  if (tagArg > 0 && !/^[A-Za-z0-9_-]+$/.test(tag ?? '')) throw new Error('--tag takes a name of letters, digits, - and _');
+  const tag = resultTag(argv);
   const rows: CaseResult[] = [];
   const refs = new Map<string, ReferenceRow>();
   const cases: { variant: (typeof VARIANTS)[number]; scale: number }[] = [

@@ -6,14 +6,15 @@
  * play, against tit-for-tat and always-defect; on the Coin Game, naive and
  * Advantage Alignment (3 seeds each) with own-coin rates and payoffs.
  *
- *   node --import tsx scripts/reproduce.ts [--seeds N]
+ *   node --import tsx scripts/reproduce.ts [--seeds N] [--tag NAME]
  *
- * Prints tables and writes bench/results/reproduce-<date>.json.
+ * Prints tables and writes bench/results/reproduce-<date>[-NAME].json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { coinRecipe, ipdRecipe } from '../src/cli/recipes.js';
 import { evaluate, formatTable, train, type Algorithm } from '../src/index.js';
+import { resultTag } from './result-tag.js';
 
 if (process.argv.includes('ipd-family')) {
   const { runFamilyStudy } = await import('./ipd-family-study.js');
@@ -98,7 +99,8 @@ console.log(
 
 const dir = new URL('../bench/results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
-const file = new URL(`reproduce-${new Date().toISOString().slice(0, 10)}.json`, dir);
+const tag = resultTag(process.argv);
+const file = new URL(`reproduce-${new Date().toISOString().slice(0, 10)}${tag ? `-${tag}` : ''}.json`, dir);
 writeFileSync(
   file,
   `${JSON.stringify({ machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model }, ipd: ipdRows, coin: coinRows }, null, 2)}\n`,

@@ -213,7 +213,7 @@ test('Coin Game: Advantage Alignment agents pick up their own coins far more oft
   t.true(aa > 0.8, `AA own-coin rate ${aa}`);
 });
 
-test('Trust-and-Split from a cooperative start: naive learning turns greedy; Advantage Alignment keeps the efficient split and resists the greedy splitter better than sum-of-rewards', async (t) => {
+test('Trust-and-Split from a cooperative start: naive learning turns greedy; Advantage Alignment keeps the efficient split', async (t) => {
   // The README's study, seed 1 of its warm protocol: 400 sum-of-rewards iterations, then 300 of each algorithm.
   const warm = await train(trustAndSplitRecipe('sum-of-rewards', 1001, 400));
   const start = warm.trainer.params();
@@ -241,8 +241,10 @@ test('Trust-and-Split from a cooperative start: naive learning turns greedy; Adv
   greedy.dispose();
   t.true(naive.efficiency < 0.6, `naive efficiency ${naive.efficiency}`);
   t.true(aa.efficiency > 0.9, `AA efficiency ${aa.efficiency}`);
-  // How much the greedy splitter can take depends on the start (the study's starts range from
-  // 8 to 208 against it); from the same start, Advantage Alignment keeps more than
-  // sum-of-rewards does (in every seed of the study).
-  t.true(aa.payoff > prosocial.payoff, `AA payoff against the greedy splitter ${aa.payoff} <= sum-of-rewards ${prosocial.payoff}`);
+  t.true(prosocial.efficiency > 0.9, `sum-of-rewards efficiency ${prosocial.efficiency}`);
+  // What the greedy splitter can take differs by seed (the study's starts range from 8 to 223
+  // against it). Advantage Alignment keeps more than sum-of-rewards on average and on most seeds
+  // (13 of 15 over the study's records), not on every one, so one seed cannot check it: the
+  // study script does (README, Trust-and-Split).
+  t.log(`vs greedy splitter: AA ${aa.payoff.toFixed(1)}, sum-of-rewards ${prosocial.payoff.toFixed(1)}`);
 });

@@ -26,8 +26,8 @@ struct ActContext {
   int64_t obs_stride;
   int32_t* memory;  // [batch, memory_size]
   float* fmemory;   // batch * float_memory_size floats, laid out as the policy chooses; zero at start
-  float temperature;  // sampling temperature of learned policies (1 = as trained)
-  bool greedy;        // learned policies take their most probable action
+  float temperature = 1.0f;  // sampling temperature of learned policies (1 = as trained)
+  bool greedy = false;       // learned policies take their most probable action
   // Outputs for environment b and this agent at [b * out_stride + agent]:
   // the chosen action, its log-probability, and the distribution's entropy.
   int32_t* actions;

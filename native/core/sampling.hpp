@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "float_math.hpp"
 #include "hd.hpp"
 
 namespace dilemma {
@@ -36,10 +37,14 @@ struct Prepared {
 // (the usual case) is skipped.
 DLM_HD float tempered(float z, float temperature) { return temperature == 1.0f ? z : z / temperature; }
 
+// The weight e^y of a tempered logit y = z / T - top <= 0: exactly 1 at the
+// top, and 0 below e^-87, where it cannot move the total (at least 1) or a
+// draw.
+DLM_HD float softmax_weight(float y) { return float_math::exp_nonpositive_or_zero(y); }
+
 // e: n floats that receive the weights (0 for illegal actions), or null to
-// recompute them where needed (large action spaces). The top logit's weight
-// is exp(0), exactly 1, and its entropy term exactly 0: neither is computed,
-// which leaves every bit of the results as the plain formulas give them.
+// recompute them where needed (large action spaces). The top logit's entropy
+// term is exactly 0 and is skipped.
 DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const uint8_t* legal, float* e) {
   Prepared p{-1, true, -INFINITY, 0.0f, 0.0f, 0.0f};
   for (int i = 0; i < n; ++i) {
@@ -58,19 +63,21 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
   if (p.best < 0) return p;
   for (int i = 0; i < n; ++i) {
     const float y = tempered(z[i], temperature) - p.top;
-    const float w = legal && !legal[i] ? 0.0f : y == 0.0f ? 1.0f : expf(y);
+    const float w = legal && !legal[i] ? 0.0f : softmax_weight(y);
     if (e) e[i] = w;
     p.total += w;
   }
-  p.log_total = logf(p.total);
+  p.log_total = float_math::log_positive(p.total);
   // H = log_total - sum_i p_i (z_i / T - top), with p_i = e_i / total.
   float h = p.log_total;
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
     const float y = tempered(z[i], temperature) - p.top;
     if (y == 0.0f) continue;
-    const float w = e ? e[i] : expf(y);
-    h -= w / p.total * y;
+    const float w = e ? e[i] : softmax_weight(y);
+    // A zero weight adds nothing, also where y is -inf (a spread beyond the
+    // float range), whose product would be NaN instead of its limit 0.
+    if (w > 0.0f) h -= w / p.total * y;
   }
   p.entropy = h;
   return p;
@@ -92,7 +99,7 @@ DLM_HD int choose_action(const Prepared& p, const float* z, const float* e, int 
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
     const float y = tempered(z[i], temperature) - p.top;
-    acc += e ? e[i] : y == 0.0f ? 1.0f : expf(y);
+    acc += e ? e[i] : softmax_weight(y);
     chosen = i;
     if (target < acc) break;
   }

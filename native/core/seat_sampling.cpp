@@ -6,6 +6,7 @@
 
 #include "draws.hpp"
 #include "error.hpp"
+#include "float_math.hpp"
 #include "rng.hpp"
 #include "sampling.hpp"
 
@@ -61,67 +62,85 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
   }
 }
 
+// The draws and outputs of m two-action rows from their differences to the
+// top logit d, weights w and log totals: sample_logits's entropy sum and
+// choose_action, branch-free so that the loop vectorises.
+void rows_of_two(int64_t m, const float* __restrict__ u, const float* __restrict__ d0, const float* __restrict__ d1,
+                 const float* __restrict__ w0, const float* __restrict__ w1, const float* __restrict__ log_total,
+                 int32_t* __restrict__ act, float* __restrict__ logp, float* __restrict__ entropy) {
+  using float_math::pick;
+  for (int64_t k = 0; k < m; ++k) {
+    const float t = w0[k] + w1[k];
+    float h = log_total[k];
+    h -= pick((d0[k] != 0.0f) & (w0[k] > 0.0f), w0[k] / t * d0[k], 0.0f);
+    h -= pick((d1[k] != 0.0f) & (w1[k] > 0.0f), w1[k] / t * d1[k], 0.0f);
+    // choose_action: the first action whose running weight passes u * total.
+    const bool first = u[k] * t < w0[k];
+    act[k] = static_cast<int32_t>(!first);
+    logp[k] = pick(first, d0[k], d1[k]) - log_total[k];
+    entropy[k] = h;
+  }
+}
+
 // Two legal actions and a uniform draw per row (planes, seat-major like the
-// logits): sample_logits's arithmetic for n = 2, op for op, run in passes
-// over chunks of environments so that the exponentials and logarithms run
-// back to back rather than one row at a time between the rest, on scratch
-// that stays in cache. Returns false when a row needs sample_logits's other
-// branches (a non-finite logit or tempered logit, or no best action); the
-// caller then runs the per-row path, which rewrites the rows of earlier
-// chunks with the same values and reports that row.
+// logits): sample_logits's arithmetic for n = 2, op for op, in branch-free
+// passes over chunks of environments that vectorise, on scratch that stays
+// in cache. Returns false when a chunk has a row that needs sample_logits's
+// other branches (a non-finite logit or tempered logit); the caller then runs
+// the per-row path, which rewrites the rows of earlier chunks with the same
+// values and reports that row.
 bool sample_two_block(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits,
                       const float* planes) {
+  using float_math::pick;
   constexpr int64_t kChunk = 256;
   const int64_t n = b1 - b0;
   thread_local std::vector<float> scratch;
-  scratch.resize(static_cast<size_t>(kChunk * count * 6));
+  thread_local std::vector<int32_t> chosen;
+  scratch.resize(static_cast<size_t>(kChunk * count * 7));
+  chosen.resize(static_cast<size_t>(kChunk * count));
+  int32_t* act = chosen.data();
   for (int64_t k0 = 0; k0 < n; k0 += kChunk) {
     const int64_t m = std::min(kChunk, n - k0), rows = m * count;
-    float* d = scratch.data();     // [rows, 2]: tempered logit - top
-    float* w = d + 2 * rows;       // [rows, 2]: exp(d), 1 at the top
-    float* total = w + 2 * rows;   // [rows]
-    float* log_total = total + rows;
     // Chunk row j = s * m + k is the block's row s * n + k0 + k.
+    float* d0 = scratch.data();  // tempered logit - top, per action
+    float* d1 = d0 + rows;
+    float* w0 = d1 + rows;  // e^d, exactly 1 at the top
+    float* w1 = w0 + rows;
+    float* log_total = w1 + rows;
+    float* logp = log_total + rows;
+    float* entropy = logp + rows;
+    int bad = 0;
     for (int s = 0; s < count; ++s) {
       const float temperature = seats[s].temperature;
+      const float* z = logits + 2 * (s * n + k0);
+      float* e0 = d0 + s * m;
+      float* e1 = d1 + s * m;
       for (int64_t k = 0; k < m; ++k) {
-        const int64_t j = s * m + k, r = s * n + k0 + k;
-        const float z0 = logits[2 * r], z1 = logits[2 * r + 1];
-        if (!(z0 > -INFINITY && z0 < INFINITY) || !(z1 > -INFINITY && z1 < INFINITY)) return false;
-        const float y0 = tempered(z0, temperature), y1 = tempered(z1, temperature);
-        float top = -INFINITY;
-        bool any = false;
-        if (y0 > top) top = y0, any = true;
-        if (y1 > top) top = y1, any = true;
-        if (!any) return false;
-        d[2 * j] = y0 - top;
-        d[2 * j + 1] = y1 - top;
+        const float y0 = tempered(z[2 * k], temperature), y1 = tempered(z[2 * k + 1], temperature);
+        bad |= static_cast<int>(!(fabsf(y0) < INFINITY)) | static_cast<int>(!(fabsf(y1) < INFINITY));
+        const float top = pick(y1 > y0, y1, y0);
+        e0[k] = y0 - top;
+        e1[k] = y1 - top;
       }
     }
-    for (int64_t i = 0; i < 2 * rows; ++i) w[i] = d[i] == 0.0f ? 1.0f : expf(d[i]);
+    if (bad) return false;
     for (int64_t j = 0; j < rows; ++j) {
-      float t = 0.0f;
-      t += w[2 * j];
-      t += w[2 * j + 1];
-      total[j] = t;
+      w0[j] = softmax_weight(d0[j]);
+      w1[j] = softmax_weight(d1[j]);
+      log_total[j] = float_math::log_positive(w0[j] + w1[j]);
     }
-    for (int64_t j = 0; j < rows; ++j) log_total[j] = logf(total[j]);
+    for (int s = 0; s < count; ++s) {
+      const int64_t j0 = s * m;
+      rows_of_two(m, planes + s * n + k0, d0 + j0, d1 + j0, w0 + j0, w1 + j0, log_total + j0, act + j0, logp + j0,
+                  entropy + j0);
+    }
     for (int s = 0; s < count; ++s) {
       const ActContext& c = seats[s];
       for (int64_t k = 0; k < m; ++k) {
-        const int64_t j = s * m + k;
-        const float t = total[j];
-        float h = log_total[j];
-        for (int i = 0; i < 2; ++i)
-          if (d[2 * j + i] != 0.0f) h -= w[2 * j + i] / t * d[2 * j + i];
-        // choose_action: the first action whose running weight passes u * total.
-        float acc = 0.0f;
-        acc += w[2 * j];
-        const int action = planes[s * n + k0 + k] * t < acc ? 0 : 1;
-        const int64_t i = (b0 + k0 + k) * c.out_stride + c.agent;
-        c.actions[i] = action;
-        c.logp[i] = d[2 * j + action] - log_total[j];
-        c.entropy[i] = h;
+        const int64_t j = s * m + k, i = (b0 + k0 + k) * c.out_stride + c.agent;
+        c.actions[i] = act[j];
+        c.logp[i] = logp[j];
+        c.entropy[i] = entropy[j];
       }
     }
   }

@@ -59,6 +59,9 @@ void check_block(const std::vector<float>& logits, int64_t n, float temperature,
       CHECK_EQ(actions[i], want.action);
       CHECK_EQ(bits(logp[i]), bits(want.logp));
       CHECK_EQ(bits(entropy[i]), bits(want.entropy));
+      // Untempered finite logits give a finite entropy, even where their
+      // spread is beyond the float range.
+      if (temperature == 1.0f) CHECK(std::isfinite(entropy[i]) && entropy[i] >= 0.0f);
     }
 }
 
@@ -73,8 +76,10 @@ TEST("two-action seats sample as sample_logits does, bit for bit, at any tempera
     s = s * 1664525u + 1013904223u;
     x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 12.0f;
   }
-  // Ties, a huge gap (the weight underflows to 0), equal large magnitudes, signed zeros.
-  const float special[][2] = {{0.5f, 0.5f}, {-80.0f, 80.0f}, {1e35f, 1e35f}, {-1e35f, -1e35f}, {1e35f, -1e35f}, {0.0f, -0.0f}, {1e-30f, 0.0f}};
+  // Ties, a huge gap (the weight underflows to 0), equal large magnitudes,
+  // signed zeros, a spread beyond the float range (the difference is -inf).
+  const float special[][2] = {{0.5f, 0.5f},   {-80.0f, 80.0f}, {1e35f, 1e35f},     {-1e35f, -1e35f}, {1e35f, -1e35f},
+                              {0.0f, -0.0f},  {1e-30f, 0.0f},  {3e38f, -3e38f},    {-3e38f, 3e38f},  {-87.5f, 0.0f}};
   for (size_t k = 0; k < sizeof special / sizeof special[0]; ++k) {
     z[2 * k] = special[k][0];
     z[2 * k + 1] = special[k][1];

@@ -8,9 +8,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../float_math.hpp"
 #include "../hd.hpp"
 
 namespace dilemma::learn::dense {
+
+using float_math::exp_nonpositive;
+using float_math::pick;
+using float_math::with_sign_of;
 
 // y += x W for x [in], W [in, out], y [out]. Zero inputs are skipped: one-hot
 // observations, ReLU outputs and the zero GRU state at t = 0 are mostly zeros
@@ -30,54 +35,6 @@ DLM_HD void affine(const float* __restrict__ x, int64_t in, const float* __restr
                    int64_t out, float* __restrict__ y) {
   for (int64_t j = 0; j < out; ++j) y[j] = b[j];
   add_xw(x, in, W, out, y);
-}
-
-// c ? a : b on the bits. GCC keeps a float ?: as a branch under its default
-// -ftrapping-math, which stops the loops around the activations from
-// vectorising; integer masks do not.
-DLM_HD float pick(bool c, float a, float b) {
-  uint32_t ua, ub;
-  memcpy(&ua, &a, sizeof ua);
-  memcpy(&ub, &b, sizeof ub);
-  const uint32_t mask = 0u - static_cast<uint32_t>(c);
-  const uint32_t r = (ua & mask) | (ub & ~mask);
-  float f;
-  memcpy(&f, &r, sizeof f);
-  return f;
-}
-
-// |v| with the sign bit of s.
-DLM_HD float with_sign_of(float v, float s) {
-  uint32_t uv, us;
-  memcpy(&uv, &v, sizeof uv);
-  memcpy(&us, &s, sizeof us);
-  const uint32_t r = (uv & 0x7FFFFFFFu) | (us & 0x80000000u);
-  float f;
-  memcpy(&f, &r, sizeof f);
-  return f;
-}
-
-// e^y for y <= 0 in plain arithmetic: libm's expf and tanhf are opaque calls
-// that keep a loop scalar, and tanhf alone was half of an MLP's forward pass.
-// Cody-Waite reduction y = k ln2 + r, |r| <= ln2 / 2, then Cephes' degree-6
-// polynomial for e^r: within 2 ulp. Below -87 the result stays at e^-87
-// (~1.6e-38, near the smallest normal float); NaN stays NaN.
-DLM_HD float exp_nonpositive(float y) {
-  const float yc = pick(y >= -87.0f, y, -87.0f);
-  const int k = -static_cast<int>(-yc * 1.44269504088896341f + 0.5f);  // round(yc / ln2), yc <= 0
-  const float kf = static_cast<float>(k);
-  const float r = (yc - kf * 0.693359375f) + kf * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const int bits = (k + 127) << 23;  // 2^k, k in [-126, 0]
-  float scale;
-  memcpy(&scale, &bits, sizeof scale);
-  return pick(y == y, p * scale, y);
 }
 
 // tanh from t = e^(-2|x|) as (1 - t) / (1 + t), where the subtraction is

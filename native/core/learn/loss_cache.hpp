@@ -20,7 +20,7 @@ DLM_HD float prepare_cached_row(const float* z, int64_t A, const float* behavior
   const SoftmaxStats st = softmax_stats_row(z, A);
   for (int64_t k = 0; k < A; ++k) {
     lp[k] = log_prob_element(z[k], st);
-    p[k] = expf(lp[k]);
+    p[k] = prob_of_log(lp[k]);
     bool c = false;
     if (!behavior)
       ratio[k] = 1.0f;

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "../float_math.hpp"
 #include "../hd.hpp"
 
 namespace dilemma::learn {
@@ -38,17 +39,20 @@ DLM_HD SoftmaxStats softmax_stats_row(const float* z, int64_t A) {
   float s = 0.0f, spread = 0.0f;
   for (int64_t k = 0; k < A; ++k) {
     const float y = z[k] - m;
-    const float e = expf(y);
+    const float e = float_math::exp_nonpositive_or_zero(y);
     s += e;
     // e == 0 also covers y == -inf (a spread beyond the float range), where
     // the product would be NaN instead of its limit 0.
     if (e > 0.0f) spread -= e * y;
   }
-  const float log_sum = logf(s);
+  const float log_sum = float_math::log_positive(s);
   return {m, log_sum, log_sum + spread / s};
 }
 
 DLM_HD float log_prob_element(float z, const SoftmaxStats& st) { return (z - st.max) - st.log_sum; }
+
+// p = e^lp for a log-probability lp <= 0.
+DLM_HD float prob_of_log(float lp) { return float_math::exp_nonpositive_or_zero(lp); }
 
 // out may be z.
 DLM_HD void log_softmax_row(const float* z, int64_t A, float* out) {
@@ -116,7 +120,7 @@ DLM_HD void policy_grad_row(const float* z, int64_t A, const SoftmaxStats& st, i
                             float g_entropy, float* dz) {
   for (int64_t k = 0; k < A; ++k) {
     const float lp = log_prob_element(z[k], st);
-    const float p = expf(lp);
+    const float p = prob_of_log(lp);
     float g = g_logp * ((k == action ? 1.0f : 0.0f) - p);
     if (p > 0.0f) g -= g_entropy * p * (lp + st.entropy);
     dz[k] = g;
