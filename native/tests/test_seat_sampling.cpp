@@ -100,3 +100,50 @@ TEST("a non-finite logit fails with ERR_MODEL_OUTPUT on the block path's seats")
     CHECK_THROWS_CODE(check_block(z, n, 1.0f, 0), codes::kModelOutput);
   }
 }
+
+TEST("two-action seats against float64 softmax: log-probabilities, entropies and the inverse-CDF action") {
+  const int64_t n = 600;
+  std::vector<float> z(4 * n);
+  uint32_t s = 777;
+  for (auto& x : z) {
+    s = s * 1664525u + 1013904223u;
+    x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 30.0f;
+  }
+  auto game = make_game("ipd", P());
+  EnvBatch envs(game, n, 7);
+  envs.restart(n, nullptr, 0);
+  std::vector<int32_t> actions(n * 2);
+  std::vector<float> logp(n * 2), entropy(n * 2);
+  ActContext seats[2];
+  for (int k = 0; k < 2; ++k) {
+    seats[k] = ActContext{};
+    seats[k].envs = &envs;
+    seats[k].agent = k;
+    seats[k].seed = 5;
+    seats[k].actions = actions.data();
+    seats[k].logp = logp.data();
+    seats[k].entropy = entropy.data();
+    seats[k].out_stride = 2;
+  }
+  sample_seats(seats, 2, 0, n, z.data(), 2, "test policy");
+  std::vector<float> u(2 * n);
+  rng::uniform_planes(5, 0, n, 0, 0, rng::kSample, 0, 2, u.data());
+  int near_boundary = 0;
+  for (int k = 0; k < 2; ++k)
+    for (int64_t b = 0; b < n; ++b) {
+      const double z0 = z[(k * n + b) * 2], z1 = z[(k * n + b) * 2 + 1];
+      const double top = std::max(z0, z1), l = top + std::log(std::exp(z0 - top) + std::exp(z1 - top));
+      const double lp[2] = {z0 - l, z1 - l};
+      const double h = -(std::exp(lp[0]) * lp[0] + std::exp(lp[1]) * lp[1]);
+      const int64_t i = b * 2 + k;
+      const int a = actions[i];
+      CHECK(a == 0 || a == 1);
+      CHECK(std::fabs(logp[i] - lp[a]) <= 1e-6 + 2e-6 * std::fabs(lp[a]));
+      CHECK(std::fabs(entropy[i] - h) <= 1e-6 + 2e-6 * h);
+      // Action 0 exactly when the draw falls under p0, except within float rounding of p0.
+      const double p0 = std::exp(lp[0]), draw = u[k * n + b];
+      if (std::fabs(draw - p0) < 1e-6) ++near_boundary;
+      else CHECK_EQ(a, draw < p0 ? 0 : 1);
+    }
+  CHECK(near_boundary < 3);
+}
