@@ -2,7 +2,7 @@
  * Runs the benchmark suites, prints one table per suite and writes every
  * result to bench/results/latest.json.
  *
- *   node --import tsx bench/run.ts [--quick] [filter ...]
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [filter ...]
  *
  * A filter keeps the suites whose name contains it (case-insensitive).
  * --quick (or BENCH_QUICK=1) shortens every measurement; --rounds=N sets the
@@ -13,7 +13,11 @@
  * over rounds of the round's median latency and the rounds' range, the time
  * per unit of work, and ratios computed within each round (median and range
  * over rounds): the baseline's time over the case's, and the case's time over
- * the limit's (the suite's reference loop).
+ * the limit's (the suite's reference loop). With --expose-gc (`npm run
+ * bench` passes it) a full collection runs before each case's measurement,
+ * so the garbage one case leaves (a TypeScript baseline's arrays at large
+ * batches) is not collected by V8's background threads while the next case
+ * is timed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -197,6 +201,11 @@ function pooled(samples: readonly number[]): { mean: number; p50: number; rme: n
   return { mean, p50: quantile(sortNum(samples), 0.5), rme: (100 * 1.96 * Math.sqrt(variance / n)) / mean };
 }
 
+/** A full garbage collection where the process exposes one (`--expose-gc`); nothing otherwise. */
+function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
   const timing = roundTiming(suite);
   const result: SuiteResult = { name: suite.name, description: suite.description, rounds: ROUNDS, roundTiming: timing.later, cases: [] };
@@ -218,7 +227,7 @@ async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
     const live = suite.cases.map((c, i) => ({ c, i })).filter(({ i }) => errors[i] === undefined);
     if (live.length === 0) break;
     const bench = new Bench({ name: suite.name, retainSamples: true, ...(round === 0 ? timing.first : timing.later) });
-    for (const { c } of live) bench.add(c.name, c.fn);
+    for (const { c } of live) bench.add(c.name, c.fn, { beforeAll: settleHeap });
     await bench.run();
     for (const { c, i } of live) {
       const r = bench.getTask(c.name)?.result;
