@@ -10,6 +10,6 @@ export function benchCommand(args: string[]): number {
     console.error('the benchmarks need the repository checkout with its development dependencies (npm install in the package folder)');
     return 1;
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...args], { cwd: packageRoot, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', runner, ...args], { cwd: packageRoot, stdio: 'inherit' });
   return r.status ?? 1;
 }
