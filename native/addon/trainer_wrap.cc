@@ -142,21 +142,38 @@ int64_t footprint(const learn::TrainerConfig& c, int64_t buffered) {
   return static_cast<int64_t>(sizeof(float)) * (3 * p + 3 * q + buffered * p);
 }
 
+// IterationMetrics' properties in the order metrics_object sets them (the
+// same order every time, so every metrics object shares one hidden class).
+constexpr const char* kMetricKeys[] = {"iteration",  "meanReturn", "action0Rate",   "entropy",
+                                       "policyLoss", "kl",         "clippedFraction", "gradNorm",
+                                       "criticLoss", "creditAbsMean", "bufferOpponent", "bufferSize",
+                                       "gameStats"};
+
 Napi::Object metrics_object(Napi::Env env, const learn::IterationMetrics& m) {
+  constexpr uint32_t kCount = sizeof(kMetricKeys) / sizeof(kMetricKeys[0]);
+  Napi::ObjectReference& names = data(env).metric_keys;
+  if (names.IsEmpty()) {
+    Napi::Array a = Napi::Array::New(env, kCount);
+    for (uint32_t k = 0; k < kCount; ++k) a.Set(k, Napi::String::New(env, kMetricKeys[k]));
+    names = Napi::Persistent(static_cast<Napi::Object>(a));
+  }
+  const Napi::Object keys = names.Value();
+  const Napi::Value values[] = {Napi::Number::New(env, static_cast<double>(m.iteration)),
+                                doubles(env, m.mean_return),
+                                doubles(env, m.action0_rate),
+                                Napi::Number::New(env, m.entropy),
+                                Napi::Number::New(env, m.policy_loss),
+                                Napi::Number::New(env, m.kl),
+                                Napi::Number::New(env, m.clipped_fraction),
+                                Napi::Number::New(env, m.grad_norm),
+                                Napi::Number::New(env, m.critic_loss),
+                                Napi::Number::New(env, m.credit_abs_mean),
+                                Napi::Boolean::New(env, m.buffer_opponent),
+                                Napi::Number::New(env, static_cast<double>(m.buffer_size)),
+                                doubles(env, m.game_stats)};
+  static_assert(sizeof(values) / sizeof(values[0]) == kCount);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("iteration", static_cast<double>(m.iteration));
-  o.Set("meanReturn", doubles(env, m.mean_return));
-  o.Set("action0Rate", doubles(env, m.action0_rate));
-  o.Set("entropy", m.entropy);
-  o.Set("policyLoss", m.policy_loss);
-  o.Set("kl", m.kl);
-  o.Set("clippedFraction", m.clipped_fraction);
-  o.Set("gradNorm", m.grad_norm);
-  o.Set("criticLoss", m.critic_loss);
-  o.Set("creditAbsMean", m.credit_abs_mean);
-  o.Set("bufferOpponent", m.buffer_opponent);
-  o.Set("bufferSize", m.buffer_size);
-  o.Set("gameStats", doubles(env, m.game_stats));
+  for (uint32_t k = 0; k < kCount; ++k) o.Set(keys.Get(k), values[k]);
   return o;
 }
 

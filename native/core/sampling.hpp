@@ -42,10 +42,10 @@ DLM_HD float tempered(float z, float temperature) { return temperature == 1.0f ?
 // draw.
 DLM_HD float softmax_weight(float y) { return float_math::exp_nonpositive_or_zero(y); }
 
-// e: n floats that receive the weights (0 for illegal actions), or null to
-// recompute them where needed (large action spaces). The top logit's entropy
-// term is exactly 0 and is skipped.
-DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const uint8_t* legal, float* e) {
+// prepare_logits's first pass: the top tempered legal logit and its index
+// (best -1 when no action is legal); finite false, and nothing else set,
+// when a legal logit is NaN or infinite.
+DLM_HD Prepared top_logit(const float* z, int n, float temperature, const uint8_t* legal) {
   Prepared p{-1, true, -INFINITY, 0.0f, 0.0f, 0.0f};
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
@@ -60,15 +60,15 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
       p.best = i;
     }
   }
-  if (p.best < 0) return p;
-  for (int i = 0; i < n; ++i) {
-    const float y = tempered(z[i], temperature) - p.top;
-    const float w = legal && !legal[i] ? 0.0f : softmax_weight(y);
-    if (e) e[i] = w;
-    p.total += w;
-  }
-  p.log_total = float_math::log_positive(p.total);
-  // H = log_total - sum_i p_i (z_i / T - top), with p_i = e_i / total.
+  return p;
+}
+
+// The entropy of a row with its top, total and log_total set:
+// H = log_total - sum_i p_i (z_i / T - top), with p_i = e_i / total. e: the
+// weights, or null to recompute them. The top logit's term is exactly 0 and
+// is skipped.
+DLM_HD float prepared_entropy(const Prepared& p, const float* z, int n, float temperature, const uint8_t* legal,
+                              const float* e) {
   float h = p.log_total;
   for (int i = 0; i < n; ++i) {
     if (legal && !legal[i]) continue;
@@ -79,7 +79,22 @@ DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const u
     // float range), whose product would be NaN instead of its limit 0.
     if (w > 0.0f) h -= w / p.total * y;
   }
-  p.entropy = h;
+  return h;
+}
+
+// e: n floats that receive the weights (0 for illegal actions), or null to
+// recompute them where needed (large action spaces).
+DLM_HD Prepared prepare_logits(const float* z, int n, float temperature, const uint8_t* legal, float* e) {
+  Prepared p = top_logit(z, n, temperature, legal);
+  if (!p.finite || p.best < 0) return p;
+  for (int i = 0; i < n; ++i) {
+    const float y = tempered(z[i], temperature) - p.top;
+    const float w = legal && !legal[i] ? 0.0f : softmax_weight(y);
+    if (e) e[i] = w;
+    p.total += w;
+  }
+  p.log_total = float_math::log_positive(p.total);
+  p.entropy = prepared_entropy(p, z, n, temperature, legal, e);
   return p;
 }
 

@@ -19,45 +19,97 @@ namespace {
 // from one Philox call. kActions > 0 fixes the action count and means no
 // action is ever illegal, so that the sampler's loops unroll (two-action
 // games without masks, the usual case); 0 takes both from the game.
+// sample_logits's arithmetic in passes over chunks of rows: the weights'
+// exponentials and the totals' logarithms run as vector loops over the whole
+// chunk rather than a few calls per row; the values, hence the bits, are the
+// per-row function's.
 template <int kActions>
 void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, const float* logits, int actions,
                  const float* planes, const std::string& who) {
+  constexpr int64_t kChunk = 128;  // environments
   const int64_t n = b1 - b0;
   const Game& game = seats[0].envs->game();
   const bool masked = kActions == 0 && game.has_illegal_actions();
   const int A = kActions > 0 ? kActions : actions;
   thread_local std::vector<uint8_t> legal;
-  legal.resize(masked ? static_cast<size_t>(A) : 0);
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t b = b0 + k;
-    rng::U32x4 words{{0, 0, 0, 0}};
-    int group = -1;
-    for (int s = 0; s < count; ++s) {
-      const ActContext& c = seats[s];
-      if (masked) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, legal.data());
-      float u = 0.0f;
-      if (planes) {
-        u = planes[static_cast<size_t>(s * n + k)];
-      } else if (!c.greedy) {
-        if ((c.agent >> 2) != group) {
-          group = c.agent >> 2;
-          words = rng::words(c.seed, static_cast<uint32_t>(c.first_env + b), 0, static_cast<uint32_t>(c.step), rng::kSample,
-                             static_cast<uint32_t>(c.agent));
-        }
-        u = rng::to_unit_float(words.v[c.agent & 3]);
+  thread_local std::vector<float> weights, log_totals;
+  thread_local std::vector<Prepared> prepared;
+  const size_t rows_max = static_cast<size_t>(std::min(kChunk, n) * count);
+  legal.resize(masked ? rows_max * static_cast<size_t>(A) : 0);
+  weights.resize(rows_max * static_cast<size_t>(A));
+  log_totals.resize(rows_max);
+  prepared.resize(rows_max);
+  for (int64_t k0 = 0; k0 < n; k0 += kChunk) {
+    const int64_t m = std::min(kChunk, n - k0);
+    // Chunk row j = (k - k0) * count + s: environment b0 + k, seat s.
+    for (int64_t k = k0; k < k0 + m; ++k) {
+      const int64_t b = b0 + k;
+      for (int s = 0; s < count; ++s) {
+        const ActContext& c = seats[s];
+        const size_t j = static_cast<size_t>((k - k0) * count + s);
+        const float* z = logits + (s * n + k) * A;
+        uint8_t* ok = masked ? legal.data() + j * A : nullptr;
+        if (ok) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, ok);
+        const Prepared p = top_logit(z, A, c.temperature, ok);
+        if (!p.finite)
+          throw Error(codes::kModelOutput, who + " has a non-finite logit (environment " +
+                                               std::to_string(c.first_env + b) + ", step " + std::to_string(c.step) + ")");
+        if (p.best < 0 && !c.envs->done(b))
+          throw Error(codes::kModelOutput, who + " has no legal action for agent " + std::to_string(c.agent) +
+                                               " in environment " + std::to_string(c.first_env + b));
+        prepared[j] = p;
+        float* y = weights.data() + j * A;
+        for (int i = 0; i < A; ++i) y[i] = p.best < 0 ? 0.0f : tempered(z[i], c.temperature) - p.top;
       }
-      const Sample smp = sample_logits(logits + (s * n + k) * A, A, c.temperature, c.greedy, u,
-                                       masked ? legal.data() : nullptr);
-      if (!smp.finite)
-        throw Error(codes::kModelOutput, who + " has a non-finite logit (environment " + std::to_string(c.first_env + b) +
-                                             ", step " + std::to_string(c.step) + ")");
-      if (smp.action < 0 && !c.envs->done(b))
-        throw Error(codes::kModelOutput, who + " has no legal action for agent " + std::to_string(c.agent) +
-                                             " in environment " + std::to_string(c.first_env + b));
-      const int64_t i = b * c.out_stride + c.agent;
-      c.actions[i] = smp.action;
-      c.logp[i] = smp.logp;
-      c.entropy[i] = smp.entropy;
+    }
+    const size_t rows = static_cast<size_t>(m * count);
+    for (size_t i = 0; i < rows * static_cast<size_t>(A); ++i) weights[i] = softmax_weight(weights[i]);
+    for (size_t j = 0; j < rows; ++j) {
+      float* w = weights.data() + j * A;
+      const uint8_t* ok = masked ? legal.data() + j * A : nullptr;
+      float total = 0.0f;
+      for (int i = 0; i < A; ++i) {
+        if (ok && !ok[i]) w[i] = 0.0f;
+        total += w[i];
+      }
+      prepared[j].total = total;
+    }
+    for (size_t j = 0; j < rows; ++j) log_totals[j] = float_math::log_positive(prepared[j].total);
+    for (int64_t k = k0; k < k0 + m; ++k) {
+      const int64_t b = b0 + k;
+      rng::U32x4 words{{0, 0, 0, 0}};
+      int group = -1;
+      for (int s = 0; s < count; ++s) {
+        const ActContext& c = seats[s];
+        const size_t j = static_cast<size_t>((k - k0) * count + s);
+        const float* z = logits + (s * n + k) * A;
+        const uint8_t* ok = masked ? legal.data() + j * A : nullptr;
+        const float* w = weights.data() + j * A;
+        Prepared& p = prepared[j];
+        Sample smp{-1, 0.0f, 0.0f, true};
+        if (p.best >= 0) {
+          p.log_total = log_totals[j];
+          p.entropy = prepared_entropy(p, z, A, c.temperature, ok, w);
+          float u = 0.0f;
+          if (planes) {
+            u = planes[static_cast<size_t>(s * n + k)];
+          } else if (!c.greedy) {
+            if ((c.agent >> 2) != group) {
+              group = c.agent >> 2;
+              words = rng::words(c.seed, static_cast<uint32_t>(c.first_env + b), 0, static_cast<uint32_t>(c.step),
+                                 rng::kSample, static_cast<uint32_t>(c.agent));
+            }
+            u = rng::to_unit_float(words.v[c.agent & 3]);
+          }
+          smp.action = choose_action(p, z, w, A, c.temperature, c.greedy, u, ok);
+          smp.logp = prepared_logp(p, z, smp.action, c.temperature);
+          smp.entropy = p.entropy;
+        }
+        const int64_t i = b * c.out_stride + c.agent;
+        c.actions[i] = smp.action;
+        c.logp[i] = smp.logp;
+        c.entropy[i] = smp.entropy;
+      }
     }
   }
 }

@@ -147,3 +147,63 @@ TEST("two-action seats against float64 softmax: log-probabilities, entropies and
     }
   CHECK(near_boundary < 3);
 }
+
+namespace {
+
+// Every seat of game id at step 0 of n environments, sampled by sample_seats
+// (the general rows, in passes over chunks), against sample_logits row by
+// row with the game's legal actions and the draw the row takes.
+void check_rows(const char* id, int64_t n, float temperature, bool greedy_first) {
+  auto game = make_game(id, P());
+  const GameInfo& g = game->info();
+  const int A = g.actions, agents = g.agents;
+  EnvBatch envs(game, n, 7);
+  envs.restart(n, nullptr, 3);
+  std::vector<float> z(static_cast<size_t>(agents * n * A));
+  uint32_t s = 99;
+  for (auto& x : z) {
+    s = s * 1664525u + 1013904223u;
+    x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 40.0f;
+  }
+  std::vector<int32_t> actions(static_cast<size_t>(n * agents), -9);
+  std::vector<float> logp(static_cast<size_t>(n * agents)), entropy(static_cast<size_t>(n * agents));
+  std::vector<ActContext> seats(static_cast<size_t>(agents));
+  for (int a = 0; a < agents; ++a) {
+    ActContext& c = seats[static_cast<size_t>(a)];
+    c = ActContext{};
+    c.envs = &envs;
+    c.agent = a;
+    c.seed = 21;
+    c.temperature = temperature;
+    c.greedy = greedy_first && a == 0;
+    c.actions = actions.data();
+    c.logp = logp.data();
+    c.entropy = entropy.data();
+    c.out_stride = agents;
+  }
+  sample_seats(seats.data(), agents, 0, n, z.data(), A, "test policy");
+  std::vector<uint8_t> legal(static_cast<size_t>(A));
+  for (int a = 0; a < agents; ++a)
+    for (int64_t b = 0; b < n; ++b) {
+      const uint8_t* ok = nullptr;
+      if (game->has_illegal_actions()) {
+        game->legal_actions(envs.state(b), envs.steps_taken(b), a, legal.data());
+        ok = legal.data();
+      }
+      const rng::U32x4 w = rng::words(21, static_cast<uint32_t>(b), 0, 0, rng::kSample, static_cast<uint32_t>(a));
+      const float u = rng::to_unit_float(w.v[a & 3]);
+      const Sample want = sample_logits(z.data() + (a * n + b) * A, A, temperature, greedy_first && a == 0, u, ok);
+      const int64_t i = b * agents + a;
+      CHECK_EQ(actions[i], want.action);
+      CHECK_EQ(bits(logp[i]), bits(want.logp));
+      CHECK_EQ(bits(entropy[i]), bits(want.entropy));
+    }
+}
+
+}  // namespace
+
+TEST("general rows (any action count, legal masks, greedy seats) sample as sample_logits does, bit for bit") {
+  for (const char* id : {"coin", "trust-and-split"})
+    for (float t : {1.0f, 0.6f})
+      for (bool greedy : {false, true}) check_rows(id, 300, t, greedy);
+}

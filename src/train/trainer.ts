@@ -6,6 +6,7 @@
 import { DilemmaError, ErrorCode, isDilemmaError } from '../errors.js';
 import { Game } from '../games.js';
 import { defaultGpu, resolveGpu } from '../gpu.js';
+import { LoopTurns } from '../loop-turns.js';
 import { Policy } from '../policies.js';
 import { parseParams } from '../schema.js';
 import { snapshotState, type TrainerState } from '../trainer-state.js';
@@ -46,6 +47,8 @@ export class Trainer {
   readonly game: Game;
   #native: NativeTrainer | undefined;
   #stepping = false;
+  /** A loop of inline iterations still turns the event loop at least every millisecond. */
+  readonly #turns = new LoopTurns(1);
 
   private constructor(config: ResolvedTrainConfig) {
     this.config = config;
@@ -109,8 +112,8 @@ export class Trainer {
    * Runs one iteration: rollouts, credits, loss, backward, Adam. Off the event
    * loop, except small iterations of the fused matrix-game path (at most 2^14
    * agent-steps, a fraction of a millisecond), which run before the call
-   * returns; either way the promise settles on a later turn of the event
-   * loop, so timers, I/O and signals (Ctrl-C) are served between iterations.
+   * returns; a loop of those still lets the event loop turn at least every
+   * millisecond, so timers, I/O and signals (Ctrl-C) are served while it trains.
    * One iteration at a time: a call while another's promise is pending is
    * refused with ERR_BUSY.
    */
@@ -121,10 +124,11 @@ export class Trainer {
     this.#stepping = true;
     try {
       const start = performance.now();
-      const m = await this.#trainer.iterate();
-      const seconds = (performance.now() - start) / 1000;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      return { ...m, seconds };
+      // The addon's object, completed in place (a copy would be garbage every iteration).
+      const m = (await this.#trainer.iterate()) as IterationMetrics;
+      m.seconds = (performance.now() - start) / 1000;
+      await this.#turns.turn();
+      return m;
     } finally {
       this.#stepping = false;
     }

@@ -63,6 +63,46 @@ void for_chunks(int64_t N, int A, int threads, Fn&& fn) {
 
 int64_t chunk_count(int64_t N, int A) { return (N + chunk_rows(A) - 1) / chunk_rows(A); }
 
+// softmax_stats_row and the probabilities of policy_grad_row for the rows of
+// a chunk, with the exponentials and logarithms in passes over the whole
+// chunk, which vectorise (one row's few calls in a row would not): the same
+// operations on the same values, so policy_loss_row_given gives
+// policy_loss_row's bits. Rows whose logits are not finite (dead rows,
+// never read) give NaN and nothing else.
+struct ChunkSoftmax {
+  std::vector<float> weights, probs, sums, spreads, log_sums;
+  std::vector<SoftmaxStats> stats;
+
+  void compute(const float* z, int64_t n, int64_t A) {
+    const size_t cells = static_cast<size_t>(n * A), rows = static_cast<size_t>(n);
+    weights.resize(cells);
+    probs.resize(cells);
+    sums.resize(rows);
+    spreads.resize(rows);
+    log_sums.resize(rows);
+    stats.resize(rows);
+    for (int64_t r = 0; r < n; ++r) {
+      const float m = row_max(z + r * A, A);
+      stats[static_cast<size_t>(r)].max = m;
+      for (int64_t k = 0; k < A; ++k) weights[static_cast<size_t>(r * A + k)] = z[r * A + k] - m;
+    }
+    for (size_t i = 0; i < cells; ++i) weights[i] = float_math::exp_nonpositive_or_zero(weights[i]);
+    for (int64_t r = 0; r < n; ++r) {
+      const SoftmaxSums u = softmax_sums_row(z + r * A, A, stats[static_cast<size_t>(r)].max, weights.data() + r * A);
+      sums[static_cast<size_t>(r)] = u.sum;
+      spreads[static_cast<size_t>(r)] = u.spread;
+    }
+    for (size_t r = 0; r < rows; ++r) log_sums[r] = float_math::log_positive(sums[r]);
+    for (int64_t r = 0; r < n; ++r) {
+      SoftmaxStats& st = stats[static_cast<size_t>(r)];
+      st = softmax_stats_of(st.max, SoftmaxSums{sums[static_cast<size_t>(r)], spreads[static_cast<size_t>(r)]},
+                            log_sums[static_cast<size_t>(r)]);
+      for (int64_t k = 0; k < A; ++k) probs[static_cast<size_t>(r * A + k)] = log_prob_element(z[r * A + k], st);
+    }
+    for (size_t i = 0; i < cells; ++i) probs[i] = prob_of_log(probs[i]);
+  }
+};
+
 std::string at(const char* name, int64_t i) { return std::string(name) + "[" + std::to_string(i) + "]"; }
 
 // The checks run on every live row, so their passing path is a few inlined
@@ -180,6 +220,8 @@ LossResult policy_loss(const float* logits, int64_t N, int A, const int32_t* act
   const LossRowOptions row_options{terms.objective, terms.ratio_cap, terms.clip, terms.entropy_coef, terms.kl_coef};
   std::vector<Partial> partial(static_cast<size_t>(chunks));
   for_chunks(N, A, threads, [&](int64_t c, int64_t r0, int64_t r1) {
+    thread_local ChunkSoftmax soft;
+    soft.compute(logits + r0 * A, r1 - r0, A);
     Partial s;
     for (int64_t i = r0; i < r1; ++i) {
       float* dz = dlogits + i * A;
@@ -187,10 +229,11 @@ LossResult policy_loss(const float* logits, int64_t N, int A, const int32_t* act
         std::memset(dz, 0, sizeof(float) * static_cast<size_t>(A));
         continue;
       }
-      const RowLoss r = policy_loss_row(logits + i * A, A, actions[i], credits[i], weight,
-                                        behavior_logp ? behavior_logp + i : nullptr,
-                                        ref_logits ? ref_logits + i * A : nullptr, ref_logp ? ref_logp + i : nullptr,
-                                        row_options, dz);
+      const int64_t j = i - r0;
+      const RowLoss r = policy_loss_row_given(
+          logits + i * A, A, soft.stats[static_cast<size_t>(j)], soft.probs.data() + j * A, actions[i], credits[i],
+          weight, behavior_logp ? behavior_logp + i : nullptr, ref_logits ? ref_logits + i * A : nullptr,
+          ref_logp ? ref_logp + i : nullptr, row_options, dz);
       s.policy += r.policy;
       s.entropy += r.entropy;
       s.kl += r.kl;

@@ -30,23 +30,44 @@ struct SoftmaxStats {
   float entropy;
 };
 
-// Two passes: the max, then sum e_k and sum e_k * (max - z_k) with
-// e_k = exp(z_k - max). H = log_sum + sum e_k (max - z_k) / sum e_k adds two
-// non-negative numbers, so it cancels nothing even for a near-uniform row.
-DLM_HD SoftmaxStats softmax_stats_row(const float* z, int64_t A) {
+DLM_HD float row_max(const float* z, int64_t A) {
   float m = z[0];
   for (int64_t k = 1; k < A; ++k) m = z[k] > m ? z[k] : m;
+  return m;
+}
+
+// sum_k e_k and the spread -sum_k e_k (z_k - m), with e_k = exp(z_k - m)
+// read from e when given (the CPU loss computes the weights of many rows in
+// one vector pass) or computed here: the same values either way.
+struct SoftmaxSums {
+  float sum;
+  float spread;
+};
+
+DLM_HD SoftmaxSums softmax_sums_row(const float* z, int64_t A, float m, const float* e) {
   float s = 0.0f, spread = 0.0f;
   for (int64_t k = 0; k < A; ++k) {
     const float y = z[k] - m;
-    const float e = float_math::exp_nonpositive_or_zero(y);
-    s += e;
+    const float ek = e ? e[k] : float_math::exp_nonpositive_or_zero(y);
+    s += ek;
     // e == 0 also covers y == -inf (a spread beyond the float range), where
     // the product would be NaN instead of its limit 0.
-    if (e > 0.0f) spread -= e * y;
+    if (ek > 0.0f) spread -= ek * y;
   }
-  const float log_sum = float_math::log_positive(s);
-  return {m, log_sum, log_sum + spread / s};
+  return {s, spread};
+}
+
+// H = log_sum + sum e_k (max - z_k) / sum e_k adds two non-negative numbers,
+// so it cancels nothing even for a near-uniform row.
+DLM_HD SoftmaxStats softmax_stats_of(float m, SoftmaxSums u, float log_sum) {
+  return {m, log_sum, log_sum + u.spread / u.sum};
+}
+
+// Two passes: the max, then the sums.
+DLM_HD SoftmaxStats softmax_stats_row(const float* z, int64_t A) {
+  const float m = row_max(z, A);
+  const SoftmaxSums u = softmax_sums_row(z, A, m, nullptr);
+  return softmax_stats_of(m, u, float_math::log_positive(u.sum));
 }
 
 DLM_HD float log_prob_element(float z, const SoftmaxStats& st) { return (z - st.max) - st.log_sum; }
@@ -116,11 +137,13 @@ DLM_HD TermValue kl_k3_term(float logp, float ref_logp) {
 // dH/dz_k = -p_k (log p_k + H). g_logp = dL/dlog pi(a) and g_entropy = dL/dH,
 // both already weighted. dz may be z: each element is read before it is
 // written.
-DLM_HD void policy_grad_row(const float* z, int64_t A, const SoftmaxStats& st, int32_t action, float g_logp,
-                            float g_entropy, float* dz) {
+// probs: p_k of this row when computed beforehand (in a vector pass over
+// many rows), or null to compute them here.
+DLM_HD void policy_grad_row(const float* z, int64_t A, const SoftmaxStats& st, const float* probs, int32_t action,
+                            float g_logp, float g_entropy, float* dz) {
   for (int64_t k = 0; k < A; ++k) {
     const float lp = log_prob_element(z[k], st);
-    const float p = prob_of_log(lp);
+    const float p = probs ? probs[k] : prob_of_log(lp);
     float g = g_logp * ((k == action ? 1.0f : 0.0f) - p);
     if (p > 0.0f) g -= g_entropy * p * (lp + st.entropy);
     dz[k] = g;
@@ -153,10 +176,13 @@ struct RowLoss {
 // given (PPO requires behavior_logp). dz may be z.
 //
 //   L_i = policy_i - entropy_coef H_i + kl_coef k3_i
-DLM_HD RowLoss policy_loss_row(const float* z, int64_t A, int32_t action, float credit, float weight,
-                               const float* behavior_logp, const float* ref_z, const float* ref_logp,
-                               const LossRowOptions& o, float* dz) {
-  const SoftmaxStats st = softmax_stats_row(z, A);
+//
+// st and probs: the row's softmax (softmax_stats_row) and probabilities
+// (prob_of_log of each log-probability) when computed beforehand; probs may
+// be null.
+DLM_HD RowLoss policy_loss_row_given(const float* z, int64_t A, const SoftmaxStats& st, const float* probs,
+                                     int32_t action, float credit, float weight, const float* behavior_logp,
+                                     const float* ref_z, const float* ref_logp, const LossRowOptions& o, float* dz) {
   const float logp = log_prob_element(z[action], st);
 
   RowLoss out{0.0f, st.entropy, 0.0f, false};
@@ -183,8 +209,15 @@ DLM_HD RowLoss policy_loss_row(const float* z, int64_t A, int32_t action, float 
     // A KL that is only reported must not turn an overflowed e^d into a NaN gradient.
     if (o.kl_coef != 0.0f) dlogp += o.kl_coef * kl.dlogp;
   }
-  policy_grad_row(z, A, st, action, weight * dlogp, -weight * o.entropy_coef, dz);
+  policy_grad_row(z, A, st, probs, action, weight * dlogp, -weight * o.entropy_coef, dz);
   return out;
+}
+
+DLM_HD RowLoss policy_loss_row(const float* z, int64_t A, int32_t action, float credit, float weight,
+                               const float* behavior_logp, const float* ref_z, const float* ref_logp,
+                               const LossRowOptions& o, float* dz) {
+  return policy_loss_row_given(z, A, softmax_stats_row(z, A), nullptr, action, credit, weight, behavior_logp, ref_z,
+                               ref_logp, o, dz);
 }
 
 }  // namespace dilemma::learn

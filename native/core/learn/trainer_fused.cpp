@@ -392,17 +392,31 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     // [A][T] advantages, [A][T] reward advantages (AaPast::kRewards), [T] credits.
     scratch.resize(static_cast<size_t>(5 * T));
     float *adv = scratch.data(), *c = adv + 4 * T;
+    // The chunk's partial sums (fused_lanes::kLaneSums), as the lane path takes them.
+    constexpr int kLanes = fused_lanes::kLaneSums;
+    const int64_t width = codes * kSumFields;
+    thread_local std::vector<double> lane_sums;
+    lane_sums.resize(static_cast<size_t>(kLanes * width));
     for (int64_t chunk = c0; chunk < c1; ++chunk) {
-      double* part = sums.data() + chunk * codes * kSumFields;
-      double abs_part = 0.0;
-      for (int64_t b = chunk * kEnvChunk, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b)
+      double* part = sums.data() + chunk * width;
+      std::fill(lane_sums.begin(), lane_sums.end(), 0.0);
+      double lane_abs[kLanes] = {};
+      const int64_t start = chunk * kEnvChunk;
+      for (int64_t b = start, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b) {
+        const int64_t j = (b - start) % kLanes;
         credits_of(b, adv, c, [&](int64_t k, const float* credit) {
           if (whiten) {
             std::copy(credit, credit + T, w.credits.data() + k * BT + b * T);
             return;
           }
-          add_row(part, &abs_part, k, b, credit);
+          add_row(lane_sums.data() + j * width, &lane_abs[j], k, b, credit);
         });
+      }
+      double abs_part = 0.0;
+      for (int j = 0; j < kLanes; ++j) {
+        for (int64_t i = 0; i < width; ++i) part[i] += lane_sums[static_cast<size_t>(j * width + i)];
+        abs_part += lane_abs[j];
+      }
       abs_sums[chunk] = abs_part;
     }
   });

@@ -124,9 +124,11 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
   int32_t* count_index = idx.data() + S * L * 8;
   double* credit_d = values.data();
   double* abs_d = values.data() + S * L * 8;
-  double sums[kCodes * 2] = {};
+  // Per lane (environment b0 + 8i + j): its own sums, added together in
+  // lane order at the end (kLaneSums in trainer_fused_lanes.hpp).
+  double sums[8][kCodes * 2] = {};
+  double abs_sums[8] = {};
   int32_t counts[8][kCodes * 3] = {};
-  double abs_total = *abs_part;
   const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), two = _mm256_set1_epi32(2);
   const __m256 abs_mask = _mm256_castsi256_ps(magnitude);
   const __m256 beta = _mm256_set1_ps(c.beta), gamma = _mm256_set1_ps(c.gamma);
@@ -207,15 +209,13 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
         _mm256_storeu_pd(abs_d + e + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(mag, 1)));
       }
     }
-    // The sums, one environment after another: double addition depends on
-    // the order, and this is the scalar path's.
-    for (int64_t j = 0; j < count; ++j)
-      for (int64_t k = 0; k < S; ++k)
-        for (int64_t t = 0; t < L; ++t) {
-          const int64_t e = (k * L + t) * 8 + j;
-          sums[sum_index[e]] += credit_d[e];
-          abs_total += abs_d[e];
-        }
+    // Each lane's sums take its environment's credits in the scalar path's
+    // order (seat, step); the eight lanes' chains are independent.
+    for (int64_t e = 0; e < S * L * 8; e += 8)
+      for (int64_t j = 0; j < count; ++j) {
+        sums[j][sum_index[e + j]] += credit_d[e + j];
+        abs_sums[j] += abs_d[e + j];
+      }
     // Counts are exact in any order: one histogram per lane, so that
     // repeated codes do not wait on each other's increments.
     for (int64_t e = 0; e < S * L * 8; e += 8)
@@ -225,11 +225,13 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
     for (int i = 0; i < kCodes * 3; ++i) counts[0][i] += counts[j][i];
   for (int code = 0; code < kCodes; ++code) {
     double* q = part + code * 5;
-    q[0] += sums[code * 2];
-    q[1] += sums[code * 2 + 1];
+    for (int j = 0; j < kLaneSums; ++j) {
+      q[0] += sums[j][code * 2];
+      q[1] += sums[j][code * 2 + 1];
+    }
     for (int f = 0; f < 3; ++f) q[2 + f] += counts[0][code * 3 + f];
   }
-  *abs_part = abs_total;
+  for (int j = 0; j < kLaneSums; ++j) *abs_part += abs_sums[j];
 }
 
 }  // namespace

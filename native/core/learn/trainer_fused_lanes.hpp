@@ -65,11 +65,21 @@ struct Credits {
   credit::AaForm form;
 };
 
+// The credit sums of a chunk of environments [b0, b1) are taken in
+// kLaneSums partial sums: environment b0 + i goes to partial i % kLaneSums,
+// which adds its credits in order of environment, seat and step; the chunk's
+// sum is then partial 0 + partial 1 + ... in that order. Double addition
+// depends on the order, so the scalar path and the lane path both take this
+// one (and it does not depend on the thread count: chunks are fixed); eight
+// independent chains instead of one keep the additions from waiting on each
+// other.
+inline constexpr int kLaneSums = 8;
+
 // Advantages and credits of environments [b0, b1) (b0 a multiple of 8) and
 // their sums per (state, action) into part (kCodes * 5 doubles, zero on
 // entry: positive and negative credit sums, counts of positive, negative
-// and zero credits), the sum of |credit| into *abs_part, both in the scalar
-// path's order (environment, seat, step).
+// and zero credits), the sum of |credit| into *abs_part (zero on entry),
+// both in the order of kLaneSums.
 void credit_chunk(const Credits& c, int64_t b0, int64_t b1, double* part, double* abs_part);
 
 }  // namespace dilemma::learn::fused_lanes
