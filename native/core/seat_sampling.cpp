@@ -9,6 +9,7 @@
 #include "float_math.hpp"
 #include "rng.hpp"
 #include "sampling.hpp"
+#include "thread_scratch.hpp"
 
 namespace dilemma {
 
@@ -31,14 +32,11 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
   const Game& game = seats[0].envs->game();
   const bool masked = kActions == 0 && game.has_illegal_actions();
   const int A = kActions > 0 ? kActions : actions;
-  thread_local std::vector<uint8_t> legal;
-  thread_local std::vector<float> weights, log_totals;
-  thread_local std::vector<Prepared> prepared;
   const size_t rows_max = static_cast<size_t>(std::min(kChunk, n) * count);
-  legal.resize(masked ? rows_max * static_cast<size_t>(A) : 0);
-  weights.resize(rows_max * static_cast<size_t>(A));
-  log_totals.resize(rows_max);
-  prepared.resize(rows_max);
+  uint8_t* const legal_rows = thread_scratch<struct LegalRows, uint8_t>(masked ? rows_max * A : 0);
+  float* const weight_rows = thread_scratch<struct WeightRows, float>(rows_max * A);
+  float* const logs = thread_scratch<struct LogTotals, float>(rows_max);
+  Prepared* const preps = thread_scratch<struct PreparedRows, Prepared>(rows_max);
   for (int64_t k0 = 0; k0 < n; k0 += kChunk) {
     const int64_t m = std::min(kChunk, n - k0);
     // Chunk row j = (k - k0) * count + s: environment b0 + k, seat s.
@@ -48,7 +46,7 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
         const ActContext& c = seats[s];
         const size_t j = static_cast<size_t>((k - k0) * count + s);
         const float* z = logits + (s * n + k) * A;
-        uint8_t* ok = masked ? legal.data() + j * A : nullptr;
+        uint8_t* ok = masked ? legal_rows + j * A : nullptr;
         if (ok) game.legal_actions(c.envs->state(b), c.envs->steps_taken(b), c.agent, ok);
         const Prepared p = top_logit(z, A, c.temperature, ok);
         if (!p.finite)
@@ -57,24 +55,24 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
         if (p.best < 0 && !c.envs->done(b))
           throw Error(codes::kModelOutput, who + " has no legal action for agent " + std::to_string(c.agent) +
                                                " in environment " + std::to_string(c.first_env + b));
-        prepared[j] = p;
-        float* y = weights.data() + j * A;
+        preps[j] = p;
+        float* y = weight_rows + j * A;
         for (int i = 0; i < A; ++i) y[i] = p.best < 0 ? 0.0f : tempered(z[i], c.temperature) - p.top;
       }
     }
     const size_t rows = static_cast<size_t>(m * count);
-    for (size_t i = 0; i < rows * static_cast<size_t>(A); ++i) weights[i] = softmax_weight(weights[i]);
+    for (size_t i = 0; i < rows * static_cast<size_t>(A); ++i) weight_rows[i] = softmax_weight(weight_rows[i]);
     for (size_t j = 0; j < rows; ++j) {
-      float* w = weights.data() + j * A;
-      const uint8_t* ok = masked ? legal.data() + j * A : nullptr;
+      float* w = weight_rows + j * A;
+      const uint8_t* ok = masked ? legal_rows + j * A : nullptr;
       float total = 0.0f;
       for (int i = 0; i < A; ++i) {
         if (ok && !ok[i]) w[i] = 0.0f;
         total += w[i];
       }
-      prepared[j].total = total;
+      preps[j].total = total;
     }
-    for (size_t j = 0; j < rows; ++j) log_totals[j] = float_math::log_positive(prepared[j].total);
+    for (size_t j = 0; j < rows; ++j) logs[j] = float_math::log_positive(preps[j].total);
     for (int64_t k = k0; k < k0 + m; ++k) {
       const int64_t b = b0 + k;
       rng::U32x4 words{{0, 0, 0, 0}};
@@ -83,12 +81,12 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
         const ActContext& c = seats[s];
         const size_t j = static_cast<size_t>((k - k0) * count + s);
         const float* z = logits + (s * n + k) * A;
-        const uint8_t* ok = masked ? legal.data() + j * A : nullptr;
-        const float* w = weights.data() + j * A;
-        Prepared& p = prepared[j];
+        const uint8_t* ok = masked ? legal_rows + j * A : nullptr;
+        const float* w = weight_rows + j * A;
+        Prepared& p = preps[j];
         Sample smp{-1, 0.0f, 0.0f, true};
         if (p.best >= 0) {
-          p.log_total = log_totals[j];
+          p.log_total = logs[j];
           p.entropy = prepared_entropy(p, z, A, c.temperature, ok, w);
           float u = 0.0f;
           if (planes) {
@@ -146,15 +144,12 @@ bool sample_two_block(const ActContext* seats, int count, int64_t b0, int64_t b1
   using float_math::pick;
   constexpr int64_t kChunk = 256;
   const int64_t n = b1 - b0;
-  thread_local std::vector<float> scratch;
-  thread_local std::vector<int32_t> chosen;
-  scratch.resize(static_cast<size_t>(kChunk * count * 7));
-  chosen.resize(static_cast<size_t>(kChunk * count));
-  int32_t* act = chosen.data();
+  float* const scratch = thread_scratch<struct TwoBlock, float>(static_cast<size_t>(kChunk * count * 7));
+  int32_t* const act = thread_scratch<struct TwoBlockActions, int32_t>(static_cast<size_t>(kChunk * count));
   for (int64_t k0 = 0; k0 < n; k0 += kChunk) {
     const int64_t m = std::min(kChunk, n - k0), rows = m * count;
     // Chunk row j = s * m + k is the block's row s * n + k0 + k.
-    float* d0 = scratch.data();  // tempered logit - top, per action
+    float* d0 = scratch;  // tempered logit - top, per action
     float* d1 = d0 + rows;
     float* w0 = d1 + rows;  // e^d, exactly 1 at the top
     float* w1 = w0 + rows;
@@ -208,20 +203,19 @@ void sample_seats(const ActContext* seats, int count, int64_t b0, int64_t b1, co
   // the same stream (both seats of a two-player game), the draws of the whole
   // block come from rng::uniform_planes: the same bits as one Philox call per
   // environment, in vector registers, and off the per-row path.
-  thread_local std::vector<float> planes;
   bool planed = count <= 4 && n > 0 && seats[0].first_env + b1 <= (int64_t{1} << 32);
   for (int s = 0; planed && s < count; ++s) {
     const ActContext& c = seats[s];
     planed = !c.greedy && c.agent == seats[0].agent + s && (c.agent >> 2) == (seats[0].agent >> 2) &&
              c.seed == seats[0].seed && c.step == seats[0].step && c.first_env == seats[0].first_env;
   }
+  float* u = nullptr;
   if (planed) {
-    planes.resize(static_cast<size_t>(n * count));
+    u = thread_scratch<struct SeatDraws, float>(static_cast<size_t>(n * count));
     const ActContext& c = seats[0];
     rng::uniform_planes(c.seed, static_cast<uint32_t>(c.first_env + b0), n, 0, static_cast<uint32_t>(c.step),
-                        rng::kSample, static_cast<uint32_t>(c.agent), count, planes.data());
+                        rng::kSample, static_cast<uint32_t>(c.agent), count, u);
   }
-  const float* u = planed ? planes.data() : nullptr;
   const bool two = actions == 2 && !seats[0].envs->game().has_illegal_actions();
   if (two && planed && sample_two_block(seats, count, b0, b1, logits, u)) return;
   if (two)

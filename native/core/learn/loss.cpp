@@ -220,8 +220,12 @@ LossResult policy_loss(const float* logits, int64_t N, int A, const int32_t* act
   const LossRowOptions row_options{terms.objective, terms.ratio_cap, terms.clip, terms.entropy_coef, terms.kl_coef};
   std::vector<Partial> partial(static_cast<size_t>(chunks));
   for_chunks(N, A, threads, [&](int64_t c, int64_t r0, int64_t r1) {
-    thread_local ChunkSoftmax soft;
+    thread_local ChunkSoftmax chunk_softmax;
+    // Bound once, and plain pointers for the row loop (thread_scratch.hpp says why).
+    ChunkSoftmax& soft = chunk_softmax;
     soft.compute(logits + r0 * A, r1 - r0, A);
+    const SoftmaxStats* const stats = soft.stats.data();
+    const float* const probs = soft.probs.data();
     Partial s;
     for (int64_t i = r0; i < r1; ++i) {
       float* dz = dlogits + i * A;
@@ -231,7 +235,7 @@ LossResult policy_loss(const float* logits, int64_t N, int A, const int32_t* act
       }
       const int64_t j = i - r0;
       const RowLoss r = policy_loss_row_given(
-          logits + i * A, A, soft.stats[static_cast<size_t>(j)], soft.probs.data() + j * A, actions[i], credits[i],
+          logits + i * A, A, stats[j], probs + j * A, actions[i], credits[i],
           weight, behavior_logp ? behavior_logp + i : nullptr, ref_logits ? ref_logits + i * A : nullptr,
           ref_logp ? ref_logp + i : nullptr, row_options, dz);
       s.policy += r.policy;

@@ -5,6 +5,7 @@
 #include "../error.hpp"
 #include "../rng.hpp"
 #include "../seat_sampling.hpp"
+#include "../thread_scratch.hpp"
 
 namespace dilemma::learn {
 
@@ -46,24 +47,22 @@ class ModelPolicy final : public Policy {
     const int64_t D = model_->obs_dim(), A = model_->actions(), S = model_->state_size(), B = c0.envs->batch();
     const int64_t rows = n * count;
     // Per-thread scratch, reused across steps and rollouts.
-    thread_local std::vector<float> obs, logits, state_in, state_out;
-    obs.resize(static_cast<size_t>(rows * D));
-    logits.resize(static_cast<size_t>(rows * A));
-    state_in.resize(static_cast<size_t>(rows * S));
-    state_out.resize(state_in.size());
+    float* const obs = thread_scratch<struct PolicyObs, float>(static_cast<size_t>(rows * D));
+    float* const logits = thread_scratch<struct PolicyLogits, float>(static_cast<size_t>(rows * A));
+    float* const state_in = thread_scratch<struct PolicyStateIn, float>(static_cast<size_t>(rows * S));
+    float* const state_out = thread_scratch<struct PolicyStateOut, float>(static_cast<size_t>(rows * S));
     for (int s = 0; s < count; ++s) {
       for (int64_t k = 0; k < n; ++k)
-        std::memcpy(obs.data() + (s * n + k) * D, c0.obs + (b0 + k) * c0.obs_stride + seats[s].agent * D,
+        std::memcpy(obs + (s * n + k) * D, c0.obs + (b0 + k) * c0.obs_stride + seats[s].agent * D,
                     sizeof(float) * D);
-      if (S) std::memcpy(state_in.data() + s * n * S, seats[s].fmemory + b0 * S, sizeof(float) * n * S);
+      if (S) std::memcpy(state_in + s * n * S, seats[s].fmemory + b0 * S, sizeof(float) * n * S);
     }
     (void)B;
-    model_->step(params_->data(), obs.data(), S ? state_in.data() : nullptr, rows, logits.data(),
-                 S ? state_out.data() : nullptr);
+    model_->step(params_->data(), obs, S ? state_in : nullptr, rows, logits, S ? state_out : nullptr);
     for (int s = 0; s < count; ++s) {
-      if (S) std::memcpy(seats[s].fmemory + b0 * S, state_out.data() + s * n * S, sizeof(float) * n * S);
+      if (S) std::memcpy(seats[s].fmemory + b0 * S, state_out + s * n * S, sizeof(float) * n * S);
     }
-    sample_seats(seats, count, b0, b1, logits.data(), static_cast<int>(A), "policy '" + label_ + "'");
+    sample_seats(seats, count, b0, b1, logits, static_cast<int>(A), "policy '" + label_ + "'");
   }
 
  private:

@@ -32,6 +32,7 @@
 #include "loss_cache.hpp"
 #include "trainer_fused_lanes.hpp"
 #include "trainer_stages.hpp"
+#include "../thread_scratch.hpp"
 
 namespace dilemma::learn {
 
@@ -94,16 +95,13 @@ struct Episodes {
 template <int H>
 bool play(const Episodes& ep, int64_t b0, int64_t b1) {
   const int64_t n = b1 - b0, T = ep.T, BT = ep.BT;
-  thread_local std::vector<int32_t> hist;
-  thread_local std::vector<uint8_t> alive;
-  thread_local std::vector<float> u;
-  hist.resize(static_cast<size_t>(n * H));
-  alive.assign(static_cast<size_t>(n), 1);
-  u.resize(static_cast<size_t>(2 * n));
-  for (int64_t j = 0; j < n; ++j) matrix::reset(hist.data() + j * H, H);
+  int32_t* const hist = thread_scratch<struct PlayHistory, int32_t>(static_cast<size_t>(n * H));
+  uint8_t* const alive = thread_scratch<struct PlayAlive, uint8_t>(static_cast<size_t>(n));
+  float* const u = thread_scratch<struct PlayDraws, float>(static_cast<size_t>(2 * n));
+  std::fill_n(alive, n, uint8_t{1});
+  for (int64_t j = 0; j < n; ++j) matrix::reset(hist + j * H, H);
   for (int64_t t = 0; t < T; ++t) {
-    rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
-                        u.data());
+    rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2, u);
     for (int64_t j = 0; j < n; ++j) {
       const int64_t b = b0 + j, i = b * T + t;
       if (!alive[j]) {
@@ -113,7 +111,7 @@ bool play(const Episodes& ep, int64_t b0, int64_t b1) {
           if (ep.seat_of[a] >= 0) ep.codes[ep.seat_of[a] * BT + i] = -1;
         continue;
       }
-      int32_t* h = hist.data() + j * H;
+      int32_t* h = hist + j * H;
       int move[2];
       int64_t state[2];
       for (int a = 0; a < 2; ++a) {
@@ -388,18 +386,16 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
       }
       return;
     }
-    thread_local std::vector<float> scratch;
     // [A][T] advantages, [A][T] reward advantages (AaPast::kRewards), [T] credits.
-    scratch.resize(static_cast<size_t>(5 * T));
-    float *adv = scratch.data(), *c = adv + 4 * T;
+    float* const adv = thread_scratch<struct CreditRows, float>(static_cast<size_t>(5 * T));
+    float* const c = adv + 4 * T;
     // The chunk's partial sums (fused_lanes::kLaneSums), as the lane path takes them.
     constexpr int kLanes = fused_lanes::kLaneSums;
     const int64_t width = codes * kSumFields;
-    thread_local std::vector<double> lane_sums;
-    lane_sums.resize(static_cast<size_t>(kLanes * width));
+    double* const lane_sums = thread_scratch<struct LaneSums, double>(static_cast<size_t>(kLanes * width));
     for (int64_t chunk = c0; chunk < c1; ++chunk) {
       double* part = sums.data() + chunk * width;
-      std::fill(lane_sums.begin(), lane_sums.end(), 0.0);
+      std::fill_n(lane_sums, kLanes * width, 0.0);
       double lane_abs[kLanes] = {};
       const int64_t start = chunk * kEnvChunk;
       for (int64_t b = start, end = std::min(B, (chunk + 1) * kEnvChunk); b < end; ++b) {
@@ -409,12 +405,12 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
             std::copy(credit, credit + T, w.credits.data() + k * BT + b * T);
             return;
           }
-          add_row(lane_sums.data() + j * width, &lane_abs[j], k, b, credit);
+          add_row(lane_sums + j * width, &lane_abs[j], k, b, credit);
         });
       }
       double abs_part = 0.0;
       for (int j = 0; j < kLanes; ++j) {
-        for (int64_t i = 0; i < width; ++i) part[i] += lane_sums[static_cast<size_t>(j * width + i)];
+        for (int64_t i = 0; i < width; ++i) part[i] += lane_sums[j * width + i];
         abs_part += lane_abs[j];
       }
       abs_sums[chunk] = abs_part;

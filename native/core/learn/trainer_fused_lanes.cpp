@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../draws.hpp"
+#include "../thread_scratch.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -33,13 +34,13 @@ namespace {
 
 __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, int64_t b1) {
   const int64_t n = b1 - b0, T = ep.T, Bp = ep.Bp, L = ep.L, blocks = (n + 7) / 8;
-  thread_local std::vector<float> u;
-  thread_local std::vector<int32_t> state, coop;
+  float* const draws = thread_scratch<struct LaneDraws, float>(static_cast<size_t>(2 * n + 8));
+  int32_t* const states = thread_scratch<struct LaneStates, int32_t>(static_cast<size_t>(blocks * 8));
+  int32_t* const coops = thread_scratch<struct LaneCoop, int32_t>(static_cast<size_t>(blocks * 16));
   // The last block reads up to 8 draws past the second plane: zeros.
-  u.resize(static_cast<size_t>(2 * n + 8));
-  std::fill(u.begin() + 2 * n, u.end(), 0.0f);
-  state.assign(static_cast<size_t>(blocks * 8), 0);  // agent 0's state: 1 + joint, 0 before the first round
-  coop.assign(static_cast<size_t>(blocks * 16), 0);
+  std::fill_n(draws + 2 * n, 8, 0.0f);
+  std::fill_n(states, blocks * 8, 0);  // agent 0's state: 1 + joint, 0 before the first round
+  std::fill_n(coops, blocks * 16, 0);
   const __m256 total[2] = {_mm256_loadu_ps(ep.total[0]), _mm256_loadu_ps(ep.total[1])};
   const __m256 e0[2] = {_mm256_loadu_ps(ep.e0[0]), _mm256_loadu_ps(ep.e0[1])};
   const float* rw = ep.rewards;
@@ -50,22 +51,22 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
   const __m256i one = _mm256_set1_epi32(1);
   for (int64_t t = 0; t < L; ++t) {
     rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
-                        u.data());
+                        draws);
     for (int64_t k = 0; k < blocks; ++k) {
       const int64_t col = t * Bp + b0 + 8 * k;
       __m256i s[2];
-      s[0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(state.data() + 8 * k));
+      s[0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(states + 8 * k));
       s[1] = _mm256_permutevar8x32_epi32(other_side, s[0]);
       __m256i move[2];
       for (int a = 0; a < 2; ++a) {
         // Action 0 when u * total falls below the first weight: the scalar
         // path's float product and comparison.
-        const __m256 uu = _mm256_loadu_ps(u.data() + a * n + 8 * k);
+        const __m256 uu = _mm256_loadu_ps(draws + a * n + 8 * k);
         const __m256 below = _mm256_cmp_ps(_mm256_mul_ps(uu, _mm256_permutevar8x32_ps(total[a], s[a])),
                                            _mm256_permutevar8x32_ps(e0[a], s[a]), _CMP_LT_OQ);
         const __m256i zero_move = _mm256_castps_si256(below);
         move[a] = _mm256_andnot_si256(zero_move, one);
-        __m256i* c = reinterpret_cast<__m256i*>(coop.data() + 16 * k + 8 * a);
+        __m256i* c = reinterpret_cast<__m256i*>(coops + 16 * k + 8 * a);
         _mm256_storeu_si256(c, _mm256_sub_epi32(_mm256_loadu_si256(c), zero_move));
         if (ep.seat_of[a] >= 0)
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(ep.codes + ep.seat_of[a] * T * Bp + col),
@@ -74,7 +75,7 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
       const __m256i joint = _mm256_add_epi32(_mm256_add_epi32(move[0], move[0]), move[1]);
       _mm256_storeu_ps(ep.returns[0] + col, _mm256_permutevar8x32_ps(pay[0], joint));
       _mm256_storeu_ps(ep.returns[1] + col, _mm256_permutevar8x32_ps(pay[1], joint));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(state.data() + 8 * k), _mm256_add_epi32(joint, one));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(states + 8 * k), _mm256_add_epi32(joint, one));
     }
   }
   const int64_t width = blocks * 8;
@@ -105,7 +106,7 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
       _mm256_storeu_pd(sums + 4, hi);
       for (int64_t j = 0; j < count; ++j) {
         ep.reward_sum[(b + j) * 2 + a] = sums[j];
-        ep.coop[(b + j) * 2 + a] += coop[16 * k + 8 * a + j];
+        ep.coop[(b + j) * 2 + a] += coops[16 * k + 8 * a + j];
       }
     }
   }
@@ -114,16 +115,12 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
 __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, int64_t b1, double* part,
                                                  double* abs_part) {
   const int64_t T = c.T, L = c.L, Bp = c.Bp, S = c.S;
-  thread_local std::vector<float> adv;
-  thread_local std::vector<int32_t> idx;     // per (seat, step, lane): code * 2 + sign, code * 3 + class
-  thread_local std::vector<double> values;   // per (seat, step, lane): credit, |credit|
-  adv.resize(static_cast<size_t>(2 * L * 8));
-  idx.resize(static_cast<size_t>(2 * S * L * 8));
-  values.resize(static_cast<size_t>(2 * S * L * 8));
-  int32_t* sum_index = idx.data();
-  int32_t* count_index = idx.data() + S * L * 8;
-  double* credit_d = values.data();
-  double* abs_d = values.data() + S * L * 8;
+  float* const advantages = thread_scratch<struct LaneAdvantages, float>(static_cast<size_t>(2 * L * 8));
+  // Per (seat, step, lane): code * 2 + sign and code * 3 + class; the credit and |credit|.
+  int32_t* const sum_index = thread_scratch<struct LaneIndices, int32_t>(static_cast<size_t>(2 * S * L * 8));
+  int32_t* const count_index = sum_index + S * L * 8;
+  double* const credit_d = thread_scratch<struct LaneValues, double>(static_cast<size_t>(2 * S * L * 8));
+  double* const abs_d = credit_d + S * L * 8;
   // Per lane (environment b0 + 8i + j): its own sums, added together in
   // lane order at the end (kLaneSums in trainer_fused_lanes.hpp).
   double sums[8][kCodes * 2] = {};
@@ -160,14 +157,14 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
         const __m256d r_lo = _mm256_sub_pd(v_lo, _mm256_div_pd(_mm256_sub_pd(s_lo, v_lo), n_lo));
         const __m256d r_hi = _mm256_sub_pd(v_hi, _mm256_div_pd(_mm256_sub_pd(s_hi, v_hi), n_hi));
         const __m256 r = _mm256_set_m128(_mm256_cvtpd_ps(r_hi), _mm256_cvtpd_ps(r_lo));
-        _mm256_storeu_ps(adv.data() + (a * L + t) * 8, _mm256_blendv_ps(r, v, keep));
+        _mm256_storeu_ps(advantages + (a * L + t) * 8, _mm256_blendv_ps(r, v, keep));
       }
     }
     // Credits of each learner seat (the row functions of credit_math.hpp),
     // then the indices and values the sums take.
     for (int64_t k = 0; k < S; ++k) {
       const int a = c.seats[k];
-      const float *own = adv.data() + a * L * 8, *others = adv.data() + (1 - a) * L * 8;
+      const float *own = advantages + a * L * 8, *others = advantages + (1 - a) * L * 8;
       const int32_t* code_row = c.codes + k * T * Bp + b;
       __m256 s = _mm256_setzero_ps();
       for (int64_t t = 0; t < L; ++t) {
