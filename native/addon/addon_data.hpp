@@ -19,10 +19,6 @@ struct AddonData {
   // loaded (empty where the runtime has none): args.cc asks it about every
   // array, and a caller's later replacement of the property cannot answer.
   Napi::FunctionReference resizable;
-  // The property names of a training iteration's metrics (trainer_wrap.cc),
-  // an array made once: a key given as a C string is looked up in V8's
-  // string table on every Set (and Node 20 keeps references to objects only).
-  Napi::ObjectReference metric_keys;
 };
 
 inline AddonData& data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

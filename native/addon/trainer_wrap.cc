@@ -113,12 +113,6 @@ std::vector<float> read_floats(Napi::Env env, const Options& o, const char* key)
   return std::vector<float>(v.data, v.data + v.length);
 }
 
-Napi::Array doubles(Napi::Env env, const std::vector<double>& v) {
-  Napi::Array a = Napi::Array::New(env, v.size());
-  for (uint32_t i = 0; i < v.size(); ++i) a.Set(i, v[i]);
-  return a;
-}
-
 // Native memory a trainer holds between iterations (parameters, Adam's
 // moments, the opponent buffer), reported to V8 so that its garbage collector
 // counts it. Shared with the iteration worker, which updates it as the buffer
@@ -142,39 +136,28 @@ int64_t footprint(const learn::TrainerConfig& c, int64_t buffered) {
   return static_cast<int64_t>(sizeof(float)) * (3 * p + 3 * q + buffered * p);
 }
 
-// IterationMetrics' properties in the order metrics_object sets them (the
-// same order every time, so every metrics object shares one hidden class).
-constexpr const char* kMetricKeys[] = {"iteration",  "meanReturn", "action0Rate",   "entropy",
-                                       "policyLoss", "kl",         "clippedFraction", "gradNorm",
-                                       "criticLoss", "creditAbsMean", "bufferOpponent", "bufferSize",
-                                       "gameStats"};
-
-Napi::Object metrics_object(Napi::Env env, const learn::IterationMetrics& m) {
-  constexpr uint32_t kCount = sizeof(kMetricKeys) / sizeof(kMetricKeys[0]);
-  Napi::ObjectReference& names = data(env).metric_keys;
-  if (names.IsEmpty()) {
-    Napi::Array a = Napi::Array::New(env, kCount);
-    for (uint32_t k = 0; k < kCount; ++k) a.Set(k, Napi::String::New(env, kMetricKeys[k]));
-    names = Napi::Persistent(static_cast<Napi::Object>(a));
-  }
-  const Napi::Object keys = names.Value();
-  const Napi::Value values[] = {Napi::Number::New(env, static_cast<double>(m.iteration)),
-                                doubles(env, m.mean_return),
-                                doubles(env, m.action0_rate),
-                                Napi::Number::New(env, m.entropy),
-                                Napi::Number::New(env, m.policy_loss),
-                                Napi::Number::New(env, m.kl),
-                                Napi::Number::New(env, m.clipped_fraction),
-                                Napi::Number::New(env, m.grad_norm),
-                                Napi::Number::New(env, m.critic_loss),
-                                Napi::Number::New(env, m.credit_abs_mean),
-                                Napi::Boolean::New(env, m.buffer_opponent),
-                                Napi::Number::New(env, static_cast<double>(m.buffer_size)),
-                                doubles(env, m.game_stats)};
-  static_assert(sizeof(values) / sizeof(values[0]) == kCount);
-  Napi::Object o = Napi::Object::New(env);
-  for (uint32_t k = 0; k < kCount; ++k) o.Set(keys.Get(k), values[k]);
-  return o;
+// A training iteration's metrics as one Float64Array, which the TypeScript
+// handle turns into its IterationMetrics object (src/train/metrics.ts,
+// metricsFromValues): one allocation here, where an object built property
+// by property through N-API cost more than a small iteration itself.
+// Layout: iteration, bufferOpponent (0 or 1), bufferSize, entropy,
+// policyLoss, kl, clippedFraction, gradNorm, criticLoss, creditAbsMean, then
+// A and A mean returns, A action-0 rates, then G and G game statistics.
+Napi::Value metrics_values(Napi::Env env, const learn::IterationMetrics& m) {
+  const size_t A = m.mean_return.size(), G = m.game_stats.size();
+  auto out = new_array<double>(env, static_cast<int64_t>(12 + 2 * A + G), "the iteration's metrics");
+  double* v = out.Data();
+  *v++ = static_cast<double>(m.iteration);
+  *v++ = m.buffer_opponent ? 1.0 : 0.0;
+  *v++ = static_cast<double>(m.buffer_size);
+  for (double x : {m.entropy, m.policy_loss, m.kl, m.clipped_fraction, m.grad_norm, m.critic_loss, m.credit_abs_mean})
+    *v++ = x;
+  *v++ = static_cast<double>(A);
+  for (size_t i = 0; i < A; ++i) *v++ = m.mean_return[i];
+  for (size_t i = 0; i < A; ++i) *v++ = m.action0_rate[i];
+  *v++ = static_cast<double>(G);
+  for (double x : m.game_stats) *v++ = x;
+  return out;
 }
 
 // Iterations this small run before the call returns: handing them to a
@@ -201,7 +184,7 @@ class IterateWorker : public PromiseWorker {
   void Finish() override { busy_->store(false); }
   Napi::Value Result(Napi::Env env) override {
     external_->set(env, footprint(trainer_->config(), metrics_.buffer_size));
-    return metrics_object(env, metrics_);
+    return metrics_values(env, metrics_);
   }
 
  private:
@@ -327,7 +310,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
         }
         if (ok) {
           external_->set(env, footprint(trainer_->config(), m.buffer_size));
-          done.Resolve(metrics_object(env, m));
+          done.Resolve(metrics_values(env, m));
         } else {
           done.Reject(make_error(env, failure.code, failure.message).Value());
         }

@@ -25,6 +25,31 @@ uint32_t bits(float x) {
   return u;
 }
 
+// count logits uniform in [-scale, scale) from a fixed LCG.
+std::vector<float> lcg_logits(size_t count, uint32_t seed, float scale) {
+  std::vector<float> z(count);
+  for (auto& x : z) {
+    seed = seed * 1664525u + 1013904223u;
+    x = (static_cast<float>(seed >> 8) / 8388608.0f - 1.0f) * scale;
+  }
+  return z;
+}
+
+// A non-greedy seat at step 0 and temperature 1 writing its outputs at
+// [b * stride + agent].
+ActContext seat(const EnvBatch& envs, int agent, uint64_t seed, int32_t* actions, float* logp, float* entropy,
+                int64_t stride) {
+  ActContext c{};
+  c.envs = &envs;
+  c.agent = agent;
+  c.seed = seed;
+  c.actions = actions;
+  c.logp = logp;
+  c.entropy = entropy;
+  c.out_stride = stride;
+  return c;
+}
+
 // Both seats of the IPD for n environments at one step; logits [2 * n, 2],
 // seat-major. Checks every output against sample_logits with the same draw.
 void check_block(const std::vector<float>& logits, int64_t n, float temperature, int step) {
@@ -36,17 +61,9 @@ void check_block(const std::vector<float>& logits, int64_t n, float temperature,
   ActContext seats[2];
   for (int s = 0; s < 2; ++s) {
     ActContext& c = seats[s];
-    c = ActContext{};
-    c.envs = &envs;
-    c.agent = s;
+    c = seat(envs, s, 11, actions.data(), logp.data(), entropy.data(), 2);
     c.step = step;
-    c.seed = 11;
     c.temperature = temperature;
-    c.greedy = false;
-    c.actions = actions.data();
-    c.logp = logp.data();
-    c.entropy = entropy.data();
-    c.out_stride = 2;
     c.first_env = 3;
   }
   sample_seats(seats, 2, 0, n, logits.data(), 2, "test policy");
@@ -70,12 +87,7 @@ void check_block(const std::vector<float>& logits, int64_t n, float temperature,
 TEST("two-action seats sample as sample_logits does, bit for bit, at any temperature") {
   // More environments than one chunk of the block path (256), and not a multiple of it.
   const int64_t n = 300;
-  std::vector<float> z(4 * n);
-  uint32_t s = 12345;
-  for (auto& x : z) {
-    s = s * 1664525u + 1013904223u;
-    x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 12.0f;
-  }
+  std::vector<float> z = lcg_logits(4 * n, 12345, 12.0f);
   // Ties, a huge gap (the weight underflows to 0), equal large magnitudes,
   // signed zeros, a spread beyond the float range (the difference is -inf).
   const float special[][2] = {{0.5f, 0.5f},   {-80.0f, 80.0f}, {1e35f, 1e35f},     {-1e35f, -1e35f}, {1e35f, -1e35f},
@@ -103,28 +115,14 @@ TEST("a non-finite logit fails with ERR_MODEL_OUTPUT on the block path's seats")
 
 TEST("two-action seats against float64 softmax: log-probabilities, entropies and the inverse-CDF action") {
   const int64_t n = 600;
-  std::vector<float> z(4 * n);
-  uint32_t s = 777;
-  for (auto& x : z) {
-    s = s * 1664525u + 1013904223u;
-    x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 30.0f;
-  }
+  const std::vector<float> z = lcg_logits(4 * n, 777, 30.0f);
   auto game = make_game("ipd", P());
   EnvBatch envs(game, n, 7);
   envs.restart(n, nullptr, 0);
   std::vector<int32_t> actions(n * 2);
   std::vector<float> logp(n * 2), entropy(n * 2);
-  ActContext seats[2];
-  for (int k = 0; k < 2; ++k) {
-    seats[k] = ActContext{};
-    seats[k].envs = &envs;
-    seats[k].agent = k;
-    seats[k].seed = 5;
-    seats[k].actions = actions.data();
-    seats[k].logp = logp.data();
-    seats[k].entropy = entropy.data();
-    seats[k].out_stride = 2;
-  }
+  const ActContext seats[2] = {seat(envs, 0, 5, actions.data(), logp.data(), entropy.data(), 2),
+                               seat(envs, 1, 5, actions.data(), logp.data(), entropy.data(), 2)};
   sample_seats(seats, 2, 0, n, z.data(), 2, "test policy");
   std::vector<float> u(2 * n);
   rng::uniform_planes(5, 0, n, 0, 0, rng::kSample, 0, 2, u.data());
@@ -159,27 +157,15 @@ void check_rows(const char* id, int64_t n, float temperature, bool greedy_first)
   const int A = g.actions, agents = g.agents;
   EnvBatch envs(game, n, 7);
   envs.restart(n, nullptr, 3);
-  std::vector<float> z(static_cast<size_t>(agents * n * A));
-  uint32_t s = 99;
-  for (auto& x : z) {
-    s = s * 1664525u + 1013904223u;
-    x = (static_cast<float>(s >> 8) / 8388608.0f - 1.0f) * 40.0f;
-  }
+  const std::vector<float> z = lcg_logits(static_cast<size_t>(agents * n * A), 99, 40.0f);
   std::vector<int32_t> actions(static_cast<size_t>(n * agents), -9);
   std::vector<float> logp(static_cast<size_t>(n * agents)), entropy(static_cast<size_t>(n * agents));
   std::vector<ActContext> seats(static_cast<size_t>(agents));
   for (int a = 0; a < agents; ++a) {
     ActContext& c = seats[static_cast<size_t>(a)];
-    c = ActContext{};
-    c.envs = &envs;
-    c.agent = a;
-    c.seed = 21;
+    c = seat(envs, a, 21, actions.data(), logp.data(), entropy.data(), agents);
     c.temperature = temperature;
     c.greedy = greedy_first && a == 0;
-    c.actions = actions.data();
-    c.logp = logp.data();
-    c.entropy = entropy.data();
-    c.out_stride = agents;
   }
   sample_seats(seats.data(), agents, 0, n, z.data(), A, "test policy");
   std::vector<uint8_t> legal(static_cast<size_t>(A));

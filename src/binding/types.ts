@@ -10,7 +10,7 @@
  */
 import type { ParamSpec } from '../schema.js';
 import type { TrainerState } from '../trainer-state.js';
-import type { FitData, FitMetrics, IterationMetrics } from '../train/metrics.js';
+import type { FitData, FitMetrics } from '../train/metrics.js';
 
 /** Game.info(): the sizes of one game as the core built it. */
 export interface NativeGameInfo {
@@ -304,17 +304,15 @@ export interface NativeLoss {
   logSoftmax(logits: Float32Array, out: Float32Array | undefined, rows: number, actions: number): Float32Array;
 }
 
-/**
- * What one native training iteration reports: the fields of the public
- * IterationMetrics (src/train.ts) but its wall time, which the trainer adds.
- */
-/** Trainer.iterate()'s metrics as the addon returns them (the handle adds the wall time). */
-export type NativeIterationMetrics = Omit<IterationMetrics, 'seconds'>;
 
 /** A native trainer (constructed by src/train.ts from a checked config). */
 export interface NativeTrainer {
-  /** One iteration, off the event loop. */
-  iterate(): Promise<NativeIterationMetrics>;
+  /**
+   * One iteration, off the event loop. Its metrics come as numbers in one
+   * array (layout: metricsFromValues in src/train/metrics.ts), which the
+   * handle turns into an IterationMetrics object.
+   */
+  iterate(): Promise<Float64Array>;
   /** Iterations done, without copying the state. */
   iteration(): number;
   /** One behaviour-cloning step. */

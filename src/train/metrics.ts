@@ -36,6 +36,39 @@ export interface IterationMetrics {
   seconds: number;
 }
 
+/**
+ * The IterationMetrics of the numbers a native iteration returns:
+ * iteration, bufferOpponent (0 or 1), bufferSize, entropy, policyLoss, kl,
+ * clippedFraction, gradNorm, criticLoss, creditAbsMean, then A and A mean
+ * returns, A action-0 rates, then G and G game statistics
+ * (native/addon/trainer_wrap.cc, metrics_values).
+ */
+export function metricsFromValues(v: Float64Array, seconds: number): IterationMetrics {
+  const agents = v[10]!;
+  const g = 11 + 2 * agents;
+  const slice = (from: number, n: number): number[] => {
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = v[from + i]!;
+    return out;
+  };
+  return {
+    iteration: v[0]!,
+    meanReturn: slice(11, agents),
+    action0Rate: slice(11 + agents, agents),
+    entropy: v[3]!,
+    policyLoss: v[4]!,
+    kl: v[5]!,
+    clippedFraction: v[6]!,
+    gradNorm: v[7]!,
+    criticLoss: v[8]!,
+    creditAbsMean: v[9]!,
+    bufferOpponent: v[1] === 1,
+    bufferSize: v[2]!,
+    gameStats: slice(g + 1, v[g]!),
+    seconds,
+  };
+}
+
 /** One behaviour-cloning step's numbers (Trainer.fitActions). */
 export interface FitMetrics {
   /** Mean −log π(a | observation) over the live rows, before the step. */

@@ -15,7 +15,7 @@ import { newNativeTrainer, type NativeTrainer } from './binding.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { nativeModel, trainConfigSchema, type ResolvedTrainConfig, type TrainConfig } from './config.js';
 import { exportModelOnnx } from './export.js';
-import type { FitData, FitMetrics, IterationMetrics } from './metrics.js';
+import { metricsFromValues, type FitData, type FitMetrics, type IterationMetrics } from './metrics.js';
 
 /**
  * Agent-steps per iteration (batch × steps × agents) from which `gpu: 'auto'`
@@ -124,9 +124,8 @@ export class Trainer {
     this.#stepping = true;
     try {
       const start = performance.now();
-      // The addon's object, completed in place (a copy would be garbage every iteration).
-      const m = (await this.#trainer.iterate()) as IterationMetrics;
-      m.seconds = (performance.now() - start) / 1000;
+      const values = await this.#trainer.iterate();
+      const m = metricsFromValues(values, (performance.now() - start) / 1000);
       await this.#turns.turn();
       return m;
     } finally {
