@@ -269,7 +269,7 @@ export function makeHostile(ctx: FuzzContext): {
        const p = b.strategy('random', {});
        if (kind === 'rollout') b.rollout(g, [p, p], { batch: 20000, steps: 10 });
        if (kind === 'tournament') b.tournament(g, [p, p], { repetitions: 20000 });
-       if (kind === 'train') new b.Trainer(g, { policy: { kind: 'tabular' }, batch: 4000, steps: 10 }).iterate();
+       if (kind === 'train') new b.Trainer(g, { policy: { kind: 'tabular' }, batch: 20000, steps: 10 }).iterate();
        if (kind === 'onnx') { const q = b.onnxPolicy(model, {}); b.rollout(g, [q, q], { batch: 4000, steps: 10 }); }
        parentPort.postMessage('awaiting');`,
       { eval: true, workerData: { kind, path: ctx.addonPath, model: ctx.gruBytes } },

@@ -128,7 +128,7 @@ async function trainer(): Promise<void> {
   const raw = (batch = 8) => new b.Trainer(ipd, { batch, policy: { kind: 'tabular', params: {} } }, undefined);
   await probe('raw fitActions getter disposes', () => { const t = raw(); return t.fitActions(data(() => t.dispose())); });
   await probe('raw fitActions getter iterates', async () => {
-    const t = raw(4096); // off the event loop: the iteration is still running when fitActions checks
+    const t = raw(16384); // off the event loop: the iteration is still running when fitActions checks
     let running: Promise<unknown> | undefined;
     try {
       return await t.fitActions(data(() => { running = t.iterate(); }));
@@ -144,7 +144,7 @@ async function trainer(): Promise<void> {
     return t.restore(s);
   });
   await probe('raw restore getter iterates', async () => {
-    const t = raw(4096);
+    const t = raw(16384);
     const s = { ...t.state() };
     const params = s.params;
     let running: Promise<unknown> | undefined;

@@ -161,10 +161,12 @@ Napi::Value metrics_values(Napi::Env env, const learn::IterationMetrics& m) {
 }
 
 // Iterations this small run before the call returns: handing them to a
-// worker thread and back costs a good part of their own time, and they
-// hold the event loop for at most a few hundred microseconds (the fused
-// matrix path runs 2^14 agent-steps in about 0.2 ms on one core).
-constexpr int64_t kInlineAgentSteps = int64_t{1} << 14;
+// worker thread and back (two thread wake-ups, tens of microseconds of
+// kernel time on a virtual machine) costs a good part of their own time,
+// and they hold the event loop for well under a millisecond (the fused
+// matrix path runs 2^17 agent-steps in about 0.5-0.7 ms on one core).
+// Trainer.step turns the event loop between them at least every millisecond.
+constexpr int64_t kInlineAgentSteps = int64_t{1} << 17;
 
 bool runs_inline(const learn::Trainer& t, const gpu::DeviceTrainer* device) {
   const learn::TrainerConfig& c = t.config();

@@ -110,8 +110,8 @@ export class Trainer {
 
   /**
    * Runs one iteration: rollouts, credits, loss, backward, Adam. Off the event
-   * loop, except small iterations of the fused matrix-game path (at most 2^14
-   * agent-steps, a fraction of a millisecond), which run before the call
+   * loop, except small iterations of the fused matrix-game path (at most 2^17
+   * agent-steps, well under a millisecond), which run before the call
    * returns; a loop of those still lets the event loop turn at least every
    * millisecond, so timers, I/O and signals (Ctrl-C) are served while it trains.
    * One iteration at a time: a call while another's promise is pending is
