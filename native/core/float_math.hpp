@@ -46,7 +46,7 @@ DLM_HD float with_sign_of(float v, float s) {
 // libm call). Cody-Waite reduction y = k ln2 + r, |r| <= ln2 / 2, then
 // Cephes' degree-6 polynomial for e^r: within 1 ulp (test_float_math checks
 // [-87, 0]). Below -87 the result stays at e^-87 (~1.6e-38, near the
-// smallest normal float); NaN stays NaN.
+// smallest normal float); NaN stays NaN. +inf is outside the domain.
 DLM_HD float exp_nonpositive(float y) {
   const float yc = pick(y >= -87.0f, y, -87.0f);
   const int k = -static_cast<int>(-yc * 1.44269504088896341f + 0.5f);  // round(yc / ln2), yc <= 0

@@ -56,8 +56,11 @@ void sample_rows(const ActContext* seats, int count, int64_t b0, int64_t b1, con
           throw Error(codes::kModelOutput, who + " has no legal action for agent " + std::to_string(c.agent) +
                                                " in environment " + std::to_string(c.first_env + b));
         preps[j] = p;
+        // Illegal actions' logits may be anything (a model's -inf or NaN):
+        // their weights are computed from 0 and set to 0 below.
         float* y = weight_rows + j * A;
-        for (int i = 0; i < A; ++i) y[i] = p.best < 0 ? 0.0f : tempered(z[i], c.temperature) - p.top;
+        for (int i = 0; i < A; ++i)
+          y[i] = p.best < 0 || (ok && !ok[i]) ? 0.0f : tempered(z[i], c.temperature) - p.top;
       }
     }
     const size_t rows = static_cast<size_t>(m * count);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "../core/draws.hpp"
@@ -151,13 +152,30 @@ namespace {
 // Every seat of game id at step 0 of n environments, sampled by sample_seats
 // (the general rows, in passes over chunks), against sample_logits row by
 // row with the game's legal actions and the draw the row takes.
-void check_rows(const char* id, int64_t n, float temperature, bool greedy_first) {
+void check_rows(const char* id, int64_t n, float temperature, bool greedy_first, bool poison_illegal = false) {
   auto game = make_game(id, P());
   const GameInfo& g = game->info();
   const int A = g.actions, agents = g.agents;
   EnvBatch envs(game, n, 7);
   envs.restart(n, nullptr, 3);
-  const std::vector<float> z = lcg_logits(static_cast<size_t>(agents * n * A), 99, 40.0f);
+  std::vector<float> z = lcg_logits(static_cast<size_t>(agents * n * A), 99, 40.0f);
+  if (poison_illegal) {
+    // What a model may put at actions it cannot take: NaN and infinities, never read.
+    int64_t poisoned = 0;
+    std::vector<uint8_t> ok(static_cast<size_t>(A));
+    const float poison[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity()};
+    for (int a = 0; a < agents; ++a)
+      for (int64_t b = 0; b < n; ++b) {
+        game->legal_actions(envs.state(b), envs.steps_taken(b), a, ok.data());
+        for (int i = 0; i < A; ++i)
+          if (!ok[static_cast<size_t>(i)]) {
+            z[static_cast<size_t>((a * n + b) * A + i)] = poison[(b + i) % 3];
+            ++poisoned;
+          }
+      }
+    CHECK(poisoned > 0);
+  }
   std::vector<int32_t> actions(static_cast<size_t>(n * agents), -9);
   std::vector<float> logp(static_cast<size_t>(n * agents)), entropy(static_cast<size_t>(n * agents));
   std::vector<ActContext> seats(static_cast<size_t>(agents));
@@ -192,4 +210,6 @@ TEST("general rows (any action count, legal masks, greedy seats) sample as sampl
   for (const char* id : {"coin", "trust-and-split"})
     for (float t : {1.0f, 0.6f})
       for (bool greedy : {false, true}) check_rows(id, 300, t, greedy);
+  // Non-finite logits at illegal actions are never read.
+  check_rows("trust-and-split", 300, 1.0f, false, true);
 }
