@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { native } from '../src/native.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { mlpPolicy } from '../src/onnx-writer/index.js';
+import { runNamedCase } from './helpers/child.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const b: any = native();
@@ -275,11 +276,4 @@ function require_path(): string {
 }
 
 const cases: Record<string, () => Promise<void>> = { 'sab-step': sabStep, 'sab-loss': sabLoss, getters, proxies, terminate };
-const name = process.argv[2];
-const run = cases[name];
-if (!run) {
-  console.error(`unknown case ${name}`);
-  process.exit(2);
-}
-await run();
-console.log(`HOSTILE ${JSON.stringify(report)}`);
+await runNamedCase(cases, 'HOSTILE', () => report);

@@ -25,6 +25,7 @@ import * as E from '../src/index.js';
 import { native } from '../src/native.js';
 import { onnxStatus } from '../src/onnx-runtime.js';
 import { mlpPolicy } from '../src/onnx-writer/index.js';
+import { runNamedCase } from './helpers/child.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const b: any = native();
@@ -314,11 +315,4 @@ const cases: Record<string, () => Promise<void>> = {
   resizable: resizableArgs,
   'fuzz-new': fuzzNew,
 };
-const name = process.argv[2];
-const run = cases[name];
-if (!run) {
-  console.error(`unknown case ${name}`);
-  process.exit(2);
-}
-await run();
-console.log(`HOSTILE ${JSON.stringify(results)}`);
+await runNamedCase(cases, 'HOSTILE', () => results);

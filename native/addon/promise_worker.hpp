@@ -92,4 +92,22 @@ class PromiseWorker : public Napi::AsyncWorker {
   bool failed_ = false;
 };
 
+// The promise of a call whose work is small enough to run before the call
+// returns: work's failure rejects it with the coded error; otherwise it
+// resolves with value(), built after the work (a failure there throws out
+// of the call like its argument checks).
+template <typename Work, typename Value>
+Napi::Promise settled_now(Napi::Env env, Work&& work, Value&& value) {
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  try {
+    work();
+  } catch (...) {
+    const Failure f = current_failure();
+    deferred.Reject(make_error(env, f.code, f.message).Value());
+    return deferred.Promise();
+  }
+  deferred.Resolve(value());
+  return deferred.Promise();
+}
+
 }  // namespace dilemma::addon

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "gpu_entries.hpp"
 #include "rollout.hpp"
 #include "trajectory_buffers.hpp"
 
@@ -23,10 +24,22 @@ const char* trajectory_field(int k);
 // (the seed is the caller's: rollout() reads it, a plan takes it per run).
 void read_rollout_options(Napi::Env env, const Options& o, RolloutOptions& opt);
 
-// True when the rollout runs before the call returns: no GPU, every policy
-// a cheap scripted rule and at most 2^16 agent-steps.
-bool runs_inline(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies,
-                 const RolloutOptions& opt, bool gpu);
+// One rollout as a call set it up: its game and policies (held, so that
+// disposing them later frees nothing a run uses), options, the arrays it
+// writes, and where it runs (gpu set: the CUDA kernel). rollout() runs one
+// once; a RolloutPlan keeps one and runs it per seed.
+struct RolloutCall {
+  std::shared_ptr<const Game> game;
+  std::vector<std::shared_ptr<const Policy>> policies;
+  RolloutOptions options;
+  TrajectoryView view{};
+  std::shared_ptr<const gpu::MatrixRolloutPlan> gpu;
+
+  void run() const;
+  // True when it runs before the call returns: no GPU, every policy a cheap
+  // scripted rule and at most 2^16 agent-steps.
+  bool runs_inline() const;
+};
 
 // Puts the trajectory's arrays (fresh, or out's when out is given), steps
 // and statNames on result and returns the view the core writes through.

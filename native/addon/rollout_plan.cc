@@ -29,21 +29,10 @@ namespace {
 // Everything a run needs, shared with a run in flight so that dispose()
 // frees nothing it uses.
 struct PlanState {
-  std::shared_ptr<const Game> game;
-  std::vector<std::shared_ptr<const Policy>> policies;
-  RolloutOptions options;
-  TrajectoryView view{};
+  RolloutCall call;
   BufferLease hold{false};  // the engine-owned arrays' memory, for the plan's life
-  std::shared_ptr<const gpu::MatrixRolloutPlan> gpu;
   bool inline_run = false;
   bool running = false;  // a run off the event loop is in flight (main thread only)
-
-  void run() const {
-    if (gpu)
-      gpu::matrix_rollout(*gpu, options, view);
-    else
-      rollout(game, policies, options, view);
-  }
 };
 
 class PlanWorker : public PromiseWorker {
@@ -52,7 +41,7 @@ class PlanWorker : public PromiseWorker {
       : PromiseWorker(env, "dilemma.rolloutPlan"), state_(std::move(state)), result_(Napi::Persistent(result)) {}
 
  protected:
-  void Run() override { state_->run(); }
+  void Run() override { state_->call.run(); }
   void Finish() override {
     state_->hold.set_busy(false);
     state_->running = false;
@@ -85,21 +74,22 @@ class RolloutPlanWrap : public Napi::ObjectWrap<RolloutPlanWrap> {
     Napi::Env env = info.Env();
     guard(env, [&] {
       auto s = std::make_shared<PlanState>();
+      RolloutCall& call = s->call;
       GameWrap* game = unwrap<GameWrap>(env, info[0], "game", "Game");
-      s->game = game->game(env);
+      call.game = game->game(env);
       const std::vector<Napi::Value> ps = array_elements(env, info[1], "policies", limits::kMaxPolicies, "an array of policies");
       const Options o(env, info[2], "options", {"batch", "steps", "threads", "temperature", "greedy", "groups", "out", "gpu"});
       Napi::Object result = object_arg(env, info[3], "result");
       Napi::Object arrays = object_arg(env, info[4], "arrays");
       for (size_t i = 0; i < ps.size(); ++i) {
         PolicyWrap* p = unwrap<PolicyWrap>(env, ps[i], "policies[" + std::to_string(i) + "]", "Policy");
-        s->policies.push_back(p->policy(env));
+        call.policies.push_back(p->policy(env));
         policy_wraps_.push_back(p);
       }
-      read_rollout_options(env, o, s->options);
-      check_policies(*s->game, s->policies);
-      s->gpu = gpu::plan_rollout(gpu::want_of(env, o.get("gpu"), "options.gpu"), *s->game, s->policies);
-      s->inline_run = runs_inline(*s->game, s->policies, s->options, s->gpu != nullptr);
+      read_rollout_options(env, o, call.options);
+      check_policies(*call.game, call.policies);
+      call.gpu = gpu::plan_rollout(gpu::want_of(env, o.get("gpu"), "options.gpu"), *call.game, call.policies);
+      s->inline_run = call.runs_inline();
       const Napi::Value out = o.get("out");
       field_prefix_ = out.IsUndefined() ? "trajectory." : "options.out.";
       // Fresh arrays are the engine's own, zeroed (JavaScript may read them
@@ -107,8 +97,8 @@ class RolloutPlanWrap : public Napi::ObjectWrap<RolloutPlanWrap> {
       // when the engine allocated them; a plan that runs off the event loop
       // takes no others (trajectory_arrays refuses them).
       Napi::Value held[kTrajectoryFields];
-      s->view = trajectory_arrays(env, *s->game, s->options, out, arrays,
-                                  s->inline_run && !out.IsUndefined() ? nullptr : &s->hold, true, held);
+      call.view = trajectory_arrays(env, *call.game, call.options, out, arrays,
+                                    s->inline_run && !out.IsUndefined() ? nullptr : &s->hold, true, held);
       for (int k = 0; k < kTrajectoryFields; ++k) {
         napi_typedarray_type type;
         napi_value buffer;
@@ -166,19 +156,8 @@ class RolloutPlanWrap : public Napi::ObjectWrap<RolloutPlanWrap> {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
       PlanState& s = ready(env);
-      s.options.seed = seed(env, info[0], "options.seed");
-      if (s.inline_run) {
-        auto deferred = Napi::Promise::Deferred::New(env);
-        try {
-          s.run();
-        } catch (...) {
-          const Failure f = current_failure();
-          deferred.Reject(make_error(env, f.code, f.message).Value());
-          return deferred.Promise();
-        }
-        deferred.Resolve(result_.Value());
-        return deferred.Promise();
-      }
+      s.call.options.seed = seed(env, info[0], "options.seed");
+      if (s.inline_run) return settled_now(env, [&] { s.call.run(); }, [&] { return result_.Value(); });
       auto* worker = new PlanWorker(env, state_, result_.Value());
       s.running = true;
       s.hold.set_busy(true);
@@ -192,8 +171,8 @@ class RolloutPlanWrap : public Napi::ObjectWrap<RolloutPlanWrap> {
     Napi::Env env = info.Env();
     return guard(env, [&]() -> Napi::Value {
       PlanState& s = ready(env);
-      s.options.seed = seed(env, info[0], "options.seed");
-      s.run();
+      s.call.options.seed = seed(env, info[0], "options.seed");
+      s.call.run();
       return env.Undefined();
     });
   }

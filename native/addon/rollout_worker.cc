@@ -25,12 +25,8 @@ namespace dilemma::addon {
 namespace {
 
 struct RolloutJob {
-  std::shared_ptr<const Game> game;
-  std::vector<std::shared_ptr<const Policy>> policies;
-  RolloutOptions options;
-  TrajectoryView out{};
+  RolloutCall call;
   BufferLease lease;
-  std::shared_ptr<const gpu::MatrixRolloutPlan> gpu;  // set: the CUDA kernel runs it
 };
 
 class RolloutWorker : public PromiseWorker {
@@ -39,12 +35,7 @@ class RolloutWorker : public PromiseWorker {
       : PromiseWorker(env, "dilemma.rollout"), job_(std::move(job)), result_(Napi::Persistent(result)) {}
 
  protected:
-  void Run() override {
-    if (job_.gpu)
-      gpu::matrix_rollout(*job_.gpu, job_.options, job_.out);
-    else
-      rollout(job_.game, job_.policies, job_.options, job_.out);
-  }
+  void Run() override { job_.call.run(); }
   void Finish() override { job_.lease.release(); }
   Napi::Value Result(Napi::Env) override { return result_.Value(); }
 
@@ -80,15 +71,21 @@ Napi::TypedArrayOf<T> result_array(Napi::Env env, int64_t length, BufferLease* l
 
 const char* trajectory_field(int k) { return kFields[k].name; }
 
-// Inline: every policy a cheap scripted rule (it asks for blocks of
-// environments rather than whole batches) and at most 2^16 agent-steps.
-bool runs_inline(const Game& game, const std::vector<std::shared_ptr<const Policy>>& policies,
-                 const RolloutOptions& opt, bool gpu) {
+void RolloutCall::run() const {
+  if (gpu)
+    gpu::matrix_rollout(*gpu, options, view);
+  else
+    rollout(game, policies, options, view);
+}
+
+// A cheap scripted rule asks for blocks of environments rather than whole
+// batches.
+bool RolloutCall::runs_inline() const {
   if (gpu) return false;
   for (const auto& p : policies)
     if (p->preferred_block() <= 0) return false;
-  const int64_t steps = rollout_steps(game, opt);
-  return opt.batch * steps * game.info().agents <= (int64_t{1} << 16);
+  const int64_t steps = rollout_steps(*game, options);
+  return options.batch * steps * game->info().agents <= (int64_t{1} << 16);
 }
 
 void read_rollout_options(Napi::Env env, const Options& o, RolloutOptions& opt) {
@@ -197,41 +194,33 @@ Napi::Value Rollout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     RolloutJob job;
-    job.game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
+    RolloutCall& call = job.call;
+    call.game = unwrap<GameWrap>(env, info[0], "game", "Game")->game(env);
     const std::vector<Napi::Value> ps = array_elements(env, info[1], "policies", limits::kMaxPolicies, "an array of policies");
     const Options o(env, info[2], "options",
                     {"batch", "steps", "seed", "threads", "temperature", "greedy", "groups", "out", "gpu"});
     // Each policy is held (shared) from here on: disposing it later frees nothing the job uses.
     for (size_t i = 0; i < ps.size(); ++i) {
       const std::string name = "policies[" + std::to_string(i) + "]";
-      job.policies.push_back(unwrap<PolicyWrap>(env, ps[i], name, "Policy")->policy(env));
+      call.policies.push_back(unwrap<PolicyWrap>(env, ps[i], name, "Policy")->policy(env));
     }
-    RolloutOptions& opt = job.options;
+    RolloutOptions& opt = call.options;
     read_rollout_options(env, o, opt);
     opt.seed = o.has("seed") ? seed(env, o.get("seed"), "options.seed") : 0;
-    check_policies(*job.game, job.policies);
-    job.gpu = gpu::plan_rollout(gpu::want_of(env, o.get("gpu"), "options.gpu"), *job.game, job.policies);
+    check_policies(*call.game, call.policies);
+    call.gpu = gpu::plan_rollout(gpu::want_of(env, o.get("gpu"), "options.gpu"), *call.game, call.policies);
     Napi::Object result = Napi::Object::New(env);
-    const bool inline_run = runs_inline(*job.game, job.policies, opt, job.gpu != nullptr);
-    job.out = trajectory_arrays(env, *job.game, opt, o.get("out"), result,
-                                inline_run ? nullptr : &job.lease, false);
+    const bool inline_run = call.runs_inline();
+    call.view = trajectory_arrays(env, *call.game, opt, o.get("out"), result,
+                                  inline_run ? nullptr : &job.lease, false);
 
     // Small rollouts of scripted players take microseconds: run them here
     // rather than pay for the hop to a worker thread and back, and settle
     // the promise at once.
     if (inline_run) {
-      auto deferred = Napi::Promise::Deferred::New(env);
-      try {
-        rollout(job.game, job.policies, job.options, job.out);
-      } catch (...) {
-        const Failure f = current_failure();
-        job.lease.release();
-        deferred.Reject(make_error(env, f.code, f.message).Value());
-        return deferred.Promise();
-      }
+      Napi::Promise promise = settled_now(env, [&] { call.run(); }, [&] { return result; });
       job.lease.release();
-      deferred.Resolve(result);
-      return deferred.Promise();
+      return promise;
     }
     auto* worker = new RolloutWorker(env, std::move(job), result);
     Napi::Promise promise = worker->Promise();

@@ -91,17 +91,9 @@ Napi::Value Tournament(const Napi::CallbackInfo& info) {
     const std::vector<std::pair<int, int>> listed =
         pairs.empty() && count <= (size_t{1} << 20) ? round_robin_pairs(static_cast<int>(players.size())) : pairs;
     if (count <= (size_t{1} << 20) && tournament_is_quick(*game, players, listed, opt)) {
-      Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
       TournamentResult r;
-      try {
-        r = run_tournament_pairs(game, players, listed, opt);
-      } catch (...) {
-        const Failure f = current_failure();
-        done.Reject(make_error(env, f.code, f.message).Value());
-        return done.Promise();
-      }
-      done.Resolve(result_object(env, r));
-      return done.Promise();
+      return settled_now(
+          env, [&] { r = run_tournament_pairs(game, players, listed, opt); }, [&] { return result_object(env, r); });
     }
     auto* worker = new TournamentWorker(env, game, std::move(players), std::move(pairs), opt);
     Napi::Promise p = worker->Promise();

@@ -300,23 +300,13 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     return guard(env, [&]() -> Napi::Value {
       trainer(env, true, false);  // the device iterates on its own copy
       if (runs_inline(*trainer_, device_.get())) {
-        Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
         learn::IterationMetrics m;
-        Failure failure;
-        bool ok = true;
-        try {
-          m = trainer_->iterate();
-        } catch (...) {
-          failure = current_failure();
-          ok = false;
-        }
-        if (ok) {
-          external_->set(env, footprint(trainer_->config(), m.buffer_size));
-          done.Resolve(metrics_values(env, m));
-        } else {
-          done.Reject(make_error(env, failure.code, failure.message).Value());
-        }
-        return done.Promise();
+        return settled_now(
+            env, [&] { m = trainer_->iterate(); },
+            [&] {
+              external_->set(env, footprint(trainer_->config(), m.buffer_size));
+              return metrics_values(env, m);
+            });
       }
       busy_->store(true);
       auto* worker = new IterateWorker(env, trainer_, device_, busy_, external_);

@@ -39,3 +39,18 @@ export function taggedLine(output: string, tag: string): unknown {
   const line = output.split('\n').find((l) => l.startsWith(`${tag} `));
   return line === undefined ? undefined : JSON.parse(line.slice(tag.length + 1));
 }
+
+/**
+ * A child's side: runs the case that the first argument names, then prints
+ * the report as `tag <json>` for taggedLine. An unknown name exits with 2.
+ */
+export async function runNamedCase(cases: Record<string, () => Promise<void>>, tag: string, report: () => unknown): Promise<void> {
+  const name = process.argv[2] ?? '';
+  const run = cases[name];
+  if (!run) {
+    console.error(`unknown case ${name}`);
+    process.exit(2);
+  }
+  await run();
+  console.log(`${tag} ${JSON.stringify(report())}`);
+}
