@@ -1,7 +1,7 @@
-// Counter-based draws for a block of environments at one step, computed in a
-// loop over independent Philox counters that the compiler vectorises (with
-// AVX2 where the CPU has it, chosen at load; the integer arithmetic gives the
-// same bits on every path).
+// Counter-based draws for a block of environments at one step: independent
+// Philox counters in the lanes of vector registers (AVX-512 or AVX2 where
+// the CPU has them, chosen at load). The integer arithmetic gives the same
+// bits on every path.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,14 @@
 #include "rng.hpp"
 
 namespace dilemma::rng {
+
+// The instruction sets the block draws take, narrowest first.
+enum class Simd { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// The widest set this CPU has, at most the cap (tests lower the cap to check
+// each narrower path against the scalar one; the default cap is kAvx512).
+Simd draw_simd();
+void cap_draw_simd(Simd cap);
 
 // For environments (streams) stream0 .. stream0 + n - 1 at (episode, step):
 // the uniforms of slots slot .. slot + count - 1 (count in 1..4, all in the

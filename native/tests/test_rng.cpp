@@ -44,32 +44,58 @@ TEST("uniform draws lie in [0, 1), have mean 1/2 and differ by counter and domai
   CHECK(dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4) == dilemma::rng::uniform(7, 1, 2, 3, dilemma::rng::kEnv, 4));
 }
 
-TEST("uniform_planes equals uniform, environment by environment, on every width and tail") {
-  for (int64_t n : {1, 7, 8, 9, 31, 256, 300})
-    for (uint32_t slot : {0u, 1u, 2u, 5u})
-      for (int count = 1; count <= 3; ++count) {
+// Each instruction set this CPU has, narrowest first; the cap is lifted again after.
+template <class F>
+void on_every_simd(F&& check) {
+  using dilemma::rng::Simd;
+  struct Lift {
+    ~Lift() { dilemma::rng::cap_draw_simd(Simd::kAvx512); }
+  } lift;
+  for (Simd cap : {Simd::kScalar, Simd::kAvx2, Simd::kAvx512}) {
+    dilemma::rng::cap_draw_simd(cap);
+    if (dilemma::rng::draw_simd() == cap) check();
+  }
+}
+
+TEST("uniform_planes equals uniform, environment by environment, on every width, tail and instruction set") {
+  on_every_simd([] {
+    for (int64_t n : {1, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 79, 256, 300})
+      for (uint32_t slot : {0u, 1u, 2u, 5u})
+        for (int count = 1; count <= 3; ++count) {
+          std::vector<float> out(static_cast<size_t>(count * n), -1.0f);
+          const uint64_t seed = 0x123456789abcull + static_cast<uint64_t>(n);
+          dilemma::rng::uniform_planes(seed, 4000000000u, n, 3, 17, dilemma::rng::kSample, slot, count, out.data());
+          const int words = std::min<int>(count, 4 - static_cast<int>(slot & 3u));
+          for (int w = 0; w < words; ++w)
+            for (int64_t j = 0; j < n; ++j)
+              CHECK_EQ(out[w * n + j], dilemma::rng::uniform(seed, 4000000000u + static_cast<uint32_t>(j), 3, 17,
+                                                             dilemma::rng::kSample, slot + w));
+          for (int64_t i = words * n; i < count * n; ++i) CHECK_EQ(out[i], -1.0f);  // words past the group stay untouched
+        }
+  });
+}
+
+TEST("uniform_steps equals uniform, step by step, on every width, tail and instruction set") {
+  on_every_simd([] {
+    for (int64_t n : {1, 8, 13, 16, 64, 71, 200})
+      for (uint32_t slot : {0u, 3u, 6u}) {
+        const int count = 2;
         std::vector<float> out(static_cast<size_t>(count * n), -1.0f);
-        const uint64_t seed = 0x123456789abcull + static_cast<uint64_t>(n);
-        dilemma::rng::uniform_planes(seed, 4000000000u, n, 3, 17, dilemma::rng::kSample, slot, count, out.data());
+        dilemma::rng::uniform_steps(99, 12, 4, 4294967290u, n, dilemma::rng::kScripted, slot, count, out.data());
         const int words = std::min<int>(count, 4 - static_cast<int>(slot & 3u));
         for (int w = 0; w < words; ++w)
           for (int64_t j = 0; j < n; ++j)
-            CHECK_EQ(out[w * n + j], dilemma::rng::uniform(seed, 4000000000u + static_cast<uint32_t>(j), 3, 17,
-                                                           dilemma::rng::kSample, slot + w));
-        for (int64_t i = words * n; i < count * n; ++i) CHECK_EQ(out[i], -1.0f);  // words past the group stay untouched
+            CHECK_EQ(out[w * n + j], dilemma::rng::uniform(99, 12, 4, 4294967290u + static_cast<uint32_t>(j),
+                                                           dilemma::rng::kScripted, slot + w));
       }
+  });
 }
 
-TEST("uniform_steps equals uniform, step by step, on every width and tail") {
-  for (int64_t n : {1, 8, 13, 64, 200})
-    for (uint32_t slot : {0u, 3u, 6u}) {
-      const int count = 2;
-      std::vector<float> out(static_cast<size_t>(count * n), -1.0f);
-      dilemma::rng::uniform_steps(99, 12, 4, 4294967290u, n, dilemma::rng::kScripted, slot, count, out.data());
-      const int words = std::min<int>(count, 4 - static_cast<int>(slot & 3u));
-      for (int w = 0; w < words; ++w)
-        for (int64_t j = 0; j < n; ++j)
-          CHECK_EQ(out[w * n + j], dilemma::rng::uniform(99, 12, 4, 4294967290u + static_cast<uint32_t>(j),
-                                                         dilemma::rng::kScripted, slot + w));
-    }
+TEST("the draws report the instruction set they take, and a cap lowers it") {
+  using dilemma::rng::Simd;
+  const Simd widest = dilemma::rng::draw_simd();
+  dilemma::rng::cap_draw_simd(Simd::kScalar);
+  CHECK(dilemma::rng::draw_simd() == Simd::kScalar);
+  dilemma::rng::cap_draw_simd(Simd::kAvx512);
+  CHECK(dilemma::rng::draw_simd() == widest);
 }

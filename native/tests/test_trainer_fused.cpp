@@ -6,6 +6,8 @@
 // padding, groups, every credit algorithm, whitening, temperature, PPO with
 // several epochs, longer memories read directly or through the observation,
 // a buffer of past opponents), and the same numbers for any thread count.
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +95,41 @@ bool same_bits_with_lanes(TrainerConfig c, int iterations = 5, int threads = 1) 
 }
 
 }  // namespace
+
+TEST("lane rows: at least the batch, an odd number of 64-byte lines") {
+  for (int64_t B = 1; B <= 9000; ++B) {
+    const int64_t Bp = dilemma::learn::fused_lanes::padded(B);
+    CHECK(Bp >= B);
+    CHECK(Bp - B < 48);
+    CHECK_EQ(Bp % 16, int64_t{0});
+    CHECK_EQ((Bp / 16) % 2, int64_t{1});
+  }
+}
+
+TEST("lane group sums: the scalar loop's bits, whatever the group size, steps and range") {
+  if (!dilemma::learn::fused_lanes::available()) return;
+  // Values over many binades, so that the order of the additions shows in the bits.
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&x] {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const float mantissa = static_cast<float>(x >> 40) / 16777216.0f;
+    return std::ldexp((x & 1 ? -1.0f : 1.0f) * (1.0f + mantissa), static_cast<int>((x >> 8) % 60) - 30);
+  };
+  struct Case {
+    int64_t B, T, group_size, t0, t1;
+  };
+  for (const Case& k : {Case{4096, 10, 4096, 0, 10}, Case{101, 9, 6, 0, 9}, Case{700, 13, 5, 3, 11},
+                        Case{37, 4, 37, 0, 4}, Case{64, 3, 1, 1, 3}, Case{250, 12, 17, 0, 12}}) {
+    const int64_t Bp = dilemma::learn::fused_lanes::padded(k.B), groups = (k.B + k.group_size - 1) / k.group_size;
+    std::vector<float> rows(static_cast<size_t>(k.T * Bp));
+    for (float& v : rows) v = next();
+    std::vector<double> expected(static_cast<size_t>(groups * k.T), 0.5), got = expected;
+    for (int64_t b = 0; b < k.B; ++b)
+      for (int64_t t = k.t0; t < k.t1; ++t) expected[(b / k.group_size) * k.T + t] += rows[t * Bp + b];
+    dilemma::learn::fused_lanes::group_sums(rows.data(), k.B, Bp, k.T, k.group_size, k.t0, k.t1, got.data());
+    for (size_t i = 0; i < got.size(); ++i) CHECK_EQ(got[i], expected[i]);
+  }
+}
 
 TEST("fused matrix iteration, 8 environments per register: the scalar fused path's bits") {
   const bool avx2 = dilemma::learn::fused_lanes::available();

@@ -207,7 +207,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   // Groups: the environment streams (common random numbers) and the baseline.
   std::vector<int32_t>& groups = w.groups;
   groups.resize(B);
-  for (int64_t b = 0; b < B; ++b) groups[b] = static_cast<int32_t>(b / cfg_.group_size);
+  for (int64_t b = 0, g = 0, in_group = 0; b < B; ++b) {
+    groups[b] = static_cast<int32_t>(g);
+    if (++in_group == cfg_.group_size) in_group = 0, ++g;
+  }
   const int64_t group_count = (B + cfg_.group_size - 1) / cfg_.group_size;
 
   // The lane path (trainer_fused_lanes.hpp) covers memory-1 read directly,
@@ -225,6 +228,8 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   w.rewards_by_agent.resize(A);
   for (auto& r : w.rewards_by_agent) r.resize(cells);
   w.actions.resize(S * cells);  // the learner's (state, action) codes
+  // Which steps an episode lived; the lane path, whose episodes all live L
+  // steps, leaves it unwritten.
   std::vector<uint8_t>& live = w.t.mask;
   live.resize(BT);
   std::vector<int32_t>& coop = w.stats;
@@ -280,10 +285,6 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     lr.codes = ep.codes;
     lr.coop = ep.coop;
     lr.reward_sum = ep.reward_sum;
-    for (int64_t b = 0; b < B; ++b) {
-      std::fill_n(live.data() + b * T, L, uint8_t{1});
-      std::fill_n(live.data() + b * T + L, T - L, uint8_t{0});
-    }
   }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
@@ -307,6 +308,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     for (int64_t a = 0; a < summed; ++a) {
       const float* g = a < A ? w.rewards_by_agent[a].data() : w.past[a - A].data();
       double* sums = group_sums.data() + a * group_count * T;
+      if (lanes) {
+        fused_lanes::group_sums(g, B, Bp, T, cfg_.group_size, t0, t1, sums);
+        continue;
+      }
       for (int64_t b = 0; b < B; ++b) {
         double* s = sums + static_cast<int64_t>(groups[b]) * T;
         for (int64_t t = t0; t < t1; ++t) s[t] += g[b * env_stride + t * step_stride];
@@ -441,8 +446,9 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   // 4. The loss gradient from the sums, then Adam (several epochs reuse the
   // same sums: the behaviour stays the rollout's, the tables follow the
   // updated parameters).
-  int64_t live_steps = 0;
-  for (int64_t i = 0; i < BT; ++i) live_steps += live[i];
+  int64_t live_steps = lanes ? B * L : 0;
+  if (!lanes)
+    for (int64_t i = 0; i < BT; ++i) live_steps += live[i];
   const int64_t live_rows = live_steps * S;
   double normalizer = 0.0;
   switch (cfg_.loss.normalize) {
@@ -506,17 +512,21 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   }
 
   // Metrics of the batch that was played.
-  m.mean_return.assign(A, 0.0);
-  m.action0_rate.assign(A, 0.0);
-  m.game_stats.clear();
+  // Sums in locals: a store to the metrics' vectors per environment would
+  // be a chain through memory.
+  double return_sum[2] = {0.0, 0.0};
+  int64_t coop_sum[2] = {0, 0};
   for (int64_t b = 0; b < B; ++b)
     for (int64_t a = 0; a < A; ++a) {
-      m.mean_return[a] += reward_sum[b * A + a];
-      m.action0_rate[a] += coop[b * A + a];
+      return_sum[a] += reward_sum[b * A + a];
+      coop_sum[a] += coop[b * A + a];
     }
+  m.mean_return.resize(A);
+  m.action0_rate.resize(A);
+  m.game_stats.clear();
   for (int64_t a = 0; a < A; ++a) {
-    m.mean_return[a] /= static_cast<double>(B);
-    m.action0_rate[a] /= static_cast<double>(std::max<int64_t>(1, live_steps));
+    m.mean_return[a] = return_sum[a] / static_cast<double>(B);
+    m.action0_rate[a] = static_cast<double>(coop_sum[a]) / static_cast<double>(std::max<int64_t>(1, live_steps));
   }
   advance(m);
   return m;

@@ -88,26 +88,109 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
   const __m256 gamma = _mm256_set1_ps(ep.gamma);
   for (int64_t k = 0; k < blocks; ++k) {
     const int64_t b = b0 + 8 * k, count = std::min<int64_t>(8, b1 - b);
+    __m256d lo[2], hi[2];
     for (int a = 0; a < 2; ++a) {
       float* r = ep.returns[a] + b;
-      __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+      lo[a] = _mm256_setzero_pd();
+      hi[a] = _mm256_setzero_pd();
       for (int64_t t = 0; t < T; ++t) {
         const __m256 v = _mm256_loadu_ps(r + t * Bp);
-        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+        lo[a] = _mm256_add_pd(lo[a], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        hi[a] = _mm256_add_pd(hi[a], _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
       }
       __m256 acc = _mm256_setzero_ps();
       for (int64_t t = T - 1; t >= 0; --t) {
         acc = _mm256_add_ps(_mm256_loadu_ps(r + t * Bp), _mm256_mul_ps(gamma, acc));
         _mm256_storeu_ps(r + t * Bp, acc);
       }
-      double sums[8];
-      _mm256_storeu_pd(sums, lo);
-      _mm256_storeu_pd(sums + 4, hi);
-      for (int64_t j = 0; j < count; ++j) {
-        ep.reward_sum[(b + j) * 2 + a] = sums[j];
-        ep.coop[(b + j) * 2 + a] += coops[16 * k + 8 * a + j];
+    }
+    // Episode returns and cooperation counts are [B, 2]: the two agents'
+    // lanes interleaved in registers (reading single lanes back from a
+    // spilled vector stalls on store forwarding).
+    const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(coops + 16 * k));
+    const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(coops + 16 * k + 8));
+    const __m256i c_lo = _mm256_unpacklo_epi32(c0, c1), c_hi = _mm256_unpackhi_epi32(c0, c1);
+    const __m256i pairs_c[2] = {_mm256_permute2x128_si256(c_lo, c_hi, 0x20),
+                                _mm256_permute2x128_si256(c_lo, c_hi, 0x31)};
+    __m256d pairs_r[4];
+    for (int h = 0; h < 2; ++h) {
+      const __m256d first = h ? hi[0] : lo[0], second = h ? hi[1] : lo[1];
+      const __m256d even = _mm256_unpacklo_pd(first, second), odd = _mm256_unpackhi_pd(first, second);
+      pairs_r[2 * h] = _mm256_permute2f128_pd(even, odd, 0x20);
+      pairs_r[2 * h + 1] = _mm256_permute2f128_pd(even, odd, 0x31);
+    }
+    double* sums = ep.reward_sum + 2 * b;
+    int32_t* coop = ep.coop + 2 * b;
+    if (count == 8) {
+      for (int q = 0; q < 4; ++q) _mm256_storeu_pd(sums + 4 * q, pairs_r[q]);
+      for (int h = 0; h < 2; ++h) {
+        __m256i* c = reinterpret_cast<__m256i*>(coop + 8 * h);
+        _mm256_storeu_si256(c, _mm256_add_epi32(_mm256_loadu_si256(c), pairs_c[h]));
       }
+      continue;
+    }
+    double tail_sums[16];
+    int32_t tail_coop[16];
+    for (int q = 0; q < 4; ++q) _mm256_storeu_pd(tail_sums + 4 * q, pairs_r[q]);
+    for (int h = 0; h < 2; ++h) _mm256_storeu_si256(reinterpret_cast<__m256i*>(tail_coop + 8 * h), pairs_c[h]);
+    for (int64_t i = 0; i < 2 * count; ++i) {
+      sums[i] = tail_sums[i];
+      coop[i] += tail_coop[i];
+    }
+  }
+}
+
+// Up to 4 * Q steps [t, t + n) of one group's environments [b, hi): 4 steps
+// per register of double sums, eight environments per set of loads,
+// transposed so that each environment's four steps are added in turn.
+template <int Q>
+__attribute__((target("avx2"), always_inline)) inline void group_columns(const float* rows, int64_t Bp, int64_t b,
+                                                                         int64_t hi, int64_t t, int64_t n,
+                                                                         double* s) {
+  __m256d acc[Q];
+  __m256 v[4 * Q];
+  for (int q = 0; q < Q; ++q) {
+    const __m256i in = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - 4 * q), _mm256_setr_epi64x(0, 1, 2, 3));
+    acc[q] = _mm256_maskload_pd(s + t + 4 * q, in);
+  }
+  for (; b + 8 <= hi; b += 8) {
+    for (int i = 0; i < 4 * Q; ++i) v[i] = i < n ? _mm256_loadu_ps(rows + (t + i) * Bp + b) : _mm256_setzero_ps();
+    for (int q = 0; q < Q; ++q) {
+      const __m256* w = v + 4 * q;
+      const __m256 lo01 = _mm256_unpacklo_ps(w[0], w[1]), hi01 = _mm256_unpackhi_ps(w[0], w[1]);
+      const __m256 lo23 = _mm256_unpacklo_ps(w[2], w[3]), hi23 = _mm256_unpackhi_ps(w[2], w[3]);
+      // Environment j's four steps: j = 0..3 in the low halves, 4..7 in the high ones.
+      const __m256 e[4] = {_mm256_shuffle_ps(lo01, lo23, 0x44), _mm256_shuffle_ps(lo01, lo23, 0xEE),
+                           _mm256_shuffle_ps(hi01, hi23, 0x44), _mm256_shuffle_ps(hi01, hi23, 0xEE)};
+      for (int j = 0; j < 4; ++j) acc[q] = _mm256_add_pd(acc[q], _mm256_cvtps_pd(_mm256_castps256_ps128(e[j])));
+      for (int j = 0; j < 4; ++j) acc[q] = _mm256_add_pd(acc[q], _mm256_cvtps_pd(_mm256_extractf128_ps(e[j], 1)));
+    }
+  }
+  for (; b < hi; ++b)
+    for (int q = 0; q < Q; ++q) {
+      float col[4];
+      for (int i = 0; i < 4; ++i) col[i] = 4 * q + i < n ? rows[(t + 4 * q + i) * Bp + b] : 0.0f;
+      acc[q] = _mm256_add_pd(acc[q], _mm256_cvtps_pd(_mm_loadu_ps(col)));
+    }
+  for (int q = 0; q < Q; ++q) {
+    const __m256i in = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - 4 * q), _mm256_setr_epi64x(0, 1, 2, 3));
+    _mm256_maskstore_pd(s + t + 4 * q, in, acc[q]);
+  }
+}
+
+__attribute__((target("avx2"))) void group_sums_avx2(const float* rows, int64_t B, int64_t Bp, int64_t T,
+                                                     int64_t group_size, int64_t t0, int64_t t1, double* sums) {
+  for (int64_t lo = 0, g = 0; lo < B; lo += group_size, ++g) {
+    const int64_t hi = std::min(B, lo + group_size);
+    // Twelve steps at a time: three independent chains of additions.
+    for (int64_t t = t0; t < t1; t += 12) {
+      const int64_t n = std::min<int64_t>(12, t1 - t);
+      if (n > 8)
+        group_columns<3>(rows, Bp, lo, hi, t, n, sums + g * T);
+      else if (n > 4)
+        group_columns<2>(rows, Bp, lo, hi, t, n, sums + g * T);
+      else
+        group_columns<1>(rows, Bp, lo, hi, t, n, sums + g * T);
     }
   }
 }
@@ -237,12 +320,17 @@ void play(const Rollout& ep, int64_t b0, int64_t b1) { play_avx2(ep, b0, b1); }
 void credit_chunk(const Credits& c, int64_t b0, int64_t b1, double* part, double* abs_part) {
   credit_avx2(c, b0, b1, part, abs_part);
 }
+void group_sums(const float* rows, int64_t B, int64_t Bp, int64_t T, int64_t group_size, int64_t t0, int64_t t1,
+                double* sums) {
+  group_sums_avx2(rows, B, Bp, T, group_size, t0, t1, sums);
+}
 
 #else
 
 bool available() { return false; }
 void play(const Rollout&, int64_t, int64_t) {}
 void credit_chunk(const Credits&, int64_t, int64_t, double*, double*) {}
+void group_sums(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, double*) {}
 
 #endif
 

@@ -7,7 +7,7 @@
 // other cases and for CPUs without AVX2.
 //
 // The lane path keeps its per-step arrays step-major, [t][Bp] with the batch
-// padded to a multiple of 8 (Bp), so that one step of eight environments is
+// padded to whole registers (Bp), so that one step of eight environments is
 // one load or store; the padding lanes are computed and never read back.
 #pragma once
 
@@ -30,8 +30,15 @@ void set_enabled(bool on);
 int64_t iterations_taken();
 void count_iteration();
 
-// Batch padded to whole registers.
-inline int64_t padded(int64_t B) { return (B + 7) / 8 * 8; }
+// The row stride of the step-major arrays: the batch padded to an odd number
+// of 64-byte lines. A pass over eight environments reads one line of every
+// step's row; with a stride of a multiple of 4 KiB (a batch of 1024, 2048,
+// 4096 ...) all those lines would fall into the same L1 set and evict each
+// other, while an odd stride spreads them over every set.
+inline int64_t padded(int64_t B) {
+  const int64_t lines = (B + 15) / 16;
+  return (lines | 1) * 16;
+}
 
 struct Rollout {
   float total[2][8];  // per seat and state: the sampler's total weight (padding entries 1)
@@ -50,6 +57,12 @@ struct Rollout {
 
 // Plays environments [b0, b1) (b0 a multiple of 8) together.
 void play(const Rollout& ep, int64_t b0, int64_t b1);
+
+// Group sums of step-major rows ([T, Bp]) for steps [t0, t1): sums[g * T + t]
+// += rows[t * Bp + b] over the environments b of group g (b / group_size),
+// in order of b and in double: the scalar loop's additions, so its bits.
+void group_sums(const float* rows, int64_t B, int64_t Bp, int64_t T, int64_t group_size, int64_t t0, int64_t t1,
+                double* sums);
 
 struct Credits {
   const float* returns[2];  // [A][T, Bp] returns-to-go
