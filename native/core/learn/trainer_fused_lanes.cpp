@@ -199,15 +199,15 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
                                                  double* abs_part) {
   const int64_t T = c.T, L = c.L, Bp = c.Bp, S = c.S;
   float* const advantages = thread_scratch<struct LaneAdvantages, float>(static_cast<size_t>(2 * L * 8));
-  // Per (seat, step, lane): code * 2 + sign and code * 3 + class; the credit and |credit|.
+  // Per (seat, step, lane): code * 2 + sign and code * 3 + class; the credit.
   int32_t* const sum_index = thread_scratch<struct LaneIndices, int32_t>(static_cast<size_t>(2 * S * L * 8));
   int32_t* const count_index = sum_index + S * L * 8;
-  double* const credit_d = thread_scratch<struct LaneValues, double>(static_cast<size_t>(2 * S * L * 8));
-  double* const abs_d = credit_d + S * L * 8;
+  double* const credit_d = thread_scratch<struct LaneValues, double>(static_cast<size_t>(S * L * 8));
   // Per lane (environment b0 + 8i + j): its own sums, added together in
-  // lane order at the end (kLaneSums in trainer_fused_lanes.hpp).
+  // lane order at the end (kLaneSums in trainer_fused_lanes.hpp). The sums
+  // of |credit| stay in registers, lanes 0-3 and 4-7.
   double sums[8][kCodes * 2] = {};
-  double abs_sums[8] = {};
+  __m256d abs_lo = _mm256_setzero_pd(), abs_hi = _mm256_setzero_pd();
   int32_t counts[8][kCodes * 3] = {};
   const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), two = _mm256_set1_epi32(2);
   const __m256 abs_mask = _mm256_castsi256_ps(magnitude);
@@ -224,6 +224,11 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
       less_one[j] = static_cast<double>(size - 1);
       single[j] = size <= 1 ? -1 : 0;
     }
+    const bool one_group = offset[0] == offset[7];  // groups are contiguous ranges of environments
+    const __m256d live_lo =
+        _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(count), _mm256_setr_epi64x(0, 1, 2, 3)));
+    const __m256d live_hi =
+        _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(count), _mm256_setr_epi64x(4, 5, 6, 7)));
     const __m128i off_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(offset));
     const __m128i off_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(offset + 4));
     const __m256d n_lo = _mm256_loadu_pd(less_one), n_hi = _mm256_loadu_pd(less_one + 4);
@@ -234,8 +239,10 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
       const double* base = c.group_sums + a * c.group_count * T;
       for (int64_t t = 0; t < L; ++t) {
         const __m256 v = _mm256_loadu_ps(c.returns[a] + t * Bp + b);
-        const __m256d s_lo = _mm256_mask_i32gather_pd(zero_d, base + t, off_lo, all, 8);
-        const __m256d s_hi = _mm256_mask_i32gather_pd(zero_d, base + t, off_hi, all, 8);
+        // One group's sum is one broadcast; a block across groups gathers.
+        const __m256d s_lo = one_group ? _mm256_broadcast_sd(base + offset[0] + t)
+                                       : _mm256_mask_i32gather_pd(zero_d, base + t, off_lo, all, 8);
+        const __m256d s_hi = one_group ? s_lo : _mm256_mask_i32gather_pd(zero_d, base + t, off_hi, all, 8);
         const __m256d v_lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), v_hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
         const __m256d r_lo = _mm256_sub_pd(v_lo, _mm256_div_pd(_mm256_sub_pd(s_lo, v_lo), n_lo));
         const __m256d r_hi = _mm256_sub_pd(v_hi, _mm256_div_pd(_mm256_sub_pd(s_hi, v_hi), n_hi));
@@ -285,17 +292,15 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
         const __m256 mag = _mm256_and_ps(cr, abs_mask);
         _mm256_storeu_pd(credit_d + e, _mm256_cvtps_pd(_mm256_castps256_ps128(cr)));
         _mm256_storeu_pd(credit_d + e + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(cr, 1)));
-        _mm256_storeu_pd(abs_d + e, _mm256_cvtps_pd(_mm256_castps256_ps128(mag)));
-        _mm256_storeu_pd(abs_d + e + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(mag, 1)));
+        // Lanes past the batch add +0 (the sums are never -0, so the bits stay).
+        abs_lo = _mm256_add_pd(abs_lo, _mm256_and_pd(live_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(mag))));
+        abs_hi = _mm256_add_pd(abs_hi, _mm256_and_pd(live_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(mag, 1))));
       }
     }
     // Each lane's sums take its environment's credits in the scalar path's
     // order (seat, step); the eight lanes' chains are independent.
     for (int64_t e = 0; e < S * L * 8; e += 8)
-      for (int64_t j = 0; j < count; ++j) {
-        sums[j][sum_index[e + j]] += credit_d[e + j];
-        abs_sums[j] += abs_d[e + j];
-      }
+      for (int64_t j = 0; j < count; ++j) sums[j][sum_index[e + j]] += credit_d[e + j];
     // Counts are exact in any order: one histogram per lane, so that
     // repeated codes do not wait on each other's increments.
     for (int64_t e = 0; e < S * L * 8; e += 8)
@@ -311,6 +316,9 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
     }
     for (int f = 0; f < 3; ++f) q[2 + f] += counts[0][code * 3 + f];
   }
+  double abs_sums[8];
+  _mm256_storeu_pd(abs_sums, abs_lo);
+  _mm256_storeu_pd(abs_sums + 4, abs_hi);
   for (int j = 0; j < kLaneSums; ++j) *abs_part += abs_sums[j];
 }
 
