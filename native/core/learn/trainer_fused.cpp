@@ -512,22 +512,20 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   }
 
   // Metrics of the batch that was played.
-  // Sums in locals: a store to the metrics' vectors per environment would
-  // be a chain through memory.
-  double return_sum[2] = {0.0, 0.0};
-  int64_t coop_sum[2] = {0, 0};
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t a = 0; a < A; ++a) {
-      return_sum[a] += reward_sum[b * A + a];
-      coop_sum[a] += coop[b * A + a];
-    }
-  m.mean_return.resize(A);
-  m.action0_rate.resize(A);
-  m.game_stats.clear();
-  for (int64_t a = 0; a < A; ++a) {
-    m.mean_return[a] = return_sum[a] / static_cast<double>(B);
-    m.action0_rate[a] = static_cast<double>(coop_sum[a]) / static_cast<double>(std::max<int64_t>(1, live_steps));
+  // Sums in scalar locals: through the metrics' vectors (or a local array)
+  // each addition would wait on the store of the one before.
+  double return0 = 0.0, return1 = 0.0;
+  int64_t coop0 = 0, coop1 = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    return0 += reward_sum[b * A];
+    return1 += reward_sum[b * A + 1];
+    coop0 += coop[b * A];
+    coop1 += coop[b * A + 1];
   }
+  const double steps_lived = static_cast<double>(std::max<int64_t>(1, live_steps));
+  m.mean_return = {return0 / static_cast<double>(B), return1 / static_cast<double>(B)};
+  m.action0_rate = {static_cast<double>(coop0) / steps_lived, static_cast<double>(coop1) / steps_lived};
+  m.game_stats.clear();
   advance(m);
   return m;
 }
