@@ -96,6 +96,22 @@ bool same_bits_with_lanes(TrainerConfig c, int iterations = 5, int threads = 1) 
 
 }  // namespace
 
+TEST("lane noise threshold: a float below it exactly when it is below the noise in double") {
+  using dilemma::learn::fused_lanes::float_threshold;
+  for (double p : {0.0, 0.05, 0.1, 1.0 / 3.0, 0.5, 0.7, 1.0, 1e-9, 0.25, 0.999999999}) {
+    const float f = float_threshold(p);
+    // The float just below the threshold is below p, the threshold itself is not.
+    CHECK(static_cast<double>(std::nextafter(f, 0.0f)) < p || f == 0.0f);
+    CHECK(!(static_cast<double>(f) < p));
+    // Every draw near it (24-bit uniforms, as the engine makes them) agrees.
+    const int64_t centre = static_cast<int64_t>(p * 16777216.0);
+    for (int64_t k = std::max<int64_t>(0, centre - 3); k <= std::min<int64_t>(16777215, centre + 3); ++k) {
+      const float u = static_cast<float>(k) / 16777216.0f;
+      CHECK_EQ(u < f, static_cast<double>(u) < p);
+    }
+  }
+}
+
 TEST("lane rows: at least the batch, an odd number of 64-byte lines") {
   for (int64_t B = 1; B <= 9000; ++B) {
     const int64_t Bp = dilemma::learn::fused_lanes::padded(B);
@@ -174,12 +190,23 @@ TEST("fused matrix iteration, 8 environments per register: the scalar fused path
     CHECK_EQ(same_bits_with_lanes(c, 10), avx2);
   }
   {
-    // Cases the lane path leaves to the scalar path: whitening, noise,
-    // random ends, memory-2.
+    // Move noise: the environment's draws per environment, or shared by a
+    // group (common random numbers), groups across registers and chunks.
+    TrainerConfig c = base(Params("game", {{"noise", 0.1}}));
+    c.batch = 301;
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+    c.group_size = 7;
+    CHECK_EQ(same_bits_with_lanes(c, 4, 2), avx2);
+    c.batch = 700;
+    c.group_size = 300;
+    CHECK_EQ(same_bits_with_lanes(c, 3), avx2);
+  }
+  {
+    // Cases the lane path leaves to the scalar path: whitening, random ends,
+    // memory-2.
     TrainerConfig c = base(Params("game", {}));
     c.whiten_credits = true;
     CHECK(!same_bits_with_lanes(c, 2));
-    CHECK(!same_bits_with_lanes(base(Params("game", {{"noise", 0.05}})), 2));
     CHECK(!same_bits_with_lanes(base(Params("game", {{"continuation", 0.9}})), 2));
     CHECK(!same_bits_with_lanes(base(Params("game", {{"history", 2.0}}), 2, "matrix"), 2));
   }

@@ -220,7 +220,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   const bool reward_past =
       cfg_.algorithm == Algorithm::kAdvantageAlignment && cfg_.aa_past == TrainerConfig::AaPast::kRewards;
   const bool lanes = fused_lanes::available() && history == 1 && direct && states == fused_lanes::kStates &&
-                     rules.noise == 0 && rules.continuation >= 1.0 && !cfg_.whiten_credits && !reward_past &&
+                     rules.continuation >= 1.0 && !cfg_.whiten_credits && !reward_past &&
                      static_cast<double>(Bp) * static_cast<double>(T) < 2e9;
   const int64_t cells = lanes ? Bp * T : BT;
 
@@ -285,6 +285,9 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     lr.codes = ep.codes;
     lr.coop = ep.coop;
     lr.reward_sum = ep.reward_sum;
+    lr.noisy = rules.noise > 0;
+    lr.noise_below = fused_lanes::float_threshold(rules.noise);
+    lr.groups = ep.groups;
   }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {

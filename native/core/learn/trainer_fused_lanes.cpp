@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "../draws.hpp"
@@ -23,6 +25,13 @@ void set_enabled(bool on) { enabled = on; }
 int64_t iterations_taken() { return taken; }
 void count_iteration() { ++taken; }
 
+float float_threshold(double p) {
+  // The smallest float not below p: a float below it is below p.
+  float f = static_cast<float>(p);
+  if (static_cast<double>(f) < p) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
 #ifdef DILEMMA_FUSED_AVX2
 
 bool available() {
@@ -37,8 +46,18 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
   float* const draws = thread_scratch<struct LaneDraws, float>(static_cast<size_t>(2 * n + 8));
   int32_t* const states = thread_scratch<struct LaneStates, int32_t>(static_cast<size_t>(blocks * 8));
   int32_t* const coops = thread_scratch<struct LaneCoop, int32_t>(static_cast<size_t>(blocks * 16));
+  // The environment's draws (move noise): [2][n] per step, environment j's
+  // from its stream's; streams are environments, or groups when they share
+  // their draws (common random numbers).
+  float* const env_draws =
+      ep.noisy ? thread_scratch<struct LaneEnvDraws, float>(static_cast<size_t>(2 * n + 8)) : nullptr;
+  const int64_t g0 = ep.groups ? ep.groups[b0] : 0, streams = ep.groups ? ep.groups[b1 - 1] - g0 + 1 : n;
+  float* const stream_draws =
+      ep.noisy && ep.groups ? thread_scratch<struct LaneStreamDraws, float>(static_cast<size_t>(2 * streams)) : nullptr;
   // The last block reads up to 8 draws past the second plane: zeros.
   std::fill_n(draws + 2 * n, 8, 0.0f);
+  if (env_draws) std::fill_n(env_draws + 2 * n, 8, 0.0f);
+  const __m256 noise_below = _mm256_set1_ps(ep.noise_below);
   std::fill_n(states, blocks * 8, 0);  // agent 0's state: 1 + joint, 0 before the first round
   std::fill_n(coops, blocks * 16, 0);
   const __m256 total[2] = {_mm256_loadu_ps(ep.total[0]), _mm256_loadu_ps(ep.total[1])};
@@ -52,6 +71,18 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
   for (int64_t t = 0; t < L; ++t) {
     rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
                         draws);
+    if (env_draws && !ep.groups)
+      rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kEnv, 0, 2,
+                          env_draws);
+    if (env_draws && ep.groups) {
+      rng::uniform_planes(ep.seed, static_cast<uint32_t>(g0), streams, 0, static_cast<uint32_t>(t), rng::kEnv, 0, 2,
+                          stream_draws);
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t g = ep.groups[b0 + j] - g0;
+        env_draws[j] = stream_draws[g];
+        env_draws[n + j] = stream_draws[streams + g];
+      }
+    }
     for (int64_t k = 0; k < blocks; ++k) {
       const int64_t col = t * Bp + b0 + 8 * k;
       __m256i s[2];
@@ -72,6 +103,13 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(ep.codes + ep.seat_of[a] * T * Bp + col),
                               _mm256_add_epi32(_mm256_add_epi32(s[a], s[a]), move[a]));
       }
+      // Noise flips the move played (not the one sampled, which the codes
+      // and cooperation counts keep) when the draw is below the noise.
+      if (env_draws)
+        for (int a = 0; a < 2; ++a) {
+          const __m256 flip = _mm256_cmp_ps(_mm256_loadu_ps(env_draws + a * n + 8 * k), noise_below, _CMP_LT_OQ);
+          move[a] = _mm256_xor_si256(move[a], _mm256_and_si256(_mm256_castps_si256(flip), one));
+        }
       const __m256i joint = _mm256_add_epi32(_mm256_add_epi32(move[0], move[0]), move[1]);
       _mm256_storeu_ps(ep.returns[0] + col, _mm256_permutevar8x32_ps(pay[0], joint));
       _mm256_storeu_ps(ep.returns[1] + col, _mm256_permutevar8x32_ps(pay[1], joint));

@@ -1,7 +1,7 @@
 // The fused matrix-game iteration's rollout and credit pass for its most
 // common case, eight environments per AVX2 register: memory-1 history read
-// directly as the tabular state (5 states), two agents, no move noise and no
-// random episode end (every episode lives for the same steps). Every lane
+// directly as the tabular state (5 states), two agents, no random episode
+// end (every episode lives for the same steps), with or without move noise. Every lane
 // performs the scalar path's float and double operations in the same order,
 // so the results are its bits; trainer_fused.cpp keeps the scalar path for
 // other cases and for CPUs without AVX2.
@@ -53,7 +53,15 @@ struct Rollout {
   int seat_of[2];
   int32_t* coop;       // [B, A]
   double* reward_sum;  // [B, A]
+  // Move noise: a move flips when its environment draw (float) is below
+  // noise_below, the float comparison that equals matrix::step's in double.
+  bool noisy = false;
+  float noise_below = 0.0f;
+  const int32_t* groups = nullptr;  // environment streams; null: stream = environment
 };
+
+// The float f with u < f exactly when double(u) < p, for every float u.
+float float_threshold(double p);
 
 // Plays environments [b0, b1) (b0 a multiple of 8) together.
 void play(const Rollout& ep, int64_t b0, int64_t b1);
