@@ -202,12 +202,27 @@ TEST("fused matrix iteration, 8 environments per register: the scalar fused path
     CHECK_EQ(same_bits_with_lanes(c, 3), avx2);
   }
   {
-    // Cases the lane path leaves to the scalar path: whitening, random ends,
-    // memory-2.
+    // Random episode ends: lanes whose episode ended play nothing, and their
+    // steps count nowhere; with noise, groups, padding steps and PPO.
+    TrainerConfig c = base(Params("game", {{"continuation", 0.8}}));
+    c.batch = 203;
+    CHECK_EQ(same_bits_with_lanes(c), avx2);
+    c = base(Params("game", {{"continuation", 0.9}, {"noise", 0.05}, {"rounds", 12.0}}));
+    c.steps = 15;
+    c.batch = 650;
+    c.group_size = 9;
+    c.loss.normalize = dilemma::learn::LossNormalize::kMask;
+    CHECK_EQ(same_bits_with_lanes(c, 4, 2), avx2);
+    c.loss.objective = dilemma::learn::LossObjective::kPpo;
+    c.epochs = 2;
+    c.algorithm = Algorithm::kSumOfRewards;
+    CHECK_EQ(same_bits_with_lanes(c, 3), avx2);
+  }
+  {
+    // Cases the lane path leaves to the scalar path: whitening, memory-2.
     TrainerConfig c = base(Params("game", {}));
     c.whiten_credits = true;
     CHECK(!same_bits_with_lanes(c, 2));
-    CHECK(!same_bits_with_lanes(base(Params("game", {{"continuation", 0.9}})), 2));
     CHECK(!same_bits_with_lanes(base(Params("game", {{"history", 2.0}}), 2, "matrix"), 2));
   }
 }

@@ -220,7 +220,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   const bool reward_past =
       cfg_.algorithm == Algorithm::kAdvantageAlignment && cfg_.aa_past == TrainerConfig::AaPast::kRewards;
   const bool lanes = fused_lanes::available() && history == 1 && direct && states == fused_lanes::kStates &&
-                     rules.continuation >= 1.0 && !cfg_.whiten_credits && !reward_past &&
+                     !cfg_.whiten_credits && !reward_past &&
                      static_cast<double>(Bp) * static_cast<double>(T) < 2e9;
   const int64_t cells = lanes ? Bp * T : BT;
 
@@ -287,6 +287,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     lr.reward_sum = ep.reward_sum;
     lr.noisy = rules.noise > 0;
     lr.noise_below = fused_lanes::float_threshold(rules.noise);
+    lr.random_end = rules.continuation < 1.0;
+    lr.continue_below = fused_lanes::float_threshold(rules.continuation);
+    w.lived.resize(B);
+    lr.steps_lived = w.lived.data();
     lr.groups = ep.groups;
   }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
@@ -449,8 +453,10 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   // 4. The loss gradient from the sums, then Adam (several epochs reuse the
   // same sums: the behaviour stays the rollout's, the tables follow the
   // updated parameters).
-  int64_t live_steps = lanes ? B * L : 0;
-  if (!lanes)
+  int64_t live_steps = 0;
+  if (lanes)
+    for (int64_t b = 0; b < B; ++b) live_steps += w.lived[b];
+  else
     for (int64_t i = 0; i < BT; ++i) live_steps += live[i];
   const int64_t live_rows = live_steps * S;
   double normalizer = 0.0;

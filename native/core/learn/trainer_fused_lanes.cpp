@@ -41,25 +41,36 @@ bool available() {
 
 namespace {
 
+// Ends: whether episodes may end before L steps (compiled apart, so that the
+// common case masks nothing).
+template <bool Ends>
 __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, int64_t b1) {
   const int64_t n = b1 - b0, T = ep.T, Bp = ep.Bp, L = ep.L, blocks = (n + 7) / 8;
   float* const draws = thread_scratch<struct LaneDraws, float>(static_cast<size_t>(2 * n + 8));
   int32_t* const states = thread_scratch<struct LaneStates, int32_t>(static_cast<size_t>(blocks * 8));
   int32_t* const coops = thread_scratch<struct LaneCoop, int32_t>(static_cast<size_t>(blocks * 16));
-  // The environment's draws (move noise): [2][n] per step, environment j's
+  // The environment's draws (matrix::step's words: noise of each move, then
+  // whether another round follows): [words][n] per step, environment j's
   // from its stream's; streams are environments, or groups when they share
   // their draws (common random numbers).
+  const int words = ep.random_end ? 3 : ep.noisy ? 2 : 0;
   float* const env_draws =
-      ep.noisy ? thread_scratch<struct LaneEnvDraws, float>(static_cast<size_t>(2 * n + 8)) : nullptr;
+      words ? thread_scratch<struct LaneEnvDraws, float>(static_cast<size_t>(words * n + 8)) : nullptr;
   const int64_t g0 = ep.groups ? ep.groups[b0] : 0, streams = ep.groups ? ep.groups[b1 - 1] - g0 + 1 : n;
   float* const stream_draws =
-      ep.noisy && ep.groups ? thread_scratch<struct LaneStreamDraws, float>(static_cast<size_t>(2 * streams)) : nullptr;
-  // The last block reads up to 8 draws past the second plane: zeros.
+      words && ep.groups ? thread_scratch<struct LaneStreamDraws, float>(static_cast<size_t>(words * streams))
+                         : nullptr;
+  // Per lane: all ones while the episode lives, and the steps it lived.
+  int32_t* const alive = thread_scratch<struct LaneAlive, int32_t>(static_cast<size_t>(blocks * 8));
+  int32_t* const lived = thread_scratch<struct LaneLived, int32_t>(static_cast<size_t>(blocks * 8));
+  // The last block reads up to 8 draws past the last plane: zeros.
   std::fill_n(draws + 2 * n, 8, 0.0f);
-  if (env_draws) std::fill_n(env_draws + 2 * n, 8, 0.0f);
-  const __m256 noise_below = _mm256_set1_ps(ep.noise_below);
+  if (env_draws) std::fill_n(env_draws + words * n, 8, 0.0f);
+  const __m256 noise_below = _mm256_set1_ps(ep.noise_below), go_on_below = _mm256_set1_ps(ep.continue_below);
   std::fill_n(states, blocks * 8, 0);  // agent 0's state: 1 + joint, 0 before the first round
   std::fill_n(coops, blocks * 16, 0);
+  std::fill_n(alive, blocks * 8, -1);
+  std::fill_n(lived, blocks * 8, 0);
   const __m256 total[2] = {_mm256_loadu_ps(ep.total[0]), _mm256_loadu_ps(ep.total[1])};
   const __m256 e0[2] = {_mm256_loadu_ps(ep.e0[0]), _mm256_loadu_ps(ep.e0[1])};
   const float* rw = ep.rewards;
@@ -72,22 +83,24 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
     rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kSample, 0, 2,
                         draws);
     if (env_draws && !ep.groups)
-      rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kEnv, 0, 2,
+      rng::uniform_planes(ep.seed, static_cast<uint32_t>(b0), n, 0, static_cast<uint32_t>(t), rng::kEnv, 0, words,
                           env_draws);
     if (env_draws && ep.groups) {
-      rng::uniform_planes(ep.seed, static_cast<uint32_t>(g0), streams, 0, static_cast<uint32_t>(t), rng::kEnv, 0, 2,
-                          stream_draws);
-      for (int64_t j = 0; j < n; ++j) {
-        const int64_t g = ep.groups[b0 + j] - g0;
-        env_draws[j] = stream_draws[g];
-        env_draws[n + j] = stream_draws[streams + g];
-      }
+      rng::uniform_planes(ep.seed, static_cast<uint32_t>(g0), streams, 0, static_cast<uint32_t>(t), rng::kEnv, 0,
+                          words, stream_draws);
+      for (int w = 0; w < words; ++w)
+        for (int64_t j = 0; j < n; ++j) env_draws[w * n + j] = stream_draws[w * streams + ep.groups[b0 + j] - g0];
     }
+    // matrix::step draws whether another round follows before the last one.
+    const bool may_end = Ends && t + 1 < L;
     for (int64_t k = 0; k < blocks; ++k) {
       const int64_t col = t * Bp + b0 + 8 * k;
       __m256i s[2];
       s[0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(states + 8 * k));
       s[1] = _mm256_permutevar8x32_epi32(other_side, s[0]);
+      // Lanes whose episode ended play nothing: no return, code -1, no count.
+      const __m256i live =
+          Ends ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(alive + 8 * k)) : _mm256_set1_epi32(-1);
       __m256i move[2];
       for (int a = 0; a < 2; ++a) {
         // Action 0 when u * total falls below the first weight: the scalar
@@ -98,22 +111,32 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
         const __m256i zero_move = _mm256_castps_si256(below);
         move[a] = _mm256_andnot_si256(zero_move, one);
         __m256i* c = reinterpret_cast<__m256i*>(coops + 16 * k + 8 * a);
-        _mm256_storeu_si256(c, _mm256_sub_epi32(_mm256_loadu_si256(c), zero_move));
+        _mm256_storeu_si256(c, _mm256_sub_epi32(_mm256_loadu_si256(c), _mm256_and_si256(zero_move, live)));
         if (ep.seat_of[a] >= 0)
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(ep.codes + ep.seat_of[a] * T * Bp + col),
-                              _mm256_add_epi32(_mm256_add_epi32(s[a], s[a]), move[a]));
+                              _mm256_or_si256(_mm256_add_epi32(_mm256_add_epi32(s[a], s[a]), move[a]),
+                                              _mm256_xor_si256(live, _mm256_set1_epi32(-1))));
       }
       // Noise flips the move played (not the one sampled, which the codes
       // and cooperation counts keep) when the draw is below the noise.
-      if (env_draws)
+      if (ep.noisy)
         for (int a = 0; a < 2; ++a) {
           const __m256 flip = _mm256_cmp_ps(_mm256_loadu_ps(env_draws + a * n + 8 * k), noise_below, _CMP_LT_OQ);
           move[a] = _mm256_xor_si256(move[a], _mm256_and_si256(_mm256_castps_si256(flip), one));
         }
       const __m256i joint = _mm256_add_epi32(_mm256_add_epi32(move[0], move[0]), move[1]);
-      _mm256_storeu_ps(ep.returns[0] + col, _mm256_permutevar8x32_ps(pay[0], joint));
-      _mm256_storeu_ps(ep.returns[1] + col, _mm256_permutevar8x32_ps(pay[1], joint));
+      const __m256 paid = _mm256_castsi256_ps(live);
+      _mm256_storeu_ps(ep.returns[0] + col, _mm256_and_ps(paid, _mm256_permutevar8x32_ps(pay[0], joint)));
+      _mm256_storeu_ps(ep.returns[1] + col, _mm256_and_ps(paid, _mm256_permutevar8x32_ps(pay[1], joint)));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(states + 8 * k), _mm256_add_epi32(joint, one));
+      __m256i* steps = reinterpret_cast<__m256i*>(lived + 8 * k);
+      _mm256_storeu_si256(steps, _mm256_sub_epi32(_mm256_loadu_si256(steps), live));
+      if (may_end) {
+        // Another round when the draw is below the continuation chance.
+        const __m256 go_on = _mm256_cmp_ps(_mm256_loadu_ps(env_draws + 2 * n + 8 * k), go_on_below, _CMP_LT_OQ);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(alive + 8 * k),
+                            _mm256_and_si256(live, _mm256_castps_si256(go_on)));
+      }
     }
   }
   const int64_t width = blocks * 8;
@@ -159,6 +182,7 @@ __attribute__((target("avx2"))) void play_avx2(const Rollout& ep, int64_t b0, in
     }
     double* sums = ep.reward_sum + 2 * b;
     int32_t* coop = ep.coop + 2 * b;
+    std::copy(lived + 8 * k, lived + 8 * k + count, ep.steps_lived + b);
     if (count == 8) {
       for (int q = 0; q < 4; ++q) _mm256_storeu_pd(sums + 4 * q, pairs_r[q]);
       for (int h = 0; h < 2; ++h) {
@@ -244,10 +268,12 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
   // Per lane (environment b0 + 8i + j): its own sums, added together in
   // lane order at the end (kLaneSums in trainer_fused_lanes.hpp). The sums
   // of |credit| stay in registers, lanes 0-3 and 4-7.
-  double sums[8][kCodes * 2] = {};
+  // Steps after an episode ended (code -1) go to one more bin, never read.
+  double sums[8][kCodes * 2 + 1] = {};
   __m256d abs_lo = _mm256_setzero_pd(), abs_hi = _mm256_setzero_pd();
-  int32_t counts[8][kCodes * 3] = {};
+  int32_t counts[8][kCodes * 3 + 1] = {};
   const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), two = _mm256_set1_epi32(2);
+  const __m256i sum_past = _mm256_set1_epi32(kCodes * 2), count_past = _mm256_set1_epi32(kCodes * 3);
   const __m256 abs_mask = _mm256_castsi256_ps(magnitude);
   const __m256 beta = _mm256_set1_ps(c.beta), gamma = _mm256_set1_ps(c.gamma);
   for (int64_t b = b0; b < b1; b += 8) {
@@ -322,12 +348,18 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
         const __m256i code = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(code_row + t * Bp));
         const __m256i code2 = _mm256_add_epi32(code, code);
         const int64_t e = (k * L + t) * 8;
+        // A step after the episode ended (code -1) counts in the bins past
+        // the codes' and adds nothing to |credit|.
+        const __m256i ended = _mm256_cmpgt_epi32(_mm256_setzero_si256(), code);
         // A zero credit goes to the negative sum when its sign bit is set:
         // -0 there, as the scalar path adds, and nothing else changes.
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(sum_index + e), _mm256_add_epi32(code2, sign));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(count_index + e),
-                            _mm256_add_epi32(_mm256_add_epi32(code2, code), _mm256_blendv_epi8(sign, two, zero)));
-        const __m256 mag = _mm256_and_ps(cr, abs_mask);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(sum_index + e),
+                            _mm256_blendv_epi8(_mm256_add_epi32(code2, sign), sum_past, ended));
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i*>(count_index + e),
+            _mm256_blendv_epi8(_mm256_add_epi32(_mm256_add_epi32(code2, code), _mm256_blendv_epi8(sign, two, zero)),
+                               count_past, ended));
+        const __m256 mag = _mm256_andnot_ps(_mm256_castsi256_ps(ended), _mm256_and_ps(cr, abs_mask));
         _mm256_storeu_pd(credit_d + e, _mm256_cvtps_pd(_mm256_castps256_ps128(cr)));
         _mm256_storeu_pd(credit_d + e + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(cr, 1)));
         // Lanes past the batch add +0 (the sums are never -0, so the bits stay).
@@ -362,7 +394,12 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
 
 }  // namespace
 
-void play(const Rollout& ep, int64_t b0, int64_t b1) { play_avx2(ep, b0, b1); }
+void play(const Rollout& ep, int64_t b0, int64_t b1) {
+  if (ep.random_end)
+    play_avx2<true>(ep, b0, b1);
+  else
+    play_avx2<false>(ep, b0, b1);
+}
 void credit_chunk(const Credits& c, int64_t b0, int64_t b1, double* part, double* abs_part) {
   credit_avx2(c, b0, b1, part, abs_part);
 }

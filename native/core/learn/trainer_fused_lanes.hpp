@@ -1,7 +1,7 @@
 // The fused matrix-game iteration's rollout and credit pass for its most
 // common case, eight environments per AVX2 register: memory-1 history read
-// directly as the tabular state (5 states), two agents, no random episode
-// end (every episode lives for the same steps), with or without move noise. Every lane
+// directly as the tabular state (5 states), two agents, with or without
+// move noise and random episode ends. Every lane
 // performs the scalar path's float and double operations in the same order,
 // so the results are its bits; trainer_fused.cpp keeps the scalar path for
 // other cases and for CPUs without AVX2.
@@ -46,17 +46,20 @@ struct Rollout {
   float rewards[8];   // the payoff table, rewards[2 * joint + player]
   uint64_t seed;
   int64_t B, Bp, T;
-  int64_t L;  // live steps of every episode: min(T, rounds)
+  int64_t L;  // steps an episode can live: min(T, rounds)
   float gamma;
   float* returns[2];  // [A][T, Bp]: rewards, turned into returns-to-go
   int32_t* codes;     // [S][T, Bp]: state * 2 + action of the learner's seats, -1 for padding steps
   int seat_of[2];
-  int32_t* coop;       // [B, A]
-  double* reward_sum;  // [B, A]
+  int32_t* coop;         // [B, A]
+  double* reward_sum;    // [B, A]
+  int32_t* steps_lived;  // [B]
   // Move noise: a move flips when its environment draw (float) is below
-  // noise_below, the float comparison that equals matrix::step's in double.
-  bool noisy = false;
-  float noise_below = 0.0f;
+  // noise_below; another round follows (before the last) when that step's
+  // draw is below continue_below: the float comparisons that equal
+  // matrix::step's in double.
+  bool noisy = false, random_end = false;
+  float noise_below = 0.0f, continue_below = 1.0f;
   const int32_t* groups = nullptr;  // environment streams; null: stream = environment
 };
 

@@ -36,7 +36,7 @@ struct SamplerRow {
 // fresh allocations of this size cost page faults every time.
 struct Trainer::Workspace {
   Batch t;
-  std::vector<int32_t> groups, stats, actions;
+  std::vector<int32_t> groups, stats, actions, lived;
   std::vector<std::vector<float>> adv, ret, past;
   std::vector<float> r, obs_a, v, critic_cache, values, dv, critic_grad;
   std::vector<float> obs, credits, behavior, others, logits, dlogits, cache, grad;
