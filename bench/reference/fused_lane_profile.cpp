@@ -8,6 +8,10 @@
 //
 //   fused_lane_profile BATCH [--noise P] [--continuation C]
 //                      [--rounds R] [--iterations N] [--seed S]
+//
+// The game is the IPD (10 rounds) with the noise and continuation given;
+// --rounds is the number of timed rounds (each N iterations of each path),
+// as in ort_step_profile.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -89,6 +89,9 @@ int64_t blocks_of(const Block& b, int64_t j) {
   return j;
 }
 
+// Each width's instantiations must be explicit and inside its target region:
+// they take the region's instruction set, where an implicit instantiation
+// would take the file's baseline one.
 #pragma GCC push_options
 #pragma GCC target("avx2")
 struct Lanes8 {

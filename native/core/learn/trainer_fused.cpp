@@ -213,8 +213,8 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   }
   const int64_t group_count = (B + cfg_.group_size - 1) / cfg_.group_size;
 
-  // The lane path (trainer_fused_lanes.hpp) covers memory-1 read directly,
-  // with every episode as long as the others; its arrays are step-major.
+  // The lane path (trainer_fused_lanes.hpp) covers memory-1 read directly;
+  // its arrays are step-major.
   const bool direct = layout.size == matrix::kSlot && layout.blocks == history;
   const int64_t Bp = fused_lanes::padded(B);
   const bool reward_past =
@@ -228,8 +228,8 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
   w.rewards_by_agent.resize(A);
   for (auto& r : w.rewards_by_agent) r.resize(cells);
   w.actions.resize(S * cells);  // the learner's (state, action) codes
-  // Which steps an episode lived; the lane path, whose episodes all live L
-  // steps, leaves it unwritten.
+  // Which steps an episode lived; the lane path counts them per episode
+  // (w.lived) and leaves this unwritten.
   std::vector<uint8_t>& live = w.t.mask;
   live.resize(BT);
   std::vector<int32_t>& coop = w.stats;

@@ -60,7 +60,9 @@ struct Rollout {
   // matrix::step's in double.
   bool noisy = false, random_end = false;
   float noise_below = 0.0f, continue_below = 1.0f;
-  const int32_t* groups = nullptr;  // environment streams; null: stream = environment
+  // Environment streams, group ids that never decrease along the batch
+  // (groups are contiguous ranges of environments); null: stream = environment.
+  const int32_t* groups = nullptr;
 };
 
 // The float f with u < f exactly when double(u) < p, for every float u.
