@@ -107,30 +107,17 @@ int main_checked(int argc, char** argv) {
   learn::fused_lanes::set_enabled(true);
   if (learn::fused_lanes::iterations_taken() - before != a.rounds * a.iterations)
     throw Error(codes::kInvalidArgument, "the lane path did not take every lane iteration");
-  const auto med = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   std::printf(
       "{\"batch\":%lld,\"noise\":%g,\"continuation\":%g,\"rounds\":%lld,\"iterations\":%lld,"
       "\"lanesUs\":{\"median\":%.2f,\"min\":%.2f},\"scalarUs\":{\"median\":%.2f,\"min\":%.2f},"
       "\"scalarOverLanes\":{\"median\":%.3f,\"min\":%.3f,\"max\":%.3f}}\n",
       static_cast<long long>(a.batch), a.noise, a.continuation, static_cast<long long>(a.rounds),
-      static_cast<long long>(a.iterations), med(l), *std::min_element(l.begin(), l.end()), med(s),
-      *std::min_element(s.begin(), s.end()), med(r), *std::min_element(r.begin(), r.end()),
+      static_cast<long long>(a.iterations), bench_tools::median(l), *std::min_element(l.begin(), l.end()), bench_tools::median(s),
+      *std::min_element(s.begin(), s.end()), bench_tools::median(r), *std::min_element(r.begin(), r.end()),
       *std::max_element(r.begin(), r.end()));
   return 0;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return main_checked(argc, argv);
-  } catch (const Error& e) {
-    std::cerr << "{\"code\":\"" << e.code() << "\",\"error\":\"" << e.what() << "\"}" << std::endl;
-  } catch (const std::exception& e) {
-    std::cerr << "{\"code\":\"ERR_INTERNAL\",\"error\":\"" << e.what() << "\"}" << std::endl;
-  }
-  return 1;
-}
+int main(int argc, char** argv) { return dilemma::bench_tools::run_tool(main_checked, argc, argv); }

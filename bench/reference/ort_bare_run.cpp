@@ -33,6 +33,7 @@ using namespace dilemma;
 namespace {
 
 using bench_tools::positive;
+using bench_tools::quoted;
 constexpr int64_t kMaxCount = int64_t{1} << 40;
 
 struct Args {
@@ -87,15 +88,6 @@ double elapsed_ns(onnx::BoundRun& run, int64_t n) {
   return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) out += c;
-  }
-  return out + "\"";
-}
-
 int main_checked(int argc, char** argv) {
   const Args a = parse(argc, argv);
   const onnx::RuntimeStatus status = onnx::load_runtime(a.library);
@@ -143,13 +135,4 @@ int main_checked(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return main_checked(argc, argv);
-  } catch (const Error& e) {
-    std::cerr << "{\"code\":" << quoted(e.code()) << ",\"error\":" << quoted(e.what()) << "}" << std::endl;
-  } catch (const std::exception& e) {
-    std::cerr << "{\"code\":\"ERR_INTERNAL\",\"error\":" << quoted(e.what()) << "}" << std::endl;
-  }
-  return 1;
-}
+int main(int argc, char** argv) { return dilemma::bench_tools::run_tool(main_checked, argc, argv); }

@@ -210,28 +210,16 @@ int main_checked(int argc, char** argv) {
     b.push_back(bare_call());
     r.push_back(e.back() / b.back());
   }
-  auto med = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  using bench_tools::median;
   std::printf(
       "{\"batch\":%lld,\"rows\":%lld,\"rounds\":%lld,\"engineUsPerStep\":{\"median\":%.2f,\"min\":%.2f},"
       "\"bareUsPerRun\":{\"median\":%.2f,\"min\":%.2f},\"ratio\":{\"median\":%.3f,\"min\":%.3f,\"max\":%.3f}}\n",
-      static_cast<long long>(a.batch), static_cast<long long>(rows), static_cast<long long>(a.rounds), med(e) / 1e3,
-      *std::min_element(e.begin(), e.end()) / 1e3, med(b) / 1e3, *std::min_element(b.begin(), b.end()) / 1e3, med(r),
+      static_cast<long long>(a.batch), static_cast<long long>(rows), static_cast<long long>(a.rounds), median(e) / 1e3,
+      *std::min_element(e.begin(), e.end()) / 1e3, median(b) / 1e3, *std::min_element(b.begin(), b.end()) / 1e3, median(r),
       *std::min_element(r.begin(), r.end()), *std::max_element(r.begin(), r.end()));
   return 0;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return main_checked(argc, argv);
-  } catch (const Error& e) {
-    std::cerr << "{\"code\":\"" << e.code() << "\",\"error\":\"" << e.what() << "\"}" << std::endl;
-  } catch (const std::exception& e) {
-    std::cerr << "{\"code\":\"ERR_INTERNAL\",\"error\":\"" << e.what() << "\"}" << std::endl;
-  }
-  return 1;
-}
+int main(int argc, char** argv) { return dilemma::bench_tools::run_tool(main_checked, argc, argv); }

@@ -1,11 +1,16 @@
-// Command-line reading shared by the ONNX Runtime reference tools
-// (ort_bare_run, ort_step_profile): flags with values, positive counts, and
-// the ONNX Runtime library to load.
+// What the C++ benchmark tools (ort_bare_run, ort_step_profile,
+// fused_lane_profile) share: flags with values, positive counts, the ONNX
+// Runtime library to load, JSON strings, medians, and a main that reports a
+// failure as one JSON line.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include "error.hpp"
 
@@ -43,5 +48,35 @@ class ArgCursor {
   char** argv_;
   int i_ = 0;
 };
+
+// s as a JSON string (control characters dropped).
+inline std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
+// The median of xs (the upper of the two middle values for an even count).
+inline double median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  return xs[xs.size() / 2];
+}
+
+// A tool's main: main_checked's status, or 1 after writing its failure to
+// stderr as {"code": ..., "error": ...}.
+template <typename Main>
+int run_tool(Main&& main_checked, int argc, char** argv) {
+  try {
+    return main_checked(argc, argv);
+  } catch (const Error& e) {
+    std::cerr << "{\"code\":" << quoted(e.code()) << ",\"error\":" << quoted(e.what()) << "}" << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "{\"code\":\"ERR_INTERNAL\",\"error\":" << quoted(e.what()) << "}" << std::endl;
+  }
+  return 1;
+}
 
 }  // namespace dilemma::bench_tools
