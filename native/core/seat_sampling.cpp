@@ -20,6 +20,7 @@ namespace {
 // from one Philox call. kActions > 0 fixes the action count and means no
 // action is ever illegal, so that the sampler's loops unroll (two-action
 // games without masks, the usual case); 0 takes both from the game.
+//
 // sample_logits's arithmetic in passes over chunks of rows: the weights'
 // exponentials and the totals' logarithms run as vector loops over the whole
 // chunk rather than a few calls per row; the values, hence the bits, are the

@@ -387,6 +387,7 @@ IterationMetrics Trainer::iterate_fused(IterationMetrics m, const std::vector<in
     lc.gamma = cfg_.gamma;
     lc.include_current = cfg_.include_current;
     lc.form = cfg_.aa_form;
+    lc.random_end = lr.random_end;
   }
   parallel_for(env_chunks, threads, kChunksPerThread, [&](int64_t c0, int64_t c1) {
     if (lanes) {

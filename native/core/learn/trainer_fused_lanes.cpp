@@ -257,6 +257,8 @@ __attribute__((target("avx2"))) void group_sums_avx2(const float* rows, int64_t 
   }
 }
 
+// Ends: whether episodes may end before L steps, as for play_avx2.
+template <bool Ends>
 __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, int64_t b1, double* part,
                                                  double* abs_part) {
   const int64_t T = c.T, L = c.L, Bp = c.Bp, S = c.S;
@@ -350,7 +352,7 @@ __attribute__((target("avx2"))) void credit_avx2(const Credits& c, int64_t b0, i
         const int64_t e = (k * L + t) * 8;
         // A step after the episode ended (code -1) counts in the bins past
         // the codes' and adds nothing to |credit|.
-        const __m256i ended = _mm256_cmpgt_epi32(_mm256_setzero_si256(), code);
+        const __m256i ended = Ends ? _mm256_cmpgt_epi32(_mm256_setzero_si256(), code) : _mm256_setzero_si256();
         // A zero credit goes to the negative sum when its sign bit is set:
         // -0 there, as the scalar path adds, and nothing else changes.
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(sum_index + e),
@@ -401,7 +403,10 @@ void play(const Rollout& ep, int64_t b0, int64_t b1) {
     play_avx2<false>(ep, b0, b1);
 }
 void credit_chunk(const Credits& c, int64_t b0, int64_t b1, double* part, double* abs_part) {
-  credit_avx2(c, b0, b1, part, abs_part);
+  if (c.random_end)
+    credit_avx2<true>(c, b0, b1, part, abs_part);
+  else
+    credit_avx2<false>(c, b0, b1, part, abs_part);
 }
 void group_sums(const float* rows, int64_t B, int64_t Bp, int64_t T, int64_t group_size, int64_t t0, int64_t t1,
                 double* sums) {

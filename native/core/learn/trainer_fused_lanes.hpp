@@ -89,6 +89,7 @@ struct Credits {
   float beta, gamma;
   bool include_current;
   credit::AaForm form;
+  bool random_end = false;  // episodes may end before L steps: codes -1 after the end
 };
 
 // The credit sums of a chunk of environments [b0, b1) are taken in
