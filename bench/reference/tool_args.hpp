@@ -21,7 +21,8 @@ inline int64_t positive(const std::string& name, const std::string& text, int64_
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || v < 1 || v > max)
-    throw Error(codes::kInvalidArgument, name + " must be a positive integer, got '" + text + "'");
+    throw Error(codes::kInvalidArgument,
+                name + " must be an integer from 1 to " + std::to_string(max) + ", got '" + text + "'");
   return v;
 }
 
